@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Tyche in C: one Makefile that works alone with Debian 12 defaults.
+# ./configure (from configure.ac) only writes config.mak.autogen, which refines
+# the variables below; it is optional.  Everything built lands in $(BUILD), so
+# two builds (e.g. SANITIZE=1 and plain) can live side by side.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+-include config.mak.autogen
+
+PKGS     = libcurl libcjson yaml-0.1 zlib gsl nlopt libarchive expat libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifeq ($(strip $(PKG_LIBS)),)
+PKG_CFLAGS := -I/usr/include/cjson
+PKG_LIBS   := -lcurl -lcjson -lyaml -lz -lgsl -lgslcblas -lm -lnlopt -larchive -lexpat -lsodium
+endif
+LIBS = $(PKG_LIBS) -lglpk -lpthread -lm
+
+WARN   = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wno-unused-parameter
+OPT   ?= -O2 -g
+# -ffp-contract=off: no fused multiply-add, so model arithmetic rounds exactly
+# as the reference (numpy) does, operation by operation.
+CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) \
+	-ffp-contract=off -fno-fast-math -fPIC -fvisibility=hidden \
+	-Ilib $(PKG_CFLAGS) -DTYCHE_VERSION_STR='"$(VERSION)"' \
+	-DTYCHE_PREFIX='"$(PREFIX)"' $(CFLAGS)
+ifeq ($(DEVELOPER),1)
+CFLAGS_ALL += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS_ALL += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=address,undefined
+BUILD      := $(BUILD)-san
+endif
+
+LIB_SRCS  := $(sort $(wildcard lib/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CMD_SRCS  := $(sort $(wildcard cmd/*.c))
+CMDS      := $(CMD_SRCS:cmd/%.c=$(BUILD)/bin/%)
+CGI_SRCS  := $(sort $(wildcard cgi/*.c))
+CGI_BIN   := $(if $(CGI_SRCS),$(BUILD)/bin/tyche.cgi)
+UNIT_SRCS := $(sort $(wildcard t/unit/u-*.c))
+UNITS     := $(UNIT_SRCS:t/unit/%.c=$(BUILD)/t/unit/%)
+HELPER_SRCS := $(sort $(wildcard t/helper/*.c))
+HELPERS   := $(HELPER_SRCS:t/helper/%.c=$(BUILD)/bin/%)
+PERF_SRCS := $(sort $(wildcard t/perf/*.c))
+PERFS     := $(PERF_SRCS:t/perf/%.c=$(BUILD)/t/perf/%)
+MANS      := $(sort $(wildcard doc/*.1))
+
+STATIC = $(BUILD)/libtyche.a
+SHARED = $(BUILD)/libtyche.so.$(VERSION)
+
+.PHONY: all deps check test clean install fuzz perf check-exports check-lib serve FORCE
+all: $(STATIC) $(SHARED) $(CMDS) $(CGI_BIN) $(HELPERS) $(UNITS)
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard t/unit/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(STATIC): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libtyche.so.$(firstword $(subst ., ,$(VERSION))) -o $@ $^ $(LDFLAGS) $(LIBS)
+	ln -sf libtyche.so.$(VERSION) $(BUILD)/libtyche.so
+
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/bin/tyche.cgi: $(CGI_SRCS:%.c=$(BUILD)/%.o) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(filter %.o,$^) $(STATIC) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/bin/%: $(BUILD)/t/helper/%.o $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/t/unit/%: $(BUILD)/t/unit/%.o $(STATIC)
+	$(CC) -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/t/perf/%: $(BUILD)/t/perf/%.o $(STATIC)
+	$(CC) -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+
+# Install what the tests need (Debian packages listed in deps.txt).
+deps:
+	@sh t/install-deps.sh deps.txt
+
+# `make check` is the README's test command: dependencies, build, every test.
+check: deps
+	$(MAKE) all
+	$(MAKE) test
+
+test: all
+	TYCHE_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) prove -j2 --timer t/t[0-9]*.sh $(UNITS)
+
+perf: all $(PERFS)
+	TYCHE_BUILD=$(abspath $(BUILD)) sh t/perf/run.sh
+
+# Every exported symbol of libtyche starts with tyche_.
+check-exports: $(SHARED)
+	@bad=$$(nm -D --defined-only $(SHARED) | awk '$$2 ~ /[TDB]/ {print $$3}' | grep -v '^tyche_' | grep -v '^_' || true); \
+	if [ -n "$$bad" ]; then echo "non-tyche exports:"; echo "$$bad"; exit 1; fi; echo "exports ok"
+
+# lib/ never prints to stdout nor exits.
+check-lib: $(STATIC)
+	@bad=$$(nm -u $(LIB_OBJS) 2>/dev/null | grep -wE 'exit|_exit|abort|printf|puts|putchar|vprintf' | sort -u || true); \
+	if [ -n "$$bad" ]; then echo "lib/ calls: $$bad"; exit 1; fi; echo "lib ok"
+
+fuzz:
+	@sh t/fuzz/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/tyche/models $(DESTDIR)$(PREFIX)/share/tyche/examples \
+		$(DESTDIR)$(PREFIX)/lib/cgi-bin $(DESTDIR)$(PREFIX)/share/tyche/www
+	install -m 755 $(CMDS) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(CGI_BIN),install -m 755 $(CGI_BIN) $(DESTDIR)$(PREFIX)/lib/cgi-bin/)
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libtyche.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libtyche.so
+	ln -sf libtyche.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libtyche.so.$(firstword $(subst ., ,$(VERSION)))
+	install -m 644 lib/tyche.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' tyche.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tyche.pc
+	$(if $(MANS),install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/)
+	$(if $(wildcard models/*.yml),install -m 644 models/*.yml $(DESTDIR)$(PREFIX)/share/tyche/models/)
+	cp -R examples/. $(DESTDIR)$(PREFIX)/share/tyche/examples/
+	$(if $(wildcard www/*),cp -R www/. $(DESTDIR)$(PREFIX)/share/tyche/www/)
+
+clean:
+	rm -rf build build-san t/trash.* t/unit/bin

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * internal.h - macros and helpers shared by lib/ files; never installed.
+ * Including it bans the string functions that overflow silently.
+ */
+#ifndef TY_INTERNAL_H
+#define TY_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "tyche.h"
+
+#define TY_HIDDEN __attribute__((visibility("hidden")))
+#define TY_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define TY_ARRAY_SIZE(x) (sizeof(x) / sizeof((x)[0]))
+
+/* Caps on what grows from input (the CGI reads untrusted files). */
+#define TY_MAX_FILE_BYTES (64u << 20)  /* one CSV table or model file */
+#define TY_MAX_FIELD_BYTES (1u << 20)  /* one CSV field */
+#define TY_MAX_ROWS 2000000u
+#define TY_MAX_COLS 4096u
+
+/* Fill *err (if not NULL) and return code. */
+TY_HIDDEN int ty_error_at(tyche_error *err, int code, const char *where,
+			  int line, int col, const char *fmt, ...) TY_PRINTF(6, 7);
+TY_HIDDEN int ty_error_v(tyche_error *err, int code, const char *where,
+			 int line, int col, const char *fmt, va_list ap);
+/* Append a diagnostic; returns TYCHE_EDATA for errors, 0 for warnings. */
+TY_HIDDEN int ty_diag_add(tyche_diags *d, int severity, const char *where,
+			  int line, int col, const char *fmt, ...) TY_PRINTF(6, 7);
+/* Append an error struct as a diagnostic. */
+TY_HIDDEN void ty_diag_from_error(tyche_diags *d, const tyche_error *e);
+
+/* Allocation that never returns NULL silently: on failure returns NULL and
+ * the callers report TYCHE_ENOMEM. */
+TY_HIDDEN void *ty_malloc(size_t n);
+TY_HIDDEN void *ty_calloc(size_t n, size_t size);
+TY_HIDDEN void *ty_realloc(void *p, size_t n);
+TY_HIDDEN char *ty_strdup(const char *s);
+TY_HIDDEN char *ty_strndup(const char *s, size_t n);
+TY_HIDDEN char *ty_asprintf(const char *fmt, ...) TY_PRINTF(1, 2);
+
+/* Read a whole file (at most max bytes; more is a located TYCHE_EDATA).
+ * *out is NUL-terminated; *len excludes the NUL. */
+TY_HIDDEN int ty_read_file(const char *path, size_t max, char **out,
+			   size_t *len, tyche_error *err);
+
+/* Growable byte buffer. */
+struct ty_buf {
+	char *p;
+	size_t len, cap;
+	int oom;     /* sticky: an allocation failed */
+};
+#define TY_BUF_INIT { NULL, 0, 0, 0 }
+TY_HIDDEN void ty_buf_add(struct ty_buf *b, const void *s, size_t n);
+TY_HIDDEN void ty_buf_adds(struct ty_buf *b, const char *s);
+TY_HIDDEN void ty_buf_addf(struct ty_buf *b, const char *fmt, ...) TY_PRINTF(2, 3);
+TY_HIDDEN void ty_buf_addc(struct ty_buf *b, char c);
+TY_HIDDEN void ty_buf_release(struct ty_buf *b);
+/* Detach the NUL-terminated string (the buffer is emptied). */
+TY_HIDDEN char *ty_buf_detach(struct ty_buf *b);
+
+/* Format a double so it reads back to the same value (shortest round trip);
+ * NaN/inf as "NaN", "inf", "-inf".  buf must hold 32 bytes. */
+TY_HIDDEN const char *ty_fmt_double(double v, char *buf);
+
+/* Strict number parser for data cells: decimal with optional sign, point
+ * and exponent; no inf/nan/hex, no trailing junk (surrounding blanks ok).
+ * Returns 0 and sets *v, or -1. */
+TY_HIDDEN int ty_parse_number(const char *s, double *v);
+
+/* Case-sensitive label comparison that treats "", "N/A", "n/a", "NA",
+ * "NaN", "nan", "null", "NULL", "#N/A", "None" as the same "no index". */
+TY_HIDDEN int ty_label_is_empty(const char *s);
+TY_HIDDEN int ty_label_eq(const char *a, const char *b);
+
+/* Banned: they overflow or are not reentrant. */
+#undef strcpy
+#define strcpy(a, b) sorry_strcpy_is_banned_use_snprintf
+#undef strcat
+#define strcat(a, b) sorry_strcat_is_banned_use_ty_buf
+#undef sprintf
+#define sprintf(...) sorry_sprintf_is_banned_use_snprintf
+#undef strtok
+#define strtok(a, b) sorry_strtok_is_banned
+#undef atoi
+#define atoi(a) sorry_atoi_is_banned_use_strtol
+
+#endif
