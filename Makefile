@@ -40,8 +40,11 @@ endif
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-CMD_SRCS  := $(sort $(wildcard cmd/*.c))
+# cmd/tyche-*.c are programs; any other cmd/*.c is shared by all of them.
+CMD_SRCS  := $(sort $(wildcard cmd/tyche-*.c))
 CMDS      := $(CMD_SRCS:cmd/%.c=$(BUILD)/bin/%)
+CMD_COMMON := $(filter-out $(CMD_SRCS),$(sort $(wildcard cmd/*.c)))
+CMD_COMMON_OBJS := $(CMD_COMMON:%.c=$(BUILD)/%.o)
 CGI_SRCS  := $(sort $(wildcard cgi/*.c))
 CGI_BIN   := $(if $(CGI_SRCS),$(BUILD)/bin/tyche.cgi)
 UNIT_SRCS := $(sort $(wildcard t/unit/u-*.c))
@@ -58,7 +61,7 @@ SHARED = $(BUILD)/libtyche.so.$(VERSION)
 .PHONY: all deps check test clean install fuzz perf check-exports check-lib serve FORCE
 all: $(STATIC) $(SHARED) $(CMDS) $(CGI_BIN) $(HELPERS) $(UNITS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard t/unit/*.h) Makefile
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard cmd/*.h) $(wildcard t/unit/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -70,9 +73,9 @@ $(SHARED): $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libtyche.so.$(firstword $(subst ., ,$(VERSION))) -o $@ $^ $(LDFLAGS) $(LIBS)
 	ln -sf libtyche.so.$(VERSION) $(BUILD)/libtyche.so
 
-$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(STATIC)
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(CMD_COMMON_OBJS) $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+	$(CC) -o $@ $< $(CMD_COMMON_OBJS) $(STATIC) $(LDFLAGS) $(LIBS)
 
 $(BUILD)/bin/tyche.cgi: $(CGI_SRCS:%.c=$(BUILD)/%.o) $(STATIC)
 	@mkdir -p $(dir $@)
