@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * context.h - the in-memory decision context (internal): technologies with
+ * their index sets, scenarios with one distribution per design/parameter
+ * cell, results rows, tranches and investments.  Everything is ordered the
+ * way the reference orders it: index elements by Offset (never by row
+ * order), scenarios by name in byte order.
+ */
+#ifndef TY_CONTEXT_H
+#define TY_CONTEXT_H
+
+#include "dist.h"
+#include "model.h"
+#include "table.h"
+
+enum ty_var {  /* results Variable, in the reference's sort order */
+	TY_VAR_COST = 0, TY_VAR_METRIC = 1, TY_VAR_OUTPUT = 2
+};
+
+/* A value cell and where it came from. */
+struct ty_cell {
+	struct ty_dist *dist;   /* never NULL after a clean load */
+	const char *text;       /* borrowed from the table */
+	const char *table;      /* "designs", "parameters", "tranches" */
+	char *key;              /* identity for the random stream, e.g.
+	                           "Lifetime\x1fModule" or "7" (offset) */
+};
+
+struct ty_scenario {
+	char *name;
+	struct ty_cell scale;
+	struct ty_cell *lifetime;                       /* n_capital */
+	struct ty_cell *input_raw, *input_eff, *input_price; /* n_input */
+	struct ty_cell *output_eff, *output_price;      /* n_output */
+	struct ty_cell *param;                          /* n_param */
+};
+
+struct ty_result_row {
+	enum ty_var var;
+	char *index;        /* as written ("Cost", output or metric name) */
+	char *units;
+	long offset;        /* output/metric offset; 0 for Cost; -1 = never
+	                       produced (warned at load, not reported) */
+};
+
+struct ty_tech {
+	char *name;
+	size_t n_capital, n_input, n_output, n_metric, n_param;
+	long n_fixed;             /* -1 until the model says */
+	char **capital, **input, **output, **metric, **fixed; /* by offset */
+	char **param;             /* parameter names by offset */
+	char *style, *model, *fn[4];  /* functions table: Capital, Fixed,
+	                                 Production, Metrics section names */
+	char *model_path;         /* resolved model file, NULL if not found */
+	struct ty_model *mod;
+	struct ty_fn *fns[4];     /* compiled, in enum ty_fn_role order */
+	size_t nresults;
+	struct ty_result_row *results;  /* sorted: Variable, Index */
+	size_t nscen;
+	struct ty_scenario *scen;       /* sorted by name */
+};
+
+struct ty_tranche {
+	char *category, *name, *scenario;
+	struct ty_cell amount;
+	unsigned line;
+};
+
+struct ty_investment_item {
+	char *investment, *category, *tranche;
+	size_t tranche_ix;  /* into ctx->tranches */
+};
+
+struct tyche_context {
+	char *path, *name;
+	char hash[65];
+	size_t ntech;
+	struct ty_tech *tech;           /* sorted by name */
+	size_t ntranches;
+	struct ty_tranche *tranches;    /* table order */
+	size_t ncategories;
+	char **categories;              /* first-appearance order */
+	size_t ninvest_items;
+	struct ty_investment_item *invest;
+	size_t ninvestments;
+	char **investments;             /* first-appearance order */
+	int uncertain_designs, uncertain_amounts;
+	struct ty_table *tables[7];     /* kept: cells' text is borrowed */
+};
+
+enum { TY_T_DESIGNS, TY_T_PARAMETERS, TY_T_INDICES, TY_T_FUNCTIONS,
+       TY_T_RESULTS, TY_T_TRANCHES, TY_T_INVESTMENTS };
+extern const char *const ty_table_names[7];
+
+TY_HIDDEN const struct ty_tech *ty_context_tech(const tyche_context *ctx,
+						const char *name);
+
+#endif
