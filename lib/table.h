@@ -59,5 +59,8 @@ TY_HIDDEN int ty_xlsx_read(const char *path, struct ty_book **out, tyche_error *
 TY_HIDDEN void ty_book_free(struct ty_book *b);
 /* The sheet named `name`, or NULL. */
 TY_HIDDEN struct ty_table *ty_book_sheet(const struct ty_book *b, const char *name);
+/* Same from memory (`name` is the workbook name used in messages). */
+TY_HIDDEN int ty_xlsx_read_mem(const char *name, const void *data, size_t len,
+				struct ty_book **out, tyche_error *err);
 
 #endif
