@@ -207,7 +207,8 @@ static int parse_number(struct parser *p, double *v, const char *what)
 	t += p->pos - nstart;
 	tok[t] = '\0';
 	if (ty_parse_number(tok, v) != 0 || !isfinite(*v)) {
-		fail(p, start, "number '%s' for %s is out of range", tok, what);
+		fail(p, start, "number '%.40s%s' for %s is out of range", tok,
+		     strlen(tok) > 40 ? "..." : "", what);
 		return -1;
 	}
 	return 0;
