@@ -106,6 +106,259 @@ TYCHE_API const char *tyche_context_name(const tyche_context *ctx);
 /* SHA-256 (hex) of the context's tables and model files. */
 TYCHE_API const char *tyche_context_hash(const tyche_context *ctx);
 
+/* ------------------------------------------------------------ evaluation */
+
+enum tyche_format { TYCHE_FMT_CSV = 0, TYCHE_FMT_JSON = 1 };
+
+/* Receives output text in order; returns 0, or non-zero to stop. */
+typedef int (*tyche_write_fn)(const char *buf, size_t n, void *arg);
+
+typedef struct tyche_eval_opts {
+	uint64_t seed;          /* every draw is a function of the seed and
+	                           the cell's identity; recorded with results */
+	size_t samples;         /* Monte-Carlo samples per scenario (>= 1) */
+	unsigned threads;       /* 0 = all cores; output never depends on it */
+	size_t block;           /* samples per work unit (0 = default) */
+	int format;             /* enum tyche_format */
+	int summary;            /* 1: per row mean, std, q10, q50, q90 */
+	tyche_write_fn write;   /* where the text goes */
+	void *write_arg;
+	void (*progress)(double done, void *arg);  /* 0..1, may be NULL */
+	void *progress_arg;
+} tyche_eval_opts;
+#define TYCHE_EVAL_OPTS_INIT { 1, 1000, 0, 0, TYCHE_FMT_CSV, 0, NULL, NULL, NULL, NULL }
+
+/*
+ * Evaluate every technology, scenario and sample: draw the designs and
+ * parameters, run the model, compute the unit cost and metrics; write the
+ * rows the results table lists, in long form
+ *   Technology,Scenario,Sample,Variable,Index,Value,Units
+ * sorted by Technology, Scenario, Sample, Variable, Index (as the
+ * reference).  Values print so they read back to the same double; NaN and
+ * inf as NaN, inf, -inf, each reported once per row as a warning in
+ * *warnings (may be NULL).  Output is byte-identical for any thread count
+ * and block size.
+ */
+TYCHE_API int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
+			     tyche_diags *warnings, tyche_error *err);
+
+/* ------------------------------------------------------------ fetch */
+/* (tyche-fetch section: verified, atomic updates; see lib/fetch.c and
+ * doc/fetch-protocol.md) */
+
+/* Why an update failed; tyche-fetch maps each class to an exit code. */
+enum tyche_fetch_class {
+	TYCHE_FETCH_OK = 0,
+	TYCHE_FETCH_CONFIG = 1,   /* bad or unreadable config, unknown source */
+	TYCHE_FETCH_NETWORK = 2,  /* connect, TLS, HTTP status, timeout */
+	TYCHE_FETCH_VERIFY = 3,   /* signature, key, expiry, rollback, size,
+	                             hash, unsafe path or file type */
+	TYCHE_FETCH_GATE = 4,     /* a decision context of the release is bad */
+	TYCHE_FETCH_INSTALL = 5,  /* local file system: write, rename, link */
+	TYCHE_FETCH_LOCKED = 6    /* another run holds the source's lock */
+};
+
+typedef struct tyche_fetch_config tyche_fetch_config;
+
+/* Read the YAML config (sources, proxy; tyche.cgi's keys contexts, store,
+ * cache, defaults, single_user are accepted).  Unknown keys and non-https
+ * URLs are located TYCHE_EDATA errors. */
+TYCHE_API int tyche_fetch_config_load(tyche_fetch_config **out,
+				      const char *path, tyche_error *err);
+TYCHE_API void tyche_fetch_config_free(tyche_fetch_config *c);
+TYCHE_API size_t tyche_fetch_config_count(const tyche_fetch_config *c);
+/* Name of source i (borrowed). */
+TYCHE_API const char *tyche_fetch_config_name(const tyche_fetch_config *c,
+					      size_t i);
+
+typedef struct tyche_fetch_opts {
+	int dry_run;      /* 1: fetch and verify the manifest, change nothing */
+} tyche_fetch_opts;
+#define TYCHE_FETCH_OPTS_INIT { 0 }
+
+typedef struct tyche_fetch_result {
+	int cls;                      /* TYCHE_FETCH_*; 0 = success */
+	int changed;                  /* 1: a new version was (would be) installed */
+	long long from_version;       /* installed before (0 = none) */
+	long long to_version;         /* installed after / offered */
+	size_t files_changed, files_removed, files_kept;
+	unsigned long long bytes;     /* bytes downloaded (to download: dry run) */
+	size_t contexts;              /* decision contexts checked by the gate */
+	char url[1024];               /* the URL concerned by a failure, or "" */
+} tyche_fetch_result;
+
+/*
+ * Update one source: conditional GET of the signed manifest, verification,
+ * download of changed files, quality gate (every decision context of the
+ * release is loaded as tyche_context_load does; its problems go to *diags),
+ * atomic switch of DEST/current, cache invalidation.  Returns 0 or a
+ * TYCHE_E* code; res->cls says the class and err the reason.
+ */
+TYCHE_API int tyche_fetch_update(const tyche_fetch_config *c,
+				 const char *source,
+				 const tyche_fetch_opts *opts,
+				 tyche_fetch_result *res, tyche_diags *diags,
+				 tyche_error *err);
+/* Switch DEST/current back to the previous version (which becomes held:
+ * the version rolled back from is not reinstalled). */
+TYCHE_API int tyche_fetch_rollback(const tyche_fetch_config *c,
+				   const char *source, tyche_fetch_result *res,
+				   tyche_error *err);
+
+/* Publisher side.  keygen writes NAME.pub (base64, one line) and NAME.key
+ * (mode 0600).  sign writes OUT_DIR/manifest.json, manifest.json.sig and
+ * the files under OUT_DIR/v<version>/ (or one bundle.tar.gz there). */
+TYCHE_API int tyche_fetch_keygen(const char *name, tyche_error *err);
+TYCHE_API int tyche_fetch_sign(const char *keyfile, const char *source,
+			       long long version, const char *expires,
+			       const char *src_dir, const char *out_dir,
+			       int bundle, tyche_error *err);
+/* Write FILE.sig, the detached signature of FILE (re-signing a manifest). */
+TYCHE_API int tyche_fetch_sign_file(const char *keyfile, const char *file,
+				    tyche_error *err);
+/* (end of tyche-fetch section) */
+
+/* ---------------------------------------------------------- scenario store */
+/*
+ * A directory tree of flat files shared by the CLI and the CGI: one JSON
+ * file ("schema": "tyche-scenario/1") per saved scenario.  Writes are atomic
+ * (temp file, fsync, rename, fsync of the directory) and safe between
+ * processes; readers never see a partial file.  Every call takes the acting
+ * user: a private scenario exists for its owner alone (others get
+ * TYCHE_ENOENT, never a hint that it exists), a shared one is readable by
+ * every user; only the owner may change or delete a scenario (others get
+ * TYCHE_EUSAGE).  A tyche_store handle is for one thread at a time.
+ *
+ * Limits (longer or malformed values are TYCHE_EUSAGE, nothing is cut):
+ * ids [A-Za-z0-9_-]{1,64}; users [A-Za-z0-9._@-]{1,64} not starting with
+ * '.' or '-'; names and context names valid UTF-8 without control
+ * characters, 1..200 (context 0..200) bytes; at most 32 tags of 1..64 bytes
+ * under the name rules without ','; inputs and results JSON objects of at
+ * most 1 MiB each.
+ */
+typedef struct tyche_store tyche_store;
+
+#define TYCHE_SCENARIO_ID_MAX 64
+#define TYCHE_SCENARIO_USER_MAX 64
+#define TYCHE_SCENARIO_NAME_MAX 200
+#define TYCHE_SCENARIO_TAG_MAX 64
+#define TYCHE_SCENARIO_TAGS_MAX 32
+
+typedef struct tyche_scenario {
+	char id[TYCHE_SCENARIO_ID_MAX + 1];      /* "" = new (save fills it) */
+	char name[TYCHE_SCENARIO_NAME_MAX + 1];  /* UTF-8 */
+	char owner[TYCHE_SCENARIO_USER_MAX + 1]; /* set by save */
+	int64_t created, modified;  /* seconds since the epoch; set by save */
+	int shared;                 /* 0 private, 1 shared with every user */
+	char **tags;                /* malloc'd strings, freed by release */
+	size_t ntags;
+	char context[TYCHE_SCENARIO_NAME_MAX + 1]; /* context name, may be "" */
+	char context_hash[65];      /* hex SHA-256 of the context, or "" */
+	char version[32];           /* tyche_version() at save; set by save */
+	uint64_t seed;
+	long samples;
+	char *inputs_json;   /* JSON object text (amounts, optimiser settings);
+	                        NULL = {}; malloc'd, freed by release */
+	char *results_json;  /* JSON object text; by convention
+	                        {"metrics": {METRIC: {STAT: number}}, ...};
+	                        NULL = {}; malloc'd, freed by release */
+} tyche_scenario;
+#define TYCHE_SCENARIO_INIT { "", "", "", 0, 0, 0, NULL, 0, "", "", "", 0, 0, NULL, NULL }
+
+/* Free the tags and JSON texts and reset *s to TYCHE_SCENARIO_INIT. */
+TYCHE_API void tyche_scenario_release(tyche_scenario *s);
+/* Append a copy of tag (TYCHE_EUSAGE if invalid or one too many). */
+TYCHE_API int tyche_scenario_add_tag(tyche_scenario *s, const char *tag,
+				     tyche_error *err);
+/* Release every element of a list from tyche_store_list, then the array. */
+TYCHE_API void tyche_scenario_list_free(tyche_scenario *v, size_t n);
+
+/*
+ * Open the store rooted at dir, creating dir (and its parents) and the
+ * layout if missing, and remove temp files left by writers that died.
+ * TYCHE_EIO when dir cannot be created or opened.  *out only on success.
+ */
+TYCHE_API int tyche_store_open(tyche_store **out, const char *dir,
+			       tyche_error *err);
+TYCHE_API void tyche_store_free(tyche_store *st);  /* NULL is fine */
+
+/* The login name of the calling process (getpwuid(getuid()), else $USER),
+ * or NULL.  Points to static storage: not thread-safe. */
+TYCHE_API const char *tyche_store_default_user(void);
+
+/*
+ * Save *sc as user.  With sc->id "" a new scenario is created: save fills
+ * id, owner, created, modified and version in *sc.  With an id, the stored
+ * scenario of that id is replaced (it must exist and belong to user; its
+ * created time and owner are kept; modified and version are updated).
+ * TYCHE_EUSAGE for an invalid field, invalid JSON in inputs/results, or a
+ * scenario of another user; TYCHE_ENOENT when the id is not visible.
+ */
+TYCHE_API int tyche_store_save(tyche_store *st, const char *user,
+			       tyche_scenario *sc, tyche_error *err);
+
+/* Load scenario id as user into *out (which is released first).
+ * TYCHE_ENOENT if absent or private to another user; TYCHE_EDATA if the
+ * file is corrupt. */
+TYCHE_API int tyche_store_load(tyche_store *st, const char *user,
+			       const char *id, tyche_scenario *out,
+			       tyche_error *err);
+
+typedef struct tyche_store_filter {
+	const char *owner;    /* only this owner's scenarios, or NULL */
+	const char *context;  /* only this context name, or NULL */
+	const char *tag;      /* only scenarios carrying this tag, or NULL */
+	int mine;             /* 1: only the acting user's */
+	int shared;           /* 1: only shared ones */
+} tyche_store_filter;
+#define TYCHE_STORE_FILTER_INIT { NULL, NULL, NULL, 0, 0 }
+
+/*
+ * List the scenarios visible to user (own ones and shared ones) matching
+ * *filter (NULL = all), newest created first.  *out is an array of *n
+ * summaries with inputs_json and results_json NULL; free it with
+ * tyche_scenario_list_free.  Corrupt or foreign files in the store are
+ * skipped and each is reported as a warning in *diags (may be NULL).
+ */
+TYCHE_API int tyche_store_list(tyche_store *st, const char *user,
+			       const tyche_store_filter *filter,
+			       tyche_scenario **out, size_t *n,
+			       tyche_diags *diags, tyche_error *err);
+
+/* Owner-only changes (TYCHE_ENOENT if not visible, TYCHE_EUSAGE if not the
+ * owner or the new name is invalid).  Each updates the modified time. */
+TYCHE_API int tyche_store_set_shared(tyche_store *st, const char *user,
+				     const char *id, int shared,
+				     tyche_error *err);
+TYCHE_API int tyche_store_rename(tyche_store *st, const char *user,
+				 const char *id, const char *name,
+				 tyche_error *err);
+TYCHE_API int tyche_store_delete(tyche_store *st, const char *user,
+				 const char *id, tyche_error *err);
+
+/*
+ * Compare scenarios a and b (both readable by user).  *json_out (malloc'd)
+ * is a JSON object:
+ *   {"a": ID, "b": ID,
+ *    "settings": {FIELD: {"a": v, "b": v}},        context, seed, ... that differ
+ *    "inputs":   {POINTER: {"a": v, "b": v}},      leaves that differ
+ *    "results":  {POINTER: {"a": v, "b": v}},      results outside "metrics"
+ *    "metrics":  {METRIC: {STAT: {"a": x, "b": y, "diff": y - x}}}}
+ * POINTER is an RFC 6901 JSON pointer ("/amounts/Module R&D") to a leaf of
+ * the nested objects; a side that lacks a key is null.  Every numeric
+ * statistic found in either side's results.metrics is listed (diff null
+ * unless both are numbers).
+ */
+TYCHE_API int tyche_store_diff(tyche_store *st, const char *user,
+			       const char *id_a, const char *id_b,
+			       char **json_out, tyche_error *err);
+
+/* Format t (seconds since the epoch) as ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ";
+ * buf must hold 21 bytes. */
+TYCHE_API const char *tyche_time_format(int64_t t, char *buf);
+
+/* ------------------------------------------------- end of scenario store */
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,972 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * eval.c - Monte-Carlo evaluation of scenarios.
+ *
+ * Per sample, exactly as the reference computes it (../shared/docs/
+ * tyche-data.md): capital and fixed costs from the model, effective input =
+ * efficiency x raw input, raw output from the model, output = efficiency x
+ * raw output, unit cost K, metrics.  The sums in K run in offset order and
+ * start from the first term (not from 0.0), as numpy's small sums do, so
+ * the last bits agree.
+ *
+ * Work is cut into units of (technology, scenario, block of samples).
+ * Draws are pure functions of (seed, cell, sample), so a unit can run on
+ * any thread; a consumer writes finished units strictly in unit order,
+ * which keeps output byte-identical for any thread count and block size.
+ * Number formatting, the expensive part of writing 1e6 rows, happens in
+ * the workers.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "eval.h"
+
+/* Cells of a scenario in one fixed order. */
+struct scen_cells {
+	size_t n;
+	const struct ty_cell **cell;
+	struct ty_rng_key *key;
+};
+
+struct ty_eval {
+	const tyche_context *ctx;
+	uint64_t seed;
+	struct scen_cells **sc;   /* [tech][scen] */
+	size_t max_cells, max_cap, max_fixed, max_in, max_out, max_met, max_par,
+		max_rows;
+};
+
+struct ty_eval_ws {
+	struct ty_vm *vm;
+	double *cellv;            /* max_cells * B */
+	double *cap, *fix, *inp, *oraw, *out, *met, *cost;
+	const double **pp;        /* pointer tables */
+	const struct ty_cell_override *ov;
+	size_t nov;
+	int fixed_all;
+};
+
+#define B TY_VM_BLOCK
+
+unsigned ty_ncores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1u : n > 64 ? 64u : (unsigned)n;
+}
+
+static void scen_order(const struct ty_tech *T, const struct ty_scenario *S,
+		       const struct ty_cell **v)
+{
+	size_t k = 0;
+
+	v[k++] = &S->scale;
+	for (size_t i = 0; i < T->n_capital; i++)
+		v[k++] = &S->lifetime[i];
+	for (size_t i = 0; i < T->n_input; i++)
+		v[k++] = &S->input_raw[i];
+	for (size_t i = 0; i < T->n_input; i++)
+		v[k++] = &S->input_eff[i];
+	for (size_t i = 0; i < T->n_input; i++)
+		v[k++] = &S->input_price[i];
+	for (size_t i = 0; i < T->n_output; i++)
+		v[k++] = &S->output_eff[i];
+	for (size_t i = 0; i < T->n_output; i++)
+		v[k++] = &S->output_price[i];
+	for (size_t i = 0; i < T->n_param; i++)
+		v[k++] = &S->param[i];
+}
+
+static size_t ncells(const struct ty_tech *T)
+{
+	return 1 + T->n_capital + 3 * T->n_input + 2 * T->n_output + T->n_param;
+}
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+int ty_eval_create(struct ty_eval **out, const tyche_context *ctx, uint64_t seed,
+		   tyche_error *err)
+{
+	struct ty_eval *E = ty_calloc(1, sizeof(*E));
+
+	if (!E)
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	E->ctx = ctx;
+	E->seed = seed;
+	E->sc = ty_calloc(ctx->ntech, sizeof(*E->sc));
+	for (size_t t = 0; t < ctx->ntech; t++) {
+		const struct ty_tech *T = &ctx->tech[t];
+		size_t nc = ncells(T);
+
+		if (!T->fns[0] || !T->fns[1] || !T->fns[2] || !T->fns[3]) {
+			ty_eval_free(E);
+			return ty_error_at(err, TYCHE_EUSAGE, ctx->path, 0, 0,
+					   "technology '%s' has no compiled model; load the context with its models",
+					   T->name);
+		}
+		E->sc[t] = ty_calloc(T->nscen, sizeof(struct scen_cells));
+		E->max_cells = MAX(E->max_cells, nc);
+		E->max_cap = MAX(E->max_cap, T->n_capital);
+		E->max_fixed = MAX(E->max_fixed, ty_fn_ncomp(T->fns[TY_FN_FIXED]));
+		E->max_in = MAX(E->max_in, T->n_input);
+		E->max_out = MAX(E->max_out, T->n_output);
+		E->max_met = MAX(E->max_met, T->n_metric);
+		E->max_par = MAX(E->max_par, T->n_param);
+		E->max_rows = MAX(E->max_rows, T->nresults);
+		for (size_t s = 0; s < T->nscen; s++) {
+			struct scen_cells *C = &E->sc[t][s];
+
+			C->n = nc;
+			C->cell = ty_calloc(nc, sizeof(*C->cell));
+			C->key = ty_calloc(nc, sizeof(*C->key));
+			scen_order(T, &T->scen[s], C->cell);
+			for (size_t k = 0; k < nc; k++) {
+				const char *parts[4] = { T->name, T->scen[s].name,
+							 C->cell[k]->table, C->cell[k]->key };
+
+				ty_rng_key_derive(&C->key[k], seed, parts, 4);
+			}
+		}
+	}
+	*out = E;
+	return 0;
+}
+
+void ty_eval_free(struct ty_eval *E)
+{
+	if (!E)
+		return;
+	for (size_t t = 0; t < E->ctx->ntech; t++) {
+		for (size_t s = 0; E->sc[t] && s < E->ctx->tech[t].nscen; s++) {
+			free(E->sc[t][s].cell);
+			free(E->sc[t][s].key);
+		}
+		free(E->sc[t]);
+	}
+	free(E->sc);
+	free(E);
+}
+
+struct ty_eval_ws *ty_eval_ws_create(const struct ty_eval *E)
+{
+	struct ty_eval_ws *ws = ty_calloc(1, sizeof(*ws));
+
+	if (!ws)
+		return NULL;
+	ws->vm = ty_vm_create();
+	ws->cellv = ty_calloc(E->max_cells * B, sizeof(double));
+	ws->cap = ty_calloc(MAX(E->max_cap, 1) * B, sizeof(double));
+	ws->fix = ty_calloc(MAX(E->max_fixed, 1) * B, sizeof(double));
+	ws->inp = ty_calloc(MAX(E->max_in, 1) * B, sizeof(double));
+	ws->oraw = ty_calloc(MAX(E->max_out, 1) * B, sizeof(double));
+	ws->out = ty_calloc(MAX(E->max_out, 1) * B, sizeof(double));
+	ws->met = ty_calloc(MAX(E->max_met, 1) * B, sizeof(double));
+	ws->cost = ty_calloc(B, sizeof(double));
+	ws->pp = ty_calloc(16 * (E->max_cells + E->max_fixed + E->max_met + 16), sizeof(double *));
+	if (!ws->vm || !ws->cellv || !ws->cap || !ws->fix || !ws->inp || !ws->oraw ||
+	    !ws->out || !ws->met || !ws->cost || !ws->pp) {
+		ty_eval_ws_free(ws);
+		return NULL;
+	}
+	return ws;
+}
+
+void ty_eval_ws_free(struct ty_eval_ws *ws)
+{
+	if (!ws)
+		return;
+	ty_vm_free(ws->vm);
+	free(ws->cellv);
+	free(ws->cap);
+	free(ws->fix);
+	free(ws->inp);
+	free(ws->oraw);
+	free(ws->out);
+	free(ws->met);
+	free(ws->cost);
+	free(ws->pp);
+	free(ws);
+}
+
+void ty_eval_ws_set_overrides(struct ty_eval_ws *ws, const struct ty_cell_override *ov,
+			      size_t nov, int fixed_all)
+{
+	ws->ov = ov;
+	ws->nov = nov;
+	ws->fixed_all = fixed_all;
+}
+
+/* Pointer table for an array of k columns of B doubles. */
+static const double *const *cols(const double ***pp, double *base, size_t k)
+{
+	const double **v = *pp;
+
+	for (size_t i = 0; i < k; i++)
+		v[i] = base + i * B;
+	*pp += k;
+	return v;
+}
+
+int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
+		  size_t scen, uint64_t first, size_t n, double *const *out)
+{
+	const struct ty_tech *T = &E->ctx->tech[tech];
+	const struct scen_cells *C = &E->sc[tech][scen];
+	const double **pp = ws->pp;
+	const double *const *lifetime, *const *input_raw, *const *input_eff,
+		*const *input_price, *const *output_eff, *const *output_price, *const *p;
+	const double *const *capital, *const *fixed, *const *input, *const *output_raw,
+		*const *output;
+	struct ty_fn_args a;
+	size_t nfix = ty_fn_ncomp(T->fns[TY_FN_FIXED]);
+	size_t k = 0;
+	int rc;
+
+	/* draw every cell */
+	for (size_t c = 0; c < C->n; c++) {
+		double *dst = ws->cellv + c * B;
+		int done = 0;
+
+		for (size_t o = 0; o < ws->nov; o++) {
+			if (ws->ov[o].cell == C->cell[c]) {
+				for (size_t i = 0; i < n; i++)
+					dst[i] = ws->ov[o].value;
+				done = 1;
+			}
+		}
+		if (done)
+			continue;
+		if (ws->fixed_all) {
+			double m = ty_dist_median(C->cell[c]->dist);
+
+			for (size_t i = 0; i < n; i++)
+				dst[i] = m;
+		} else {
+			ty_dist_sample(C->cell[c]->dist, &C->key[c], first, n, dst);
+		}
+	}
+	{
+		const double *scale = ws->cellv;
+
+		k = 1;
+		lifetime = cols(&pp, ws->cellv + k * B, T->n_capital);
+		k += T->n_capital;
+		input_raw = cols(&pp, ws->cellv + k * B, T->n_input);
+		k += T->n_input;
+		input_eff = cols(&pp, ws->cellv + k * B, T->n_input);
+		k += T->n_input;
+		input_price = cols(&pp, ws->cellv + k * B, T->n_input);
+		k += T->n_input;
+		output_eff = cols(&pp, ws->cellv + k * B, T->n_output);
+		k += T->n_output;
+		output_price = cols(&pp, ws->cellv + k * B, T->n_output);
+		k += T->n_output;
+		p = cols(&pp, ws->cellv + k * B, T->n_param);
+		capital = cols(&pp, ws->cap, T->n_capital);
+		fixed = cols(&pp, ws->fix, nfix);
+		input = cols(&pp, ws->inp, T->n_input);
+		output_raw = cols(&pp, ws->oraw, T->n_output);
+		output = cols(&pp, ws->out, T->n_output);
+
+		memset(&a, 0, sizeof a);
+		a.n = n;
+		a.scale = scale;
+		a.p = p;
+		/* capital and fixed costs */
+		rc = ty_fn_eval(ws->vm, T->fns[TY_FN_CAPITAL], &a, (double *const *)capital);
+		if (rc)
+			return rc;
+		rc = ty_fn_eval(ws->vm, T->fns[TY_FN_FIXED], &a, (double *const *)fixed);
+		if (rc)
+			return rc;
+		/* effective inputs */
+		for (size_t j = 0; j < T->n_input; j++) {
+			double *d = (double *)input[j];
+
+			for (size_t i = 0; i < n; i++)
+				d[i] = input_eff[j][i] * input_raw[j][i];
+		}
+		a.capital = capital;
+		a.lifetime = lifetime;
+		a.fixed = fixed;
+		a.input = input;
+		rc = ty_fn_eval(ws->vm, T->fns[TY_FN_PRODUCTION], &a, (double *const *)output_raw);
+		if (rc)
+			return rc;
+		for (size_t j = 0; j < T->n_output; j++) {
+			double *d = (double *)output[j];
+
+			for (size_t i = 0; i < n; i++)
+				d[i] = output_eff[j][i] * output_raw[j][i];
+		}
+		/* unit cost K = ((T1 + T2) + T3) - T4 */
+		for (size_t i = 0; i < n; i++) {
+			double t1, t2, t3, t4;
+
+			t1 = capital[0][i] / lifetime[0][i];
+			for (size_t c = 1; c < T->n_capital; c++)
+				t1 += capital[c][i] / lifetime[c][i];
+			t1 /= scale[i];
+			t2 = nfix ? fixed[0][i] : 0.0;
+			for (size_t f = 1; f < nfix; f++)
+				t2 += fixed[f][i];
+			t2 /= scale[i];
+			t3 = input_price[0][i] * input[0][i];
+			for (size_t j = 1; j < T->n_input; j++)
+				t3 += input_price[j][i] * input[j][i];
+			t4 = output_price[0][i] * output[0][i];
+			for (size_t j = 1; j < T->n_output; j++)
+				t4 += output_price[j][i] * output[j][i];
+			ws->cost[i] = ((t1 + t2) + t3) - t4;
+		}
+		a.input_raw = input_raw;
+		a.input_price = input_price;
+		a.output_raw = output_raw;
+		a.output = output;
+		a.cost = ws->cost;
+		{
+			double *mcols[256];
+			size_t nm = T->n_metric < 256 ? T->n_metric : 256;
+
+			for (size_t j = 0; j < nm; j++)
+				mcols[j] = ws->met + j * B;
+			rc = ty_fn_eval(ws->vm, T->fns[TY_FN_METRICS], &a, mcols);
+			if (rc)
+				return rc;
+		}
+	}
+	for (size_t r = 0; r < T->nresults; r++) {
+		const struct ty_result_row *R = &T->results[r];
+		const double *src = NULL;
+
+		if (R->offset >= 0) {
+			if (R->var == TY_VAR_COST)
+				src = ws->cost;
+			else if (R->var == TY_VAR_OUTPUT)
+				src = ws->out + (size_t)R->offset * B;
+			else
+				src = ws->met + (size_t)R->offset * B;
+		}
+		for (size_t i = 0; i < n; i++)
+			out[r][i] = src ? src[i] : NAN;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ units */
+
+struct unit {
+	size_t tech, scen;
+	uint64_t first;
+	size_t n;
+};
+
+static size_t make_units(const tyche_context *ctx, size_t N, size_t block,
+			 struct unit **out)
+{
+	size_t nb = (N + block - 1) / block, nu = 0, k = 0;
+	struct unit *u;
+
+	for (size_t t = 0; t < ctx->ntech; t++)
+		nu += ctx->tech[t].nscen * nb;
+	u = ty_calloc(nu, sizeof(*u));
+	for (size_t t = 0; t < ctx->ntech; t++)
+		for (size_t s = 0; s < ctx->tech[t].nscen; s++)
+			for (size_t b = 0; b < nb; b++) {
+				u[k].tech = t;
+				u[k].scen = s;
+				u[k].first = (uint64_t)b * block;
+				u[k].n = (b + 1) * block <= N ? block : N - b * block;
+				k++;
+			}
+	*out = u;
+	return nu;
+}
+
+/* ------------------------------------------------ ordered parallel pipeline */
+
+struct slot {
+	int state;          /* 0 free, 1 working, 2 done */
+	size_t unit;
+	int rc;
+	struct ty_buf text;
+	double *vals;       /* max_rows * block */
+	size_t nonfinite_rows;
+};
+
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t nunits, next, nslots;
+	struct slot *slots;
+	int stop;
+	const struct unit *units;
+	const struct ty_eval *E;
+	size_t block;
+	/* what workers do with a finished unit */
+	int (*work)(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u,
+		    struct slot *s);
+	const tyche_eval_opts *opts;
+	char ***prefix;      /* [tech][scen] CSV/JSON text of the key columns */
+	char ***rowtext;     /* [tech][row] Variable,Index pieces */
+	char ***rowunits;    /* [tech][row] units pieces */
+};
+
+static void *worker(void *arg)
+{
+	struct pipe *P = arg;
+	struct ty_eval_ws *ws = ty_eval_ws_create(P->E);
+
+	for (;;) {
+		size_t u;
+		struct slot *s;
+
+		pthread_mutex_lock(&P->mu);
+		for (;;) {
+			if (P->stop || P->next >= P->nunits) {
+				pthread_mutex_unlock(&P->mu);
+				ty_eval_ws_free(ws);
+				return NULL;
+			}
+			s = &P->slots[P->next % P->nslots];
+			if (s->state == 0)
+				break;
+			pthread_cond_wait(&P->cv, &P->mu);
+		}
+		u = P->next++;
+		s->state = 1;
+		s->unit = u;
+		pthread_mutex_unlock(&P->mu);
+		s->text.len = 0;
+		s->rc = ws ? P->work(P, ws, &P->units[u], s) : TYCHE_ENOMEM;
+		pthread_mutex_lock(&P->mu);
+		s->state = 2;
+		pthread_cond_broadcast(&P->cv);
+		pthread_mutex_unlock(&P->mu);
+	}
+}
+
+/* Run the pipeline; consume(u, slot) is called in unit order on this
+ * thread.  Returns the first error. */
+static int pipe_run(struct pipe *P, unsigned threads,
+		    int (*consume)(struct pipe *P, size_t u, struct slot *s, void *arg),
+		    void *arg)
+{
+	pthread_t *th;
+	unsigned nt = threads ? threads : ty_ncores();
+	int rc = 0;
+
+	if (nt > 64)
+		nt = 64;
+	P->nslots = 4 * (size_t)nt;
+	P->slots = ty_calloc(P->nslots, sizeof(struct slot));
+	for (size_t i = 0; i < P->nslots; i++)
+		P->slots[i].vals = ty_calloc(MAX(P->E->max_rows, 1) * P->block, sizeof(double));
+	pthread_mutex_init(&P->mu, NULL);
+	pthread_cond_init(&P->cv, NULL);
+	th = ty_calloc(nt, sizeof(*th));
+	for (unsigned i = 0; i < nt; i++)
+		pthread_create(&th[i], NULL, worker, P);
+	for (size_t u = 0; u < P->nunits; u++) {
+		struct slot *s = &P->slots[u % P->nslots];
+
+		pthread_mutex_lock(&P->mu);
+		while (!(s->state == 2 && s->unit == u))
+			pthread_cond_wait(&P->cv, &P->mu);
+		pthread_mutex_unlock(&P->mu);
+		if (!rc)
+			rc = s->rc;
+		if (!rc)
+			rc = consume(P, u, s, arg);
+		pthread_mutex_lock(&P->mu);
+		s->state = 0;
+		if (rc)
+			P->stop = 1;
+		pthread_cond_broadcast(&P->cv);
+		pthread_mutex_unlock(&P->mu);
+		if (rc)
+			break;
+	}
+	for (unsigned i = 0; i < nt; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	for (size_t i = 0; i < P->nslots; i++) {
+		ty_buf_release(&P->slots[i].text);
+		free(P->slots[i].vals);
+	}
+	free(P->slots);
+	pthread_mutex_destroy(&P->mu);
+	pthread_cond_destroy(&P->cv);
+	return rc;
+}
+
+static int work_values(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u,
+		       struct slot *s)
+{
+	const struct ty_tech *T = &P->E->ctx->tech[u->tech];
+	double *rows[512];
+
+	for (size_t r = 0; r < T->nresults && r < 512; r++)
+		rows[r] = s->vals + r * P->block;
+	for (size_t off = 0; off < u->n; off += B) {
+		size_t m = u->n - off < B ? u->n - off : B;
+		double *sub[512];
+		int rc;
+
+		for (size_t r = 0; r < T->nresults && r < 512; r++)
+			sub[r] = rows[r] + off;
+		rc = ty_eval_block(P->E, ws, u->tech, u->scen, u->first + off, m, sub);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ one scenario */
+
+struct scen_out {
+	double *const *out;
+	size_t nrows;
+};
+
+static int consume_scen(struct pipe *P, size_t u, struct slot *s, void *arg)
+{
+	struct scen_out *so = arg;
+	const struct unit *un = &P->units[u];
+
+	for (size_t r = 0; r < so->nrows; r++)
+		memcpy(so->out[r] + un->first, s->vals + r * P->block, un->n * sizeof(double));
+	return 0;
+}
+
+int ty_eval_scenario(const struct ty_eval *E, size_t tech, size_t scen, size_t N,
+		     unsigned threads, double *const *out, tyche_error *err)
+{
+	struct pipe P;
+	struct unit *units;
+	size_t block = 4 * B, nb = (N + block - 1) / block;
+	struct scen_out so = { out, E->ctx->tech[tech].nresults };
+	int rc;
+
+	memset(&P, 0, sizeof P);
+	units = ty_calloc(nb, sizeof(*units));
+	for (size_t b = 0; b < nb; b++) {
+		units[b].tech = tech;
+		units[b].scen = scen;
+		units[b].first = (uint64_t)b * block;
+		units[b].n = (b + 1) * block <= N ? block : N - b * block;
+	}
+	P.nunits = nb;
+	P.units = units;
+	P.E = E;
+	P.block = block;
+	P.work = work_values;
+	rc = pipe_run(&P, threads ? threads : (nb < ty_ncores() ? (unsigned)nb : 0), consume_scen, &so);
+	free(units);
+	if (rc)
+		return ty_error_at(err, rc, E->ctx->path, 0, 0,
+				   "evaluation of technology '%s', scenario '%s' failed",
+				   E->ctx->tech[tech].name, E->ctx->tech[tech].scen[scen].name);
+	return 0;
+}
+
+/* ------------------------------------------------------------ text output */
+
+static void csv_field(struct ty_buf *b, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		ty_buf_addc(b, '"');
+		for (const char *p = s; *p; p++) {
+			if (*p == '"')
+				ty_buf_addc(b, '"');
+			ty_buf_addc(b, *p);
+		}
+		ty_buf_addc(b, '"');
+	} else {
+		ty_buf_adds(b, s);
+	}
+}
+
+static void json_str(struct ty_buf *b, const char *s)
+{
+	ty_buf_addc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			ty_buf_addf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			ty_buf_addf(b, "\\u%04x", *p);
+		else
+			ty_buf_addc(b, (char)*p);
+	}
+	ty_buf_addc(b, '"');
+}
+
+/* A value for JSON: numbers as numbers, NaN/inf as strings. */
+static void json_num(struct ty_buf *b, double v)
+{
+	char tmp[32];
+	const char *s = ty_fmt_double(v, tmp);
+
+	if (isfinite(v))
+		ty_buf_adds(b, s);
+	else
+		json_str(b, s);
+}
+
+static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u,
+		     struct slot *s)
+{
+	const struct ty_tech *T = &P->E->ctx->tech[u->tech];
+	int rc = work_values(P, ws, u, s);
+	int json = P->opts->format == TYCHE_FMT_JSON;
+	const char *prefix = P->prefix[u->tech][u->scen];
+	char tmp[32];
+
+	if (rc)
+		return rc;
+	s->nonfinite_rows = 0;
+	for (size_t i = 0; i < u->n; i++) {
+		uint64_t sample = u->first + i + 1;
+
+		for (size_t r = 0; r < T->nresults; r++) {
+			double v = s->vals[r * P->block + i];
+
+			if (T->results[r].offset < 0)
+				continue;
+			if (json) {
+				ty_buf_adds(&s->text, prefix);
+				ty_buf_addf(&s->text, "\"Sample\":%llu,", (unsigned long long)sample);
+				ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
+				ty_buf_adds(&s->text, "\"Value\":");
+				json_num(&s->text, v);
+				ty_buf_adds(&s->text, P->rowunits[u->tech][r]);
+			} else {
+				ty_buf_adds(&s->text, prefix);
+				ty_buf_addf(&s->text, "%llu,", (unsigned long long)sample);
+				ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
+				ty_buf_adds(&s->text, ty_fmt_double(v, tmp));
+				ty_buf_adds(&s->text, P->rowunits[u->tech][r]);
+			}
+		}
+	}
+	return s->text.oom ? TYCHE_ENOMEM : 0;
+}
+
+struct text_state {
+	const tyche_eval_opts *opts;
+	size_t written_units;
+	int first_json;
+	/* non-finite counters per tech/scen/row */
+	size_t ***bad;
+	/* summary accumulators for the current scenario */
+	double **acc;
+	size_t acc_n;
+	size_t N;
+};
+
+static void count_nonfinite(struct pipe *P, struct text_state *st, const struct unit *u,
+			    const struct slot *s)
+{
+	const struct ty_tech *T = &P->E->ctx->tech[u->tech];
+
+	for (size_t r = 0; r < T->nresults; r++) {
+		const double *v = s->vals + r * P->block;
+
+		if (T->results[r].offset < 0)
+			continue;
+		for (size_t i = 0; i < u->n; i++)
+			if (!isfinite(v[i]))
+				st->bad[u->tech][u->scen][r]++;
+	}
+}
+
+static int emit(const tyche_eval_opts *o, const char *p, size_t n)
+{
+	return n ? o->write(p, n, o->write_arg) : 0;
+}
+
+static int consume_text(struct pipe *P, size_t u, struct slot *s, void *arg)
+{
+	struct text_state *st = arg;
+	int rc;
+
+	count_nonfinite(P, st, &P->units[u], s);
+	if (P->opts->format == TYCHE_FMT_JSON && s->text.len) {
+		/* units are written as ",\n{...}" pieces; the first drops the comma */
+		const char *p = s->text.p;
+		size_t n = s->text.len;
+
+		if (st->first_json) {
+			p += 2;
+			n -= 2;
+			st->first_json = 0;
+		}
+		rc = emit(P->opts, p, n);
+	} else {
+		rc = emit(P->opts, s->text.p ? s->text.p : "", s->text.len);
+	}
+	if (P->opts->progress)
+		P->opts->progress((double)(u + 1) / (double)P->nunits, P->opts->progress_arg);
+	return rc ? TYCHE_EIO : 0;
+}
+
+static int summary_stats(double *v, size_t n, double out[5])
+{
+	for (size_t i = 0; i < n; i++)
+		if (isnan(v[i])) {
+			for (int k = 0; k < 5; k++)
+				out[k] = NAN;
+			return 0;
+		}
+	out[0] = gsl_stats_mean(v, 1, n);
+	out[1] = n > 1 ? gsl_stats_sd_m(v, 1, n, out[0]) : NAN;
+	gsl_sort(v, 1, n);
+	out[2] = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.1);
+	out[3] = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.5);
+	out[4] = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.9);
+	return 0;
+}
+
+static int consume_summary(struct pipe *P, size_t u, struct slot *s, void *arg)
+{
+	struct text_state *st = arg;
+	const struct unit *un = &P->units[u];
+	const struct ty_tech *T = &P->E->ctx->tech[un->tech];
+	const tyche_eval_opts *o = P->opts;
+	int json = o->format == TYCHE_FMT_JSON;
+	int rc = 0;
+
+	count_nonfinite(P, st, un, s);
+	for (size_t r = 0; r < T->nresults; r++)
+		memcpy(st->acc[r] + un->first, s->vals + r * P->block, un->n * sizeof(double));
+	if (un->first + un->n == st->N) {
+		struct ty_buf b = TY_BUF_INIT;
+		char tmp[32];
+
+		for (size_t r = 0; r < T->nresults; r++) {
+			const struct ty_result_row *R = &T->results[r];
+			static const char *const vn[] = { "Cost", "Metric", "Output" };
+			static const char *const sn[] = { "Mean", "Std", "Q10", "Q50", "Q90" };
+			double stt[5];
+
+			if (R->offset < 0)
+				continue;
+			summary_stats(st->acc[r], st->N, stt);
+			if (json) {
+				ty_buf_adds(&b, st->first_json ? "\n{" : ",\n{");
+				st->first_json = 0;
+				ty_buf_adds(&b, "\"Technology\":");
+				json_str(&b, T->name);
+				ty_buf_adds(&b, ",\"Scenario\":");
+				json_str(&b, T->scen[un->scen].name);
+				ty_buf_addf(&b, ",\"Variable\":\"%s\",\"Index\":", vn[R->var]);
+				json_str(&b, R->index);
+				ty_buf_adds(&b, ",\"Units\":");
+				json_str(&b, R->units);
+				for (int k = 0; k < 5; k++) {
+					ty_buf_addf(&b, ",\"%s\":", sn[k]);
+					json_num(&b, stt[k]);
+				}
+				ty_buf_adds(&b, "}");
+			} else {
+				csv_field(&b, T->name);
+				ty_buf_addc(&b, ',');
+				csv_field(&b, T->scen[un->scen].name);
+				ty_buf_addf(&b, ",%s,", vn[R->var]);
+				csv_field(&b, R->index);
+				ty_buf_addc(&b, ',');
+				csv_field(&b, R->units);
+				for (int k = 0; k < 5; k++) {
+					ty_buf_addc(&b, ',');
+					ty_buf_adds(&b, ty_fmt_double(stt[k], tmp));
+				}
+				ty_buf_addc(&b, '\n');
+			}
+		}
+		rc = b.oom ? TYCHE_ENOMEM : emit(o, b.p ? b.p : "", b.len) ? TYCHE_EIO : 0;
+		ty_buf_release(&b);
+	}
+	if (o->progress)
+		o->progress((double)(u + 1) / (double)P->nunits, o->progress_arg);
+	return rc;
+}
+
+static void build_text_pieces(struct pipe *P)
+{
+	const tyche_context *ctx = P->E->ctx;
+	int json = P->opts->format == TYCHE_FMT_JSON;
+	static const char *const vn[] = { "Cost", "Metric", "Output" };
+
+	P->prefix = ty_calloc(ctx->ntech, sizeof(char **));
+	P->rowtext = ty_calloc(ctx->ntech, sizeof(char **));
+	P->rowunits = ty_calloc(ctx->ntech, sizeof(char **));
+	for (size_t t = 0; t < ctx->ntech; t++) {
+		const struct ty_tech *T = &ctx->tech[t];
+
+		P->prefix[t] = ty_calloc(T->nscen, sizeof(char *));
+		for (size_t s = 0; s < T->nscen; s++) {
+			struct ty_buf b = TY_BUF_INIT;
+
+			if (json) {
+				ty_buf_adds(&b, ",\n{\"Technology\":");
+				json_str(&b, T->name);
+				ty_buf_adds(&b, ",\"Scenario\":");
+				json_str(&b, T->scen[s].name);
+				ty_buf_addc(&b, ',');
+			} else {
+				csv_field(&b, T->name);
+				ty_buf_addc(&b, ',');
+				csv_field(&b, T->scen[s].name);
+				ty_buf_addc(&b, ',');
+			}
+			P->prefix[t][s] = ty_buf_detach(&b);
+		}
+		P->rowtext[t] = ty_calloc(T->nresults ? T->nresults : 1, sizeof(char *));
+		P->rowunits[t] = ty_calloc(T->nresults ? T->nresults : 1, sizeof(char *));
+		for (size_t r = 0; r < T->nresults; r++) {
+			struct ty_buf b = TY_BUF_INIT, c = TY_BUF_INIT;
+
+			if (json) {
+				ty_buf_addf(&b, "\"Variable\":\"%s\",\"Index\":", vn[T->results[r].var]);
+				json_str(&b, T->results[r].index);
+				ty_buf_addc(&b, ',');
+				ty_buf_adds(&c, ",\"Units\":");
+				json_str(&c, T->results[r].units);
+				ty_buf_addc(&c, '}');
+			} else {
+				ty_buf_addf(&b, "%s,", vn[T->results[r].var]);
+				csv_field(&b, T->results[r].index);
+				ty_buf_addc(&b, ',');
+				ty_buf_addc(&c, ',');
+				csv_field(&c, T->results[r].units);
+				ty_buf_addc(&c, '\n');
+			}
+			P->rowtext[t][r] = ty_buf_detach(&b);
+			P->rowunits[t][r] = ty_buf_detach(&c);
+		}
+	}
+}
+
+static void free_text_pieces(struct pipe *P)
+{
+	const tyche_context *ctx = P->E->ctx;
+
+	for (size_t t = 0; t < ctx->ntech && P->prefix; t++) {
+		for (size_t s = 0; s < ctx->tech[t].nscen; s++)
+			free(P->prefix[t][s]);
+		for (size_t r = 0; r < ctx->tech[t].nresults; r++) {
+			free(P->rowtext[t][r]);
+			free(P->rowunits[t][r]);
+		}
+		free(P->prefix[t]);
+		free(P->rowtext[t]);
+		free(P->rowunits[t]);
+	}
+	free(P->prefix);
+	free(P->rowtext);
+	free(P->rowunits);
+}
+
+int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
+		   tyche_diags *warnings, tyche_error *err)
+{
+	struct ty_eval *E = NULL;
+	struct pipe P;
+	struct text_state st;
+	struct unit *units = NULL;
+	size_t block = opts->block ? opts->block : 2 * B;
+	int rc;
+
+	if (opts->samples < 1)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "the number of samples must be at least 1");
+	if (opts->samples > (size_t)1 << 40)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "too many samples (%zu)", opts->samples);
+	if (!opts->write)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "no output writer given");
+	if (block > 64 * B)
+		block = 64 * B;
+	rc = ty_eval_create(&E, ctx, opts->seed, err);
+	if (rc)
+		return rc;
+	memset(&P, 0, sizeof P);
+	memset(&st, 0, sizeof st);
+	P.nunits = make_units(ctx, opts->samples, block, &units);
+	P.units = units;
+	P.E = E;
+	P.block = block;
+	P.opts = opts;
+	st.opts = opts;
+	st.first_json = 1;
+	st.N = opts->samples;
+	st.bad = ty_calloc(ctx->ntech, sizeof(size_t **));
+	for (size_t t = 0; t < ctx->ntech; t++) {
+		st.bad[t] = ty_calloc(ctx->tech[t].nscen, sizeof(size_t *));
+		for (size_t s = 0; s < ctx->tech[t].nscen; s++)
+			st.bad[t][s] = ty_calloc(ctx->tech[t].nresults + 1, sizeof(size_t));
+	}
+	build_text_pieces(&P);
+	if (opts->summary) {
+		st.acc = ty_calloc(MAX(E->max_rows, 1), sizeof(double *));
+		for (size_t r = 0; r < E->max_rows; r++) {
+			st.acc[r] = malloc(opts->samples * sizeof(double));
+			if (!st.acc[r])
+				rc = TYCHE_ENOMEM;
+		}
+		P.work = work_values;
+		if (!rc) {
+			const char *hdr = opts->format == TYCHE_FMT_JSON ? "["
+				: "Technology,Scenario,Variable,Index,Units,Mean,Std,Q10,Q50,Q90\n";
+
+			rc = emit(opts, hdr, strlen(hdr)) ? TYCHE_EIO : 0;
+		}
+		if (!rc)
+			rc = pipe_run(&P, opts->threads, consume_summary, &st);
+		for (size_t r = 0; r < E->max_rows; r++)
+			free(st.acc[r]);
+		free(st.acc);
+	} else {
+		const char *hdr = opts->format == TYCHE_FMT_JSON ? "["
+			: "Technology,Scenario,Sample,Variable,Index,Value,Units\n";
+
+		P.work = work_text;
+		rc = emit(opts, hdr, strlen(hdr)) ? TYCHE_EIO : 0;
+		if (!rc)
+			rc = pipe_run(&P, opts->threads, consume_text, &st);
+	}
+	if (!rc && opts->format == TYCHE_FMT_JSON)
+		rc = emit(opts, "\n]\n", 3) ? TYCHE_EIO : 0;
+	/* warnings: non-finite values and rows never produced */
+	for (size_t t = 0; t < ctx->ntech; t++) {
+		const struct ty_tech *T = &ctx->tech[t];
+
+		for (size_t s = 0; s < T->nscen; s++) {
+			for (size_t r = 0; r < T->nresults; r++) {
+				static const char *const vn[] = { "Cost", "Metric", "Output" };
+
+				if (st.bad[t][s][r])
+					ty_diag_add(warnings, TYCHE_SEV_WARNING, ctx->path, 0, 0,
+						    "technology '%s', scenario '%s', %s '%s': %zu of %zu samples are NaN or infinite",
+						    T->name, T->scen[s].name, vn[T->results[r].var],
+						    T->results[r].index, st.bad[t][s][r], opts->samples);
+			}
+			free(st.bad[t][s]);
+		}
+		free(st.bad[t]);
+	}
+	free(st.bad);
+	free_text_pieces(&P);
+	free(units);
+	ty_eval_free(E);
+	if (rc == TYCHE_EIO)
+		return ty_error_at(err, rc, "", 0, 0, "cannot write the output");
+	if (rc)
+		return ty_error_at(err, rc, ctx->path, 0, 0, "evaluation failed");
+	return 0;
+}

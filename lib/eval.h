@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * eval.h - Monte-Carlo evaluation of scenarios (internal core shared by
+ * tyche_evaluate, tranches, the response surface and the tornado).
+ */
+#ifndef TY_EVAL_H
+#define TY_EVAL_H
+
+#include "context.h"
+
+struct ty_eval;      /* a run: context, seed and every cell's stream key */
+struct ty_eval_ws;   /* one thread's scratch space */
+
+TY_HIDDEN int ty_eval_create(struct ty_eval **out, const tyche_context *ctx,
+			     uint64_t seed, tyche_error *err);
+TY_HIDDEN void ty_eval_free(struct ty_eval *E);
+TY_HIDDEN struct ty_eval_ws *ty_eval_ws_create(const struct ty_eval *E);
+TY_HIDDEN void ty_eval_ws_free(struct ty_eval_ws *ws);
+
+/* Overrides of single cells, for the tornado: when `override` is set for
+ * a scenario, cell values come from it instead of being drawn. */
+struct ty_cell_override {
+	const struct ty_cell *cell;   /* which cell */
+	double value;
+};
+
+/*
+ * Evaluate samples first .. first+n-1 (n <= TY_VM_BLOCK) of scenario
+ * `scen` of technology `tech`; out[r][i] = results row r (the technology's
+ * sorted results rows) of sample first + i.  Rows never produced
+ * (offset -1) are NaN.
+ */
+TY_HIDDEN int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws,
+			    size_t tech, size_t scen, uint64_t first, size_t n,
+			    double *const *out);
+/* Cells at fixed values (e.g. medians) instead of draws; NULL = none.
+ * `fixed_all` = 1 puts every cell not listed at its median. */
+TY_HIDDEN void ty_eval_ws_set_overrides(struct ty_eval_ws *ws,
+					const struct ty_cell_override *ov, size_t nov,
+					int fixed_all);
+
+/* All N samples of one scenario into out[r][0..N-1], on `threads` threads
+ * (0 = all cores). */
+TY_HIDDEN int ty_eval_scenario(const struct ty_eval *E, size_t tech, size_t scen,
+			       size_t N, unsigned threads, double *const *out,
+			       tyche_error *err);
+
+/* Number of cores to use for threads == 0. */
+TY_HIDDEN unsigned ty_ncores(void);
+
+#endif
