@@ -1589,3 +1589,54 @@ out:
 	tyche_scenario_release(&b);
 	return rc;
 }
+
+/* ------------------------------------------------------------ rendering */
+
+static cJSON *scenario_render(const tyche_scenario *sc)
+{
+	cJSON *in = NULL, *res = NULL, *o;
+	int bodies = sc->inputs_json || sc->results_json;
+
+	if (bodies) {
+		in = sc->inputs_json ? cJSON_Parse(sc->inputs_json) : cJSON_CreateObject();
+		res = sc->results_json ? cJSON_Parse(sc->results_json) : cJSON_CreateObject();
+		if (!in || !res) {
+			cJSON_Delete(in);
+			cJSON_Delete(res);
+			return NULL;
+		}
+	}
+	o = scenario_to_json(sc, in, res, bodies);
+	return o;
+}
+
+char *tyche_scenario_to_json(const tyche_scenario *sc, int pretty)
+{
+	cJSON *o = scenario_render(sc);
+	char *text = NULL;
+
+	if (o)
+		text = pretty ? cJSON_Print(o) : cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+char *tyche_scenario_list_to_json(const tyche_scenario *v, size_t n, int pretty)
+{
+	cJSON *a = cJSON_CreateArray();
+	char *text = NULL;
+
+	for (size_t i = 0; a && i < n; i++) {
+		cJSON *o = scenario_render(&v[i]);
+
+		if (!o || !cJSON_AddItemToArray(a, o)) {
+			cJSON_Delete(o);
+			cJSON_Delete(a);
+			return NULL;
+		}
+	}
+	if (a)
+		text = pretty ? cJSON_Print(a) : cJSON_PrintUnformatted(a);
+	cJSON_Delete(a);
+	return text;
+}

@@ -357,6 +357,15 @@ TYCHE_API int tyche_store_diff(tyche_store *st, const char *user,
  * buf must hold 21 bytes. */
 TYCHE_API const char *tyche_time_format(int64_t t, char *buf);
 
+/* The scenario as the JSON object of its file (schema, id, name, owner,
+ * created, modified, visibility, tags, context, context_hash, version,
+ * seed as a string, samples, and inputs / results when not NULL); a list
+ * as a JSON array of such objects.  malloc'd text (free with free()), or
+ * NULL when out of memory or when inputs_json / results_json is not JSON. */
+TYCHE_API char *tyche_scenario_to_json(const tyche_scenario *sc, int pretty);
+TYCHE_API char *tyche_scenario_list_to_json(const tyche_scenario *v, size_t n,
+					    int pretty);
+
 /* ------------------------------------------------- end of scenario store */
 
 #ifdef __cplusplus

@@ -134,9 +134,9 @@ static void test_save_load(tyche_store *st)
 	ok(tyche_store_save(st, "alice", &sc, &err) == 0, "save a new scenario: %s", err.msg);
 	ok(strlen(sc.id) > 16 && strspn(sc.id, "0123456789TZabcdef-") == strlen(sc.id),
 	   "save fills a time-and-random id (%s)", sc.id);
-	(void)is_str(sc.owner, "alice", "save sets the owner");
+	(void)(is_str(sc.owner, "alice", "save sets the owner"));
 	ok(sc.created > 1600000000 && sc.created == sc.modified, "save sets created = modified");
-	(void)is_str(sc.version, tyche_version(), "save records the software version");
+	(void)(is_str(sc.version, tyche_version(), "save records the software version"));
 	snprintf(path, sizeof(path), "%s/scenarios/%s.json", root, sc.id);
 	ok(file_exists(path), "one file per scenario: scenarios/ID.json");
 	{
@@ -151,15 +151,33 @@ static void test_save_load(tyche_store *st)
 		free(text);
 	}
 	ok(tyche_store_load(st, "alice", sc.id, &back, &err) == 0, "load it back: %s", err.msg);
-	(void)is_str(back.name, "Base case — €", "name round-trips");
-	(void)is_str(back.context, "pv", "context round-trips");
-	(void)is_str(back.context_hash, sc.context_hash, "context hash round-trips");
+	(void)(is_str(back.name, "Base case — €", "name round-trips"));
+	(void)(is_str(back.context, "pv", "context round-trips"));
+	(void)(is_str(back.context_hash, sc.context_hash, "context hash round-trips"));
 	ok(back.seed == UINT64_MAX && back.samples == 1000, "seed and samples round-trip");
 	ok(back.ntags == 2 && !strcmp(back.tags[0], "baseline") &&
 	   !strcmp(back.tags[1], "2024 review"), "tags round-trip in order");
 	ok(back.created == sc.created && back.modified == sc.modified, "times round-trip");
 	ok(json_equal(back.inputs_json, sc.inputs_json), "inputs round-trip");
 	ok(json_equal(back.results_json, sc.results_json), "results round-trip");
+	{
+		char *j = tyche_scenario_to_json(&back, 0);
+		cJSON *o = j ? cJSON_Parse(j) : NULL;
+		char *l = tyche_scenario_list_to_json(&back, 1, 1);
+		cJSON *a = l ? cJSON_Parse(l) : NULL;
+
+		ok(o && !strcmp(cJSON_GetObjectItem(o, "id")->valuestring, sc.id) &&
+		   cJSON_GetObjectItem(cJSON_GetObjectItem(o, "inputs"), "amounts") &&
+		   !strcmp(cJSON_GetObjectItem(o, "seed")->valuestring, "18446744073709551615"),
+		   "render a scenario as JSON");
+		ok(cJSON_GetArraySize(a) == 1 &&
+		   !strcmp(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "owner")->valuestring, "alice"),
+		   "render a list as a JSON array");
+		cJSON_Delete(o);
+		cJSON_Delete(a);
+		free(j);
+		free(l);
+	}
 
 	/* overwrite by id */
 	snprintf(id, sizeof(id), "%s", sc.id);
@@ -169,7 +187,7 @@ static void test_save_load(tyche_store *st)
 	sc.inputs_json = strdup("{\"amounts\":{\"Module R&D\":1}}");
 	sc.created = 0;   /* callers cannot rewrite history */
 	ok(tyche_store_save(st, "alice", &sc, &err) == 0, "overwrite own scenario by id");
-	(void)is_str(sc.id, id, "the id is kept");
+	(void)(is_str(sc.id, id, "the id is kept"));
 	ok(sc.created == created, "the created time is kept");
 	ok(tyche_store_load(st, "alice", id, &back, &err) == 0 &&
 	   !strcmp(back.name, "Base case v2") &&
