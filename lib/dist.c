@@ -962,30 +962,30 @@ double ty_dist_cdf(const struct ty_dist *d, double x)
 	return std_cdf(d, (x - d->loc) / d->scale);
 }
 
-/* Doubles mapped to integers in the same order, for bisection that ends
- * in at most 64 steps on adjacent doubles whatever the bracket. */
-static int64_t ord_of(double x)
+/* Doubles mapped to unsigned integers in the same order, for bisection
+ * that ends in at most 64 steps on adjacent doubles whatever the bracket
+ * (unsigned, so the distance across zero cannot overflow). */
+static uint64_t ord_of(double x)
 {
-	int64_t i;
+	uint64_t u;
 
-	memcpy(&i, &x, sizeof(i));
-	return i < 0 ? INT64_MIN - i : i;
+	memcpy(&u, &x, sizeof(u));
+	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
 }
 
-static double dbl_of(int64_t i)
+static double dbl_of(uint64_t u)
 {
 	double x;
 
-	if (i < 0)
-		i = INT64_MIN - i;
-	memcpy(&x, &i, sizeof(x));
+	u = u >> 63 ? u & ~(UINT64_C(1) << 63) : ~u;
+	memcpy(&x, &u, sizeof(x));
 	return x;
 }
 
 static double mixture_quantile(const struct ty_dist *d, double p)
 {
 	double lo = INFINITY, hi = -INFINITY;
-	int64_t ilo, ihi;
+	uint64_t ilo, ihi;
 
 	for (size_t i = 0; i < d->ncomp; i++) {
 		double q = ty_dist_quantile(&d->comp[i], p);
@@ -1008,7 +1008,7 @@ static double mixture_quantile(const struct ty_dist *d, double p)
 	ilo = ord_of(lo);   /* F(lo) < p */
 	ihi = ord_of(hi);   /* F(hi) >= p */
 	while (ihi - ilo > 1) {
-		int64_t mid = ilo + (ihi - ilo) / 2;
+		uint64_t mid = ilo + (ihi - ilo) / 2;
 
 		if (ty_dist_cdf(d, dbl_of(mid)) >= p)
 			ihi = mid;

@@ -122,6 +122,14 @@ static void check_draws(const char *text)
 		is_close(ty_dist_cdf(d, q), ps[k], 1e-9, 1e-12, "%s: cdf(quantile(%.1f)) = %.1f",
 			 text, ps[k], ps[k]);
 	}
+	if (d->kind == TY_DIST_MIXTURE)
+		for (int k = 0; k < 3; k++) {
+			double q = ty_dist_quantile(d, ps[k]);
+
+			ok(ty_dist_cdf(d, q) >= ps[k] && ty_dist_cdf(d, nextafter(q, -INFINITY)) < ps[k],
+			   "%s: quantile(%.1f) is the generalised inverse to the last bit",
+			   text, ps[k]);
+		}
 	/* the quantile of the empirical sample agrees too (sorted draws) */
 	qsort(x, N, sizeof(*x), cmp_double);
 	ok(x[0] >= ty_dist_quantile(d, 0) && x[N - 1] <= ty_dist_quantile(d, 1),
@@ -475,6 +483,15 @@ int main(void)
 		is_close(ty_dist_quantile(d, 0.75), 2.5, 1e-15, 0, "mixture quantile(0.75)");
 		ok(ty_dist_quantile(d, 0) == 0 && ty_dist_quantile(d, 1) == 3,
 		   "mixture quantile(0) and (1) are the ends of the support");
+		ty_dist_free(d);
+	}
+	/* regression (fuzz): a bisection bracket across zero overflowed int64 */
+	d = parse_ok("mixture([0.6, 0.3], [st.triang(0.1, 0.5, 14.), st.triang(0.5, -4e300, 8e300)])");
+	if (d) {
+		double q = ty_dist_quantile(d, 0.3);
+
+		ok(ty_dist_cdf(d, q) >= 0.3 && ty_dist_cdf(d, nextafter(q, -INFINITY)) < 0.3,
+		   "mixture quantile with a bracket across zero: %.17g", q);
 		ty_dist_free(d);
 	}
 	d = parse_ok("st.truncnorm(8, 9)");
