@@ -100,8 +100,12 @@ check: deps
 	$(MAKE) all
 	$(MAKE) test
 
+# Tests run from t/ (git style); ../shared/reference is used when present.
+SHARED_REF := $(wildcard $(abspath ..)/shared/reference/golden)
 test: all
-	TYCHE_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) prove -j2 --timer t/t[0-9]*.sh $(UNITS)
+	cd t && TYCHE_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) \
+		TYCHE_SHARED=$(if $(SHARED_REF),$(abspath ../shared/reference)) \
+		prove -j2 --timer t[0-9]*.sh $(abspath $(UNITS))
 
 perf: all $(PERFS)
 	TYCHE_BUILD=$(abspath $(BUILD)) sh t/perf/run.sh

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* run-dispatch.c - the table of tyche-run subcommands beyond check. */
+#include <string.h>
+
+#include "run.h"
+
+struct subcmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct subcmd subcmds[] = {
+	{ "evaluate", run_cmd_evaluate,
+	  "  evaluate CONTEXT      Monte-Carlo evaluation of every scenario\n" },
+	{ NULL, NULL, NULL }
+};
+
+int run_dispatch(const char *cmd, int argc, char **argv)
+{
+	for (size_t i = 0; subcmds[i].name; i++)
+		if (!strcmp(subcmds[i].name, cmd))
+			return subcmds[i].fn(argc, argv);
+	return RUN_NO_SUCH_COMMAND;
+}
+
+const char *run_more_commands_help(void)
+{
+	static char buf[4096];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; subcmds[i].name; i++) {
+		size_t m = strlen(subcmds[i].help);
+
+		if (n + m + 1 < sizeof buf) {
+			memcpy(buf + n, subcmds[i].help, m + 1);
+			n += m;
+		}
+	}
+	return buf;
+}

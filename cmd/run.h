@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* run.h - pieces shared by the tyche-run subcommands (cmd/ only). */
+#ifndef TYCHE_CMD_RUN_H
+#define TYCHE_CMD_RUN_H
+
+#include <stdio.h>
+#include "tyche.h"
+
+enum {
+	RUN_EX_OK = 0, RUN_EX_FAIL = 1, RUN_EX_USAGE = 64, RUN_EX_DATAERR = 65,
+	RUN_EX_NOINPUT = 66, RUN_EX_SOFTWARE = 70, RUN_EX_CANTCREAT = 73,
+	RUN_NO_SUCH_COMMAND = -1
+};
+
+void run_usage(FILE *f);
+/* Load a context, print diagnostics to stderr; returns an exit code. */
+int run_load_context(const char *path, const tyche_load_opts *lo,
+		     tyche_context **out);
+/* Exit code for a TYCHE_E* code. */
+int run_exit_code(int code);
+/* Subcommands beyond check (cmd/run-*.c); RUN_NO_SUCH_COMMAND if unknown. */
+int run_dispatch(const char *cmd, int argc, char **argv);
+const char *run_more_commands_help(void);
+
+/* The subcommands (cmd/run-*.c). */
+int run_cmd_evaluate(int argc, char **argv);
+
+#endif

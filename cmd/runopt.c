@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * runopt.c - one option parser for the tyche-run analysis commands, so
+ * --samples, --seed, --amount ... mean the same everywhere.  Numbers are
+ * parsed strictly: "1e6" is fine, "1e6x" is a usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+#include "runopt.h"
+
+static int num(const char *opt, const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(*v)) {
+		fprintf(stderr, "tyche-run: --%s: '%s' is not a number\n", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int count(const char *opt, const char *s, double lo, double hi, double *v)
+{
+	if (num(opt, s, v))
+		return -1;
+	if (*v != floor(*v) || *v < lo || *v > hi) {
+		fprintf(stderr, "tyche-run: --%s: '%s' is not a whole number in [%.0f, %.0f]\n",
+			opt, s, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int push(const char **list, size_t *n, const char *v, const char *opt)
+{
+	if (*n >= RUN_MAX_LIST) {
+		fprintf(stderr, "tyche-run: too many --%s options\n", opt);
+		return -1;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
+
+int run_parse_common(int argc, char **argv, struct run_common *o, const char *help)
+{
+	enum { O_SAMPLES = 256, O_SEED, O_THREADS, O_BLOCK, O_FORMAT, O_SUMMARY,
+	       O_OUTPUT, O_MODELS, O_AMOUNT, O_LIMIT, O_UPPER, O_STAT, O_METRIC,
+	       O_SENSE, O_METHOD, O_BUDGET, O_BUDGETS, O_VS, O_ORDER, O_SCENARIO,
+	       O_BYCAT, O_CACHE, O_NOCACHE, O_SAVE, O_SHARE, O_STORE, O_TAG,
+	       O_START, O_MAXTIME, O_MAXEVAL, O_HELP };
+	static const struct option opts[] = {
+		{ "samples", required_argument, NULL, O_SAMPLES },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "block", required_argument, NULL, O_BLOCK },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "summary", no_argument, NULL, O_SUMMARY },
+		{ "output", required_argument, NULL, O_OUTPUT },
+		{ "models", required_argument, NULL, O_MODELS },
+		{ "amount", required_argument, NULL, O_AMOUNT },
+		{ "limit", required_argument, NULL, O_LIMIT },
+		{ "upper", required_argument, NULL, O_UPPER },
+		{ "statistic", required_argument, NULL, O_STAT },
+		{ "metric", required_argument, NULL, O_METRIC },
+		{ "sense", required_argument, NULL, O_SENSE },
+		{ "method", required_argument, NULL, O_METHOD },
+		{ "budget", required_argument, NULL, O_BUDGET },
+		{ "budgets", required_argument, NULL, O_BUDGETS },
+		{ "vs", required_argument, NULL, O_VS },
+		{ "order", required_argument, NULL, O_ORDER },
+		{ "scenario", required_argument, NULL, O_SCENARIO },
+		{ "by-category", no_argument, NULL, O_BYCAT },
+		{ "cache", required_argument, NULL, O_CACHE },
+		{ "no-cache", no_argument, NULL, O_NOCACHE },
+		{ "save", required_argument, NULL, O_SAVE },
+		{ "share", no_argument, NULL, O_SHARE },
+		{ "store", required_argument, NULL, O_STORE },
+		{ "tag", required_argument, NULL, O_TAG },
+		{ "start", required_argument, NULL, O_START },
+		{ "max-time", required_argument, NULL, O_MAXTIME },
+		{ "max-eval", required_argument, NULL, O_MAXEVAL },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+	double v;
+
+	memset(o, 0, sizeof(*o));
+	o->seed = 1;
+	o->samples = 1000;
+	o->format = TYCHE_FMT_CSV;
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (c) {
+		case O_SAMPLES:
+			if (count("samples", optarg, 1, 1e9, &v))
+				return RUN_EX_USAGE;
+			o->samples = (size_t)v;
+			break;
+		case O_SEED:
+			if (count("seed", optarg, 0, 1.8e19, &v))
+				return RUN_EX_USAGE;
+			o->seed = strtoull(optarg, NULL, 10);
+			break;
+		case O_THREADS:
+			if (count("threads", optarg, 0, 64, &v))
+				return RUN_EX_USAGE;
+			o->threads = (unsigned)v;
+			break;
+		case O_BLOCK:
+			if (count("block", optarg, 1, 65536, &v))
+				return RUN_EX_USAGE;
+			o->block = (size_t)v;
+			break;
+		case O_FORMAT:
+			if (!strcmp(optarg, "csv"))
+				o->format = TYCHE_FMT_CSV;
+			else if (!strcmp(optarg, "json"))
+				o->format = TYCHE_FMT_JSON;
+			else {
+				fprintf(stderr, "tyche-run: --format: '%s', expected csv or json\n", optarg);
+				return RUN_EX_USAGE;
+			}
+			break;
+		case O_SUMMARY: o->summary = 1; break;
+		case 'o':
+		case O_OUTPUT: o->output = optarg; break;
+		case O_MODELS: o->load.model_path = optarg; break;
+		case O_AMOUNT:
+			if (push(o->amounts, &o->namounts, optarg, "amount"))
+				return RUN_EX_USAGE;
+			break;
+		case O_LIMIT:
+			if (push(o->limits, &o->nlimits, optarg, "limit"))
+				return RUN_EX_USAGE;
+			break;
+		case O_UPPER:
+			if (push(o->uppers, &o->nuppers, optarg, "upper"))
+				return RUN_EX_USAGE;
+			break;
+		case O_TAG:
+			if (push(o->tags, &o->ntags, optarg, "tag"))
+				return RUN_EX_USAGE;
+			break;
+		case O_STAT: o->statistic = optarg; break;
+		case O_METRIC: o->metric = optarg; break;
+		case O_SENSE: o->sense = optarg; break;
+		case O_METHOD: o->method = optarg; break;
+		case O_BUDGET:
+			if (num("budget", optarg, &o->budget) || o->budget < 0) {
+				if (o->budget < 0)
+					fprintf(stderr, "tyche-run: --budget must be >= 0\n");
+				return RUN_EX_USAGE;
+			}
+			o->has_budget = 1;
+			break;
+		case O_BUDGETS: o->budgets = optarg; break;
+		case O_VS: o->vs = optarg; break;
+		case O_ORDER: o->order = optarg; break;
+		case O_SCENARIO: o->scenario = optarg; break;
+		case O_BYCAT: o->by_category = 1; break;
+		case O_CACHE: o->cache = optarg; break;
+		case O_NOCACHE: o->no_cache = 1; break;
+		case O_SAVE: o->save = optarg; break;
+		case O_SHARE: o->share = 1; break;
+		case O_STORE: o->store = optarg; break;
+		case O_START: o->start = optarg; break;
+		case O_MAXTIME:
+			if (num("max-time", optarg, &o->max_time) || o->max_time <= 0) {
+				fprintf(stderr, "tyche-run: --max-time must be > 0 seconds\n");
+				return RUN_EX_USAGE;
+			}
+			break;
+		case O_MAXEVAL:
+			if (count("max-eval", optarg, 1, 1e9, &v))
+				return RUN_EX_USAGE;
+			o->max_eval = (long)v;
+			break;
+		case O_HELP:
+			fputs(help, stdout);
+			return 0;
+		default:
+			return RUN_EX_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "tyche-run %s: expected one CONTEXT argument (see --help)\n", argv[0]);
+		return RUN_EX_USAGE;
+	}
+	o->context = argv[optind];
+	return -1;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* runopt.h - the options every tyche-run analysis command shares. */
+#ifndef TYCHE_CMD_RUNOPT_H
+#define TYCHE_CMD_RUNOPT_H
+
+#include <stdint.h>
+#include "tyche.h"
+
+#define RUN_MAX_LIST 256
+
+struct run_common {
+	const char *context;
+	tyche_load_opts load;
+	uint64_t seed;
+	size_t samples;
+	unsigned threads;
+	size_t block;
+	int format;
+	int summary;
+	const char *output;
+	/* analysis options (used by the commands that need them) */
+	const char *amounts[RUN_MAX_LIST];  size_t namounts;
+	const char *limits[RUN_MAX_LIST];   size_t nlimits;
+	const char *uppers[RUN_MAX_LIST];   size_t nuppers;
+	const char *statistic;
+	const char *metric;
+	const char *sense;
+	const char *method;
+	const char *budgets;
+	const char *vs;
+	const char *order;
+	const char *scenario;
+	const char *cache;
+	const char *save;
+	const char *store;
+	const char *tags[RUN_MAX_LIST];     size_t ntags;
+	double budget;
+	int has_budget;
+	int by_category;
+	int share;
+	int no_cache;
+	const char *start;
+	double max_time;
+	long max_eval;
+};
+
+/* Parse argv (argv[0] = the command name).  Returns -1 to go on, or an exit
+ * code (0 after --help, 64 on bad usage).  `help` is printed for --help. */
+int run_parse_common(int argc, char **argv, struct run_common *o, const char *help);
+
+#endif
