@@ -1,0 +1,1617 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * fetch.c - tyche-fetch: signed manifests, verified downloads, the quality
+ * gate and the atomic switch of DEST/current; plus the publisher side
+ * (keygen, sign).  The protocol is described in doc/fetch-protocol.md.
+ *
+ * Layout of a source's DEST:
+ *   versions/<N>/     complete, verified release trees
+ *   current           symlink "versions/<N>", switched with rename(2)
+ *   previous          symlink to the version current pointed to before
+ *   state.json        highest accepted version, its manifest hash, expiry,
+ *                     and the ETag / Last-Modified for the conditional GET
+ *   .lock             flock(2)ed by the running update
+ *   versions/.tmp-*   staging trees; a killed run leaves them, the next
+ *                     run (holding the lock) deletes them
+ *
+ * What a newcomer gets wrong:
+ *  - rollback protection compares with the highest version ever accepted
+ *    (state.json), not with what current points to: after an admin's
+ *    --rollback the bad version must not come back on the next cron run,
+ *    and an attacker must not be able to replay it either;
+ *  - state.json is written only after a release is installed (or found
+ *    unchanged), so a failed verification is not hidden by a later 304;
+ *  - nothing under DEST is trusted because it is ours: files reused from
+ *    the current version are hashed again before they are copied.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cJSON.h>
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "fetch.h"
+
+#define KEYID_HEX 16
+#define MAX_SIG_BYTES 4096
+
+/* ------------------------------------------------------------ helpers */
+
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+static int strv_add(struct strv *s, const char *p)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		char **v = ty_realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	if (!(s->v[s->n] = ty_strdup(p)))
+		return -1;
+	s->n++;
+	return 0;
+}
+
+static void strv_release(struct strv *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every regular file under root/rel, as paths relative to root.  A symlink
+ * or special file is an error (returns 1 and names it in *bad), unless
+ * lenient, when it is skipped. */
+static int list_tree(const char *root, const char *rel, struct strv *out,
+		     int lenient, char **bad)
+{
+	char *dir = *rel ? ty_asprintf("%s/%s", root, rel) : ty_strdup(root);
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (!dir)
+		return -1;
+	d = opendir(dir);
+	if (!d) {
+		free(dir);
+		return -1;
+	}
+	while (!rc && (de = readdir(d))) {
+		char *r, *full;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		r = *rel ? ty_asprintf("%s/%s", rel, de->d_name) : ty_strdup(de->d_name);
+		full = r ? ty_asprintf("%s/%s", root, r) : NULL;
+		if (!full || lstat(full, &st)) {
+			rc = -1;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = list_tree(root, r, out, lenient, bad);
+		} else if (S_ISREG(st.st_mode)) {
+			rc = strv_add(out, r);
+		} else if (!lenient) {
+			*bad = r;
+			r = NULL;
+			rc = 1;
+		}
+		free(r);
+		free(full);
+	}
+	closedir(d);
+	free(dir);
+	if (!*rel && !rc)
+		qsort(out->v, out->n, sizeof(char *), cmp_str);
+	return rc;
+}
+
+/* rm -rf without following symlinks. */
+static int remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char *c;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		c = ty_asprintf("%s/%s", path, de->d_name);
+		if (!c || remove_tree(c))
+			rc = -1;
+		free(c);
+	}
+	closedir(d);
+	if (rmdir(path))
+		rc = -1;
+	return rc;
+}
+
+static int fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Write data to path atomically: path.tmp, fsync, rename. */
+static int write_atomic(const char *path, const void *data, size_t len,
+			mode_t mode)
+{
+	char *tmp = ty_asprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd, rc = -1;
+
+	if (!tmp)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd >= 0) {
+		if (write(fd, data, len) == (ssize_t)len && !fsync(fd) && !close(fd)) {
+			fd = -1;
+			rc = rename(tmp, path);
+		}
+		if (fd >= 0)
+			close(fd);
+		if (rc)
+			unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+/* Strict "YYYY-MM-DDTHH:MM:SSZ" (UTC); Feb 30 and the like are refused. */
+static int parse_time(const char *s, time_t *out)
+{
+	struct tm tm, back;
+	int y, mo, d, h, mi, se, n = 0;
+	time_t t;
+
+	if (!s || strlen(s) != 20 ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 ||
+	    n != 20 || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || se > 59 || h < 0 || mi < 0 || se < 0)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	t = timegm(&tm);
+	if (!gmtime_r(&t, &back) || back.tm_mday != d || back.tm_mon != mo - 1)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+static void keyid(const unsigned char *pk, char out[KEYID_HEX + 1])
+{
+	unsigned char md[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(md, pk, crypto_sign_PUBLICKEYBYTES);
+	sodium_bin2hex(out, KEYID_HEX + 1, md, KEYID_HEX / 2);
+}
+
+static void sha256_hex(const void *p, size_t n, char hex[65])
+{
+	unsigned char md[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(md, p, n);
+	sodium_bin2hex(hex, 65, md, sizeof(md));
+}
+
+/* ------------------------------------------------------------ manifest */
+
+struct mfile {
+	char *path;
+	unsigned long long size;
+	char sha[65];
+	int reuse;           /* same bytes already in the current version */
+};
+
+struct manifest {
+	char *source;
+	long long version;
+	time_t expires;
+	char expires_s[32];
+	struct mfile *files;
+	size_t nfiles;
+	int has_bundle;
+	struct mfile bundle;
+};
+
+static void manifest_release(struct manifest *m)
+{
+	size_t i;
+
+	free(m->source);
+	for (i = 0; i < m->nfiles; i++)
+		free(m->files[i].path);
+	free(m->files);
+	free(m->bundle.path);
+	memset(m, 0, sizeof(*m));
+}
+
+static int cmp_mfile(const void *a, const void *b)
+{
+	return strcmp(((const struct mfile *)a)->path, ((const struct mfile *)b)->path);
+}
+
+static int is_hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == 0;
+}
+
+static int json_uint(const cJSON *o, const char *k, unsigned long long max,
+		     unsigned long long *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	if (!(d >= 0) || d > (double)max || d != (double)(unsigned long long)d)
+		return -1;
+	*out = (unsigned long long)d;
+	return 0;
+}
+
+static int parse_mfile(const cJSON *o, unsigned long long max, struct mfile *f,
+		       const char *what, const char *url, tyche_error *err)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "path");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "sha256");
+
+	if (!cJSON_IsObject(o) || !cJSON_IsString(p) || !cJSON_IsString(h) ||
+	    json_uint(o, "size", max, &f->size) || !is_hex64(h->valuestring))
+		return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+				   "manifest: %s needs path, size (at most %llu) and a lowercase hex sha256",
+				   what, max),
+		       TYCHE_FETCH_VERIFY;
+	if (!ty_fetch_path_ok(p->valuestring))
+		return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+				   "manifest: unsafe path '%s' (absolute, '..', empty part or control character)",
+				   p->valuestring),
+		       TYCHE_FETCH_VERIFY;
+	if (!(f->path = ty_strdup(p->valuestring)))
+		return ty_error_at(err, TYCHE_ENOMEM, url, 0, 0, "out of memory"),
+		       TYCHE_FETCH_INSTALL;
+	memcpy(f->sha, h->valuestring, 65);
+	return 0;
+}
+
+static int manifest_parse(const char *text, size_t len, const char *url,
+			  unsigned long long max_bytes, struct manifest *m,
+			  tyche_error *err)
+{
+	cJSON *j = cJSON_ParseWithLength(text, len);
+	const cJSON *src, *exp, *files, *b, *it;
+	unsigned long long fmt = 0, ver = 0, total = 0;
+	int cls = TYCHE_FETCH_VERIFY;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	if (!j || !cJSON_IsObject(j)) {
+		ty_error_at(err, TYCHE_EDATA, url, 0, 0, "manifest: not a JSON object");
+		goto out;
+	}
+	src = cJSON_GetObjectItemCaseSensitive(j, "source");
+	exp = cJSON_GetObjectItemCaseSensitive(j, "expires");
+	files = cJSON_GetObjectItemCaseSensitive(j, "files");
+	b = cJSON_GetObjectItemCaseSensitive(j, "bundle");
+	if (json_uint(j, "format", 100, &fmt) || fmt != 1) {
+		ty_error_at(err, TYCHE_EDATA, url, 0, 0, "manifest: 'format' must be 1");
+		goto out;
+	}
+	if (!cJSON_IsString(src) || json_uint(j, "version", 1ull << 53, &ver) || ver < 1 ||
+	    !cJSON_IsString(exp) || !cJSON_IsArray(files)) {
+		ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+			    "manifest: expected source (string), version (positive integer), expires (string) and files (list)");
+		goto out;
+	}
+	if (parse_time(exp->valuestring, &m->expires)) {
+		ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+			    "manifest: expires '%s' is not YYYY-MM-DDTHH:MM:SSZ",
+			    exp->valuestring);
+		goto out;
+	}
+	snprintf(m->expires_s, sizeof(m->expires_s), "%s", exp->valuestring);
+	m->version = (long long)ver;
+	if (!(m->source = ty_strdup(src->valuestring)))
+		goto oom;
+	m->nfiles = (size_t)cJSON_GetArraySize(files);
+	if (m->nfiles > TY_FETCH_MAX_FILES) {
+		ty_error_at(err, TYCHE_EDATA, url, 0, 0, "manifest: more than %u files",
+			    TY_FETCH_MAX_FILES);
+		goto out;
+	}
+	m->files = ty_calloc(m->nfiles ? m->nfiles : 1, sizeof(*m->files));
+	if (!m->files)
+		goto oom;
+	i = 0;
+	cJSON_ArrayForEach(it, files) {
+		if ((cls = parse_mfile(it, max_bytes, &m->files[i], "a file", url, err)))
+			goto out;
+		total += m->files[i].size;
+		i++;
+	}
+	cls = TYCHE_FETCH_VERIFY;
+	if (total > max_bytes) {
+		ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+			    "manifest: the files add up to %llu bytes, more than max_bytes %llu",
+			    total, max_bytes);
+		goto out;
+	}
+	qsort(m->files, m->nfiles, sizeof(*m->files), cmp_mfile);
+	for (i = 0; i < m->nfiles; i++) {
+		char pre[TY_FETCH_MAX_PATH + 1];
+		const char *p = m->files[i].path, *c;
+
+		if (i > 0 && !strcmp(p, m->files[i - 1].path)) {
+			ty_error_at(err, TYCHE_EDATA, url, 0, 0, "manifest: '%s' listed twice", p);
+			goto out;
+		}
+		/* "a/b" as a file and "a/b/c" cannot both exist. */
+		for (c = strchr(p, '/'); c; c = strchr(c + 1, '/')) {
+			struct mfile key;
+
+			memcpy(pre, p, (size_t)(c - p));
+			pre[c - p] = 0;
+			key.path = pre;
+			if (bsearch(&key, m->files, m->nfiles, sizeof(*m->files), cmp_mfile)) {
+				ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+					    "manifest: '%s' is both a file and a directory", pre);
+				goto out;
+			}
+		}
+	}
+	if (b && !cJSON_IsNull(b)) {
+		if ((cls = parse_mfile(b, max_bytes, &m->bundle, "the bundle", url, err)))
+			goto out;
+		m->has_bundle = 1;
+	}
+	cls = 0;
+	goto out;
+oom:
+	ty_error_at(err, TYCHE_ENOMEM, url, 0, 0, "out of memory");
+	cls = TYCHE_FETCH_INSTALL;
+out:
+	cJSON_Delete(j);
+	if (cls)
+		manifest_release(m);
+	return cls;
+}
+
+/* The .sig file is one line: "<keyid> <base64 signature>". */
+static int verify_sig(const struct ty_fetch_source *s, const char *body,
+		      size_t len, const char *sig, const char *url,
+		      tyche_error *err)
+{
+	char id[KEYID_HEX + 1], want[KEYID_HEX + 1];
+	unsigned char raw[crypto_sign_BYTES];
+	const char *sp = strchr(sig, ' ');
+	size_t rawlen = 0, k;
+
+	if (!sp || sp - sig != KEYID_HEX ||
+	    sodium_base642bin(raw, sizeof(raw), sp + 1, strlen(sp + 1), "\r\n", &rawlen,
+			      NULL, sodium_base64_VARIANT_ORIGINAL) ||
+	    rawlen != sizeof(raw))
+		return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+				   "malformed signature file: expected '<key id> <base64 Ed25519 signature>'"),
+		       TYCHE_FETCH_VERIFY;
+	memcpy(want, sig, KEYID_HEX);
+	want[KEYID_HEX] = 0;
+	for (k = 0; k < s->nkeys; k++) {
+		keyid(s->keys[k], id);
+		if (strcmp(id, want))
+			continue;
+		if (crypto_sign_verify_detached(raw, (const unsigned char *)body, len,
+						s->keys[k]))
+			return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+					   "bad signature: manifest.json does not verify with trusted key %s",
+					   id),
+			       TYCHE_FETCH_VERIFY;
+		return 0;
+	}
+	return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+			   "manifest signed by unknown key %s (not in the source's keys)",
+			   want),
+	       TYCHE_FETCH_VERIFY;
+}
+
+/* ------------------------------------------------------------ state */
+
+struct state {
+	long long version;        /* highest accepted; 0 = none */
+	char manifest_sha[65];
+	time_t expires;
+	char *etag, *last_modified;
+};
+
+static void state_release(struct state *st)
+{
+	free(st->etag);
+	free(st->last_modified);
+	memset(st, 0, sizeof(*st));
+}
+
+static void state_read(const char *dest, struct state *st)
+{
+	char *path = ty_asprintf("%s/state.json", dest), *text = NULL;
+	size_t len;
+	cJSON *j = NULL;
+	const cJSON *v;
+	unsigned long long ver;
+
+	memset(st, 0, sizeof(*st));
+	if (!path || ty_read_file(path, 65536, &text, &len, NULL))
+		goto out;
+	j = cJSON_ParseWithLength(text, len);
+	if (!j)
+		goto out;
+	if (!json_uint(j, "version", 1ull << 53, &ver))
+		st->version = (long long)ver;
+	v = cJSON_GetObjectItemCaseSensitive(j, "manifest_sha256");
+	if (cJSON_IsString(v) && is_hex64(v->valuestring))
+		memcpy(st->manifest_sha, v->valuestring, 65);
+	v = cJSON_GetObjectItemCaseSensitive(j, "expires");
+	if (cJSON_IsString(v))
+		parse_time(v->valuestring, &st->expires);
+	v = cJSON_GetObjectItemCaseSensitive(j, "etag");
+	if (cJSON_IsString(v))
+		st->etag = ty_strdup(v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(j, "last_modified");
+	if (cJSON_IsString(v))
+		st->last_modified = ty_strdup(v->valuestring);
+out:
+	cJSON_Delete(j);
+	free(text);
+	free(path);
+}
+
+static int state_write(const char *dest, const struct state *st,
+		       const char *expires_s)
+{
+	cJSON *j = cJSON_CreateObject();
+	char *path = ty_asprintf("%s/state.json", dest), *text = NULL;
+	int rc = -1;
+
+	if (!j || !path)
+		goto out;
+	cJSON_AddNumberToObject(j, "version", (double)st->version);
+	cJSON_AddStringToObject(j, "manifest_sha256", st->manifest_sha);
+	cJSON_AddStringToObject(j, "expires", expires_s);
+	if (st->etag)
+		cJSON_AddStringToObject(j, "etag", st->etag);
+	if (st->last_modified)
+		cJSON_AddStringToObject(j, "last_modified", st->last_modified);
+	text = cJSON_Print(j);
+	if (text)
+		rc = write_atomic(path, text, strlen(text), 0644);
+out:
+	cJSON_free(text);
+	cJSON_Delete(j);
+	free(path);
+	return rc;
+}
+
+/* The version a DEST/<link> symlink points to ("versions/<N>"), or 0. */
+static long long link_version(const char *dest, const char *name)
+{
+	char buf[256], *path = ty_asprintf("%s/%s", dest, name), *end;
+	ssize_t n = path ? readlink(path, buf, sizeof(buf) - 1) : -1;
+	long long v;
+
+	free(path);
+	if (n <= 9)
+		return 0;
+	buf[n] = 0;
+	if (strncmp(buf, "versions/", 9))
+		return 0;
+	errno = 0;
+	v = strtoll(buf + 9, &end, 10);
+	return errno || *end || v < 1 ? 0 : v;
+}
+
+/* Point DEST/<name> at versions/<v> (v == 0: remove it), atomically. */
+static int set_link(const char *dest, const char *name, long long v)
+{
+	char *link = ty_asprintf("%s/%s", dest, name);
+	char *tmp = ty_asprintf("%s/.%s.tmp.%ld", dest, name, (long)getpid());
+	char *target = ty_asprintf("versions/%lld", v);
+	int rc = -1;
+
+	if (link && tmp && target) {
+		if (!v) {
+			rc = unlink(link) && errno != ENOENT ? -1 : 0;
+		} else {
+			unlink(tmp);
+			rc = symlink(target, tmp) || rename(tmp, link) ? -1 : 0;
+			if (rc)
+				unlink(tmp);
+		}
+	}
+	free(link);
+	free(tmp);
+	free(target);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the update */
+
+/* Test hook: TYCHE_FETCH_TEST_KILL=<point> kills the process with SIGKILL
+ * at that point of an install ("staged", "renamed", "switched"), so the
+ * tests can show that no kill leaves current at a partial tree. */
+static void kill_point(const char *point)
+{
+	const char *e = getenv("TYCHE_FETCH_TEST_KILL");
+
+	if (e && !strcmp(e, point))
+		raise(SIGKILL);
+}
+
+struct run {
+	const tyche_fetch_config *cfg;
+	const struct ty_fetch_source *s;
+	tyche_fetch_result *res;
+	tyche_error *err;
+	int lockfd;
+	char *versions;      /* DEST/versions */
+	char *staging;       /* DEST/versions/.tmp-<N>-<pid> */
+	char *bundle_tmp;
+};
+
+static int ioerr(struct run *r, const char *where, const char *what)
+{
+	ty_error_at(r->err, TYCHE_EIO, where, 0, 0, "%s: %s", what, strerror(errno));
+	return TYCHE_FETCH_INSTALL;
+}
+
+static int take_lock(struct run *r)
+{
+	char *path = ty_asprintf("%s/.lock", r->s->dest);
+	char pid[32];
+	int n;
+
+	if (!path)
+		return ioerr(r, r->s->dest, "out of memory");
+	r->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (r->lockfd < 0) {
+		ioerr(r, path, "cannot open the lock file");
+		free(path);
+		return TYCHE_FETCH_INSTALL;
+	}
+	if (flock(r->lockfd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+
+		n = (int)pread(r->lockfd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		if (e == EWOULDBLOCK)
+			ty_error_at(r->err, TYCHE_EIO, path, 0, 0,
+				    "another tyche-fetch run (pid %s) holds the lock; try later",
+				    *pid ? pid : "?");
+		else
+			ty_error_at(r->err, TYCHE_EIO, path, 0, 0, "cannot lock: %s", strerror(e));
+		free(path);
+		close(r->lockfd);
+		r->lockfd = -1;
+		return e == EWOULDBLOCK ? TYCHE_FETCH_LOCKED : TYCHE_FETCH_INSTALL;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(r->lockfd, 0) == 0 && pwrite(r->lockfd, pid, (size_t)n, 0) != n) {
+		/* the pid is only for the message of a second run */
+	}
+	free(path);
+	return 0;
+}
+
+/* Delete what a killed run left: staging trees, temporary links and
+ * versions that neither current nor previous points to. */
+static void clean_leftovers(struct run *r)
+{
+	long long cur = link_version(r->s->dest, "current");
+	long long prev = link_version(r->s->dest, "previous");
+	DIR *d = opendir(r->versions);
+	struct dirent *de;
+
+	if (d) {
+		while ((de = readdir(d))) {
+			char *p, *end;
+			long long v;
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			v = strtoll(de->d_name, &end, 10);
+			if (!*end && (v == cur || v == prev))
+				continue;
+			p = ty_asprintf("%s/%s", r->versions, de->d_name);
+			if (p)
+				remove_tree(p);
+			free(p);
+		}
+		closedir(d);
+	}
+	d = opendir(r->s->dest);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (!strncmp(de->d_name, ".current.tmp", 12) ||
+			    !strncmp(de->d_name, ".previous.tmp", 13) ||
+			    !strncmp(de->d_name, "state.json.tmp", 14)) {
+				char *p = ty_asprintf("%s/%s", r->s->dest, de->d_name);
+
+				if (p)
+					unlink(p);
+				free(p);
+			}
+		}
+		closedir(d);
+	}
+}
+
+static char *file_url(const struct ty_fetch_source *s, long long version,
+		      const char *path)
+{
+	struct ty_buf b = TY_BUF_INIT;
+	const char *seg = path, *c;
+
+	ty_buf_addf(&b, "%sv%lld/", s->url, version);
+	for (c = path;; c++) {
+		if (*c == '/' || !*c) {
+			char *e = curl_easy_escape(NULL, seg, (int)(c - seg));
+
+			if (!e) {
+				ty_buf_release(&b);
+				return NULL;
+			}
+			ty_buf_adds(&b, e);
+			curl_free(e);
+			if (!*c)
+				break;
+			ty_buf_addc(&b, '/');
+			seg = c + 1;
+		}
+	}
+	if (b.oom) {
+		ty_buf_release(&b);
+		return NULL;
+	}
+	return ty_buf_detach(&b);
+}
+
+/* Mark files whose bytes the current version already has. */
+static void plan(struct run *r, struct manifest *m, size_t *removed)
+{
+	char *cur = ty_asprintf("%s/current", r->s->dest);
+	struct strv old = { 0 };
+	char *bad = NULL;
+	size_t i;
+
+	*removed = 0;
+	if (!cur)
+		return;
+	for (i = 0; i < m->nfiles; i++) {
+		char *p = ty_asprintf("%s/%s", cur, m->files[i].path);
+		struct stat st;
+		char hex[65];
+		unsigned long long size;
+
+		if (p && !lstat(p, &st) && S_ISREG(st.st_mode) &&
+		    (unsigned long long)st.st_size == m->files[i].size &&
+		    !ty_fetch_sha256_file(p, hex, &size) && size == m->files[i].size &&
+		    !strcmp(hex, m->files[i].sha))
+			m->files[i].reuse = 1;
+		free(p);
+	}
+	if (!list_tree(cur, "", &old, 1, &bad))
+		for (i = 0; i < old.n; i++) {
+			struct mfile key;
+
+			key.path = old.v[i];
+			if (!bsearch(&key, m->files, m->nfiles, sizeof(*m->files), cmp_mfile))
+				(*removed)++;
+		}
+	free(bad);
+	strv_release(&old);
+	free(cur);
+}
+
+static int mkparents(const char *root, const char *rel)
+{
+	char *p = ty_asprintf("%s/%s", root, rel), *c;
+	size_t base = strlen(root) + 1;
+	int rc = 0;
+
+	if (!p)
+		return -1;
+	for (c = p + base; (c = strchr(c, '/')); c++) {
+		*c = 0;
+		if (mkdir(p, 0755) && errno != EEXIST)
+			rc = -1;
+		*c = '/';
+		if (rc)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+/* Copy a file verified a moment ago, verifying again what was copied. */
+static int copy_verified(struct run *r, const char *from, const char *to,
+			 const struct mfile *f)
+{
+	crypto_hash_sha256_state h;
+	unsigned char buf[65536], md[crypto_hash_sha256_BYTES];
+	char hex[65];
+	unsigned long long total = 0;
+	int in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out = -1, cls = 0;
+	ssize_t n;
+
+	if (in < 0)
+		return ioerr(r, from, "cannot read");
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return ioerr(r, to, "cannot create");
+	}
+	crypto_hash_sha256_init(&h);
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		crypto_hash_sha256_update(&h, buf, (unsigned long long)n);
+		total += (unsigned long long)n;
+		if (write(out, buf, (size_t)n) != n) {
+			cls = ioerr(r, to, "cannot write");
+			break;
+		}
+	}
+	if (!cls && n < 0)
+		cls = ioerr(r, from, "cannot read");
+	if (!cls && fsync(out))
+		cls = ioerr(r, to, "cannot write");
+	close(in);
+	if (close(out) && !cls)
+		cls = ioerr(r, to, "cannot write");
+	crypto_hash_sha256_final(&h, md);
+	sodium_bin2hex(hex, sizeof(hex), md, sizeof(md));
+	if (!cls && (total != f->size || strcmp(hex, f->sha)))
+		cls = (ty_error_at(r->err, TYCHE_EDATA, from, 0, 0,
+				  "changed while being copied"), TYCHE_FETCH_INSTALL);
+	return cls;
+}
+
+/* GET one file into path and check its size and SHA-256. */
+static int download(struct run *r, const char *url, const char *path,
+		    const struct mfile *f)
+{
+	struct ty_http_req q = { r->s, r->cfg->proxy, NULL, NULL, 0, 0 };
+	struct ty_http_resp resp = { 0 };
+	char hex[65];
+	unsigned long long size;
+	FILE *fp;
+	int fd, cls;
+
+	q.limit = f->size < r->s->max_bytes ? f->size : r->s->max_bytes;
+	q.expect = (long long)f->size;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return ioerr(r, path, "cannot create");
+	fp = fdopen(fd, "w+");
+	if (!fp) {
+		close(fd);
+		return ioerr(r, path, "cannot create");
+	}
+	snprintf(r->res->url, sizeof(r->res->url), "%s", url);
+	cls = ty_http_get_file(url, &q, fp, &resp, r->err);
+	if (!cls && fsync(fileno(fp)))
+		cls = ioerr(r, path, "cannot write");
+	if (fclose(fp) && !cls)
+		cls = ioerr(r, path, "cannot write");
+	r->res->bytes += resp.bytes;
+	ty_http_resp_release(&resp);
+	if (cls)
+		return cls;
+	if (ty_fetch_sha256_file(path, hex, &size))
+		return ioerr(r, path, "cannot read back");
+	if (size != f->size)
+		return ty_error_at(r->err, TYCHE_EDATA, url, 0, 0,
+				   "size mismatch: got %llu bytes, the manifest states %llu",
+				   size, f->size),
+		       TYCHE_FETCH_VERIFY;
+	if (strcmp(hex, f->sha))
+		return ty_error_at(r->err, TYCHE_EDATA, url, 0, 0,
+				   "sha256 mismatch: got %s, the manifest states %s", hex,
+				   f->sha),
+		       TYCHE_FETCH_VERIFY;
+	return 0;
+}
+
+/* After unpacking a bundle: the tree holds exactly the manifest's files. */
+static int check_tree(struct run *r, const char *root, const struct manifest *m,
+		      const char *url)
+{
+	struct strv got = { 0 };
+	char *bad = NULL;
+	size_t i;
+	int cls = 0, lr = list_tree(root, "", &got, 0, &bad);
+
+	if (lr) {
+		if (lr > 0)
+			cls = (ty_error_at(r->err, TYCHE_EDATA, url, 0, 0,
+					  "'%s' is not a regular file", bad),
+			TYCHE_FETCH_VERIFY);
+		else
+			cls = ioerr(r, root, "cannot list");
+		goto out;
+	}
+	for (i = 0; i < got.n || i < m->nfiles; i++) {
+		char hex[65], *p;
+		unsigned long long size;
+
+		if (i >= got.n || i >= m->nfiles || strcmp(got.v[i], m->files[i].path)) {
+			const char *miss = i < m->nfiles &&
+				(i >= got.n || strcmp(got.v[i], m->files[i].path) > 0)
+				? m->files[i].path : NULL;
+
+			if (miss)
+				cls = ty_error_at(r->err, TYCHE_EDATA, url, 0, 0,
+						  "'%s' is listed in the manifest but missing from the bundle",
+						  miss);
+			else
+				cls = ty_error_at(r->err, TYCHE_EDATA, url, 0, 0,
+						  "'%s' is in the bundle but not in the manifest",
+						  got.v[i]);
+			cls = TYCHE_FETCH_VERIFY;
+			goto out;
+		}
+		p = ty_asprintf("%s/%s", root, got.v[i]);
+		if (!p || ty_fetch_sha256_file(p, hex, &size)) {
+			free(p);
+			cls = ioerr(r, root, "cannot read back");
+			goto out;
+		}
+		free(p);
+		if (size != m->files[i].size || strcmp(hex, m->files[i].sha)) {
+			cls = (ty_error_at(r->err, TYCHE_EDATA, url, 0, 0,
+					  "'%s' in the bundle does not match the manifest (size or sha256)",
+					  got.v[i]),
+			TYCHE_FETCH_VERIFY);
+			goto out;
+		}
+	}
+out:
+	free(bad);
+	strv_release(&got);
+	return cls;
+}
+
+static int build_staging(struct run *r, struct manifest *m)
+{
+	size_t i;
+	int cls;
+
+	r->staging = ty_asprintf("%s/.tmp-%lld-%ld", r->versions, m->version,
+				 (long)getpid());
+	if (!r->staging)
+		return ioerr(r, r->versions, "out of memory");
+	if (mkdir(r->staging, 0755))
+		return ioerr(r, r->staging, "cannot create the staging directory");
+	if (m->has_bundle) {
+		char *url = file_url(r->s, m->version, m->bundle.path);
+
+		r->bundle_tmp = ty_asprintf("%s/.tmp-%lld-%ld.tar.gz", r->versions,
+					    m->version, (long)getpid());
+		if (!url || !r->bundle_tmp) {
+			free(url);
+			return ioerr(r, r->versions, "out of memory");
+		}
+		cls = download(r, url, r->bundle_tmp, &m->bundle);
+		if (!cls)
+			cls = ty_fetch_unpack(r->bundle_tmp, r->staging, 2 * m->nfiles + 64,
+					      r->s->max_bytes, r->err);
+		if (!cls)
+			cls = check_tree(r, r->staging, m, url);
+		if (cls && !r->res->url[0])
+			snprintf(r->res->url, sizeof(r->res->url), "%s", url);
+		free(url);
+		unlink(r->bundle_tmp);
+		r->res->files_changed = m->nfiles;
+		return cls;
+	}
+	for (i = 0; i < m->nfiles; i++) {
+		const struct mfile *f = &m->files[i];
+		char *to = ty_asprintf("%s/%s", r->staging, f->path), *from = NULL, *url;
+
+		if (!to || mkparents(r->staging, f->path)) {
+			free(to);
+			return ioerr(r, r->staging, "cannot create a directory");
+		}
+		if (f->reuse) {
+			from = ty_asprintf("%s/current/%s", r->s->dest, f->path);
+			cls = from ? copy_verified(r, from, to, f) : TYCHE_FETCH_INSTALL;
+			r->res->files_kept++;
+		} else {
+			url = file_url(r->s, m->version, f->path);
+			cls = url ? download(r, url, to, f) : TYCHE_FETCH_INSTALL;
+			free(url);
+			r->res->files_changed++;
+		}
+		free(from);
+		free(to);
+		if (cls)
+			return cls;
+	}
+	return 0;
+}
+
+/* The quality gate: every decision context of the release must load. */
+static int gate(struct run *r, const char *root, tyche_diags *diags)
+{
+	struct strv files = { 0 };
+	tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
+	char *models = ty_asprintf("%s/models", root), *bad = NULL;
+	struct stat st;
+	size_t i, nbad = 0;
+	int cls = 0;
+
+	if (!models || list_tree(root, "", &files, 0, &bad)) {
+		free(models);
+		free(bad);
+		strv_release(&files);
+		return ioerr(r, root, "cannot list the release");
+	}
+	if (!stat(models, &st) && S_ISDIR(st.st_mode))
+		lo.model_path = models;
+	for (i = 0; i < files.n; i++) {
+		const char *p = files.v[i], *base = strrchr(p, '/');
+		size_t plen = strlen(p);
+		char *ctx = NULL;
+		tyche_context *c = NULL;
+
+		base = base ? base + 1 : p;
+		if (!strcmp(base, "designs.csv"))
+			ctx = base == p ? ty_strdup(root)
+					: ty_asprintf("%s/%.*s", root, (int)(base - p - 1), p);
+		else if (plen > 5 && !strcmp(p + plen - 5, ".xlsx"))
+			ctx = ty_asprintf("%s/%s", root, p);
+		else
+			continue;
+		if (!ctx) {
+			cls = ioerr(r, root, "out of memory");
+			break;
+		}
+		r->res->contexts++;
+		if (tyche_context_load(&c, ctx, &lo, diags))
+			nbad++;
+		tyche_context_free(c);
+		free(ctx);
+	}
+	if (!cls && nbad)
+		cls = (ty_error_at(r->err, TYCHE_EDATA, r->s->url, 0, 0,
+				  "quality gate: %zu of %zu decision contexts in the release failed to load; release refused, current kept",
+				  nbad, r->res->contexts),
+		TYCHE_FETCH_GATE);
+	free(models);
+	strv_release(&files);
+	return cls;
+}
+
+/* Analysis caches depend on the data: drop every cached surface. */
+static void invalidate_cache(const tyche_fetch_config *c)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (!c->cache || !(d = opendir(c->cache)))
+		return;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n > 7 && !strcmp(de->d_name + n - 7, ".tysurf")) {
+			char *p = ty_asprintf("%s/%s", c->cache, de->d_name);
+
+			if (p)
+				unlink(p);
+			free(p);
+		}
+	}
+	closedir(d);
+}
+
+static const struct ty_fetch_source *find_source(const tyche_fetch_config *c,
+						 const char *name)
+{
+	size_t i;
+
+	for (i = 0; c && name && i < c->nsrc; i++)
+		if (!strcmp(c->src[i].name, name))
+			return &c->src[i];
+	return NULL;
+}
+
+static int finish(struct run *r, int cls)
+{
+	if (r->staging) {
+		remove_tree(r->staging);
+		free(r->staging);
+	}
+	if (r->bundle_tmp) {
+		unlink(r->bundle_tmp);
+		free(r->bundle_tmp);
+	}
+	free(r->versions);
+	if (r->lockfd >= 0)
+		close(r->lockfd);
+	r->res->cls = cls;
+	return cls ? (r->err->code ? r->err->code : TYCHE_EIO) : 0;
+}
+
+static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
+{
+	const struct ty_fetch_source *s = r->s;
+	struct ty_http_req q = { s, r->cfg->proxy, NULL, NULL, TY_FETCH_MAX_MANIFEST, -1 };
+	struct ty_http_resp mr = { 0 }, sr = { 0 };
+	struct manifest m = { 0 };
+	struct state st;
+	char *murl = ty_asprintf("%smanifest.json", s->url);
+	char *surl = ty_asprintf("%smanifest.json.sig", s->url);
+	char msha[65], *vdir = NULL;
+	long long cur;
+	size_t removed = 0;
+	int cls = 0;
+	time_t now = time(NULL);
+
+	state_read(s->dest, &st);
+	cur = link_version(s->dest, "current");
+	r->res->from_version = cur;
+	r->res->to_version = cur;
+	if (!murl || !surl) {
+		cls = ioerr(r, s->dest, "out of memory");
+		goto out;
+	}
+	if (cur && st.version) {
+		q.etag = st.etag;
+		q.last_modified = st.last_modified;
+	}
+	snprintf(r->res->url, sizeof(r->res->url), "%s", murl);
+	if ((cls = ty_http_get_mem(murl, &q, &mr, r->err)))
+		goto out;
+	if (mr.status == 304) {
+		if (st.expires && st.expires <= now) {
+			cls = (ty_error_at(r->err, TYCHE_EDATA, murl, 0, 0,
+					  "the installed manifest expired and the server offers nothing newer (frozen source?)"),
+			TYCHE_FETCH_VERIFY);
+		}
+		goto out;
+	}
+	q.etag = q.last_modified = NULL;
+	q.limit = MAX_SIG_BYTES;
+	snprintf(r->res->url, sizeof(r->res->url), "%s", surl);
+	if ((cls = ty_http_get_mem(surl, &q, &sr, r->err)))
+		goto out;
+	snprintf(r->res->url, sizeof(r->res->url), "%s", murl);
+	if ((cls = verify_sig(s, mr.body, mr.len, sr.body, murl, r->err)))
+		goto out;
+	if ((cls = manifest_parse(mr.body, mr.len, murl, s->max_bytes, &m, r->err)))
+		goto out;
+	sha256_hex(mr.body, mr.len, msha);
+	r->res->to_version = m.version;
+	cls = TYCHE_FETCH_VERIFY;
+	if (strcmp(m.source, s->name)) {
+		ty_error_at(r->err, TYCHE_EDATA, murl, 0, 0,
+			    "manifest is for source '%s', not '%s'", m.source, s->name);
+		goto out;
+	}
+	if (m.expires <= now) {
+		ty_error_at(r->err, TYCHE_EDATA, murl, 0, 0,
+			    "manifest expired at %s (version %lld); refusing a frozen release",
+			    m.expires_s, m.version);
+		goto out;
+	}
+	{
+		long long high = st.version > cur ? st.version : cur;
+
+		if (m.version < high) {
+			ty_error_at(r->err, TYCHE_EDATA, murl, 0, 0,
+				    "rollback refused: offered version %lld is older than version %lld already accepted",
+				    m.version, high);
+			goto out;
+		}
+		if (m.version == high && cur) {
+			if (st.version == m.version && strcmp(st.manifest_sha, msha)) {
+				ty_error_at(r->err, TYCHE_EDATA, murl, 0, 0,
+					    "version %lld was re-released with a different manifest; versions must strictly increase",
+					    m.version);
+				goto out;
+			}
+			if (st.version == m.version) {
+				/* unchanged; remember the new validators */
+				cls = 0;
+				r->res->to_version = cur;
+				if (!o->dry_run && (mr.etag || mr.last_modified)) {
+					free(st.etag);
+					free(st.last_modified);
+					st.etag = mr.etag;
+					st.last_modified = mr.last_modified;
+					mr.etag = mr.last_modified = NULL;
+					st.expires = m.expires;
+					state_write(s->dest, &st, m.expires_s);
+				}
+				goto out;
+			}
+		}
+	}
+	cls = 0;
+	plan(r, &m, &removed);
+	r->res->files_removed = removed;
+	if (o->dry_run) {
+		size_t i;
+
+		r->res->changed = 1;
+		if (m.has_bundle) {
+			r->res->files_changed = m.nfiles;
+			r->res->bytes = m.bundle.size;
+		}
+		for (i = 0; !m.has_bundle && i < m.nfiles; i++)
+			if (m.files[i].reuse) {
+				r->res->files_kept++;
+			} else {
+				r->res->files_changed++;
+				r->res->bytes += m.files[i].size;
+			}
+		goto out;
+	}
+	if ((cls = build_staging(r, &m)))
+		goto out;
+	snprintf(r->res->url, sizeof(r->res->url), "%s", murl);
+	if ((cls = gate(r, r->staging, diags)))
+		goto out;
+	if (fsync_path(r->staging)) {
+		cls = ioerr(r, r->staging, "cannot sync");
+		goto out;
+	}
+	kill_point("staged");
+	vdir = ty_asprintf("%s/%lld", r->versions, m.version);
+	if (!vdir) {
+		cls = ioerr(r, r->versions, "out of memory");
+		goto out;
+	}
+	if (cur == m.version) {
+		/* A run was killed after switching current but before writing
+		 * state.json: the new tree is live; replace it through a
+		 * detour so current never dangles. */
+		if (set_link(s->dest, "current", link_version(s->dest, "previous")) &&
+		    errno != ENOENT) {
+			cls = ioerr(r, s->dest, "cannot switch current");
+			goto out;
+		}
+		cur = link_version(s->dest, "previous");
+	}
+	if (remove_tree(vdir) || rename(r->staging, vdir)) {
+		cls = ioerr(r, vdir, "cannot move the release into place");
+		goto out;
+	}
+	free(r->staging);
+	r->staging = NULL;
+	kill_point("renamed");
+	if (fsync_path(r->versions) || set_link(s->dest, "current", m.version) ||
+	    fsync_path(s->dest)) {
+		cls = ioerr(r, s->dest, "cannot switch current");
+		goto out;
+	}
+	kill_point("switched");
+	if (cur && cur != m.version)
+		set_link(s->dest, "previous", cur);
+	free(st.etag);
+	free(st.last_modified);
+	st.etag = mr.etag;
+	st.last_modified = mr.last_modified;
+	mr.etag = mr.last_modified = NULL;
+	st.version = m.version;
+	st.expires = m.expires;
+	memcpy(st.manifest_sha, msha, sizeof(msha));
+	if (state_write(s->dest, &st, m.expires_s) || fsync_path(s->dest)) {
+		cls = ioerr(r, s->dest, "cannot write state.json");
+		goto out;
+	}
+	clean_leftovers(r);
+	invalidate_cache(r->cfg);
+	r->res->changed = 1;
+	r->res->to_version = m.version;
+	r->res->url[0] = 0;
+out:
+	if (!cls)
+		r->res->url[0] = 0;
+	free(vdir);
+	free(murl);
+	free(surl);
+	manifest_release(&m);
+	ty_http_resp_release(&mr);
+	ty_http_resp_release(&sr);
+	state_release(&st);
+	return cls;
+}
+
+static int run_init(struct run *r, const tyche_fetch_config *c,
+		    const char *source, tyche_fetch_result *res, tyche_error *err)
+{
+	static int curl_ready;
+
+	memset(res, 0, sizeof(*res));
+	memset(r, 0, sizeof(*r));
+	r->cfg = c;
+	r->res = res;
+	r->err = err;
+	r->lockfd = -1;
+	if (sodium_init() < 0)
+		return ty_error_at(err, TYCHE_EINTERNAL, "", 0, 0, "libsodium failed to initialise"),
+		       TYCHE_FETCH_INSTALL;
+	r->s = find_source(c, source);
+	if (!r->s)
+		return ty_error_at(err, TYCHE_EUSAGE, c ? c->path : "", 0, 0,
+				   "unknown source '%s'", source ? source : "(null)"),
+		       TYCHE_FETCH_CONFIG;
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT))
+			return ty_error_at(err, TYCHE_EINTERNAL, "", 0, 0, "libcurl failed to initialise"),
+			       TYCHE_FETCH_NETWORK;
+		curl_ready = 1;
+	}
+	r->versions = ty_asprintf("%s/versions", r->s->dest);
+	if (!r->versions)
+		return ioerr(r, r->s->dest, "out of memory");
+	return 0;
+}
+
+int tyche_fetch_update(const tyche_fetch_config *c, const char *source,
+		       const tyche_fetch_opts *opts, tyche_fetch_result *res,
+		       tyche_diags *diags, tyche_error *err)
+{
+	static const tyche_fetch_opts defaults = TYCHE_FETCH_OPTS_INIT;
+	struct run r;
+	int cls = run_init(&r, c, source, res, err);
+
+	if (!opts)
+		opts = &defaults;
+	if (!cls && !opts->dry_run) {
+		if ((mkdir(r.s->dest, 0755) && errno != EEXIST) ||
+		    (mkdir(r.versions, 0755) && errno != EEXIST))
+			cls = ioerr(&r, r.s->dest, "cannot create the destination");
+		else if (!(cls = take_lock(&r)))
+			clean_leftovers(&r);
+	}
+	if (!cls)
+		cls = update(&r, opts, diags);
+	else if (r.s)
+		snprintf(res->url, sizeof(res->url), "%s", r.s->url);
+	return finish(&r, cls);
+}
+
+int tyche_fetch_rollback(const tyche_fetch_config *c, const char *source,
+			 tyche_fetch_result *res, tyche_error *err)
+{
+	struct run r;
+	int cls = run_init(&r, c, source, res, err);
+	long long cur, prev;
+
+	if (!cls)
+		cls = take_lock(&r);
+	if (!cls) {
+		cur = link_version(r.s->dest, "current");
+		prev = link_version(r.s->dest, "previous");
+		res->from_version = cur;
+		res->to_version = cur;
+		if (!prev) {
+			ty_error_at(err, TYCHE_EIO, r.s->dest, 0, 0,
+				    "no previous version to roll back to");
+			cls = TYCHE_FETCH_INSTALL;
+		} else if (set_link(r.s->dest, "current", prev) ||
+			   set_link(r.s->dest, "previous", cur) || fsync_path(r.s->dest)) {
+			cls = ioerr(&r, r.s->dest, "cannot switch current");
+		} else {
+			res->to_version = prev;
+			res->changed = 1;
+			invalidate_cache(c);
+		}
+	}
+	return finish(&r, cls);
+}
+
+/* ------------------------------------------------------------ publisher */
+
+static int read_secret(const char *keyfile, unsigned char sk[crypto_sign_SECRETKEYBYTES],
+		       tyche_error *err)
+{
+	char *text = NULL;
+	size_t len, got = 0;
+	int rc = ty_read_file(keyfile, 4096, &text, &len, err);
+
+	if (rc)
+		return rc;
+	if (sodium_base642bin(sk, crypto_sign_SECRETKEYBYTES, text, len, " \r\n", &got,
+			      NULL, sodium_base64_VARIANT_ORIGINAL) ||
+	    got != crypto_sign_SECRETKEYBYTES)
+		rc = ty_error_at(err, TYCHE_EDATA, keyfile, 0, 0,
+				 "not a tyche-fetch secret key (base64 of 64 bytes)");
+	sodium_memzero(text, len);
+	free(text);
+	return rc;
+}
+
+static int sign_bytes(const unsigned char *sk, const char *data, size_t len,
+		      const char *out, tyche_error *err)
+{
+	unsigned char sig[crypto_sign_BYTES], pk[crypto_sign_PUBLICKEYBYTES];
+	char b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+	char id[KEYID_HEX + 1], *line;
+	int rc = 0;
+
+	crypto_sign_detached(sig, NULL, (const unsigned char *)data, len, sk);
+	crypto_sign_ed25519_sk_to_pk(pk, sk);
+	keyid(pk, id);
+	sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
+	line = ty_asprintf("%s %s\n", id, b64);
+	if (!line)
+		return ty_error_at(err, TYCHE_ENOMEM, out, 0, 0, "out of memory");
+	if (write_atomic(out, line, strlen(line), 0644))
+		rc = ty_error_at(err, TYCHE_EIO, out, 0, 0, "cannot write: %s", strerror(errno));
+	free(line);
+	return rc;
+}
+
+int tyche_fetch_keygen(const char *name, tyche_error *err)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	char b64[sodium_base64_ENCODED_LEN(crypto_sign_SECRETKEYBYTES,
+					   sodium_base64_VARIANT_ORIGINAL) + 1];
+	char *pub = ty_asprintf("%s.pub", name), *key = ty_asprintf("%s.key", name);
+	int rc = 0, fd;
+	size_t n;
+
+	if (sodium_init() < 0 || !pub || !key) {
+		rc = ty_error_at(err, TYCHE_EINTERNAL, name, 0, 0, "cannot initialise");
+		goto out;
+	}
+	crypto_sign_keypair(pk, sk);
+	fd = open(key, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = ty_error_at(err, TYCHE_EIO, key, 0, 0, "cannot create the secret key: %s",
+				 strerror(errno));
+		goto out;
+	}
+	sodium_bin2base64(b64, sizeof(b64) - 1, sk, sizeof(sk), sodium_base64_VARIANT_ORIGINAL);
+	n = strlen(b64);
+	b64[n++] = '\n';
+	if (fchmod(fd, 0600) || write(fd, b64, n) != (ssize_t)n || fsync(fd)) {
+		rc = ty_error_at(err, TYCHE_EIO, key, 0, 0, "cannot write: %s", strerror(errno));
+		close(fd);
+		unlink(key);
+		goto out;
+	}
+	close(fd);
+	sodium_bin2base64(b64, sizeof(b64) - 1, pk, sizeof(pk), sodium_base64_VARIANT_ORIGINAL);
+	n = strlen(b64);
+	b64[n++] = '\n';
+	if (write_atomic(pub, b64, n, 0644)) {
+		rc = ty_error_at(err, TYCHE_EIO, pub, 0, 0, "cannot write: %s", strerror(errno));
+		unlink(key);
+	}
+out:
+	sodium_memzero(sk, sizeof(sk));
+	free(pub);
+	free(key);
+	return rc;
+}
+
+int tyche_fetch_sign_file(const char *keyfile, const char *file, tyche_error *err)
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	char *text = NULL, *out = NULL;
+	size_t len;
+	int rc;
+
+	if (sodium_init() < 0)
+		return ty_error_at(err, TYCHE_EINTERNAL, "", 0, 0, "libsodium failed to initialise");
+	if ((rc = read_secret(keyfile, sk, err)))
+		return rc;
+	rc = ty_read_file(file, TY_FETCH_MAX_MANIFEST, &text, &len, err);
+	if (!rc) {
+		out = ty_asprintf("%s.sig", file);
+		rc = out ? sign_bytes(sk, text, len, out, err)
+			 : ty_error_at(err, TYCHE_ENOMEM, file, 0, 0, "out of memory");
+	}
+	sodium_memzero(sk, sizeof(sk));
+	free(text);
+	free(out);
+	return rc;
+}
+
+static cJSON *file_json(const char *path, unsigned long long size, const char *sha)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o) {
+		cJSON_AddStringToObject(o, "path", path);
+		cJSON_AddNumberToObject(o, "size", (double)size);
+		cJSON_AddStringToObject(o, "sha256", sha);
+	}
+	return o;
+}
+
+int tyche_fetch_sign(const char *keyfile, const char *source, long long version,
+		     const char *expires, const char *src_dir, const char *out_dir,
+		     int bundle, tyche_error *err)
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	struct strv files = { 0 };
+	cJSON *j = NULL, *arr;
+	char *bad = NULL, *vdir = NULL, *text = NULL, *mpath = NULL, *spath = NULL;
+	const char *c;
+	time_t t;
+	size_t i;
+	int rc, lr;
+
+	if (sodium_init() < 0)
+		return ty_error_at(err, TYCHE_EINTERNAL, "", 0, 0, "libsodium failed to initialise");
+	for (c = source; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
+			break;
+	if (!*source || *c)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "source '%s' must match [a-z0-9-]+", source);
+	if (version < 1 || version > (1ll << 53))
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "version must be a positive integer");
+	if (parse_time(expires, &t))
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "expires '%s' is not YYYY-MM-DDTHH:MM:SSZ", expires);
+	if ((rc = read_secret(keyfile, sk, err)))
+		return rc;
+	lr = list_tree(src_dir, "", &files, 0, &bad);
+	if (lr) {
+		rc = lr > 0 ? ty_error_at(err, TYCHE_EDATA, src_dir, 0, 0,
+					  "'%s' is not a regular file (symlinks and devices cannot be released)",
+					  bad)
+			    : ty_error_at(err, TYCHE_EIO, src_dir, 0, 0, "cannot list: %s",
+					  strerror(errno));
+		goto out;
+	}
+	vdir = ty_asprintf("%s/v%lld", out_dir, version);
+	mpath = ty_asprintf("%s/manifest.json", out_dir);
+	spath = ty_asprintf("%s/manifest.json.sig", out_dir);
+	j = cJSON_CreateObject();
+	if (!vdir || !mpath || !spath || !j) {
+		rc = ty_error_at(err, TYCHE_ENOMEM, out_dir, 0, 0, "out of memory");
+		goto out;
+	}
+	if ((mkdir(out_dir, 0755) && errno != EEXIST) || (mkdir(vdir, 0755) && errno != EEXIST)) {
+		rc = ty_error_at(err, TYCHE_EIO, vdir, 0, 0, "cannot create: %s", strerror(errno));
+		goto out;
+	}
+	cJSON_AddNumberToObject(j, "format", 1);
+	cJSON_AddStringToObject(j, "source", source);
+	cJSON_AddNumberToObject(j, "version", (double)version);
+	cJSON_AddStringToObject(j, "expires", expires);
+	arr = cJSON_AddArrayToObject(j, "files");
+	for (i = 0; i < files.n; i++) {
+		char hex[65], *from = ty_asprintf("%s/%s", src_dir, files.v[i]);
+		char *to = ty_asprintf("%s/%s", vdir, files.v[i]);
+		unsigned long long size;
+		struct mfile f;
+
+		if (!ty_fetch_path_ok(files.v[i])) {
+			rc = ty_error_at(err, TYCHE_EDATA, src_dir, 0, 0, "unsafe file name '%s'",
+					 files.v[i]);
+		} else if (!from || !to || ty_fetch_sha256_file(from, hex, &size)) {
+			rc = ty_error_at(err, TYCHE_EIO, src_dir, 0, 0, "cannot read '%s'",
+					 files.v[i]);
+		} else if (!bundle) {
+			struct run r = { 0 };
+			tyche_fetch_result dummy;
+
+			r.err = err;
+			r.res = &dummy;
+			f.size = size;
+			memcpy(f.sha, hex, sizeof(hex));
+			unlink(to);
+			if (mkparents(vdir, files.v[i]))
+				rc = ty_error_at(err, TYCHE_EIO, vdir, 0, 0, "cannot create: %s",
+						 strerror(errno));
+			else if (copy_verified(&r, from, to, &f))
+				rc = err->code ? err->code : TYCHE_EIO;
+		}
+		free(from);
+		free(to);
+		if (rc)
+			goto out;
+		cJSON_AddItemToArray(arr, file_json(files.v[i], size, hex));
+	}
+	if (bundle) {
+		char *bp = ty_asprintf("%s/bundle.tar.gz", vdir), hex[65];
+		unsigned long long size;
+
+		rc = bp ? ty_fetch_pack(src_dir, files.v, files.n, bp, err)
+			: ty_error_at(err, TYCHE_ENOMEM, out_dir, 0, 0, "out of memory");
+		if (!rc && ty_fetch_sha256_file(bp, hex, &size))
+			rc = ty_error_at(err, TYCHE_EIO, bp, 0, 0, "cannot read back");
+		if (!rc)
+			cJSON_AddItemToObject(j, "bundle", file_json("bundle.tar.gz", size, hex));
+		free(bp);
+		if (rc)
+			goto out;
+	}
+	text = cJSON_Print(j);
+	if (!text) {
+		rc = ty_error_at(err, TYCHE_ENOMEM, out_dir, 0, 0, "out of memory");
+		goto out;
+	}
+	/* Both are replaced by rename; a client between the two renames
+	 * sees a mismatch and fails verification until the next run, so
+	 * publish OUT_DIR by swapping it whole (or copy v<N>/ first). */
+	{
+		char *tmp = ty_asprintf("%s/.manifest.json.new", out_dir);
+
+		if (!tmp) {
+			rc = ty_error_at(err, TYCHE_ENOMEM, out_dir, 0, 0, "out of memory");
+			goto out;
+		}
+		rc = sign_bytes(sk, text, strlen(text), spath, err);
+		if (!rc && (write_atomic(tmp, text, strlen(text), 0644) || rename(tmp, mpath)))
+			rc = ty_error_at(err, TYCHE_EIO, mpath, 0, 0, "cannot write: %s",
+					 strerror(errno));
+		free(tmp);
+	}
+out:
+	sodium_memzero(sk, sizeof(sk));
+	cJSON_free(text);
+	cJSON_Delete(j);
+	strv_release(&files);
+	free(bad);
+	free(vdir);
+	free(mpath);
+	free(spath);
+	return rc;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * fetch.h - internals shared by the fetch-*.c files (tyche-fetch): the
+ * parsed config, HTTPS GETs and the release-path rules.
+ *
+ * Internal functions here return a failure class (enum tyche_fetch_class,
+ * 0 = ok) rather than a TYCHE_E* code, because the caller's reaction (and
+ * cron's exit code) depends on the class: a timeout is retried and reported
+ * as "network", a wrong hash is never retried and is "verification".  They
+ * still fill err->code with the matching TYCHE_E* code.
+ */
+#ifndef TY_FETCH_H
+#define TY_FETCH_H
+
+#include <stdio.h>
+#include "internal.h"
+
+#define TY_FETCH_KEY_BYTES 32          /* Ed25519 public key */
+#define TY_FETCH_MAX_MANIFEST (4u << 20)
+#define TY_FETCH_MAX_FILES 100000u
+#define TY_FETCH_MAX_PATH 1024u
+#define TY_FETCH_DEFAULT_MAX_BYTES (1ull << 30)
+#define TY_FETCH_DEFAULT_TIMEOUT 300L
+
+struct ty_fetch_source {
+	char *name, *url, *dest, *ca_file;   /* url ends in '/' */
+	unsigned char (*keys)[TY_FETCH_KEY_BYTES];
+	size_t nkeys;
+	unsigned long long max_bytes;
+	long timeout;                        /* seconds, whole transfer */
+	int retries;                         /* extra attempts on transient errors */
+};
+
+struct tyche_fetch_config {
+	char *path;
+	struct ty_fetch_source *src;
+	size_t nsrc;
+	char *proxy;                         /* NULL = none (environment ignored) */
+	char *cache;                         /* analysis cache dir, or NULL */
+};
+
+/* A conditional GET's validators and answer. */
+struct ty_http_req {
+	const struct ty_fetch_source *src;
+	const char *proxy;
+	const char *etag, *last_modified;   /* sent if not NULL */
+	unsigned long long limit;           /* abort past this many bytes */
+	long long expect;                   /* exact size expected, -1 = any */
+};
+
+struct ty_http_resp {
+	long status;                        /* final HTTP status (200 or 304) */
+	char *etag, *last_modified;         /* from the answer, malloc'd */
+	char *body;                         /* memory GET only, NUL-terminated */
+	size_t len;
+	unsigned long long bytes;           /* body bytes received */
+};
+
+TY_HIDDEN void ty_http_resp_release(struct ty_http_resp *r);
+/* GET url into memory (with retries).  304 is a success with status 304. */
+TY_HIDDEN int ty_http_get_mem(const char *url, const struct ty_http_req *q,
+			      struct ty_http_resp *r, tyche_error *err);
+/* GET url into the open file f (with retries; f is truncated per try). */
+TY_HIDDEN int ty_http_get_file(const char *url, const struct ty_http_req *q,
+			       FILE *f, struct ty_http_resp *r,
+			       tyche_error *err);
+/* Sleep before retry number n (1-based); tests shorten it with
+ * TYCHE_FETCH_BACKOFF_MS. */
+TY_HIDDEN void ty_fetch_backoff(int n);
+
+/* A manifest path is safe: relative, '/'-separated, no "", "." or ".."
+ * segment, no control characters or backslash, bounded length. */
+TY_HIDDEN int ty_fetch_path_ok(const char *p);
+
+/* Streaming SHA-256 of a file (hex, 65 bytes); -1 on I/O error. */
+TY_HIDDEN int ty_fetch_sha256_file(const char *path, char hex[65],
+				   unsigned long long *size);
+
+/* Unpack a .tar.gz bundle into dir (which exists and is empty): regular
+ * files and directories only, every path checked, at most max_entries
+ * entries and max_bytes bytes in all. */
+TY_HIDDEN int ty_fetch_unpack(const char *bundle, const char *dir,
+			      size_t max_entries, unsigned long long max_bytes,
+			      tyche_error *err);
+/* Write a .tar.gz of the listed files (relative to dir) to out. */
+TY_HIDDEN int ty_fetch_pack(const char *dir, char **paths, size_t n,
+			    const char *out, tyche_error *err);
+
+#endif
