@@ -43,6 +43,14 @@ TY_HIDDEN int ty_model_load(struct ty_model **out, const char *path, tyche_error
 TY_HIDDEN int ty_model_parse(struct ty_model **out, const char *name,
 			     const char *text, size_t len, tyche_error *err);
 TY_HIDDEN void ty_model_free(struct ty_model *m);
+/* A model of one section "expr" whose single component is the expression
+ * `expr` (for tyche-eval and tests); `name` is used in messages, whose
+ * line is 1 and column the byte offset in expr plus 1. */
+TY_HIDDEN int ty_model_parse_expr(struct ty_model **out, const char *name,
+				  const char *expr, tyche_error *err);
+/* The sections, in file order. */
+TY_HIDDEN size_t ty_model_nsections(const struct ty_model *m);
+TY_HIDDEN const char *ty_model_section_name(const struct ty_model *m, size_t i);
 /* 1 if the model file defines a section of that name. */
 TY_HIDDEN int ty_model_has_section(const struct ty_model *m, const char *section);
 
@@ -59,6 +67,8 @@ TY_HIDDEN int ty_fn_compile(struct ty_fn **out, const struct ty_model *m,
 TY_HIDDEN void ty_fn_free(struct ty_fn *f);
 /* Number of components the section returns. */
 TY_HIDDEN size_t ty_fn_ncomp(const struct ty_fn *f);
+/* Label of component c (the section's key). */
+TY_HIDDEN const char *ty_fn_comp_name(const struct ty_fn *f, size_t c);
 /* Human-readable bytecode listing (for tests and --dump-bytecode). */
 TY_HIDDEN char *ty_fn_disassemble(const struct ty_fn *f);
 

@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * parse.c - recursive descent from tokens to an AST, one grammar rule per
+ * function.  Precedence, loosest first:
+ *
+ *   expr    -> sum [ ('<' | '>' | '<=' | '>=' | '==' | '!=') sum ]
+ *   sum     -> term { ('+' | '-') term }
+ *   term    -> unary { ('*' | '/') unary }
+ *   unary   -> '-' unary | power
+ *   power   -> primary [ '^' unary ]            (right-associative)
+ *   primary -> NUM | NAME | NAME '[' index ']' | NAME '(' [expr {',' expr}] ')'
+ *            | '(' expr ')'
+ *   index   -> NUM | NAME | QUOTED
+ *
+ * The decision a newcomer gets wrong: '^' binds tighter than unary minus,
+ * as in mathematics, so -x^2 is -(x^2), while 2^-x is 2^(-x).  Comparisons
+ * do not chain (a < b < c is an error, not (a < b) < c).  Nothing here is
+ * evaluated or folded: the AST keeps the written grouping, which is what
+ * makes the results bit-identical to the reference.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modelint.h"
+
+#define MAX_DEPTH 200
+
+/* ------------------------------------------------------------------ pool */
+
+struct ty_pool_blk {
+	struct ty_pool_blk *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+void *ty_pool_alloc(struct ty_pool *p, size_t n)
+{
+	struct ty_pool_blk *b = p->head;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > 16384 ? n : 16384;
+
+		b = ty_malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->cap = cap;
+		b->used = 0;
+		b->next = p->head;
+		p->head = b;
+	}
+	void *r = (char *)b->data + b->used;
+	b->used += n;
+	memset(r, 0, n);
+	return r;
+}
+
+char *ty_pool_strndup(struct ty_pool *p, const char *s, size_t n)
+{
+	char *r = ty_pool_alloc(p, n + 1);
+
+	if (!r)
+		return NULL;
+	memcpy(r, s, n);
+	r[n] = 0;
+	return r;
+}
+
+void ty_pool_release(struct ty_pool *p)
+{
+	struct ty_pool_blk *b = p->head, *next;
+
+	for (; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	p->head = NULL;
+}
+
+/* ---------------------------------------------------------------- parser */
+
+struct parser {
+	struct ty_pool *pool;
+	const struct ty_src *src;
+	struct ty_lexer lx;
+	struct ty_tok tok;       /* current (lookahead) token */
+	tyche_error *err;
+	int failed;
+	int depth;
+};
+
+static void advance(struct parser *p)
+{
+	ty_lex_next(&p->lx, &p->tok);
+}
+
+/* The text of a token for a message, e.g. "'foo'" or "end of expression". */
+static const char *tok_text(const struct parser *p, const struct ty_tok *t, char *buf, size_t n)
+{
+	if (t->kind == TK_EOF)
+		return "end of expression";
+	size_t len = t->end - t->start;
+	if (len == 0)
+		len = 1;
+	if (len > 40)
+		snprintf(buf, n, "'%.40s...'", p->src->text + t->start);
+	else
+		snprintf(buf, n, "'%.*s'", (int)len, p->src->text + t->start);
+	return buf;
+}
+
+static struct ty_ast *fail(struct parser *p, size_t off, const char *fmt, ...) TY_PRINTF(3, 4);
+static struct ty_ast *fail(struct parser *p, size_t off, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (p->failed)
+		return NULL;
+	p->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ty_src_error(p->err, p->src, off, "%s", msg);
+	return NULL;
+}
+
+/* Report the current token as unexpected. */
+static struct ty_ast *unexpected(struct parser *p, const char *expected)
+{
+	char buf[64];
+	const struct ty_tok *t = &p->tok;
+
+	if (t->kind == TK_ERR) {
+		char c = t->start < p->src->len ? p->src->text[t->start] : 0;
+
+		if (c == '"' || c == '\'')
+			return fail(p, t->start, "unterminated quoted name: expected a closing %c", c);
+		if (c >= '0' && c <= '9')
+			return fail(p, t->start, "malformed number %s", tok_text(p, t, buf, sizeof(buf)));
+		if (c == '.')
+			return fail(p, t->start, "malformed number %s", tok_text(p, t, buf, sizeof(buf)));
+		if (c == '=')
+			return fail(p, t->start, "unexpected '=': expected %s (use '==' to compare)", expected);
+		return fail(p, t->start, "unexpected character %s: expected %s",
+			    tok_text(p, t, buf, sizeof(buf)), expected);
+	}
+	return fail(p, t->start, "unexpected %s: expected %s",
+		    tok_text(p, t, buf, sizeof(buf)), expected);
+}
+
+static struct ty_ast *node(struct parser *p, enum ty_ast_kind kind, size_t pos)
+{
+	struct ty_ast *a = ty_pool_alloc(p->pool, sizeof(*a));
+
+	if (!a) {
+		if (!p->failed) {
+			p->failed = 1;
+			ty_error_at(p->err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		}
+		return NULL;
+	}
+	a->kind = kind;
+	a->pos = pos;
+	a->end = pos;
+	a->src = p->src;
+	return a;
+}
+
+static struct ty_ast *parse_expr(struct parser *p);
+static struct ty_ast *parse_unary(struct parser *p);
+
+static struct ty_ast *binary(struct parser *p, int op, size_t pos, struct ty_ast *l, struct ty_ast *r)
+{
+	struct ty_ast *a;
+
+	if (!l || !r)
+		return NULL;
+	a = node(p, AST_BIN, pos);
+	if (!a)
+		return NULL;
+	a->op = op;
+	a->args = ty_pool_alloc(p->pool, 2 * sizeof(*a->args));
+	if (!a->args)
+		return NULL;
+	a->args[0] = l;
+	a->args[1] = r;
+	a->nargs = 2;
+	a->end = r->end;
+	return a;
+}
+
+static struct ty_ast *parse_index(struct parser *p, struct ty_ast *a)
+{
+	char buf[64];
+
+	/* at '[' */
+	advance(p);
+	a->idx_pos = p->tok.start;
+	switch (p->tok.kind) {
+	case TK_NUM:
+		a->idx_kind = IDX_NUM;
+		a->idx_num = p->tok.num;
+		break;
+	case TK_IDENT:
+		a->idx_kind = IDX_IDENT;
+		a->idx_name = ty_pool_strndup(p->pool, p->src->text + p->tok.start,
+					      p->tok.end - p->tok.start);
+		break;
+	case TK_STR:
+		a->idx_kind = IDX_STR;
+		a->idx_name = ty_pool_strndup(p->pool, p->src->text + p->tok.start + 1,
+					      p->tok.end - p->tok.start - 2);
+		break;
+	case TK_MINUS:
+		return fail(p, p->tok.start, "negative offset in %s[...]: expected an offset >= 0",
+			    a->name);
+	default:
+		return unexpected(p, "an offset, an index name or a quoted name inside [...]");
+	}
+	if ((a->idx_kind != IDX_NUM) && !a->idx_name)
+		return fail(p, p->tok.start, "out of memory");
+	advance(p);
+	if (p->tok.kind != TK_RBRACK) {
+		if (p->tok.kind == TK_IDENT && a->idx_kind == IDX_IDENT)
+			return fail(p, a->idx_pos, "index name with spaces must be quoted: "
+				    "expected %s[\"%.*s ...\"]", a->name,
+				    (int)(p->tok.end - a->idx_pos), p->src->text + a->idx_pos);
+		return unexpected(p, "']'");
+	}
+	a->end = p->tok.end;
+	advance(p);
+	(void)buf;
+	return a;
+}
+
+static struct ty_ast *parse_call(struct parser *p, struct ty_ast *a)
+{
+	struct ty_ast **args = NULL;
+	size_t n = 0, cap = 0;
+
+	/* at '(' */
+	advance(p);
+	if (p->tok.kind != TK_RPAREN) {
+		for (;;) {
+			struct ty_ast *e = parse_expr(p);
+
+			if (!e)
+				return NULL;
+			if (n == cap) {
+				size_t ncap = cap ? 2 * cap : 4;
+				struct ty_ast **na = ty_pool_alloc(p->pool, ncap * sizeof(*na));
+
+				if (!na)
+					return fail(p, a->pos, "out of memory");
+				if (n)
+					memcpy(na, args, n * sizeof(*na));
+				args = na;
+				cap = ncap;
+			}
+			args[n++] = e;
+			if (p->tok.kind == TK_COMMA) {
+				advance(p);
+				continue;
+			}
+			if (p->tok.kind == TK_RPAREN)
+				break;
+			return unexpected(p, "',' or ')' in the arguments");
+		}
+	}
+	a->args = args;
+	a->nargs = n;
+	a->end = p->tok.end;
+	advance(p);
+	return a;
+}
+
+static struct ty_ast *parse_primary(struct parser *p)
+{
+	struct ty_tok t = p->tok;
+	struct ty_ast *a;
+
+	switch (t.kind) {
+	case TK_NUM:
+		a = node(p, AST_NUM, t.start);
+		if (!a)
+			return NULL;
+		a->num = t.num;
+		a->end = t.end;
+		advance(p);
+		return a;
+	case TK_IDENT:
+		a = node(p, AST_NAME, t.start);
+		if (!a)
+			return NULL;
+		a->name = ty_pool_strndup(p->pool, p->src->text + t.start, t.end - t.start);
+		if (!a->name)
+			return fail(p, t.start, "out of memory");
+		a->end = t.end;
+		advance(p);
+		if (p->tok.kind == TK_LBRACK) {
+			a->kind = AST_INDEX;
+			return parse_index(p, a);
+		}
+		if (p->tok.kind == TK_LPAREN) {
+			a->kind = AST_CALL;
+			return parse_call(p, a);
+		}
+		return a;
+	case TK_LPAREN:
+		advance(p);
+		a = parse_expr(p);
+		if (!a)
+			return NULL;
+		if (p->tok.kind != TK_RPAREN) {
+			char buf[64];
+
+			return fail(p, p->tok.start, "unexpected %s: expected ')' to close the '(' at "
+				    "offset %zu", tok_text(p, &p->tok, buf, sizeof(buf)), t.start + 1);
+		}
+		advance(p);
+		return a;
+	case TK_STR:
+		return fail(p, t.start, "a quoted name is only allowed inside [...]: "
+			    "expected e.g. p[%.*s]", (int)(t.end - t.start), p->src->text + t.start);
+	default:
+		return unexpected(p, "a number, a name or '('");
+	}
+}
+
+static struct ty_ast *parse_power(struct parser *p)
+{
+	struct ty_ast *base = parse_primary(p);
+
+	if (!base)
+		return NULL;
+	if (p->tok.kind == TK_CARET) {
+		size_t pos = p->tok.start;
+
+		advance(p);
+		return binary(p, TK_CARET, pos, base, parse_unary(p));
+	}
+	return base;
+}
+
+static struct ty_ast *parse_unary(struct parser *p)
+{
+	struct ty_ast *a, *e;
+
+	if (++p->depth > MAX_DEPTH)
+		return fail(p, p->tok.start, "expression nested too deeply (more than %d levels)",
+			    MAX_DEPTH);
+	if (p->tok.kind == TK_MINUS) {
+		size_t pos = p->tok.start;
+
+		advance(p);
+		e = parse_unary(p);
+		if (!e)
+			return NULL;
+		a = node(p, AST_NEG, pos);
+		if (!a)
+			return NULL;
+		a->args = ty_pool_alloc(p->pool, sizeof(*a->args));
+		if (!a->args)
+			return NULL;
+		a->args[0] = e;
+		a->nargs = 1;
+		a->end = e->end;
+		p->depth--;
+		return a;
+	}
+	if (p->tok.kind == TK_PLUS) {
+		return fail(p, p->tok.start, "unary '+' is not supported: expected a number, "
+			    "a name, '-' or '('");
+	}
+	a = parse_power(p);
+	p->depth--;
+	return a;
+}
+
+static struct ty_ast *parse_term(struct parser *p)
+{
+	struct ty_ast *l = parse_unary(p);
+
+	while (l && (p->tok.kind == TK_STAR || p->tok.kind == TK_SLASH)) {
+		int op = p->tok.kind;
+		size_t pos = p->tok.start;
+
+		advance(p);
+		l = binary(p, op, pos, l, parse_unary(p));
+	}
+	return l;
+}
+
+static struct ty_ast *parse_sum(struct parser *p)
+{
+	struct ty_ast *l = parse_term(p);
+
+	while (l && (p->tok.kind == TK_PLUS || p->tok.kind == TK_MINUS)) {
+		int op = p->tok.kind;
+		size_t pos = p->tok.start;
+
+		advance(p);
+		l = binary(p, op, pos, l, parse_term(p));
+	}
+	return l;
+}
+
+static int is_cmp(int k)
+{
+	return k == TK_LT || k == TK_GT || k == TK_LE || k == TK_GE || k == TK_EQ || k == TK_NE;
+}
+
+static struct ty_ast *parse_expr(struct parser *p)
+{
+	struct ty_ast *l;
+
+	if (++p->depth > MAX_DEPTH)
+		return fail(p, p->tok.start, "expression nested too deeply (more than %d levels)",
+			    MAX_DEPTH);
+	l = parse_sum(p);
+	if (l && is_cmp(p->tok.kind)) {
+		int op = p->tok.kind;
+		size_t pos = p->tok.start;
+
+		advance(p);
+		l = binary(p, op, pos, l, parse_sum(p));
+		if (l && is_cmp(p->tok.kind)) {
+			char buf[64];
+
+			return fail(p, p->tok.start, "comparisons do not chain: %s after a comparison, "
+				    "expected parentheses, e.g. (a < b) < c",
+				    tok_text(p, &p->tok, buf, sizeof(buf)));
+		}
+	}
+	p->depth--;
+	return l;
+}
+
+int ty_parse_expr(struct ty_pool *pool, const struct ty_src *src, struct ty_ast **out,
+		  tyche_error *err)
+{
+	struct parser p = { .pool = pool, .src = src, .err = err };
+	struct ty_ast *a;
+
+	ty_lex_init(&p.lx, src->text, src->len);
+	advance(&p);
+	if (p.tok.kind == TK_EOF)
+		return ty_src_error(err, src, 0, "empty expression: expected a formula");
+	a = parse_expr(&p);
+	if (a && p.tok.kind != TK_EOF)
+		a = unexpected(&p, "an operator or the end of the expression");
+	if (!a)
+		return p.failed ? (err ? err->code : TYCHE_EDATA) : TYCHE_EDATA;
+	*out = a;
+	return 0;
+}
+
+int ty_parse_helper_key(struct ty_pool *pool, const struct ty_src *src, char **name,
+			char ***params, size_t **param_pos, size_t *nparams, tyche_error *err)
+{
+	struct parser p = { .pool = pool, .src = src, .err = err };
+	char **pv = NULL;
+	size_t *pp = NULL, n = 0;
+
+	ty_lex_init(&p.lx, src->text, src->len);
+	advance(&p);
+	if (p.tok.kind != TK_IDENT) {
+		unexpected(&p, "a helper name, e.g. npv(rate, n)");
+		return TYCHE_EDATA;
+	}
+	*name = ty_pool_strndup(pool, src->text + p.tok.start, p.tok.end - p.tok.start);
+	advance(&p);
+	if (p.tok.kind == TK_LPAREN) {
+		/* at most len/2 parameters */
+		size_t cap = src->len / 2 + 1;
+
+		pv = ty_pool_alloc(pool, cap * sizeof(*pv));
+		pp = ty_pool_alloc(pool, cap * sizeof(*pp));
+		if (!pv || !pp)
+			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		advance(&p);
+		if (p.tok.kind != TK_RPAREN) {
+			for (;;) {
+				if (p.tok.kind != TK_IDENT) {
+					unexpected(&p, "a parameter name");
+					return TYCHE_EDATA;
+				}
+				for (size_t i = 0; i < n; i++)
+					if (strlen(pv[i]) == p.tok.end - p.tok.start &&
+					    !memcmp(pv[i], src->text + p.tok.start, strlen(pv[i])))
+						return ty_src_error(err, src, p.tok.start,
+								    "duplicate parameter '%s'", pv[i]);
+				pp[n] = p.tok.start;
+				pv[n++] = ty_pool_strndup(pool, src->text + p.tok.start,
+							  p.tok.end - p.tok.start);
+				advance(&p);
+				if (p.tok.kind == TK_COMMA) {
+					advance(&p);
+					continue;
+				}
+				if (p.tok.kind == TK_RPAREN)
+					break;
+				unexpected(&p, "',' or ')' in the parameter list");
+				return TYCHE_EDATA;
+			}
+		}
+		advance(&p);
+	}
+	if (p.tok.kind != TK_EOF) {
+		unexpected(&p, "'(' or the end of the helper name");
+		return TYCHE_EDATA;
+	}
+	*params = pv;
+	*param_pos = pp;
+	*nparams = n;
+	return 0;
+}
