@@ -40,8 +40,8 @@
 #define XLSX_MAX_DEPTH 64
 #define XLSX_MAX_SHEETS 1000u
 #define XLSX_MAX_STRINGS 4000000u        /* shared strings */
-#define XLSX_MAX_CELLS 4000000u          /* non-empty cells, whole book */
-#define XLSX_MAX_DENSE 8000000u          /* rows x columns of one sheet */
+#define XLSX_MAX_CELLS 2000000u          /* non-empty cells, whole book */
+#define XLSX_MAX_DENSE 4000000u          /* rows x columns of one sheet */
 #define XLSX_MAX_ROW 1048576u            /* Excel's own limits */
 #define XLSX_MAX_COL 16384u
 
@@ -763,6 +763,13 @@ static int wb_link(struct wb *w, struct rd *rd)
 		s->part = resolve_target(w->rel_target[k]);
 		if (!s->part)
 			return ty_error_at(rd->err, TYCHE_ENOMEM, rd->path, 0, 0, "out of memory");
+		/* Excel never lets two sheets share a part; refusing it keeps
+		 * the worksheet pass a single walk */
+		for (size_t j = 0; j < i; j++)
+			if (w->sheets[j].part && !strcmp(w->sheets[j].part, s->part))
+				return ty_error_at(rd->err, TYCHE_EDATA, rd->path, 0, 0,
+						   "sheets '%.100s' and '%.100s' both point to %.200s, expected one part per sheet",
+						   w->sheets[j].name, s->name, s->part);
 	}
 	return 0;
 }
@@ -1227,8 +1234,6 @@ static int ws_visit(struct rd *rd, struct archive *a, const char *name, void *ud
 		if (!rc)
 			rc = ws_table(&s, &bk->tables[i]);
 		ws_release(&s);
-		/* one part serving two sheets is read once per sheet: rare,
-		 * but then the second sheet must be found in a later pass */
 		break;
 	}
 	return rc;
@@ -1297,26 +1302,8 @@ int ty_xlsx_read_mem(const char *name, const void *data, size_t len,
 		if (!bk.tables)
 			rc = ty_error_at(err, TYCHE_ENOMEM, name, 0, 0, "out of memory");
 	}
-	while (!rc) {
-		size_t missing = 0;
-
+	if (!rc)
 		rc = zip_walk(&rd, ws_visit, &bk);
-		if (rc)
-			break;
-		/* a part shared by two sheets: walk again for the others */
-		for (size_t i = 0; i < w.n; i++) {
-			struct sheetref *sr = &w.sheets[i];
-
-			if (sr->skip || sr->found)
-				continue;
-			for (size_t j = 0; j < w.n; j++)
-				if (j != i && w.sheets[j].found && w.sheets[j].part &&
-				    !strcmp(w.sheets[j].part, sr->part))
-					missing++;
-		}
-		if (!missing)
-			break;
-	}
 	if (!rc) {
 		for (size_t i = 0; i < w.n; i++)
 			if (!w.sheets[i].skip && !w.sheets[i].found) {

@@ -269,6 +269,10 @@ static void test_hostile(void)
 	fail_part("unknown rel", "xl/_rels/workbook.xml.rels",
 		  "<Relationships><Relationship Id=\"rIdA\" Target=\"worksheets/ws1.xml\"/></Relationships>",
 		  "h.xlsx", "relationship 'rIdB'");
+	fail_part("two sheets, one part", "xl/_rels/workbook.xml.rels",
+		  "<Relationships><Relationship Id=\"rIdA\" Target=\"worksheets/ws1.xml\"/>"
+		  "<Relationship Id=\"rIdB\" Target=\"/xl/worksheets/ws1.xml\"/></Relationships>",
+		  "h.xlsx", "both point to xl/worksheets/ws1.xml");
 	{
 		/* a long string: over the 1 MiB cap */
 		size_t n = (2u << 20) + 200;
