@@ -1061,6 +1061,18 @@ void ty_dist_sample(const struct ty_dist *d, const struct ty_rng_key *key,
 			}
 			return;
 		}
+		if (d->kind == TY_DIST_TRUNCNORM && !(d->a > 0) && !(d->b < 0)) {
+			/* the central case, with Phi(a) and Phi(b) computed once */
+			double pa = gsl_cdf_ugaussian_P(d->a), pb = gsl_cdf_ugaussian_P(d->b);
+
+			for (size_t i = 0; i < n; i++) {
+				double x = gsl_cdf_ugaussian_Pinv(pa + out[i] * (pb - pa));
+
+				x = x < d->a ? d->a : x > d->b ? d->b : x;
+				out[i] = loc + scale * x;
+			}
+			return;
+		}
 		for (size_t i = 0; i < n; i++)
 			out[i] = loc + scale * std_ppf(d, out[i]);
 		return;

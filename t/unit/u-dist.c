@@ -529,6 +529,39 @@ int main(void)
 		   ty_dist_mean(d) == 4.25 && ty_dist_var(d) == 0, "a constant fills its value");
 		ty_dist_free(d);
 	}
+	/* a draw is the quantile of the stream-0 uniform (stream 1 picks
+	 * nothing for non-mixtures; for a mixture stream 0 picks) */
+	{
+		const char *cells[] = { "st.triang(0.3, 8.0, 2.0)", "st.truncnorm(-1, 4, loc=0.96, scale=0.01)",
+			"st.truncnorm(1, 4)", "st.beta(2, 3)", "st.lognorm(0.5)", "st.expon(2)",
+			"mixture([0.25, 0.75], [st.norm(), st.uniform(5, 1)])" };
+		struct ty_rng_key key;
+		double x[300], u0[300], u1[300];
+
+		ty_rng_key_derive(&key, 99, cells, 2);
+		ty_rng_uniform(&key, 0, 1000, 300, u0);
+		ty_rng_uniform(&key, 1, 1000, 300, u1);
+		for (size_t c = 0; c < TY_ARRAY_SIZE(cells); c++) {
+			struct ty_dist *dd = parse_ok(cells[c]);
+			int same = 1;
+
+			if (!dd)
+				continue;
+			ty_dist_sample(dd, &key, 1000, 300, x);
+			for (int i = 0; i < 300; i++) {
+				double want;
+
+				if (dd->kind == TY_DIST_MIXTURE)
+					want = ty_dist_quantile(&dd->comp[u0[i] < 0.25 ? 0 : 1], u1[i]);
+				else
+					want = ty_dist_quantile(dd, u0[i]);
+				same &= memcmp(&want, &x[i], sizeof(want)) == 0;
+			}
+			ok(same, "%s: draws are the quantiles of the stream uniforms, bit for bit",
+			   cells[c]);
+			ty_dist_free(dd);
+		}
+	}
 	check_order_independence("st.triang(0.5, loc=1, scale=2)");
 	check_order_independence("st.beta(2, 3)");
 	check_order_independence("mixture([0.7, 0.3], [st.norm(1, 2), st.truncnorm(-1, 1)])");
