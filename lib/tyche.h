@@ -142,6 +142,121 @@ typedef struct tyche_eval_opts {
 TYCHE_API int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
 			     tyche_diags *warnings, tyche_error *err);
 
+/* ---------------------------------------------------- portfolio analysis */
+
+/* A statistic of a metric over samples, requested by name:
+ *   mean, std (ddof = 1), min, max, median,
+ *   qP      quantile at P percent (q10) or as a fraction (q0.25),
+ *   varL    value-at-risk at level L percent: the (100-L)% quantile, i.e.
+ *           the value the metric exceeds with probability L (var95 = q5),
+ *   cvarL   conditional value-at-risk: mean of the samples at or below
+ *           varL (the expected value in the worst (100-L)% of cases),
+ *   p>X     probability that the metric is greater than X (p<X: less).
+ * Metrics follow Tyche's convention that larger is better; var/cvar look
+ * at the lower tail.  Quantiles interpolate linearly (numpy's default). */
+enum tyche_stat_kind {
+	TYCHE_STAT_MEAN, TYCHE_STAT_STD, TYCHE_STAT_MIN, TYCHE_STAT_MAX,
+	TYCHE_STAT_QUANTILE, TYCHE_STAT_VAR, TYCHE_STAT_CVAR, TYCHE_STAT_PGT,
+	TYCHE_STAT_PLT
+};
+typedef struct tyche_stat {
+	int kind;           /* enum tyche_stat_kind */
+	double p;           /* quantile fraction, VaR level fraction, or X */
+	char name[48];      /* canonical name, e.g. "q10", "cvar95", "p>0.5" */
+} tyche_stat;
+/* Parse a statistic name; TYCHE_EUSAGE with a message listing the forms. */
+TYCHE_API int tyche_stat_parse(tyche_stat *out, const char *name, tyche_error *err);
+/* The statistic of v[0..n-1]; NaN if any value is NaN or n == 0.  `work`
+ * (n doubles) is scratch space; may be NULL (then it allocates). */
+TYCHE_API double tyche_stat_eval(const tyche_stat *st, const double *v, size_t n,
+				 double *work);
+
+/* A fitted response surface: per category, metric and sample a piecewise-
+ * linear interpolant of the metric over the category's tranche amounts
+ * (linear extrapolation beyond the ends, as the reference). */
+typedef struct tyche_surface tyche_surface;
+
+typedef struct tyche_analysis_opts {
+	uint64_t seed;
+	size_t samples;
+	unsigned threads;         /* 0 = all cores */
+	const char *cache_dir;    /* NULL: $TYCHE_CACHE, else $XDG_CACHE_HOME/tyche,
+	                             else $HOME/.cache/tyche; "" = no cache */
+	int nowait;               /* 1: if another process is building the same
+	                             surface, return TYCHE_EBUSY at once */
+} tyche_analysis_opts;
+#define TYCHE_ANALYSIS_OPTS_INIT { 1, 1000, 0, NULL, 0 }
+#define TYCHE_EBUSY 8        /* the surface is being built by another process */
+
+/* Build the surface (evaluating every scenario the tranches use), or load
+ * it from the cache when a valid file exists for this context hash,
+ * sample count and seed.  A stale, truncated, foreign or corrupt cache
+ * file is detected and rebuilt.  *from_cache (may be NULL) says which. */
+TYCHE_API int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
+				  const tyche_analysis_opts *o, int *from_cache,
+				  tyche_error *err);
+/* Read / write one surface file directly (the cache format). */
+TYCHE_API int tyche_surface_read(tyche_surface **out, const char *path, tyche_error *err);
+TYCHE_API int tyche_surface_write(const tyche_surface *s, const char *path, tyche_error *err);
+/* The cache file the options would use (malloc'd), or NULL if no cache. */
+TYCHE_API char *tyche_surface_cache_path(const tyche_context *ctx,
+					 const tyche_analysis_opts *o);
+TYCHE_API void tyche_surface_free(tyche_surface *s);
+
+TYCHE_API size_t tyche_surface_nsamples(const tyche_surface *s);
+TYCHE_API uint64_t tyche_surface_seed(const tyche_surface *s);
+TYCHE_API const char *tyche_surface_context_hash(const tyche_surface *s);
+TYCHE_API size_t tyche_surface_ncategories(const tyche_surface *s);
+TYCHE_API const char *tyche_surface_category(const tyche_surface *s, size_t c);
+/* Largest tranche amount of category c (mean amount when uncertain). */
+TYCHE_API double tyche_surface_max_amount(const tyche_surface *s, size_t c);
+TYCHE_API size_t tyche_surface_ntranches(const tyche_surface *s, size_t c);
+/* Tranche t of category c (sorted by amount): its name and mean amount. */
+TYCHE_API const char *tyche_surface_tranche(const tyche_surface *s, size_t c,
+					    size_t t, double *amount);
+TYCHE_API size_t tyche_surface_nmetrics(const tyche_surface *s);
+TYCHE_API const char *tyche_surface_metric(const tyche_surface *s, size_t m);
+TYCHE_API const char *tyche_surface_metric_units(const tyche_surface *s, size_t m);
+/* Index of a category / metric by name, or -1. */
+TYCHE_API long tyche_surface_find_category(const tyche_surface *s, const char *name);
+TYCHE_API long tyche_surface_find_metric(const tyche_surface *s, const char *name);
+/* Per metric: the sum over categories of the smallest / largest mean
+ * tranche value (the reference's metric range). */
+TYCHE_API void tyche_surface_metric_range(const tyche_surface *s, size_t m,
+					  double *lo, double *hi);
+
+/*
+ * Evaluate a portfolio: amounts[c] for every category.  totals[m*N + i] =
+ * sum over categories of metric m at sample i (N = nsamples).  by_cat
+ * (may be NULL): by_cat[(c*M + m)*N + i] = category c's contribution.
+ */
+TYCHE_API void tyche_surface_eval(const tyche_surface *s, const double *amounts,
+				  double *totals, double *by_cat);
+/* d totals / d amount_c for sample i, metric m, at `amounts` (the slope of
+ * the segment in use; at a knot the right-hand slope): grad[(c*M+m)*N+i]. */
+TYCHE_API void tyche_surface_grad(const tyche_surface *s, const double *amounts,
+				  double *grad);
+
+/*
+ * Parse "Category=amount" assignments against the surface into amounts[]
+ * (categories not named are 0).  Unknown categories and negative or
+ * non-numeric amounts are TYCHE_EUSAGE with a message listing the valid
+ * categories and their max amounts.
+ */
+TYCHE_API int tyche_surface_parse_amounts(const tyche_surface *s,
+					  const char *const *assign, size_t n,
+					  double *amounts, tyche_error *err);
+
+/* Tranche and investment results in long form (CSV or JSON):
+ *   tranches:    Category,Tranche,Scenario,Technology,Sample,Index,Amount,Value,Units
+ *   investments: Investment,Technology,Sample,Index,Amount,Value,Units
+ * rows summed over coinciding keys; amounts sampled per sample when
+ * uncertain. */
+TYCHE_API int tyche_tranches_write(const tyche_context *ctx, const tyche_analysis_opts *o,
+				   int format, tyche_write_fn w, void *arg, tyche_error *err);
+TYCHE_API int tyche_investments_write(const tyche_context *ctx, const tyche_analysis_opts *o,
+				      int format, tyche_write_fn w, void *arg, tyche_error *err);
+
 /* ------------------------------------------------------------ fetch */
 /* (tyche-fetch section: verified, atomic updates; see lib/fetch.c and
  * doc/fetch-protocol.md) */
