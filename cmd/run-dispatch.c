@@ -13,6 +13,12 @@ struct subcmd {
 static const struct subcmd subcmds[] = {
 	{ "evaluate", run_cmd_evaluate,
 	  "  evaluate CONTEXT      Monte-Carlo evaluation of every scenario\n" },
+	{ "tranches", run_cmd_tranches,
+	  "  tranches CONTEXT      amounts and metrics of every tranche\n" },
+	{ "investments", run_cmd_investments,
+	  "  investments CONTEXT   amounts and metrics of every investment\n" },
+	{ "explore", run_cmd_explore,
+	  "  explore CONTEXT       statistics of a portfolio (--amount CAT=X ...)\n" },
 	{ NULL, NULL, NULL }
 };
 

@@ -24,5 +24,16 @@ const char *run_more_commands_help(void);
 
 /* The subcommands (cmd/run-*.c). */
 int run_cmd_evaluate(int argc, char **argv);
+int run_cmd_tranches(int argc, char **argv);
+int run_cmd_investments(int argc, char **argv);
+int run_cmd_explore(int argc, char **argv);
+
+/* Helpers of the analysis commands (cmd/run-analysis.c). */
+struct run_common;
+void run_analysis_opts(const struct run_common *o, tyche_analysis_opts *ao);
+int run_load_surface(const struct run_common *o, tyche_context **ctx, tyche_surface **s);
+int run_parse_stats(const char *list, tyche_stat *st, size_t max, size_t *n);
+void run_print_json_string(FILE *f, const char *s);
+void run_print_number(FILE *f, double v, int json);
 
 #endif

@@ -232,8 +232,10 @@ TYCHE_API void tyche_surface_metric_range(const tyche_surface *s, size_t m,
  */
 TYCHE_API void tyche_surface_eval(const tyche_surface *s, const double *amounts,
 				  double *totals, double *by_cat);
-/* d totals / d amount_c for sample i, metric m, at `amounts` (the slope of
- * the segment in use; at a knot the right-hand slope): grad[(c*M+m)*N+i]. */
+/* d totals / d amount_c for sample i, metric m, at `amounts`: the slope of
+ * the segment the interpolant uses there (at an interior knot the left
+ * one, as scipy picks it; at or below the first knot the first segment):
+ * grad[(c*M+m)*N+i]. */
 TYCHE_API void tyche_surface_grad(const tyche_surface *s, const double *amounts,
 				  double *grad);
 

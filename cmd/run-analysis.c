@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * run-analysis.c - `tyche-run tranches`, `investments` and `explore`.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+#include "runopt.h"
+
+static int write_stdout(const char *buf, size_t n, void *arg)
+{
+	return fwrite(buf, 1, n, (FILE *)arg) == n ? 0 : -1;
+}
+
+static int report(int rc, const tyche_error *err)
+{
+	char buf[2048];
+
+	if (rc)
+		fprintf(stderr, "tyche-run: %s\n", tyche_error_format(err, buf, sizeof buf));
+	return run_exit_code(rc);
+}
+
+static FILE *open_out(const struct run_common *o)
+{
+	FILE *f;
+
+	if (!o->output)
+		return stdout;
+	f = fopen(o->output, "w");
+	if (!f)
+		fprintf(stderr, "tyche-run: cannot write %s: %s\n", o->output, strerror(errno));
+	return f;
+}
+
+static int close_out(FILE *f, int rc)
+{
+	if (f != stdout) {
+		if (fclose(f) && !rc)
+			return RUN_EX_CANTCREAT;
+	} else if (fflush(f) && !rc) {
+		return RUN_EX_CANTCREAT;
+	}
+	return rc;
+}
+
+void run_analysis_opts(const struct run_common *o, tyche_analysis_opts *ao)
+{
+	tyche_analysis_opts init = TYCHE_ANALYSIS_OPTS_INIT;
+
+	*ao = init;
+	ao->seed = o->seed;
+	ao->samples = o->samples;
+	ao->threads = o->threads;
+	ao->cache_dir = o->no_cache ? "" : o->cache;
+}
+
+static int tables(int argc, char **argv, int investments)
+{
+	struct run_common o;
+	tyche_analysis_opts ao;
+	tyche_context *ctx = NULL;
+	tyche_error err = { 0 };
+	FILE *out;
+	int rc;
+
+	rc = run_parse_common(argc, argv, &o, investments
+		? "usage: tyche-run investments [OPTIONS] CONTEXT\n"
+		  "Amount and metrics of every investment, per technology and sample:\n"
+		  "Investment,Technology,Sample,Index,Amount,Value,Units.\n"
+		  "  --samples N --seed S --threads T --format csv|json --output FILE\n"
+		  "  --models PATH\n"
+		: "usage: tyche-run tranches [OPTIONS] CONTEXT\n"
+		  "Amount and metrics of every tranche, per technology and sample:\n"
+		  "Category,Tranche,Scenario,Technology,Sample,Index,Amount,Value,Units.\n"
+		  "  --samples N --seed S --threads T --format csv|json --output FILE\n"
+		  "  --models PATH\n");
+	if (rc >= 0)
+		return rc;
+	rc = run_load_context(o.context, &o.load, &ctx);
+	if (rc)
+		return rc;
+	out = open_out(&o);
+	if (!out) {
+		tyche_context_free(ctx);
+		return RUN_EX_CANTCREAT;
+	}
+	run_analysis_opts(&o, &ao);
+	rc = investments ? tyche_investments_write(ctx, &ao, o.format, write_stdout, out, &err)
+			 : tyche_tranches_write(ctx, &ao, o.format, write_stdout, out, &err);
+	rc = report(rc, &err);
+	tyche_context_free(ctx);
+	return close_out(out, rc);
+}
+
+int run_cmd_tranches(int argc, char **argv)
+{
+	return tables(argc, argv, 0);
+}
+
+int run_cmd_investments(int argc, char **argv)
+{
+	return tables(argc, argv, 1);
+}
+
+/* Split a comma-separated statistics list into parsed statistics. */
+int run_parse_stats(const char *list, tyche_stat *st, size_t max, size_t *n)
+{
+	char *copy = strdup(list ? list : "mean,std,q10,q50,q90"), *save = NULL;
+	tyche_error err = { 0 };
+
+	*n = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*n >= max || tyche_stat_parse(&st[*n], tok, &err)) {
+			fprintf(stderr, "tyche-run: --statistic: %s\n",
+				*n >= max ? "too many statistics" : err.msg);
+			free(copy);
+			return RUN_EX_USAGE;
+		}
+		(*n)++;
+	}
+	free(copy);
+	return 0;
+}
+
+/* Load the context and its surface; prints problems.  Returns an exit code. */
+int run_load_surface(const struct run_common *o, tyche_context **ctx, tyche_surface **s)
+{
+	tyche_analysis_opts ao;
+	tyche_error err = { 0 };
+	int rc;
+
+	rc = run_load_context(o->context, &o->load, ctx);
+	if (rc)
+		return rc;
+	run_analysis_opts(o, &ao);
+	rc = tyche_surface_build(s, *ctx, &ao, NULL, &err);
+	if (rc) {
+		tyche_context_free(*ctx);
+		*ctx = NULL;
+		return report(rc, &err);
+	}
+	return 0;
+}
+
+static void csv_text(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+}
+
+void run_print_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+void run_print_number(FILE *f, double v, int json)
+{
+	char buf[32];
+
+	if (v != v)
+		fputs(json ? "\"NaN\"" : "NaN", f);
+	else if (v > 1.7976931348623157e308)
+		fputs(json ? "\"inf\"" : "inf", f);
+	else if (v < -1.7976931348623157e308)
+		fputs(json ? "\"-inf\"" : "-inf", f);
+	else {
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(buf, sizeof buf, "%.*g", prec, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
+		fputs(buf, f);
+	}
+}
+
+int run_cmd_explore(int argc, char **argv)
+{
+	struct run_common o;
+	tyche_context *ctx = NULL;
+	tyche_surface *s = NULL;
+	tyche_error err = { 0 };
+	tyche_stat st[64];
+	size_t nst, C, M, N;
+	double *amounts = NULL, *totals = NULL, *bycat = NULL, *work = NULL;
+	FILE *out;
+	int rc, json, first = 1;
+
+	rc = run_parse_common(argc, argv, &o,
+		"usage: tyche-run explore [OPTIONS] CONTEXT\n"
+		"Statistics of every metric for a portfolio of amounts per category.\n"
+		"  --amount 'CATEGORY=AMOUNT'  (repeatable; categories not named are 0)\n"
+		"  --statistic LIST   e.g. mean,std,q10,q0.25,var95,cvar95,p>0 (default\n"
+		"                     mean,std,q10,q50,q90)\n"
+		"  --by-category      also per category\n"
+		"  --samples N --seed S --threads T --format csv|json --output FILE\n"
+		"  --cache DIR | --no-cache   where fitted surfaces are kept\n"
+		"  --models PATH\n"
+		"Output: Level,Category,Metric,Statistic,Value,Units (Level is portfolio\n"
+		"or category).\n");
+	if (rc >= 0)
+		return rc;
+	rc = run_parse_stats(o.statistic, st, 64, &nst);
+	if (rc)
+		return rc;
+	rc = run_load_surface(&o, &ctx, &s);
+	if (rc)
+		return rc;
+	C = tyche_surface_ncategories(s);
+	M = tyche_surface_nmetrics(s);
+	N = tyche_surface_nsamples(s);
+	amounts = calloc(C ? C : 1, sizeof(double));
+	totals = calloc(M * N + 1, sizeof(double));
+	bycat = calloc(C * M * N + 1, sizeof(double));
+	work = calloc(N, sizeof(double));
+	rc = tyche_surface_parse_amounts(s, (const char *const *)o.amounts, o.namounts,
+					 amounts, &err);
+	if (rc) {
+		rc = report(rc, &err);
+		goto done;
+	}
+	tyche_surface_eval(s, amounts, totals, bycat);
+	out = open_out(&o);
+	if (!out) {
+		rc = RUN_EX_CANTCREAT;
+		goto done;
+	}
+	json = o.format == TYCHE_FMT_JSON;
+	if (json) {
+		fputs("{\"context\":", out);
+		run_print_json_string(out, tyche_context_name(ctx));
+		fprintf(out, ",\"context_hash\":\"%s\",\"samples\":%zu,\"seed\":%llu,\"amounts\":{",
+			tyche_context_hash(ctx), N, (unsigned long long)o.seed);
+		for (size_t c = 0; c < C; c++) {
+			fputs(c ? "," : "", out);
+			run_print_json_string(out, tyche_surface_category(s, c));
+			fputc(':', out);
+			run_print_number(out, amounts[c], 1);
+		}
+		fputs("},\"statistics\":[", out);
+	} else {
+		fputs("Level,Category,Metric,Statistic,Value,Units\n", out);
+	}
+	for (size_t level = 0; level <= (o.by_category ? C : 0); level++) {
+		for (size_t m = 0; m < M; m++) {
+			const double *v = level == 0 ? totals + m * N
+						     : bycat + ((level - 1) * M + m) * N;
+
+			for (size_t k = 0; k < nst; k++) {
+				double val = tyche_stat_eval(&st[k], v, N, work);
+
+				if (json) {
+					fputs(first ? "\n{\"level\":" : ",\n{\"level\":", out);
+					first = 0;
+					fputs(level ? "\"category\",\"category\":" : "\"portfolio\",\"category\":", out);
+					if (level)
+						run_print_json_string(out, tyche_surface_category(s, level - 1));
+					else
+						fputs("null", out);
+					fputs(",\"metric\":", out);
+					run_print_json_string(out, tyche_surface_metric(s, m));
+					fputs(",\"statistic\":", out);
+					run_print_json_string(out, st[k].name);
+					fputs(",\"value\":", out);
+					run_print_number(out, val, 1);
+					fputs(",\"units\":", out);
+					run_print_json_string(out, tyche_surface_metric_units(s, m));
+					fputc('}', out);
+				} else {
+					fputs(level ? "category," : "portfolio,", out);
+					if (level)
+						csv_text(out, tyche_surface_category(s, level - 1));
+					fputc(',', out);
+					csv_text(out, tyche_surface_metric(s, m));
+					fputc(',', out);
+					csv_text(out, st[k].name);
+					fputc(',', out);
+					run_print_number(out, val, 0);
+					fputc(',', out);
+					csv_text(out, tyche_surface_metric_units(s, m));
+					fputc('\n', out);
+				}
+			}
+		}
+	}
+	if (json)
+		fputs("\n]}\n", out);
+	rc = close_out(out, 0);
+done:
+	free(amounts);
+	free(totals);
+	free(bycat);
+	free(work);
+	tyche_surface_free(s);
+	tyche_context_free(ctx);
+	return rc;
+}
