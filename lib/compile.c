@@ -332,8 +332,9 @@ static int resolve_index(struct cc *c, const struct ty_ast *a, int arr, size_t *
 				    "expected a name from the parameters table or an offset",
 				    a->idx_name);
 	set_list(c, s, &b);
-	rc = ty_src_error(c->err, a->src, a->idx_pos, "'%s' is not a %s index: expected an "
-			  "offset or one of %s", a->idx_name, set_names[s], b.p ? b.p : "");
+	rc = ty_src_error(c->err, a->src, a->idx_pos, "'%s' is not %s %s index: expected an "
+			  "offset or one of %s", a->idx_name, s == SET_INPUT ? "an" : "a",
+			  set_names[s], b.p ? b.p : "");
 	ty_buf_release(&b);
 	return rc;
 }
@@ -504,8 +505,8 @@ static int find_set(struct cc *c, const struct ty_ast *a, const char *var, enum 
 
 				ty_src_loc((*first)->src, (*first)->pos, &l1, &c1);
 				return ty_src_error(c->err, a->src, a->idx_pos, "sum index '%s' "
-						    "indexes %s[...] (the %s set) but also %s[...] "
-						    "(the %s set) at %d:%d: expected one set",
+						    "indexes %s[...] (the %s set) here but %s[...] "
+						    "(the %s set) at %d:%d: expected arrays of one set",
 						    var, a->name, set_names[s], (*first)->name,
 						    set_names[*set], l1, c1);
 			}

@@ -94,10 +94,40 @@ static int is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* A double-quoted escape at raw[0] ('\\'): how many raw bytes it takes
+ * and how many value bytes it yields. */
+static void escape_len(const char *raw, size_t avail, size_t *rawlen, size_t *vallen)
+{
+	size_t hex = 0;
+	unsigned long cp = 0;
+
+	*rawlen = avail >= 2 ? 2 : avail;
+	*vallen = 1;
+	if (avail < 2)
+		return;
+	switch (raw[1]) {
+	case 'x': hex = 2; break;
+	case 'u': hex = 4; break;
+	case 'U': hex = 8; break;
+	case 'N': *vallen = 2; return;          /* U+0085 */
+	case '_': *vallen = 2; return;          /* U+00A0 */
+	case 'L': case 'P': *vallen = 3; return; /* U+2028, U+2029 */
+	default: return;
+	}
+	for (size_t k = 0; k < hex && 2 + k < avail; k++) {
+		char c = raw[2 + k];
+
+		cp = cp * 16 + (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	*rawlen = 2 + hex <= avail ? 2 + hex : avail;
+	*vallen = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
 void ty_src_loc(const struct ty_src *s, size_t off, int *line, int *col)
 {
 	const struct ty_model *m = s->m;
-	size_t j = s->raw_start, end = s->raw_end;
+	const char *raw = m->text;
+	size_t j = s->raw_start, end = s->raw_end, i = 0;
 
 	if (off > s->len)
 		off = s->len;
@@ -110,26 +140,36 @@ void ty_src_loc(const struct ty_src *s, size_t off, int *line, int *col)
 	if (s->style == TY_SRC_SQUOTE || s->style == TY_SRC_DQUOTE)
 		j++;
 	else if (s->style == TY_SRC_BLOCK) {
-		while (j < end && m->text[j] != '\n')
+		while (j < end && raw[j] != '\n')
 			j++;
 	}
-	/* walk value and raw text together; whitespace may differ (folding) */
-	for (size_t i = 0; i <= off; i++) {
-		if (i == s->len) {
-			break;
-		}
-		while (j < end && m->text[j] != s->text[i] && is_ws(m->text[j]))
+	/* walk value and raw text together: whitespace may differ (line
+	 * folding) and quoted scalars have escapes */
+	for (;;) {
+		while (j < end && i < s->len && raw[j] != s->text[i] && is_ws(raw[j]))
 			j++;
-		if (j >= end || m->text[j] != s->text[i])
-			goto approx;
-		if (i == off)
+		if (i >= off)
 			break;
+		if (j >= end)
+			goto approx;
+		if (s->style == TY_SRC_DQUOTE && raw[j] == '\\') {
+			size_t rl, vl;
+
+			escape_len(raw + j, end - j, &rl, &vl);
+			j += rl;
+			i += vl;
+			continue;
+		}
+		if (raw[j] != s->text[i])
+			goto approx;
+		if (s->style == TY_SRC_SQUOTE && raw[j] == '\'' && j + 1 < end && raw[j + 1] == '\'')
+			j++;
 		j++;
+		i++;
 	}
 	byte_loc(m, j, line, col);
 	return;
 approx:
-	/* escapes in a quoted scalar: count from the start of the scalar */
 	j = s->raw_start + off + (s->style == TY_SRC_SQUOTE || s->style == TY_SRC_DQUOTE);
 	byte_loc(m, j, line, col);
 }

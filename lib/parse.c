@@ -223,10 +223,18 @@ static struct ty_ast *parse_index(struct parser *p, struct ty_ast *a)
 		return fail(p, p->tok.start, "out of memory");
 	advance(p);
 	if (p->tok.kind != TK_RBRACK) {
-		if (p->tok.kind == TK_IDENT && a->idx_kind == IDX_IDENT)
+		if (p->tok.kind == TK_IDENT && a->idx_kind == IDX_IDENT) {
+			const char *close = memchr(p->src->text + a->idx_pos, ']',
+						   p->src->len - a->idx_pos);
+			int len = close ? (int)(close - (p->src->text + a->idx_pos)) : 0;
+
+			if (!close || len > 60)
+				return fail(p, a->idx_pos, "index name with spaces must be quoted: "
+					    "expected %s[\"...\"]", a->name);
 			return fail(p, a->idx_pos, "index name with spaces must be quoted: "
-				    "expected %s[\"%.*s ...\"]", a->name,
-				    (int)(p->tok.end - a->idx_pos), p->src->text + a->idx_pos);
+				    "expected %s[\"%.*s\"]", a->name, len,
+				    p->src->text + a->idx_pos);
+		}
 		return unexpected(p, "']'");
 	}
 	a->end = p->tok.end;
@@ -315,9 +323,11 @@ static struct ty_ast *parse_primary(struct parser *p)
 			return NULL;
 		if (p->tok.kind != TK_RPAREN) {
 			char buf[64];
+			int l, c;
 
-			return fail(p, p->tok.start, "unexpected %s: expected ')' to close the '(' at "
-				    "offset %zu", tok_text(p, &p->tok, buf, sizeof(buf)), t.start + 1);
+			ty_src_loc(p->src, t.start, &l, &c);
+			return fail(p, p->tok.start, "unexpected %s: expected ')' to close the '(' "
+				    "at %d:%d", tok_text(p, &p->tok, buf, sizeof(buf)), l, c);
 		}
 		advance(p);
 		return a;

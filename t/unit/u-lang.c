@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * u-lang.c - unit tests of the model language: lexer, parser, checker and
+ * VM semantics (precedence, IEEE corner cases, NaN in min/max and in
+ * comparisons, pow, if, sum order, helpers, lets) and the exact text and
+ * file:line:col of every compile error.
+ *
+ * Expected values are computed here with plain C doubles in the written
+ * grouping (volatile, so the C compiler cannot fold them differently), and
+ * compared bit for bit.
+ */
+#include <stdint.h>
+
+#include "tap.h"
+#include "model.h"
+
+/* The names every test compiles against (role metrics: all in scope). */
+static const char *const cap_names[] = { "Module", "Inverter", "BoS" };
+static const char *const in_names[] = { "Water", "Natural Gas" };
+static const char *const out_names[] = { "Oxygen", "Hydrogen" };
+static const char *const met_names[] = { "Cost", "Jobs" };
+static const char *const par_names[] = { "Alpha", "Beta Two", "c", "d", "e", "f", "g", "h" };
+
+static struct ty_model_names names = {
+	.n_capital = 3, .n_input = 2, .n_output = 2, .n_metric = 1, .n_param = 8,
+	.capital = cap_names, .input = in_names, .output = out_names, .metric = met_names,
+	.param = par_names, .n_fixed = 2,
+};
+
+/* Inputs: 3 samples; p[k] is the same in every sample except p[0]. */
+#define NS 3
+static double P[8][NS], SCALE[NS], COST[NS], CAP[3][NS], LIFE[3][NS], FIX[2][NS],
+	IN[2][NS], OUT[2][NS];
+
+static void setup(void)
+{
+	const double pv[8] = { 0.1, 0.2, 0.3, 2, 0, -1, NAN, INFINITY };
+
+	for (int i = 0; i < NS; i++) {
+		for (int k = 0; k < 8; k++)
+			P[k][i] = pv[k];
+		P[0][i] = 0.1 * (i + 1);
+		SCALE[i] = 10;
+		COST[i] = 5;
+		CAP[0][i] = 1e16;
+		CAP[1][i] = 1;
+		CAP[2][i] = 1;
+		LIFE[0][i] = LIFE[1][i] = LIFE[2][i] = 2;
+		FIX[0][i] = 3;
+		FIX[1][i] = 4;
+		IN[0][i] = 5;
+		IN[1][i] = 7;
+		OUT[0][i] = 11;
+		OUT[1][i] = 13;
+	}
+}
+
+static struct ty_fn_args args(size_t n)
+{
+	static const double *p[8], *cap[3], *life[3], *fix[2], *in[2], *out[2];
+
+	for (int k = 0; k < 8; k++)
+		p[k] = P[k];
+	for (int k = 0; k < 3; k++) {
+		cap[k] = CAP[k];
+		life[k] = LIFE[k];
+	}
+	for (int k = 0; k < 2; k++) {
+		fix[k] = FIX[k];
+		in[k] = IN[k];
+		out[k] = OUT[k];
+	}
+	return (struct ty_fn_args){
+		.n = n, .scale = SCALE, .p = p, .capital = cap, .lifetime = life, .fixed = fix,
+		.input_raw = in, .input = in, .input_price = in, .output_raw = out,
+		.output = out, .cost = COST,
+	};
+}
+
+static char errbuf[2048];
+
+/* Evaluate one expression for sample `s`; NaN and a message on error. */
+static double ev_at(const char *expr, size_t s)
+{
+	struct ty_model *m = NULL;
+	struct ty_fn *f = NULL;
+	tyche_error err = { 0 };
+	struct ty_vm *vm;
+	double out[NS] = { 0 }, *o[1] = { out };
+	struct ty_fn_args a = args(NS);
+
+	errbuf[0] = 0;
+	if (ty_model_parse_expr(&m, "<expr>", expr, &err) ||
+	    ty_fn_compile(&f, m, "expr", TY_FN_METRICS, &names, &err)) {
+		tyche_error_format(&err, errbuf, sizeof(errbuf));
+		ty_model_free(m);
+		return NAN;
+	}
+	vm = ty_vm_create();
+	if (ty_fn_eval(vm, f, &a, o))
+		snprintf(errbuf, sizeof(errbuf), "eval failed");
+	ty_vm_free(vm);
+	ty_fn_free(f);
+	ty_model_free(m);
+	return out[s];
+}
+
+static double ev(const char *expr)
+{
+	return ev_at(expr, 0);
+}
+
+static int bits_eq(double a, double b)
+{
+	if (isnan(a) && isnan(b))
+		return 1;
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+#define is_val(expr, want) do { \
+	double got_ = ev(expr); \
+	if (!ok(bits_eq(got_, (want)) && !errbuf[0], "%s = %.17g", expr, (double)(want))) \
+		tap_diag("got %.17g %s", got_, errbuf); \
+} while (0)
+
+/* The error of an expression compiled in `role` ("" if none). */
+static const char *expr_err(const char *expr, enum ty_fn_role role)
+{
+	struct ty_model *m = NULL;
+	struct ty_fn *f = NULL;
+	tyche_error err = { 0 };
+	struct ty_model_names nm = names;
+
+	if (role == TY_FN_CAPITAL)
+		nm.n_capital = 1;
+	if (role == TY_FN_PRODUCTION)
+		nm.n_output = 1;
+	if (role == TY_FN_FIXED)
+		nm.n_fixed = -1;
+	errbuf[0] = 0;
+	if (ty_model_parse_expr(&m, "<expr>", expr, &err) ||
+	    ty_fn_compile(&f, m, "expr", role, &nm, &err))
+		tyche_error_format(&err, errbuf, sizeof(errbuf));
+	ty_fn_free(f);
+	ty_model_free(m);
+	return errbuf;
+}
+
+/* tap.h's is_str is an expression; this is a statement */
+#define IS_STR(a, b, ...) ((void)(is_str(a, b, __VA_ARGS__)))
+#define is_err(expr, want) IS_STR(expr_err(expr, TY_FN_METRICS), want, "error of %s", expr)
+
+static long fixed_n = -1;
+
+/* The error of loading a model text and compiling section `sec` ("" if none);
+ * n_fixed is fixed_n. */
+static const char *model_err(const char *text, const char *sec, enum ty_fn_role role)
+{
+	struct ty_model *m = NULL;
+	struct ty_fn *f = NULL;
+	tyche_error err = { 0 };
+	struct ty_model_names nm = names;
+
+	errbuf[0] = 0;
+	if (ty_model_parse(&m, "m.yml", text, strlen(text), &err) ||
+	    (sec && ty_fn_compile(&f, m, sec, role, (nm.n_fixed = fixed_n, &nm), &err)))
+		tyche_error_format(&err, errbuf, sizeof(errbuf));
+	ty_fn_free(f);
+	ty_model_free(m);
+	return errbuf;
+}
+
+static void test_arith(void)
+{
+	volatile double a = 0.1, b = 0.2, c = 0.3, r;
+
+	is_val("1 + 2 * 3", 7);
+	is_val("(1 + 2) * 3", 9);
+	is_val("10 - 4 - 3", 3);
+	is_val("8 / 4 / 2", 1);
+	is_val("2 ^ 3 ^ 2", 512);       /* right-associative */
+	is_val("-2^2", -4);             /* -(2^2) */
+	is_val("(-2)^2", 4);
+	is_val("2^-1", 0.5);
+	is_val("2 * -3", -6);
+	is_val("- -p[3]", 2);
+	is_val("1e6 + .5 + 0.4490564e-3", 1e6 + .5 + 0.4490564e-3);
+	is_val("1 + 2 < 4", 1);         /* comparison binds loosest */
+	/* left to right, never reassociated: folded and at run time */
+	r = (a + b) + c;
+	is_val("0.1 + 0.2 + 0.3", r);
+	is_val("p[0] + p[1] + p[2]", r);
+	ok(r != a + (b + c), "the grouping test can fail: %.17g != %.17g", r, a + (b + c));
+	r = (a * 3) * 7;
+	is_val("p[0] * 3 * 7", r);
+	r = a / 3;
+	is_val("p[0] / 3", r);          /* no x * (1/3) */
+	is_val("3 - p[3]", 1);
+	is_val("p[3] - 3", -1);
+	is_val("12 / p[3]", 6);
+	is_val("2 ^ p[3]", 4);
+	is_val("p[3] ^ 3", 8);
+	ok(bits_eq(ev_at("p[0] * 10", 2), 0.1 * 3 * 10), "samples differ: p[0] of sample 2");
+}
+
+static void test_ieee(void)
+{
+	is_val("p[3] / p[4]", INFINITY);
+	is_val("-p[3] / p[4]", -INFINITY);
+	is_val("p[4] / p[4]", NAN);
+	is_val("1 / 0", INFINITY);
+	is_val("0 * p[6]", NAN);
+	is_val("0 * p[7]", NAN);
+	is_val("(p[3] > 5) * p[6]", NAN);   /* a false factor does not guard */
+	is_val("p[7] - p[7]", NAN);
+	/* comparisons: NaN compares false, except != */
+	is_val("p[6] < 1", 0);
+	is_val("p[6] > 1", 0);
+	is_val("p[6] <= 1", 0);
+	is_val("p[6] >= 1", 0);
+	is_val("p[6] == p[6]", 0);
+	is_val("p[6] != p[6]", 1);
+	is_val("1 < p[3]", 1);
+	is_val("p[3] == 2", 1);
+	is_val("p[3] != 2", 0);
+	is_val("p[3] >= 2", 1);
+	is_val("p[3] <= 1.5", 0);
+	/* min and max propagate NaN wherever it is */
+	is_val("min(p[6], 1)", NAN);
+	is_val("min(1, p[6])", NAN);
+	is_val("max(p[6], 1)", NAN);
+	is_val("max(1, p[6])", NAN);
+	is_val("min(1, 0 / 0)", NAN);
+	is_val("min(3, p[3], 5)", 2);
+	is_val("max(p[0], p[1], p[2])", 0.3);
+	is_val("min(p[7], p[3])", 2);
+	is_val("max(p[5], -p[7])", -1);
+	/* pow as C's */
+	is_val("p[5] ^ 0.5", NAN);
+	is_val("p[4] ^ -1", INFINITY);
+	is_val("p[4] ^ 2", 0);
+	is_val("p[4] ^ 0", 1);
+	is_val("p[6] ^ 0", 1);
+	is_val("1 ^ p[6]", 1);
+	is_val("pow(p[3], 3)", 8);
+	is_val("pow(p[5], p[7])", 1);
+	/* functions */
+	is_val("abs(p[5])", 1);
+	is_val("abs(-0)", 0);
+	is_val("exp(0)", 1);
+	is_val("log(p[4])", -INFINITY);
+	is_val("log(p[5])", NAN);
+	is_val("sqrt(p[3])", sqrt(2.0));
+	is_val("sqrt(p[5])", NAN);
+	/* if: NaN and 0 are false; both branches are evaluated, no error */
+	is_val("if(p[6], 1, 2)", 2);
+	is_val("if(p[4], 1, 2)", 2);
+	is_val("if(p[5], 1, 2)", 1);
+	is_val("if(p[3] > 1, p[0], p[1])", 0.1);
+	is_val("if(1, 2, p[4] / p[4])", 2);
+	is_val("if(p[3], p[7], p[6])", INFINITY);
+}
+
+static void test_names(void)
+{
+	is_val("scale * cost", 50);
+	is_val("p[\"Beta Two\"]", 0.2);
+	is_val("p['Beta Two'] + p[c]", 0.2 + 0.3);
+	is_val("input[Water] + input[\"Natural Gas\"]", 12);
+	is_val("output[Hydrogen] - output[0]", 2);
+	is_val("fixed[1]", 4);
+	is_val("capital[BoS] / lifetime[Module]", 0.5);
+	/* sums run in offset order: (1e16 + 1) + 1 == 1e16, not 1e16 + 2 */
+	is_val("sum(capital)", 1e16);
+	is_val("sum(c, capital[c])", 1e16);
+	ok(1e16 + (1.0 + 1.0) != 1e16, "the order test can fail");
+	is_val("sum(c, capital[c] / lifetime[c])", 5e15);
+	is_val("sum(i, input_price[i] * input[i])", 25 + 49);
+	is_val("sum(f, fixed[f])", 7);
+	is_val("sum(o, sum(i, output[o] * input[i]))", (55.0 + 77) + (65 + 91));
+	is_val("sum(k, p[k] * 0) ", NAN);   /* p[6] is NaN */
+}
+
+static void test_model(void)
+{
+	static const char text[] =
+		"# a comment\n"
+		"helpers:\n"
+		"  sq(x): x * x\n"
+		"  f(a, b): sq(a) + b\n"
+		"  two: 2\n"
+		"  npv(rate, n): (1 - 1 / (1 + rate)^(n + 1)) / (1 - 1 / (1 + rate))\n"
+		"sec:\n"
+		"  let:\n"
+		"    A: p[3] + 1\n"
+		"    B: A * two\n"
+		"  Cost: f(A, B)\n"
+		"  Jobs: npv(p[0], p[3])\n"
+		"fix:\n"
+		"  a: 0\n"
+		"  b: scale\n";
+	struct ty_model *m = NULL;
+	struct ty_fn *f = NULL;
+	tyche_error err = { 0 };
+	struct ty_model_names nm = names;
+	double o0[NS], o1[NS], *o[2] = { o0, o1 };
+	struct ty_fn_args a = args(NS);
+	struct ty_vm *vm = ty_vm_create();
+	volatile double r = 0.1, npv;
+	char *dis;
+
+	npv = (1 - 1 / pow(1 + r, 2 + 1.0)) / (1 - 1 / (1 + r));
+	nm.n_metric = 2;
+	ok(ty_model_parse(&m, "m.yml", text, strlen(text), &err) == 0, "model parses");
+	ok(ty_model_has_section(m, "sec") && ty_model_has_section(m, "fix") &&
+	   !ty_model_has_section(m, "helpers") && ty_model_nsections(m) == 2, "sections");
+	ok(ty_fn_compile(&f, m, "sec", TY_FN_METRICS, &nm, &err) == 0, "section compiles");
+	ok(ty_fn_ncomp(f) == 2 && !strcmp(ty_fn_comp_name(f, 1), "Jobs"), "two components");
+	ok(ty_fn_eval(vm, f, &a, o) == 0, "evaluates");
+	ok(o0[0] == 15 && o0[2] == 15, "helpers and lets: f(A, B) = 3*3 + 6 = %g", o0[0]);
+	ok(bits_eq(o1[0], npv), "npv helper = %.17g", o1[0]);
+	dis = ty_fn_disassemble(f);
+	ok(dis && strstr(dis, "POWK") == NULL && strstr(dis, "KPOW") == NULL &&
+	   strstr(dis, "LOAD   p[3]") && strstr(dis, "RET    1 (Jobs)"), "disassembly");
+	free(dis);
+	ty_fn_free(f);
+	/* a constant component is broadcast to every sample */
+	nm.n_fixed = -1;
+	ok(ty_fn_compile(&f, m, "fix", TY_FN_FIXED, &nm, &err) == 0 && ty_fn_ncomp(f) == 2,
+	   "fixed section with any number of components");
+	o0[1] = -1;
+	ok(ty_fn_eval(vm, f, &a, o) == 0 && o0[0] == 0 && o0[1] == 0 && o0[2] == 0 &&
+	   o1[2] == 10, "constant 0 broadcast");
+	ty_fn_free(f);
+	/* a missing input array is a usage error, not a crash */
+	a.scale = NULL;
+	ok(ty_fn_compile(&f, m, "fix", TY_FN_FIXED, &nm, &err) == 0 &&
+	   ty_fn_eval(vm, f, &a, o) == TYCHE_EUSAGE, "missing scale -> EUSAGE");
+	a = args(TY_VM_BLOCK + 1);
+	ok(ty_fn_eval(vm, f, &a, o) == TYCHE_EUSAGE, "n > TY_VM_BLOCK -> EUSAGE");
+	ty_fn_free(f);
+	ty_model_free(m);
+	ty_vm_free(vm);
+}
+
+static void test_fold(void)
+{
+	struct ty_model *m = NULL;
+	struct ty_fn *f = NULL;
+	tyche_error err = { 0 };
+	char *dis;
+
+	ty_model_parse_expr(&m, "<expr>", "1 / (2 + 3 * 0.16) * scale + -(4)", &err);
+	ok(m && ty_fn_compile(&f, m, "expr", TY_FN_CAPITAL, &(struct ty_model_names){
+		   .n_capital = 1, .n_fixed = -1 }, &err) == 0, "compiles in capital");
+	dis = f ? ty_fn_disassemble(f) : NULL;
+	IS_STR(dis ? dis : "", "; section expr (capital): 1 component, 0 locals, stack 1\n"
+	       "   0  LOAD   scale\n"
+	       "   1  MULK   0.40322580645161293\n"
+	       "   2  ADDK   -4\n"
+	       "   3  RET    0 (expr)\n", "constants folded, variable chain kept");
+	free(dis);
+	ty_fn_free(f);
+	ty_model_free(m);
+}
+
+static void test_errors(void)
+{
+	/* syntax */
+	is_err("1 +", "<expr>:1:4: unexpected end of expression: expected a number, a name or '('");
+	is_err("(1 + 2", "<expr>:1:7: unexpected end of expression: expected ')' to close the '(' at 1:1");
+	is_err("1 $ 2", "<expr>:1:3: unexpected character '$': expected an operator or the end of the expression");
+	is_err("1 2", "<expr>:1:3: unexpected '2': expected an operator or the end of the expression");
+	is_err("1e + 2", "<expr>:1:1: malformed number '1e'");
+	is_err("2x", "<expr>:1:1: malformed number '2x'");
+	is_err("", "<expr>:1:1: empty expression: expected a formula");
+	is_err("1 < 2 < 3", "<expr>:1:7: comparisons do not chain: '<' after a comparison, expected parentheses, e.g. (a < b) < c");
+	is_err("x = 1", "<expr>:1:3: unexpected '=': expected an operator or the end of the expression (use '==' to compare)");
+	is_err("+1", "<expr>:1:1: unary '+' is not supported: expected a number, a name, '-' or '('");
+	is_err("p[\"Alpha]", "<expr>:1:3: unterminated quoted name: expected a closing \"");
+	is_err("input[Natural Gas]", "<expr>:1:7: index name with spaces must be quoted: expected input[\"Natural Gas\"]");
+	is_err("p[-1]", "<expr>:1:3: negative offset in p[...]: expected an offset >= 0");
+	is_err("min(1, 2", "<expr>:1:9: unexpected end of expression: expected ',' or ')' in the arguments");
+	/* names */
+	is_err("p[0] + foo", "<expr>:1:8: unknown name 'foo': expected a local, a helper parameter or one of scale, cost, p[...], capital[...], lifetime[...], fixed[...], input_raw[...], input[...], input_price[...], output_raw[...], output[...]");
+	IS_STR(expr_err("2 * foo", TY_FN_CAPITAL), "<expr>:1:5: unknown name 'foo': expected a local, a helper parameter or one of scale, p[...]", "unknown name in capital");
+	IS_STR(expr_err("scale + cost", TY_FN_CAPITAL), "<expr>:1:9: 'cost' is not available in a capital section", "cost out of scope");
+	IS_STR(expr_err("input[0]", TY_FN_FIXED), "<expr>:1:1: 'input' is not available in a fixed section", "input out of scope");
+	IS_STR(expr_err("output[0]", TY_FN_PRODUCTION), "<expr>:1:1: 'output' is not available in a production section", "output out of scope");
+	is_err("foo(1)", "<expr>:1:1: unknown function 'foo': expected a helper or one of min, max, abs, exp, log, sqrt, pow, if, sum");
+	is_err("bar[1]", "<expr>:1:1: unknown array 'bar': expected one of scale, cost, p[...], capital[...], lifetime[...], fixed[...], input_raw[...], input[...], input_price[...], output_raw[...], output[...]");
+	is_err("p(1)", "<expr>:1:1: 'p' is not a function: expected p[...]");
+	is_err("min", "<expr>:1:1: 'min' is a function: expected min(...)");
+	is_err("capital", "<expr>:1:1: 'capital' needs an index: expected e.g. capital[0] or capital[Module]");
+	is_err("scale[0]", "<expr>:1:1: 'scale' is a number, not an array: expected 'scale' without [...]");
+	/* arity */
+	is_err("min(1)", "<expr>:1:1: min takes at least 2 arguments, got 1");
+	is_err("pow(1)", "<expr>:1:1: pow takes 2 arguments, got 1");
+	is_err("1 + if(1, 2)", "<expr>:1:5: if takes 3 arguments, got 2");
+	is_err("sqrt()", "<expr>:1:1: sqrt takes 1 argument, got 0");
+	/* indices and offsets */
+	is_err("input[Steam]", "<expr>:1:7: 'Steam' is not an Input index: expected an offset or one of Water, Natural Gas");
+	is_err("capital[\"module\"]", "<expr>:1:9: 'module' is not a Capital index: expected an offset or one of Module, Inverter, BoS");
+	is_err("p[8]", "<expr>:1:3: parameter offset 8 out of range: expected p[0] to p[7] (8 parameters)");
+	is_err("p[\"Gamma\"]", "<expr>:1:3: unknown parameter name 'Gamma': expected a name from the parameters table or an offset");
+	is_err("capital[3]", "<expr>:1:9: offset 3 out of range: expected capital[0] to capital[2] (3 Capital indices)");
+	is_err("capital[1.5]", "<expr>:1:9: offset 1.5 in capital[...] is not a whole number: expected an offset from 0");
+	/* sums */
+	is_err("sum(c, 1)", "<expr>:1:5: sum index 'c' does not index any array: expected e.g. sum(c, capital[c])");
+	is_err("sum(c, capital[c] + input[c])", "<expr>:1:27: sum index 'c' indexes input[...] (the Input set) here but capital[...] (the Capital set) at 1:8: expected arrays of one set");
+	is_err("sum(c, capital[c] * c)", "<expr>:1:21: sum index 'c' can only be used inside [...]: expected e.g. capital[c]");
+	is_err("sum(1, 2, 3)", "<expr>:1:1: sum takes an index name and an expression, e.g. sum(c, capital[c] / lifetime[c]), or an array, e.g. sum(capital)");
+	is_err("sum(scale)", "<expr>:1:5: 'scale' is a number, not an array: expected sum(capital) or sum(c, ...)");
+}
+
+static void test_model_errors(void)
+{
+	/* helpers */
+	IS_STR(model_err("helpers:\n  a(x): b(x) + 1\n  b(y): 2 * a(y)\ns:\n  X: a(1)\n", NULL, 0),
+	       "m.yml:3:13: recursive helper: a -> b -> a (helpers cannot call themselves)",
+	       "helper recursion names the cycle");
+	IS_STR(model_err("helpers:\n  a(x): a(x)\ns:\n  X: 1\n", NULL, 0),
+	       "m.yml:2:9: recursive helper: a -> a (helpers cannot call themselves)", "self recursion");
+	IS_STR(model_err("helpers:\n  h(x, y): x + y\ns:\n  Cost: h(1)\n", "s", TY_FN_METRICS),
+	       "m.yml:4:9: helper 'h' takes 2 arguments (x, y), got 1", "helper arity");
+	IS_STR(model_err("helpers:\n  h(x): x + q\ns:\n  Cost: h(1)\n", "s", TY_FN_METRICS),
+	       "m.yml:2:13: unknown name 'q': expected a local, a helper parameter or one of scale, cost, p[...], capital[...], lifetime[...], fixed[...], input_raw[...], input[...], input_price[...], output_raw[...], output[...]",
+	       "error inside a helper body points into the helper");
+	IS_STR(model_err("helpers:\n  h(x): x + A\ns:\n  let:\n    A: 1\n  Cost: h(1)\n", "s", TY_FN_METRICS),
+	       "m.yml:2:13: unknown name 'A': expected a local, a helper parameter or one of scale, cost, p[...], capital[...], lifetime[...], fixed[...], input_raw[...], input[...], input_price[...], output_raw[...], output[...]",
+	       "helpers do not see the caller's locals");
+	IS_STR(model_err("helpers:\n  min(x): x\ns:\n  X: 1\n", NULL, 0),
+	       "m.yml:2:3: helper name 'min' is a built-in name: expected another name", "reserved helper name");
+	IS_STR(model_err("helpers:\n  h(x, x): x\ns:\n  X: 1\n", NULL, 0),
+	       "m.yml:2:8: duplicate parameter 'x'", "duplicate helper parameter");
+	/* sections */
+	IS_STR(model_err("cap:\n  Module: 1\n  Inverter: 2\n", "cap", TY_FN_CAPITAL),
+	       "m.yml:1:1: section 'cap' returns 2 components, expected 3: one per Capital index (Module, Inverter, BoS)",
+	       "wrong number of components");
+	IS_STR(model_err("cap:\n  Inverter: 1\n  Module: 2\n  BoS: 3\n", "cap", TY_FN_CAPITAL),
+	       "m.yml:2:3: component 'Inverter' is at offset 0 but the Capital index 'Inverter' has offset 1: expected the components in offset order",
+	       "a label naming another offset");
+	fixed_n = 2;
+	IS_STR(model_err("fix:\n  a: 1\n", "fix", TY_FN_FIXED),
+	       "m.yml:1:1: section 'fix' returns 1 component, expected 2 (the number of fixed components)",
+	       "fixed count when known");
+	fixed_n = -1;
+	IS_STR(model_err("s:\n  let:\n    A: B + 1\n    B: 2\n  Cost: A\n", "s", TY_FN_METRICS),
+	       "m.yml:3:8: local 'B' is used before it is defined: locals are defined in order",
+	       "let order");
+	IS_STR(model_err("s:\n  let:\n    scale: 1\n  Cost: 1\n", NULL, 0),
+	       "m.yml:3:5: local name 'scale' is a built-in name: expected another name", "reserved local");
+	IS_STR(model_err("s:\n  let:\n    A: 1\n    A: 2\n  Cost: 1\n", NULL, 0),
+	       "m.yml:4:5: duplicate local 'A'", "duplicate local");
+	IS_STR(model_err("s:\n  Cost: 1\n  let:\n    A: 1\n", NULL, 0),
+	       "m.yml:3:3: 'let' must come first in a section, before the components", "let first");
+	IS_STR(model_err("s:\n  Cost: 1\ns:\n  Cost: 2\n", NULL, 0),
+	       "m.yml:3:1: duplicate section 's'", "duplicate section");
+	IS_STR(model_err("s: 1 + 2\n", NULL, 0),
+	       "m.yml:1:4: section 's' is a scalar: expected a mapping of components, e.g. 'Module: p[2] * p[3]'",
+	       "section must be a mapping");
+	IS_STR(model_err("s:\n  Cost: [1, 2]\n", NULL, 0),
+	       "m.yml:2:9: found a list: expected an expression", "component must be a scalar");
+	IS_STR(model_err("s:\n  Cost: 1\n", "t", TY_FN_METRICS),
+	       "m.yml: no section 't' in the model file", "missing section");
+	IS_STR(model_err("s:\n  Cost: 1\n   x: : 2\n", NULL, 0),
+	       "m.yml:3:5: invalid YAML: mapping values are not allowed in this context", "bad YAML");
+	IS_STR(model_err("", NULL, 0), "m.yml:1:1: empty model file: expected sections like 'capital_cost:'",
+	       "empty file");
+	/* locations inside YAML scalars */
+	IS_STR(model_err("s:\n  Cost: p[0] +\n    foo * 2\n", "s", TY_FN_FIXED),
+	       "m.yml:3:5: unknown name 'foo': expected a local, a helper parameter or one of scale, p[...]",
+	       "a folded plain scalar maps back to its line");
+	IS_STR(model_err("s:\n  Cost: \"p[0] + foo\"\n", "s", TY_FN_FIXED),
+	       "m.yml:2:17: unknown name 'foo': expected a local, a helper parameter or one of scale, p[...]",
+	       "double-quoted scalar");
+	IS_STR(model_err("s:\n  Cost: 'p[''Alpha''] + foo'\n", "s", TY_FN_FIXED),
+	       "m.yml:2:25: unknown name 'foo': expected a local, a helper parameter or one of scale, p[...]",
+	       "single-quoted scalar with an escaped quote");
+	IS_STR(model_err("s:\n  Cost: \"p[\\\"Alpha\\\"] + foo\"\n", "s", TY_FN_FIXED),
+	       "m.yml:2:25: unknown name 'foo': expected a local, a helper parameter or one of scale, p[...]",
+	       "double-quoted scalar with escapes");
+	IS_STR(model_err("s:\n  Cost: \"\\x41 + \\u00e9\"\n", "s", TY_FN_FIXED),
+	       "m.yml:2:17: unexpected character '\xc3\xa9': expected a number, a name or '('",
+	       "a \\u escape");
+	IS_STR(model_err("s:\n  Cost: >\n    p[0] *\n    (1 + bar)\n", "s", TY_FN_FIXED),
+	       "m.yml:4:10: unknown name 'bar': expected a local, a helper parameter or one of scale, p[...]",
+	       "folded block scalar");
+	IS_STR(model_err("s:\n  Cost:     1 +   (2 *\n", "s", TY_FN_FIXED),
+	       "m.yml:2:23: unexpected end of expression: expected a number, a name or '('",
+	       "syntax error at the end of a scalar");
+	IS_STR(model_err("s:\n  Cost: \"\\u00e9 + 1\"\n", NULL, 0),
+	       "m.yml:2:10: unexpected character '\xc3\xa9': expected a number, a name or '('",
+	       "non-ASCII character");
+	/* a good model compiles in every role it is used for */
+	IS_STR(model_err("s:\n  Module: capital[Module]\n  Inverter: 1\n  BoS: 2\n", "s", TY_FN_CAPITAL),
+	       "m.yml:2:11: 'capital' is not available in a capital section", "capital in capital");
+}
+
+int main(void)
+{
+	setup();
+	test_arith();
+	test_ieee();
+	test_names();
+	test_model();
+	test_fold();
+	test_errors();
+	test_model_errors();
+	return tap_done();
+}
