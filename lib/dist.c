@@ -859,7 +859,8 @@ double ty_dist_mean(const struct ty_dist *d)
 	case TY_DIST_MIXTURE:
 		m = 0;
 		for (size_t i = 0; i < d->ncomp; i++)
-			m += d->w[i] * ty_dist_mean(&d->comp[i]);
+			if (d->w[i] > 0)
+				m += d->w[i] * ty_dist_mean(&d->comp[i]);
 		return m;
 	case TY_DIST_TRIANG:
 		m = (1 + a) / 3;
@@ -905,7 +906,11 @@ double ty_dist_var(const struct ty_dist *d)
 		double mean = ty_dist_mean(d), s = 0;
 
 		for (size_t i = 0; i < d->ncomp; i++) {
-			double mi = ty_dist_mean(&d->comp[i]);
+			double mi;
+
+			if (!(d->w[i] > 0))
+				continue;
+			mi = ty_dist_mean(&d->comp[i]);
 
 			s += d->w[i] * (ty_dist_var(&d->comp[i]) + (mi - mean) * (mi - mean));
 		}
@@ -956,7 +961,8 @@ double ty_dist_cdf(const struct ty_dist *d, double x)
 		double s = 0;
 
 		for (size_t i = 0; i < d->ncomp; i++)
-			s += d->w[i] * ty_dist_cdf(&d->comp[i], x);
+			if (d->w[i] > 0)
+				s += d->w[i] * ty_dist_cdf(&d->comp[i], x);
 		return s > 1 ? 1 : s;
 	}
 	return std_cdf(d, (x - d->loc) / d->scale);
@@ -988,7 +994,11 @@ static double mixture_quantile(const struct ty_dist *d, double p)
 	uint64_t ilo, ihi;
 
 	for (size_t i = 0; i < d->ncomp; i++) {
-		double q = ty_dist_quantile(&d->comp[i], p);
+		double q;
+
+		if (d->w[i] == 0)   /* not part of the support */
+			continue;
+		q = ty_dist_quantile(&d->comp[i], p);
 
 		if (isnan(q))
 			return NAN;

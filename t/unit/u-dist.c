@@ -485,6 +485,13 @@ int main(void)
 		   "mixture quantile(0) and (1) are the ends of the support");
 		ty_dist_free(d);
 	}
+	d = parse_ok("mixture([1, 0], [st.uniform(0, 1), st.norm(-5, 1)])");
+	if (d) {
+		ok(ty_dist_quantile(d, 0) == 0 && ty_dist_quantile(d, 1) == 1 &&
+		   ty_dist_mean(d) == 0.5 && tap_close(ty_dist_var(d), 1.0 / 12, 1e-15, 0),
+		   "a zero-weight component is outside the support and the moments");
+		ty_dist_free(d);
+	}
 	/* regression (fuzz): a bisection bracket across zero overflowed int64 */
 	d = parse_ok("mixture([0.6, 0.3], [st.triang(0.1, 0.5, 14.), st.triang(0.5, -4e300, 8e300)])");
 	if (d) {
