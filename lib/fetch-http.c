@@ -32,6 +32,7 @@ struct xfer {
 	unsigned long long got, limit;
 	long long expect;
 	int over;                     /* 1: past expect, 2: past limit */
+	long status;                  /* of the response being received */
 	char *etag, *last_modified;
 };
 
@@ -40,6 +41,8 @@ static size_t on_write(char *p, size_t sz, size_t n, void *ud)
 	struct xfer *x = ud;
 	size_t len = sz * n;
 
+	if (x->status != 200)         /* a redirect's or an error's page */
+		return len;
 	if (x->expect >= 0 && x->got + len > (unsigned long long)x->expect) {
 		x->over = 1;
 		return 0;
@@ -85,6 +88,9 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 	char *v;
 
 	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {   /* a new response */
+		const char *sp = memchr(p, ' ', len);
+
+		x->status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		free(x->etag);
 		free(x->last_modified);
 		x->etag = x->last_modified = NULL;
@@ -346,7 +352,7 @@ static int get_retry(const char *url, const struct ty_http_req *q, FILE *f,
 	int attempt, cls = 0, transient;
 
 	for (attempt = 0;; attempt++) {
-		struct xfer x = { f, mem, 0, q->limit, q->expect, 0, NULL, NULL };
+		struct xfer x = { f, mem, 0, q->limit, q->expect, 0, 0, NULL, NULL };
 
 		if (mem)
 			mem->len = 0;

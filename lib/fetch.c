@@ -308,10 +308,15 @@ static int parse_mfile(const cJSON *o, unsigned long long max, struct mfile *f,
 	const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "sha256");
 
 	if (!cJSON_IsObject(o) || !cJSON_IsString(p) || !cJSON_IsString(h) ||
-	    json_uint(o, "size", max, &f->size) || !is_hex64(h->valuestring))
+	    json_uint(o, "size", 1ull << 53, &f->size) || !is_hex64(h->valuestring))
 		return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
-				   "manifest: %s needs path, size (at most %llu) and a lowercase hex sha256",
-				   what, max),
+				   "manifest: %s needs path, size and a lowercase hex sha256",
+				   what),
+		       TYCHE_FETCH_VERIFY;
+	if (f->size > max)
+		return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+				   "manifest: '%s' is %llu bytes, more than max_bytes %llu",
+				   p->valuestring, f->size, max),
 		       TYCHE_FETCH_VERIFY;
 	if (!ty_fetch_path_ok(p->valuestring))
 		return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
@@ -471,12 +476,14 @@ struct state {
 	char manifest_sha[65];
 	time_t expires;
 	char *etag, *last_modified;
+	char *url;                /* the manifest URL the validators are for */
 };
 
 static void state_release(struct state *st)
 {
 	free(st->etag);
 	free(st->last_modified);
+	free(st->url);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -508,6 +515,9 @@ static void state_read(const char *dest, struct state *st)
 	v = cJSON_GetObjectItemCaseSensitive(j, "last_modified");
 	if (cJSON_IsString(v))
 		st->last_modified = ty_strdup(v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(j, "url");
+	if (cJSON_IsString(v))
+		st->url = ty_strdup(v->valuestring);
 out:
 	cJSON_Delete(j);
 	free(text);
@@ -530,6 +540,8 @@ static int state_write(const char *dest, const struct state *st,
 		cJSON_AddStringToObject(j, "etag", st->etag);
 	if (st->last_modified)
 		cJSON_AddStringToObject(j, "last_modified", st->last_modified);
+	if (st->url)
+		cJSON_AddStringToObject(j, "url", st->url);
 	text = cJSON_Print(j);
 	if (text)
 		rc = write_atomic(path, text, strlen(text), 0644);
@@ -834,7 +846,7 @@ static int download(struct run *r, const char *url, const char *path,
 	FILE *fp;
 	int fd, cls;
 
-	q.limit = f->size < r->s->max_bytes ? f->size : r->s->max_bytes;
+	q.limit = r->s->max_bytes;
 	q.expect = (long long)f->size;
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -1099,7 +1111,7 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 	char *murl = ty_asprintf("%smanifest.json", s->url);
 	char *surl = ty_asprintf("%smanifest.json.sig", s->url);
 	char msha[65], *vdir = NULL;
-	long long cur;
+	long long cur, prev;
 	size_t removed = 0;
 	int cls = 0;
 	time_t now = time(NULL);
@@ -1112,7 +1124,10 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 		cls = ioerr(r, s->dest, "out of memory");
 		goto out;
 	}
-	if (cur && st.version) {
+	/* Validators are only good for the URL they came from: after the
+	 * admin points a source elsewhere, an old Last-Modified would make
+	 * the new server answer 304 and hide its releases. */
+	if (cur && st.version && st.url && !strcmp(st.url, murl)) {
 		q.etag = st.etag;
 		q.last_modified = st.last_modified;
 	}
@@ -1178,6 +1193,8 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 					st.last_modified = mr.last_modified;
 					mr.etag = mr.last_modified = NULL;
 					st.expires = m.expires;
+					free(st.url);
+					st.url = ty_strdup(murl);
 					state_write(s->dest, &st, m.expires_s);
 				}
 				goto out;
@@ -1219,16 +1236,17 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 		cls = ioerr(r, r->versions, "out of memory");
 		goto out;
 	}
+	prev = cur;
 	if (cur == m.version) {
 		/* A run was killed after switching current but before writing
 		 * state.json: the new tree is live; replace it through a
-		 * detour so current never dangles. */
-		if (set_link(s->dest, "current", link_version(s->dest, "previous")) &&
-		    errno != ENOENT) {
+		 * detour via previous, so current never points at a partial
+		 * tree. */
+		prev = link_version(s->dest, "previous");
+		if (set_link(s->dest, "current", prev)) {
 			cls = ioerr(r, s->dest, "cannot switch current");
 			goto out;
 		}
-		cur = link_version(s->dest, "previous");
 	}
 	if (remove_tree(vdir) || rename(r->staging, vdir)) {
 		cls = ioerr(r, vdir, "cannot move the release into place");
@@ -1237,19 +1255,20 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 	free(r->staging);
 	r->staging = NULL;
 	kill_point("renamed");
-	if (fsync_path(r->versions) || set_link(s->dest, "current", m.version) ||
-	    fsync_path(s->dest)) {
+	/* previous first: killed between the two, both name the old tree */
+	if (fsync_path(r->versions) || (prev && set_link(s->dest, "previous", prev)) ||
+	    set_link(s->dest, "current", m.version) || fsync_path(s->dest)) {
 		cls = ioerr(r, s->dest, "cannot switch current");
 		goto out;
 	}
 	kill_point("switched");
-	if (cur && cur != m.version)
-		set_link(s->dest, "previous", cur);
 	free(st.etag);
 	free(st.last_modified);
 	st.etag = mr.etag;
 	st.last_modified = mr.last_modified;
 	mr.etag = mr.last_modified = NULL;
+	free(st.url);
+	st.url = ty_strdup(murl);
 	st.version = m.version;
 	st.expires = m.expires;
 	memcpy(st.manifest_sha, msha, sizeof(msha));
