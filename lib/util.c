@@ -400,7 +400,7 @@ int ty_label_is_empty(const char *s)
 	static const char *const na[] = {
 		"", "N/A", "n/a", "NA", "NaN", "nan", "-NaN", "-nan", "null", "NULL",
 		"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "1.#IND", "1.#QNAN",
-		"<NA>", "None", "n/a ", NULL
+		"<NA>", NULL
 	};
 
 	if (!s)
