@@ -1356,6 +1356,11 @@ int tyche_fetch_rollback(const tyche_fetch_config *c, const char *source,
 	int cls = run_init(&r, c, source, res, err);
 	long long cur, prev;
 
+	if (!cls && access(r.s->dest, F_OK)) {
+		ty_error_at(err, TYCHE_EIO, r.s->dest, 0, 0, "nothing installed: %s",
+			    strerror(errno));
+		cls = TYCHE_FETCH_INSTALL;
+	}
 	if (!cls)
 		cls = take_lock(&r);
 	if (!cls) {
