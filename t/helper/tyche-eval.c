@@ -54,6 +54,22 @@ struct input {
 
 static struct input inputs[16];
 static size_t ninputs;
+static struct names cap, inp, outp, met, par;   /* index names */
+
+/* atexit: so every exit path is leak-free under LeakSanitizer */
+static void free_all(void)
+{
+	struct names *all[] = { &cap, &inp, &outp, &met, &par };
+
+	for (size_t k = 0; k < ninputs; k++) {
+		for (size_t c = 0; c < inputs[k].ncomp; c++)
+			free(inputs[k].vals[c]);
+		free(inputs[k].name);
+	}
+	for (size_t k = 0; k < 5; k++)
+		for (size_t c = 0; c < MAXN; c++)
+			free(all[k]->v[c]);
+}
 
 static void usage(void)
 {
@@ -78,6 +94,10 @@ static void split_names(struct names *nm, const char *s)
 {
 	char *copy = xstrdup(s), *p = copy, *c;
 
+	for (size_t k = 0; k < nm->n; k++) {
+		free(nm->v[k]);
+		nm->v[k] = NULL;
+	}
 	nm->n = 0;
 	nm->given = 1;
 	if (!*s) {
@@ -168,8 +188,8 @@ static size_t input_ncomp(const char *name)
 	return in ? in->ncomp : 0;
 }
 
-static int read_context(const char *dir, struct names *cap, struct names *inp,
-			struct names *outp, struct names *met, struct names *par)
+static int read_context(const char *dir, struct names *xcap, struct names *xinp,
+			struct names *xoutp, struct names *xmet, struct names *xpar)
 {
 	char path[4096];
 	struct ty_table *t = NULL;
@@ -188,17 +208,18 @@ static int read_context(const char *dir, struct names *cap, struct names *inp,
 		fprintf(stderr, "%s: missing columns\n", path);
 		return 1;
 	}
-	cap->given = inp->given = outp->given = met->given = 1;
+	xcap->given = xinp->given = xoutp->given = xmet->given = 1;
 	for (size_t r = 0; r < t->nrows; r++) {
 		const char *ty = ty_table_cell(t, r, (size_t)cy);
-		struct names *nm = !strcmp(ty, "Capital") ? cap : !strcmp(ty, "Input") ? inp :
-			!strcmp(ty, "Output") ? outp : !strcmp(ty, "Metric") ? met : NULL;
+		struct names *nm = !strcmp(ty, "Capital") ? xcap : !strcmp(ty, "Input") ? xinp :
+			!strcmp(ty, "Output") ? xoutp : !strcmp(ty, "Metric") ? xmet : NULL;
 		long off = strtol(ty_table_cell(t, r, (size_t)co), NULL, 10);
 
 		if (!tech)
 			tech = xstrdup(ty_table_cell(t, r, (size_t)ct));
 		if (strcmp(tech, ty_table_cell(t, r, (size_t)ct)) || !nm || off < 0 || off >= MAXN)
 			continue;
+		free(nm->v[off]);
 		nm->v[off] = xstrdup(ty_table_cell(t, r, (size_t)ci));
 		if ((size_t)off + 1 > nm->n)
 			nm->n = (size_t)off + 1;
@@ -212,16 +233,16 @@ static int read_context(const char *dir, struct names *cap, struct names *inp,
 	ct = ty_table_col(t, "Technology");
 	long cp = ty_table_col(t, "Parameter");
 	co = ty_table_col(t, "Offset");
-	par->given = 1;
+	xpar->given = 1;
 	for (size_t r = 0; ct >= 0 && cp >= 0 && co >= 0 && r < t->nrows; r++) {
 		long off = strtol(ty_table_cell(t, r, (size_t)co), NULL, 10);
 
 		if ((tech && strcmp(tech, ty_table_cell(t, r, (size_t)ct))) || off < 0 ||
-		    off >= MAXN || par->v[off])
+		    off >= MAXN || xpar->v[off])
 			continue;
-		par->v[off] = xstrdup(ty_table_cell(t, r, (size_t)cp));
-		if ((size_t)off + 1 > par->n)
-			par->n = (size_t)off + 1;
+		xpar->v[off] = xstrdup(ty_table_cell(t, r, (size_t)cp));
+		if ((size_t)off + 1 > xpar->n)
+			xpar->n = (size_t)off + 1;
 	}
 	ty_table_free(t);
 	free((char *)tech);
@@ -270,7 +291,6 @@ static int parse_role(const char *s, enum ty_fn_role *r)
 
 int main(int argc, char **argv)
 {
-	struct names cap = { { 0 }, 0, 0 }, inp = cap, outp = cap, met = cap, par = cap;
 	size_t nsamples = 1;
 	long nfixed = -2;
 	const char *role_s = NULL, *ctx = NULL;
@@ -283,6 +303,7 @@ int main(int argc, char **argv)
 	char ebuf[1200];
 	int rc;
 
+	atexit(free_all);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -452,14 +473,5 @@ int main(int argc, char **argv)
 	ty_vm_free(vm);
 	ty_fn_free(f);
 	ty_model_free(m);
-	for (size_t k = 0; k < ninputs; k++) {
-		for (size_t c = 0; c < inputs[k].ncomp; c++)
-			free(inputs[k].vals[c]);
-		free(inputs[k].name);
-	}
-	struct names *all[] = { &cap, &inp, &outp, &met, &par };
-	for (size_t k = 0; k < 5; k++)
-		for (size_t c = 0; c < MAXN; c++)
-			free(all[k]->v[c]);
 	return 0;
 }
