@@ -4,7 +4,7 @@
  *
  * Layout under the store directory DIR:
  *   DIR/scenarios/<id>.json   one file per scenario, the only source of truth
- *   DIR/index.jsonl           a cache of the summaries, rebuilt by readers
+ *   DIR/index.tsv             a cache of the summaries, rebuilt by readers
  *   DIR/.lock                 flock'd by every read-modify-write operation
  *   .tmp.<pid>.<random>       temp files in the directory of their target
  *
@@ -49,8 +49,8 @@
 #include "store.h"
 
 #define SCHEMA "tyche-scenario/1"
-#define INDEX_SCHEMA "tyche-store-index/1"
-#define INDEX_NAME "index.jsonl"
+#define INDEX_SCHEMA "tyche-store-index/2"
+#define INDEX_NAME "index.tsv"
 #define TMP_PREFIX ".tmp."
 #define MAX_BODY_BYTES (1u << 20)          /* inputs or results text */
 #define MAX_FILE_BYTES (4u << 20)          /* one scenario file */
@@ -1089,44 +1089,55 @@ int tyche_store_delete(tyche_store *st, const char *user, const char *id,
 
 /* ------------------------------------------------------------- listing */
 
-struct entry {
-	tyche_scenario sc;
-	char stamp[128];   /* identity of the file the summary came from */
+/*
+ * The index: a header line, then one line per scenario file,
+ *   ID \t STAMP \t OWNER \t SHARED \t CREATED \t MODIFIED \t SEED \t SAMPLES
+ *      \t VERSION \t CONTEXT_HASH \t NAME \t CONTEXT \t TAG,TAG...
+ * Tab-separated text, not JSON: no field can hold a tab, newline or (tags)
+ * a comma, since names refuse control characters, and parsing 10 000 JSON
+ * lines would use most of the time budget of a listing.  STAMP identifies
+ * the file version (inode, size, mtime, ctime).  Every field is validated
+ * when read, as a file would be; a line that fails is just not cached.
+ */
+
+struct rec {
+	const char *id, *stamp, *rest;  /* NUL-terminated, in an index text or owned */
+	char *owned;
 	int used;
 };
 
-struct entries {
-	struct entry *v;
+struct recs {
+	struct rec *v;
 	size_t n, cap;
 };
 
-static struct entry *entries_add(struct entries *e)
+static struct rec *recs_add(struct recs *r)
 {
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? 2 * e->cap : 256;
-		struct entry *v = realloc(e->v, cap * sizeof(*v));
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 1024;
+		struct rec *v = realloc(r->v, cap * sizeof(*v));
 
 		if (!v)
 			return NULL;
-		e->v = v;
-		e->cap = cap;
+		r->v = v;
+		r->cap = cap;
 	}
-	memset(&e->v[e->n], 0, sizeof(e->v[0]));
-	return &e->v[e->n++];
+	memset(&r->v[r->n], 0, sizeof(r->v[0]));
+	return &r->v[r->n++];
 }
 
-static void entries_release(struct entries *e)
+static void recs_release(struct recs *r)
 {
-	for (size_t i = 0; i < e->n; i++)
-		tyche_scenario_release(&e->v[i].sc);
-	free(e->v);
-	e->v = NULL;
-	e->n = e->cap = 0;
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].owned);
+	free(r->v);
+	r->v = NULL;
+	r->n = r->cap = 0;
 }
 
-static int cmp_entry_id(const void *a, const void *b)
+static int cmp_rec_id(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->sc.id, ((const struct entry *)b)->sc.id);
+	return strcmp(((const struct rec *)a)->id, ((const struct rec *)b)->id);
 }
 
 static void file_stamp(const struct stat *s, char *buf, size_t n)
@@ -1137,71 +1148,153 @@ static void file_stamp(const struct stat *s, char *buf, size_t n)
 		 (long)s->st_ctim.tv_nsec);
 }
 
-/* Read the index cache into idx, sorted by id.  Anything unreadable is
- * just not cached. */
-static void index_load(tyche_store *st, struct entries *idx)
+static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
-	char *text = NULL, *p, *nl;
-	size_t len;
+	char *end;
+	long long v;
 
-	if (read_at(st->dfd, INDEX_NAME, INDEX_NAME, MAX_INDEX_BYTES, &text, &len, NULL))
-		return;
-	p = text;
-	nl = memchr(p, '\n', len);
-	if (!nl || strncmp(p, "{\"schema\":\"" INDEX_SCHEMA "\"}", (size_t)(nl - p)) != 0) {
-		free(text);
-		return;
-	}
-	for (p = nl + 1; p < text + len; p = nl + 1) {
-		cJSON *o;
-		const cJSON *sum;
-		const char *stamp;
-		struct entry *e;
-
-		nl = memchr(p, '\n', (size_t)(text + len - p));
-		if (!nl)
-			break;        /* a line without its newline is incomplete */
-		o = cJSON_ParseWithLength(p, (size_t)(nl - p));
-		stamp = get_str(o, "file");
-		sum = cJSON_GetObjectItemCaseSensitive(o, "summary");
-		if (stamp && strlen(stamp) < sizeof(e->stamp) && (e = entries_add(idx))) {
-			if (scenario_from_json(sum, &e->sc, 0, INDEX_NAME, NULL) == 0) {
-				snprintf(e->stamp, sizeof(e->stamp), "%s", stamp);
-			} else {
-				tyche_scenario_release(&e->sc);
-				idx->n--;
-			}
-		}
-		cJSON_Delete(o);
-	}
-	free(text);
-	qsort(idx->v, idx->n, sizeof(idx->v[0]), cmp_entry_id);
+	if (!isdigit((unsigned char)*s) && *s != '-')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end || errno || v < lo || v > hi)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
 }
 
-static void index_write(tyche_store *st, const struct entries *all)
+/* Fill *sc from id and the rest of an index line; -1 if anything is off. */
+static int rec_parse(const char *id, const char *rest, tyche_scenario *sc)
+{
+	char buf[4096], *f[11], *p, *end;
+	int64_t v;
+	unsigned long long u;
+	size_t len = strlen(rest);
+	int nf = 0;
+
+	if (len >= sizeof(buf) || !is_id(id))
+		return -1;
+	memcpy(buf, rest, len + 1);
+	for (p = buf; nf < 11; nf++) {
+		f[nf] = p;
+		p = strchr(p, '\t');
+		if (!p)
+			break;
+		*p++ = '\0';
+	}
+	if (nf != 10 || p)
+		return -1;
+	memcpy(sc->id, id, strlen(id) + 1);
+	if (!is_user(f[0]) || copy_field(sc->owner, sizeof(sc->owner), f[0]))
+		return -1;
+	if (strcmp(f[1], "0") && strcmp(f[1], "1"))
+		return -1;
+	sc->shared = f[1][0] == '1';
+	if (parse_i64(f[2], INT64_MIN / 2, INT64_MAX / 2, &sc->created) ||
+	    parse_i64(f[3], INT64_MIN / 2, INT64_MAX / 2, &sc->modified))
+		return -1;
+	errno = 0;
+	u = strtoull(f[4], &end, 10);
+	if (!isdigit((unsigned char)f[4][0]) || *end || errno)
+		return -1;
+	sc->seed = (uint64_t)u;
+	if (parse_i64(f[5], 0, MAX_SAMPLES, &v))
+		return -1;
+	sc->samples = (long)v;
+	if ((f[6][0] && !is_version(f[6])) || copy_field(sc->version, sizeof(sc->version), f[6]))
+		return -1;
+	if (!is_hash(f[7]) || copy_field(sc->context_hash, sizeof(sc->context_hash), f[7]))
+		return -1;
+	if (text_problem(f[8], 1, TYCHE_SCENARIO_NAME_MAX, 0) ||
+	    copy_field(sc->name, sizeof(sc->name), f[8]))
+		return -1;
+	if (text_problem(f[9], 0, TYCHE_SCENARIO_NAME_MAX, 0) ||
+	    copy_field(sc->context, sizeof(sc->context), f[9]))
+		return -1;
+	for (p = f[10]; *p; ) {
+		char *c = strchr(p, ',');
+
+		if (c)
+			*c = '\0';
+		if (tyche_scenario_add_tag(sc, p, NULL))
+			return -1;
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	return 0;
+}
+
+/* The index line of a parsed scenario, as an owned id\0stamp\0rest\0. */
+static int rec_format(struct rec *r, const tyche_scenario *sc, const char *stamp)
+{
+	struct ty_buf b = TY_BUF_INIT;
+	size_t idlen = strlen(sc->id), stlen = strlen(stamp);
+
+	ty_buf_add(&b, sc->id, idlen + 1);
+	ty_buf_add(&b, stamp, stlen + 1);
+	ty_buf_addf(&b, "%s\t%d\t%lld\t%lld\t%llu\t%ld\t%s\t%s\t%s\t%s\t", sc->owner,
+		    sc->shared, (long long)sc->created, (long long)sc->modified,
+		    (unsigned long long)sc->seed, sc->samples, sc->version,
+		    sc->context_hash, sc->name, sc->context);
+	for (size_t i = 0; i < sc->ntags; i++) {
+		if (i)
+			ty_buf_addc(&b, ',');
+		ty_buf_adds(&b, sc->tags[i]);
+	}
+	if (b.oom) {
+		ty_buf_release(&b);
+		return -1;
+	}
+	r->owned = ty_buf_detach(&b);
+	r->id = r->owned;
+	r->stamp = r->owned + idlen + 1;
+	r->rest = r->stamp + stlen + 1;
+	return 0;
+}
+
+/* Read the index into idx (sorted by id), pointing into *text, which the
+ * caller frees.  Anything unreadable is just not cached. */
+static void index_load(tyche_store *st, struct recs *idx, char **text)
+{
+	char *p, *nl, *end;
+	size_t len;
+
+	*text = NULL;
+	if (read_at(st->dfd, INDEX_NAME, INDEX_NAME, MAX_INDEX_BYTES, text, &len, NULL))
+		return;
+	end = *text + len;
+	nl = memchr(*text, '\n', len);
+	if (!nl || (size_t)(nl - *text) != strlen(INDEX_SCHEMA) ||
+	    memcmp(*text, INDEX_SCHEMA, strlen(INDEX_SCHEMA)) != 0)
+		return;
+	for (p = nl + 1; p < end; p = nl + 1) {
+		char *t1, *t2;
+		struct rec *r;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break;        /* a line without its newline is incomplete */
+		*nl = '\0';
+		t1 = strchr(p, '\t');
+		t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (!t2 || !(r = recs_add(idx)))
+			continue;
+		*t1 = *t2 = '\0';
+		r->id = p;
+		r->stamp = t1 + 1;
+		r->rest = t2 + 1;
+	}
+	qsort(idx->v, idx->n, sizeof(idx->v[0]), cmp_rec_id);
+}
+
+static void index_write(tyche_store *st, const struct recs *all)
 {
 	struct ty_buf b = TY_BUF_INIT;
 
-	ty_buf_adds(&b, "{\"schema\":\"" INDEX_SCHEMA "\"}\n");
-	for (size_t i = 0; i < all->n; i++) {
-		cJSON *o = cJSON_CreateObject(), *sum = scenario_to_json(&all->v[i].sc, NULL, NULL, 0);
-		char *line = NULL;
-
-		if (o && sum && cJSON_AddStringToObject(o, "file", all->v[i].stamp) &&
-		    cJSON_AddItemToObject(o, "summary", sum)) {
-			sum = NULL;
-			line = cJSON_PrintUnformatted(o);
-		}
-		cJSON_Delete(sum);
-		cJSON_Delete(o);
-		if (!line) {
-			ty_buf_release(&b);
-			return;
-		}
-		ty_buf_adds(&b, line);
-		ty_buf_addc(&b, '\n');
-		free(line);
-	}
+	ty_buf_adds(&b, INDEX_SCHEMA "\n");
+	for (size_t i = 0; i < all->n; i++)
+		ty_buf_addf(&b, "%s\t%s\t%s\n", all->v[i].id, all->v[i].stamp, all->v[i].rest);
 	/* a cache: no fsync, and failure (a read-only store) is harmless */
 	if (!b.oom)
 		write_atomic(st->dfd, st->dir, INDEX_NAME, b.p, b.len, 0, NULL);
@@ -1249,9 +1342,10 @@ int tyche_store_list(tyche_store *st, const char *user,
 		     const tyche_store_filter *filter, tyche_scenario **out,
 		     size_t *nout, tyche_diags *diags, tyche_error *err)
 {
-	struct entries idx = { NULL, 0, 0 }, all = { NULL, 0, 0 };
+	struct recs idx = { NULL, 0, 0 }, all = { NULL, 0, 0 };
 	tyche_scenario *res = NULL;
-	size_t nres = 0, used = 0;
+	size_t nres = 0, cap = 0, used = 0;
+	char *itext = NULL;
 	struct dirent *de;
 	DIR *d = NULL;
 	int fd, rc = 0, dirty = 0;
@@ -1266,14 +1360,14 @@ int tyche_store_list(tyche_store *st, const char *user,
 				   "cannot read the store: %s", strerror(errno));
 	}
 	if (st->use_index)
-		index_load(st, &idx);
+		index_load(st, &idx, &itext);
 	while ((errno = 0, de = readdir(d))) {
 		const char *nm = de->d_name;
 		size_t len = strlen(nm);
 		char id[TYCHE_SCENARIO_ID_MAX + 1], stamp[128];
+		tyche_scenario sc = TYCHE_SCENARIO_INIT;
 		struct stat sb;
-		struct entry key, *hit, *e;
-		tyche_error ferr = { 0 };
+		struct rec key, *hit, *r;
 
 		if (nm[0] == '.')
 			continue;    /* ., .., temp files, editors' and NFS files */
@@ -1298,25 +1392,32 @@ int tyche_store_list(tyche_store *st, const char *user,
 			continue;
 		}
 		file_stamp(&sb, stamp, sizeof(stamp));
-		if (!(e = entries_add(&all))) {
+		key.id = id;
+		hit = idx.n ? bsearch(&key, idx.v, idx.n, sizeof(idx.v[0]), cmp_rec_id) : NULL;
+		if (hit && (hit->used || strcmp(hit->stamp, stamp) || rec_parse(id, hit->rest, &sc))) {
+			tyche_scenario_release(&sc);
+			hit = NULL;
+		}
+		if (!(r = recs_add(&all))) {
 			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 			goto out;
 		}
-		snprintf(key.sc.id, sizeof(key.sc.id), "%s", id);
-		hit = idx.n ? bsearch(&key, idx.v, idx.n, sizeof(idx.v[0]), cmp_entry_id) : NULL;
-		if (hit && !hit->used && !strcmp(hit->stamp, stamp)) {
-			e->sc = hit->sc;
-			memset(&hit->sc, 0, sizeof(hit->sc));
+		if (hit) {
 			hit->used = 1;
 			used++;
+			r->id = hit->id;
+			r->stamp = hit->stamp;
+			r->rest = hit->rest;
 		} else {
-			rc = read_scenario(st, id, &e->sc, 0, &ferr);
-			if (rc == TYCHE_ENOMEM) {
+			tyche_error ferr = { 0 };
+
+			read_scenario(st, id, &sc, 0, &ferr);
+			if (ferr.code == TYCHE_ENOMEM || (!ferr.code && rec_format(r, &sc, stamp))) {
 				all.n--;
-				ty_error_at(err, rc, "", 0, 0, "out of memory");
+				tyche_scenario_release(&sc);
+				rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 				goto out;
 			}
-			rc = 0;
 			if (ferr.code) {
 				all.n--;
 				if (ferr.code != TYCHE_ENOENT)
@@ -1326,7 +1427,23 @@ int tyche_store_list(tyche_store *st, const char *user,
 			}
 			dirty = 1;
 		}
-		snprintf(e->stamp, sizeof(e->stamp), "%s", stamp);
+		if (!matches(&sc, user, filter)) {
+			tyche_scenario_release(&sc);
+			continue;
+		}
+		if (nres == cap) {
+			size_t ncap = cap ? 2 * cap : (idx.n ? idx.n : 64);
+			tyche_scenario *nv = realloc(res, ncap * sizeof(*nv));
+
+			if (!nv) {
+				tyche_scenario_release(&sc);
+				rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+				goto out;
+			}
+			res = nv;
+			cap = ncap;
+		}
+		res[nres++] = sc;
 	}
 	if (errno) {
 		rc = ty_error_at(err, TYCHE_EIO, st->scdir, 0, 0,
@@ -1334,19 +1451,12 @@ int tyche_store_list(tyche_store *st, const char *user,
 		goto out;
 	}
 	if (used != idx.n)
-		dirty = 1;       /* files were deleted */
+		dirty = 1;       /* files were deleted, or the index was damaged */
 	if (st->use_index && dirty)
 		index_write(st, &all);
-	res = calloc(all.n ? all.n : 1, sizeof(*res));
-	if (!res) {
+	if (!res && !(res = calloc(1, sizeof(*res)))) {
 		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 		goto out;
-	}
-	for (size_t i = 0; i < all.n; i++) {
-		if (!matches(&all.v[i].sc, user, filter))
-			continue;
-		res[nres++] = all.v[i].sc;
-		memset(&all.v[i].sc, 0, sizeof(all.v[i].sc));
 	}
 	qsort(res, nres, sizeof(*res), cmp_newest);
 	*out = res;
@@ -1356,8 +1466,9 @@ out:
 	if (d)
 		closedir(d);
 	tyche_scenario_list_free(res, nres);
-	entries_release(&idx);
-	entries_release(&all);
+	recs_release(&idx);
+	recs_release(&all);
+	free(itext);
 	return rc;
 }
 

@@ -487,7 +487,7 @@ static void test_list(void)
 	   !strcmp(v[2].id, "s1") && !strcmp(v[3].id, "s5"), "newest created first");
 	ok(dg.n == 0, "no warnings for a clean store");
 	tyche_scenario_list_free(v, n);
-	ok(file_exists((snprintf(path, sizeof(path), "%s/index.jsonl", dir), path)),
+	ok(file_exists((snprintf(path, sizeof(path), "%s/index.tsv", dir), path)),
 	   "listing writes the index cache");
 	ok(list_n(st, "bob", NULL, NULL) == 4, "bob sees s2 s3 s4 s5");
 	f.owner = "bob";
@@ -573,9 +573,21 @@ static void test_list(void)
 	snprintf(path, sizeof(path), "%s/scenarios/s5.json", dir);
 	unlink(path);
 	ok(list_n(st, "alice", NULL, NULL) == 3, "a removed file drops out of the index");
-	snprintf(path, sizeof(path), "%s/index.jsonl", dir);
-	write_text(path, "{\"schema\":\"tyche-store-index/1\"}\n{\"file\":\"1:2:3\",\"summ");
+	snprintf(path, sizeof(path), "%s/index.tsv", dir);
+	write_text(path, "tyche-store-index/2\ns1\t1:2:3\talice\t1\tx\n"
+		   "s2\tjunk\n\ts3\t\t\t\t\n\n\n\n\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\ns4\t");
 	ok(list_n(st, "alice", NULL, NULL) == 3, "a damaged index is ignored");
+	{
+		char forged[1024];
+
+		snprintf(forged, sizeof(forged), "tyche-store-index/2\n"
+			 "s4\t1:2:3.4:5.6\tbob\t1\t0\t0\t0\t0\t0.1\t\tforged\th2\t\n");
+		write_text(path, forged);
+		v = NULL;
+		ok(tyche_store_list(st, "alice", NULL, &v, &n, NULL, &err) == 0 && n == 3,
+		   "an index entry whose file stamp differs is not trusted (n=%zu)", n);
+		tyche_scenario_list_free(v, n);
+	}
 	write_text(path, "garbage\n");
 	ok(list_n(st, "alice", NULL, NULL) == 3, "a foreign index is ignored");
 	ty_store_set_index(st, 0);
