@@ -35,7 +35,7 @@ endif
 ifeq ($(SANITIZE),1)
 CFLAGS_ALL += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS    += -fsanitize=address,undefined
-BUILD      := $(BUILD)-san
+override BUILD := $(BUILD)-san
 endif
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))

@@ -316,3 +316,24 @@ done:
 	tyche_context_free(ctx);
 	return rc;
 }
+
+int run_cmd_convert(int argc, char **argv)
+{
+	tyche_error err = { 0 };
+	char buf[2048];
+	int rc;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: tyche-run convert WORKBOOK.xlsx DIR\n"
+		       "Write the workbook's seven tables as CSV files in DIR.\n");
+		return 0;
+	}
+	if (argc != 3) {
+		fprintf(stderr, "tyche-run convert: expected WORKBOOK and DIR (see --help)\n");
+		return RUN_EX_USAGE;
+	}
+	rc = tyche_workbook_convert(argv[1], argv[2], &err);
+	if (rc)
+		fprintf(stderr, "tyche-run: %s\n", tyche_error_format(&err, buf, sizeof buf));
+	return run_exit_code(rc);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * convert.c - write a workbook's seven tables as a CSV context directory.
+ *
+ * The CSV files hold exactly the cell text the workbook reader produced,
+ * so loading the directory gives the same context as loading the
+ * workbook.  Fields are quoted only when they must be (RFC 4180).  Each
+ * file is written to a temporary name and renamed, so a failed run never
+ * leaves half a table behind.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "context.h"
+
+static void csv_field(struct ty_buf *b, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") || (s[0] == ' ' || (s[0] && s[strlen(s) - 1] == ' '))) {
+		ty_buf_addc(b, '"');
+		for (const char *p = s; *p; p++) {
+			if (*p == '"')
+				ty_buf_addc(b, '"');
+			ty_buf_addc(b, *p);
+		}
+		ty_buf_addc(b, '"');
+	} else {
+		ty_buf_adds(b, s);
+	}
+}
+
+static int write_table(const struct ty_table *t, const char *path, tyche_error *err)
+{
+	struct ty_buf b = TY_BUF_INIT;
+	char *tmp = ty_asprintf("%s.tmp", path);
+	FILE *f;
+	int rc = 0;
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (c)
+			ty_buf_addc(&b, ',');
+		csv_field(&b, t->header[c]);
+	}
+	ty_buf_addc(&b, '\n');
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			if (c)
+				ty_buf_addc(&b, ',');
+			csv_field(&b, ty_table_cell(t, r, c));
+		}
+		ty_buf_addc(&b, '\n');
+	}
+	if (b.oom || !tmp) {
+		rc = ty_error_at(err, TYCHE_ENOMEM, path, 0, 0, "out of memory");
+		goto out;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		rc = ty_error_at(err, TYCHE_EIO, tmp, 0, 0, "cannot create: %s", strerror(errno));
+		goto out;
+	}
+	if (fwrite(b.p, 1, b.len, f) != b.len || fflush(f) || fsync(fileno(f))) {
+		fclose(f);
+		unlink(tmp);
+		rc = ty_error_at(err, TYCHE_EIO, tmp, 0, 0, "cannot write: %s", strerror(errno));
+		goto out;
+	}
+	if (fclose(f) || rename(tmp, path)) {
+		unlink(tmp);
+		rc = ty_error_at(err, TYCHE_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+	}
+out:
+	free(tmp);
+	ty_buf_release(&b);
+	return rc;
+}
+
+int tyche_workbook_convert(const char *workbook, const char *dir, tyche_error *err)
+{
+	struct ty_book *book = NULL;
+	struct stat st;
+	int rc;
+
+	rc = ty_xlsx_read(workbook, &book, err);
+	if (rc)
+		return rc;
+	for (int i = 0; i < 7; i++)
+		if (!ty_book_sheet(book, ty_table_names[i])) {
+			ty_book_free(book);
+			return ty_error_at(err, TYCHE_EDATA, workbook, 0, 0,
+					   "missing sheet: the workbook needs a sheet named '%s'",
+					   ty_table_names[i]);
+		}
+	if (stat(dir, &st) && mkdir(dir, 0755)) {
+		ty_book_free(book);
+		return ty_error_at(err, TYCHE_EIO, dir, 0, 0, "cannot create directory: %s",
+				   strerror(errno));
+	}
+	for (int i = 0; i < 7 && !rc; i++) {
+		char *path = ty_asprintf("%s/%s.csv", dir, ty_table_names[i]);
+
+		rc = write_table(ty_book_sheet(book, ty_table_names[i]), path, err);
+		free(path);
+	}
+	ty_book_free(book);
+	return rc;
+}
