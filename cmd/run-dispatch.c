@@ -21,16 +21,6 @@ static const struct subcmd subcmds[] = {
 	  "  convert BOOK.xlsx DIR write a workbook's tables as CSV files\n" },
 	{ "explore", run_cmd_explore,
 	  "  explore CONTEXT       statistics of a portfolio (--amount CAT=X ...)\n" },
-	{ "optimize", run_cmd_optimize,
-	  "  optimize CONTEXT      best portfolio for one metric under a budget and limits\n" },
-	{ "bounds", run_cmd_bounds,
-	  "  bounds CONTEXT        each metric's smallest and largest value\n" },
-	{ "pareto", run_cmd_pareto,
-	  "  pareto CONTEXT        optimum against budget (--budgets) or a metric (--vs)\n" },
-	{ "waterfall", run_cmd_waterfall,
-	  "  waterfall CONTEXT     contribution of each category, one step at a time\n" },
-	{ "tornado", run_cmd_tornado,
-	  "  tornado CONTEXT       rank uncertain inputs by their swing of a metric\n" },
 	{ NULL, NULL, NULL }
 };
 
