@@ -1,0 +1,868 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cgi-analysis.c - the read-only analysis resources: the list of contexts,
+ * a context's description, explore (statistics and plots for a portfolio
+ * of amounts), a single plot as SVG, and optimise.
+ *
+ * Every answer comes from the cached response surface: tyche_surface_build
+ * is called with nowait, so while another process builds the surface for
+ * this context this request answers 503 "warming up" at once instead of
+ * holding a web server worker for the whole build.  The first request
+ * after an update is the one that builds (under the library's lock).
+ *
+ * A context name from the URL is checked by cgi_name_ok (no '/', no
+ * leading '.') before it is joined to the contexts directory.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgi.h"
+
+#define MAX_STATS 16
+#define PLOT_TYPES "box, violin, density, heatmap, annotated-heatmap"
+
+static const char *const plot_types[] = {
+	"box", "violin", "density", "heatmap", "annotated-heatmap"
+};
+
+/* ------------------------------------------------------------ contexts */
+
+static int is_xlsx_name(const char *n, size_t len)
+{
+	return len > 5 && !strcmp(n + len - 5, ".xlsx");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cgi_contexts_list(const struct cgi_config *c, struct cgi_response *r)
+{
+	DIR *d = opendir(c->contexts);
+	struct dirent *e;
+	char **names = NULL, path[4096];
+	size_t n = 0, cap = 0;
+	cJSON *o, *arr;
+
+	if (!d) {
+		fprintf(stderr, "tyche.cgi: cannot open contexts directory %s\n", c->contexts);
+		return cgi_fail(r, 500, "the contexts directory cannot be read (see the server log)");
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		struct stat sb;
+		char *name;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", c->contexts, e->d_name);
+		if (stat(path, &sb))
+			continue;
+		if (S_ISDIR(sb.st_mode)) {
+			snprintf(path, sizeof path, "%s/%s/designs.csv", c->contexts, e->d_name);
+			if (access(path, R_OK) || !cgi_name_ok(e->d_name, CGI_CONTEXT_NAME_MAX))
+				continue;
+			name = strdup(e->d_name);
+		} else if (S_ISREG(sb.st_mode) && is_xlsx_name(e->d_name, len)) {
+			name = strndup(e->d_name, len - 5);
+			if (name && !cgi_name_ok(name, CGI_CONTEXT_NAME_MAX)) {
+				free(name);
+				continue;
+			}
+		} else {
+			continue;
+		}
+		if (!name)
+			break;
+		if (n == cap) {
+			char **nn = realloc(names, (cap = cap ? 2 * cap : 16) * sizeof *names);
+
+			if (!nn) {
+				free(name);
+				break;
+			}
+			names = nn;
+		}
+		names[n++] = name;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_str);
+	o = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(o, "contexts");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "name", names[i]);
+		cJSON_AddItemToArray(arr, x);
+		free(names[i]);
+	}
+	free(names);
+	return cgi_json(r, 200, o);
+}
+
+/* The path of context `name` (already checked by cgi_name_ok), or -1. */
+static int context_path(const struct cgi_config *c, const char *name, char *buf, size_t n)
+{
+	struct stat sb;
+
+	snprintf(buf, n, "%s/%s", c->contexts, name);
+	if (!stat(buf, &sb) && S_ISDIR(sb.st_mode))
+		return 0;
+	snprintf(buf, n, "%s/%s.xlsx", c->contexts, name);
+	if (!stat(buf, &sb) && S_ISREG(sb.st_mode))
+		return 0;
+	return -1;
+}
+
+int cgi_load_surface(const struct cgi_config *c, const char *name,
+		     tyche_context **ctx, tyche_surface **s, struct cgi_response *r)
+{
+	tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
+	tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
+	tyche_diags diags = TYCHE_DIAGS_INIT;
+	tyche_error err = { 0 };
+	char path[4096];
+	int rc;
+
+	*ctx = NULL;
+	*s = NULL;
+	if (!cgi_name_ok(name, CGI_CONTEXT_NAME_MAX) || context_path(c, name, path, sizeof path)) {
+		cgi_fail(r, 404, "no context named '%.100s'", name);
+		return -1;
+	}
+	lo.model_path = c->models;
+	rc = tyche_context_load(ctx, path, &lo, &diags);
+	if (rc) {
+		tyche_diags_print(&diags, stderr);
+		cgi_fail(r, 500, "context '%s' does not load (%zu errors; run `tyche-run check` "
+			 "on the server)", name, diags.nerrors);
+		tyche_diags_release(&diags);
+		return -1;
+	}
+	tyche_diags_release(&diags);
+	ao.seed = c->seed;
+	ao.samples = (size_t)c->samples;
+	ao.cache_dir = c->cache;
+	ao.nowait = 1;
+	rc = tyche_surface_build(s, *ctx, &ao, NULL, &err);
+	if (rc) {
+		tyche_context_free(*ctx);
+		*ctx = NULL;
+		cgi_fail_tyche(r, rc, &err, "response surface");
+		return -1;
+	}
+	return 0;
+}
+
+int cgi_context_info(const struct cgi_config *c, const char *name,
+		     struct cgi_response *r)
+{
+	tyche_context *ctx;
+	tyche_surface *s;
+	tyche_context_summary sum;
+	cJSON *o, *a, *x;
+
+	if (cgi_load_surface(c, name, &ctx, &s, r))
+		return r->status;
+	tyche_context_summarize(ctx, &sum);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "hash", tyche_context_hash(ctx));
+	cJSON_AddNumberToObject(o, "samples", (double)tyche_surface_nsamples(s));
+	cJSON_AddNumberToObject(o, "seed", (double)tyche_surface_seed(s));
+	x = cJSON_AddObjectToObject(o, "counts");
+	cJSON_AddNumberToObject(x, "technologies", (double)sum.technologies);
+	cJSON_AddNumberToObject(x, "scenarios", (double)sum.scenarios);
+	cJSON_AddNumberToObject(x, "categories", (double)sum.categories);
+	cJSON_AddNumberToObject(x, "tranches", (double)sum.tranches);
+	cJSON_AddNumberToObject(x, "investments", (double)sum.investments);
+	cJSON_AddNumberToObject(x, "metrics", (double)sum.metrics);
+	cJSON_AddNumberToObject(x, "uncertain_cells", (double)sum.uncertain_cells);
+	a = cJSON_AddArrayToObject(o, "categories");
+	for (size_t i = 0; i < tyche_surface_ncategories(s); i++) {
+		cJSON *cat = cJSON_CreateObject(), *tr;
+
+		cJSON_AddStringToObject(cat, "name", tyche_surface_category(s, i));
+		cJSON_AddNumberToObject(cat, "max", tyche_surface_max_amount(s, i));
+		tr = cJSON_AddArrayToObject(cat, "tranches");
+		for (size_t t = 0; t < tyche_surface_ntranches(s, i); t++) {
+			cJSON *tt = cJSON_CreateObject();
+			double amt = 0;
+			const char *tn = tyche_surface_tranche(s, i, t, &amt);
+
+			cJSON_AddStringToObject(tt, "name", tn ? tn : "");
+			cJSON_AddNumberToObject(tt, "amount", amt);
+			cJSON_AddItemToArray(tr, tt);
+		}
+		cJSON_AddItemToArray(a, cat);
+	}
+	a = cJSON_AddArrayToObject(o, "metrics");
+	for (size_t m = 0; m < tyche_surface_nmetrics(s); m++) {
+		cJSON *mm = cJSON_CreateObject();
+		double lo, hi;
+
+		tyche_surface_metric_range(s, m, &lo, &hi);
+		cJSON_AddStringToObject(mm, "name", tyche_surface_metric(s, m));
+		cJSON_AddStringToObject(mm, "units", tyche_surface_metric_units(s, m));
+		cJSON_AddNumberToObject(mm, "min", lo);
+		cJSON_AddNumberToObject(mm, "max", hi);
+		cJSON_AddItemToArray(a, mm);
+	}
+	a = cJSON_AddArrayToObject(o, "plot_types");
+	for (size_t i = 0; i < sizeof plot_types / sizeof plot_types[0]; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(plot_types[i]));
+	a = cJSON_AddArrayToObject(o, "methods");
+	cJSON_AddItemToArray(a, cJSON_CreateString("local"));
+	cJSON_AddItemToArray(a, cJSON_CreateString("global"));
+	cJSON_AddItemToArray(a, cJSON_CreateString("milp"));
+	tyche_surface_free(s);
+	tyche_context_free(ctx);
+	return cgi_json(r, 200, o);
+}
+
+/* ------------------------------------------------------------ portfolio */
+
+int cgi_parse_amounts(const tyche_surface *s, const cJSON *obj, double *amounts,
+		      struct cgi_response *r)
+{
+	size_t C = tyche_surface_ncategories(s);
+
+	for (size_t i = 0; i < C; i++)
+		amounts[i] = 0;
+	if (!obj)
+		return 0;
+	for (const cJSON *it = obj->child; it; it = it->next) {
+		long ci = tyche_surface_find_category(s, it->string);
+		char where[300];
+
+		snprintf(where, sizeof where, "amounts.%.200s", it->string);
+		if (ci < 0) {
+			char list[600] = "";
+
+			for (size_t i = 0; i < C; i++) {
+				strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+				strncat(list, tyche_surface_category(s, i), sizeof list - strlen(list) - 1);
+			}
+			cgi_fail(r, 400, "unknown category in field '%s' (expected one of %s)", where, list);
+			return -1;
+		}
+		if (cgi_json_number(it, where, 0, tyche_surface_max_amount(s, (size_t)ci),
+				    &amounts[ci], r))
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_stats(const cJSON *arr, tyche_stat *st, size_t *n, struct cgi_response *r)
+{
+	static const char *const dflt[] = { "mean", "std", "q10", "q50", "q90" };
+	tyche_error err = { 0 };
+	size_t i = 0;
+
+	*n = 0;
+	if (!arr) {
+		for (i = 0; i < 5; i++)
+			tyche_stat_parse(&st[i], dflt[i], &err);
+		*n = 5;
+		return 0;
+	}
+	if (cJSON_GetArraySize(arr) < 1 || cJSON_GetArraySize(arr) > MAX_STATS) {
+		cgi_fail(r, 400, "field 'statistics' must list 1 to %d statistics", MAX_STATS);
+		return -1;
+	}
+	for (const cJSON *it = arr->child; it; it = it->next, i++) {
+		if (!cJSON_IsString(it)) {
+			cgi_fail(r, 400, "field 'statistics[%zu]' must be a string", i);
+			return -1;
+		}
+		if (tyche_stat_parse(&st[i], it->valuestring, &err)) {
+			cgi_fail(r, 400, "field 'statistics[%zu]': %s", i, err.msg);
+			return -1;
+		}
+	}
+	*n = i;
+	return 0;
+}
+
+cJSON *cgi_results_summary(const tyche_surface *s, const double *amounts)
+{
+	static const char *const names[] = { "mean", "std", "q10", "q50", "q90" };
+	size_t M = tyche_surface_nmetrics(s), N = tyche_surface_nsamples(s);
+	double *totals = malloc((M * N + 1) * sizeof *totals);
+	double *work = malloc((N + 1) * sizeof *work);
+	tyche_error err = { 0 };
+	cJSON *o = cJSON_CreateObject(), *mo;
+
+	if (!totals || !work) {
+		free(totals);
+		free(work);
+		cJSON_Delete(o);
+		return NULL;
+	}
+	tyche_surface_eval(s, amounts, totals, NULL);
+	mo = cJSON_AddObjectToObject(o, "metrics");
+	for (size_t m = 0; m < M; m++) {
+		cJSON *x = cJSON_AddObjectToObject(mo, tyche_surface_metric(s, m));
+
+		for (size_t k = 0; k < 5; k++) {
+			tyche_stat st;
+
+			tyche_stat_parse(&st, names[k], &err);
+			cJSON_AddNumberToObject(x, names[k], tyche_stat_eval(&st, totals + m * N, N, work));
+		}
+	}
+	free(totals);
+	free(work);
+	return o;
+}
+
+struct plot_req {
+	int type;          /* index in plot_types */
+	int width, height;
+	long metric;       /* -1: unset */
+	tyche_stat stat;   /* heatmap statistic */
+};
+
+static int parse_plot(const tyche_surface *s, const cJSON *p, struct plot_req *pr,
+		      int single, struct cgi_response *r)
+{
+	static const struct cgi_field f[] = {
+		{ "type", CGI_J_STRING, 1 }, { "width", CGI_J_NUMBER, 0 },
+		{ "height", CGI_J_NUMBER, 0 }, { "metric", CGI_J_STRING, 0 },
+		{ "statistic", CGI_J_STRING, 0 },
+	};
+	const cJSON *v;
+	tyche_error err = { 0 };
+	double d;
+	size_t i;
+
+	if (cgi_json_check(p, single ? "" : "plot", f, single ? 5 : 3, r))
+		return -1;
+	v = cJSON_GetObjectItemCaseSensitive(p, "type");
+	for (i = 0; i < sizeof plot_types / sizeof plot_types[0]; i++)
+		if (!strcmp(v->valuestring, plot_types[i]))
+			break;
+	if (i == sizeof plot_types / sizeof plot_types[0]) {
+		cgi_fail(r, 400, "field '%stype' must be one of " PLOT_TYPES, single ? "" : "plot.");
+		return -1;
+	}
+	pr->type = (int)i;
+	pr->width = pr->height = 0;
+	if ((v = cJSON_GetObjectItemCaseSensitive(p, "width"))) {
+		if (cgi_json_number(v, single ? "width" : "plot.width", 100, 2000, &d, r))
+			return -1;
+		pr->width = (int)d;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(p, "height"))) {
+		if (cgi_json_number(v, single ? "height" : "plot.height", 60, 2000, &d, r))
+			return -1;
+		pr->height = (int)d;
+	}
+	pr->metric = -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(p, "metric"))) {
+		pr->metric = tyche_surface_find_metric(s, v->valuestring);
+		if (pr->metric < 0) {
+			cgi_fail(r, 400, "field 'metric': no metric named '%.100s'", v->valuestring);
+			return -1;
+		}
+	}
+	tyche_stat_parse(&pr->stat, "mean", &err);
+	if ((v = cJSON_GetObjectItemCaseSensitive(p, "statistic")) &&
+	    tyche_stat_parse(&pr->stat, v->valuestring, &err)) {
+		cgi_fail(r, 400, "field 'statistic': %s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static char *axis_label(const tyche_surface *s, size_t m, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s (%s)", tyche_surface_metric(s, m), tyche_surface_metric_units(s, m));
+	return buf;
+}
+
+/* One distribution plot of the given groups. */
+static char *plot_groups(int type, const tyche_plot_group *g, size_t ng,
+			 const tyche_plot_opts *po, tyche_error *err)
+{
+	char *svg = NULL;
+	int rc;
+
+	if (type == 0)
+		rc = tyche_plot_box(&svg, g, ng, po, err);
+	else if (type == 1)
+		rc = tyche_plot_violin(&svg, g, ng, po, err);
+	else
+		rc = tyche_plot_density(&svg, g, ng, po, err);
+	return rc ? NULL : svg;
+}
+
+/* Heatmap of stat over (categories + Total) x metrics. */
+static char *plot_heat(const tyche_surface *s, const double *totals, const double *bycat,
+		       const struct plot_req *pr, const char *title, tyche_error *err)
+{
+	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s);
+	size_t N = tyche_surface_nsamples(s);
+	double *v = malloc(((C + 1) * M + 1) * sizeof *v), *work = malloc((N + 1) * sizeof *work);
+	const char **rows = malloc((C + 1) * sizeof *rows), **cols = malloc((M + 1) * sizeof *cols);
+	tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
+	tyche_plot_heat h;
+	char *svg = NULL;
+
+	if (v && work && rows && cols) {
+		for (size_t c = 0; c <= C; c++) {
+			rows[c] = c < C ? tyche_surface_category(s, c) : "Total";
+			for (size_t m = 0; m < M; m++) {
+				const double *x = c < C ? bycat + (c * M + m) * N : totals + m * N;
+
+				v[c * M + m] = tyche_stat_eval(&pr->stat, x, N, work);
+			}
+		}
+		for (size_t m = 0; m < M; m++)
+			cols[m] = tyche_surface_metric(s, m);
+		memset(&h, 0, sizeof h);
+		h.rows = C + 1;
+		h.cols = M;
+		h.v = v;
+		h.row_labels = rows;
+		h.col_labels = cols;
+		po.title = title;
+		po.width = pr->width;
+		po.height = pr->height;
+		po.show_values = pr->type == 4;
+		po.id = "heat";
+		if (tyche_plot_heatmap(&svg, &h, &po, err))
+			svg = NULL;
+	}
+	free(v);
+	free(work);
+	free(rows);
+	free(cols);
+	return svg;
+}
+
+/* ------------------------------------------------------------ explore */
+
+int cgi_explore(const struct cgi_config *c, const char *name,
+		const struct cgi_request *q, struct cgi_response *r)
+{
+	static const struct cgi_field f[] = {
+		{ "amounts", CGI_J_OBJECT, 0 }, { "statistics", CGI_J_ARRAY, 0 },
+		{ "plot", CGI_J_OBJECT, 0 },
+	};
+	cJSON *in = cgi_json_body(q, r), *o = NULL, *a, *plots = NULL;
+	tyche_context *ctx = NULL;
+	tyche_surface *s = NULL;
+	tyche_stat st[MAX_STATS];
+	struct plot_req pr;
+	size_t nst, C, M, N;
+	double *amounts = NULL, *totals = NULL, *bycat = NULL, *work = NULL;
+	const cJSON *plot;
+	tyche_error err = { 0 };
+
+	if (!in)
+		return r->status;
+	if (cgi_json_check(in, "", f, 3, r) ||
+	    parse_stats(cJSON_GetObjectItemCaseSensitive(in, "statistics"), st, &nst, r) ||
+	    cgi_load_surface(c, name, &ctx, &s, r))
+		goto out;
+	plot = cJSON_GetObjectItemCaseSensitive(in, "plot");
+	if (plot && parse_plot(s, plot, &pr, 0, r))
+		goto out;
+	C = tyche_surface_ncategories(s);
+	M = tyche_surface_nmetrics(s);
+	N = tyche_surface_nsamples(s);
+	amounts = calloc(C + 1, sizeof *amounts);
+	totals = calloc(M * N + 1, sizeof *totals);
+	bycat = calloc(C * M * N + 1, sizeof *bycat);
+	work = calloc(N + 1, sizeof *work);
+	if (!amounts || !totals || !bycat || !work) {
+		cgi_fail(r, 500, "out of memory");
+		goto out;
+	}
+	if (cgi_parse_amounts(s, cJSON_GetObjectItemCaseSensitive(in, "amounts"), amounts, r))
+		goto out;
+	tyche_surface_eval(s, amounts, totals, bycat);
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "context", name);
+	cJSON_AddStringToObject(o, "context_hash", tyche_context_hash(ctx));
+	cJSON_AddNumberToObject(o, "samples", (double)N);
+	cJSON_AddNumberToObject(o, "seed", (double)tyche_surface_seed(s));
+	a = cJSON_AddObjectToObject(o, "amounts");
+	for (size_t i = 0; i < C; i++)
+		cJSON_AddNumberToObject(a, tyche_surface_category(s, i), amounts[i]);
+	a = cJSON_AddArrayToObject(o, "statistics");
+	for (size_t k = 0; k < nst; k++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(st[k].name));
+	a = cJSON_AddArrayToObject(o, "categories");
+	for (size_t i = 0; i < C; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(tyche_surface_category(s, i)));
+	a = cJSON_AddArrayToObject(o, "metrics");
+	for (size_t m = 0; m < M; m++) {
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "name", tyche_surface_metric(s, m));
+		cJSON_AddStringToObject(x, "units", tyche_surface_metric_units(s, m));
+		cJSON_AddItemToArray(a, x);
+	}
+	/* cells[c][m] and totals[m]: {statistic: value} */
+	a = cJSON_AddArrayToObject(o, "cells");
+	for (size_t i = 0; i <= C; i++) {
+		cJSON *row = cJSON_CreateArray();
+
+		for (size_t m = 0; m < M; m++) {
+			const double *v = i < C ? bycat + (i * M + m) * N : totals + m * N;
+			cJSON *x = cJSON_CreateObject();
+
+			for (size_t k = 0; k < nst; k++)
+				cJSON_AddNumberToObject(x, st[k].name, tyche_stat_eval(&st[k], v, N, work));
+			cJSON_AddItemToArray(row, x);
+		}
+		if (i < C)
+			cJSON_AddItemToArray(a, row);
+		else
+			cJSON_AddItemToObject(o, "totals", row);
+	}
+	if (plot) {
+		plots = cJSON_AddObjectToObject(o, "plots");
+		cJSON_AddStringToObject(plots, "type", plot_types[pr.type]);
+		if (pr.type >= 3) {
+			char *svg = plot_heat(s, totals, bycat, &pr, NULL, &err);
+
+			if (!svg) {
+				cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
+				goto out;
+			}
+			cJSON_AddStringToObject(plots, "svg", svg);
+			free(svg);
+		} else {
+			cJSON *cells = cJSON_AddArrayToObject(plots, "cells");
+
+			for (size_t i = 0; i <= C; i++) {
+				cJSON *row = cJSON_CreateArray();
+
+				for (size_t m = 0; m < M; m++) {
+					tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
+					tyche_plot_group g;
+					char id[48], xl[300], *svg;
+
+					g.label = i < C ? tyche_surface_category(s, i) : "Total";
+					g.v = i < C ? bycat + (i * M + m) * N : totals + m * N;
+					g.n = N;
+					snprintf(id, sizeof id, "p%zu_%zu", i, m);
+					po.id = id;
+					po.width = pr.width ? pr.width : 260;
+					po.height = pr.height ? pr.height : 150;
+					po.xlabel = pr.type == 2 ? axis_label(s, m, xl, sizeof xl) : NULL;
+					po.ylabel = pr.type != 2 ? axis_label(s, m, xl, sizeof xl) : NULL;
+					svg = plot_groups(pr.type, &g, 1, &po, &err);
+					if (!svg) {
+						cJSON_Delete(row);
+						cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
+						goto out;
+					}
+					cJSON_AddItemToArray(row, cJSON_CreateString(svg));
+					free(svg);
+				}
+				if (i < C)
+					cJSON_AddItemToArray(cells, row);
+				else
+					cJSON_AddItemToObject(plots, "totals", row);
+			}
+		}
+	}
+	cgi_json(r, 200, o);
+	o = NULL;
+out:
+	cJSON_Delete(o);
+	cJSON_Delete(in);
+	free(amounts);
+	free(totals);
+	free(bycat);
+	free(work);
+	tyche_surface_free(s);
+	tyche_context_free(ctx);
+	return r->status;
+}
+
+/* ------------------------------------------------------------ plot */
+
+int cgi_plot(const struct cgi_config *c, const char *name,
+	     const struct cgi_request *q, struct cgi_response *r)
+{
+	static const struct cgi_field f[] = {
+		{ "amounts", CGI_J_OBJECT, 0 }, { "type", CGI_J_STRING, 1 },
+		{ "width", CGI_J_NUMBER, 0 }, { "height", CGI_J_NUMBER, 0 },
+		{ "metric", CGI_J_STRING, 0 }, { "statistic", CGI_J_STRING, 0 },
+	};
+	cJSON *in = cgi_json_body(q, r), *rest = NULL;
+	tyche_context *ctx = NULL;
+	tyche_surface *s = NULL;
+	struct plot_req pr;
+	size_t C, M, N;
+	double *amounts = NULL, *totals = NULL, *bycat = NULL;
+	tyche_plot_group *g = NULL;
+	tyche_error err = { 0 };
+	char *svg = NULL, title[300], xl[300];
+
+	if (!in)
+		return r->status;
+	if (cgi_json_check(in, "", f, 6, r) || cgi_load_surface(c, name, &ctx, &s, r))
+		goto out;
+	/* parse_plot checks the plot fields; amounts are checked below */
+	rest = cJSON_Duplicate(in, 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(rest, "amounts");
+	if (parse_plot(s, rest, &pr, 1, r))
+		goto out;
+	C = tyche_surface_ncategories(s);
+	M = tyche_surface_nmetrics(s);
+	N = tyche_surface_nsamples(s);
+	amounts = calloc(C + 1, sizeof *amounts);
+	totals = calloc(M * N + 1, sizeof *totals);
+	bycat = calloc(C * M * N + 1, sizeof *bycat);
+	g = calloc(C + 1, sizeof *g);
+	if (!amounts || !totals || !bycat || !g) {
+		cgi_fail(r, 500, "out of memory");
+		goto out;
+	}
+	if (cgi_parse_amounts(s, cJSON_GetObjectItemCaseSensitive(in, "amounts"), amounts, r))
+		goto out;
+	tyche_surface_eval(s, amounts, totals, bycat);
+	if (pr.type >= 3) {
+		snprintf(title, sizeof title, "%s of every metric", pr.stat.name);
+		svg = plot_heat(s, totals, bycat, &pr, title, &err);
+	} else {
+		size_t m;
+		tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
+
+		if (pr.metric < 0) {
+			cgi_fail(r, 400, "missing field 'metric' (the %s plot shows one metric)",
+				 plot_types[pr.type]);
+			goto out;
+		}
+		m = (size_t)pr.metric;
+		for (size_t i = 0; i < C; i++) {
+			g[i].label = tyche_surface_category(s, i);
+			g[i].v = bycat + (i * M + m) * N;
+			g[i].n = N;
+		}
+		g[C].label = "Total";
+		g[C].v = totals + m * N;
+		g[C].n = N;
+		snprintf(title, sizeof title, "%s by category", tyche_surface_metric(s, m));
+		po.title = title;
+		po.width = pr.width;
+		po.height = pr.height;
+		if (pr.type == 2)
+			po.xlabel = axis_label(s, m, xl, sizeof xl);
+		else
+			po.ylabel = axis_label(s, m, xl, sizeof xl);
+		svg = plot_groups(pr.type, g, C + 1, &po, &err);
+	}
+	if (!svg) {
+		cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
+		goto out;
+	}
+	r->status = 200;
+	r->content_type = "image/svg+xml";
+	r->body.len = 0;
+	cgi_buf_adds(&r->body, svg);
+out:
+	free(svg);
+	cJSON_Delete(rest);
+	cJSON_Delete(in);
+	free(amounts);
+	free(totals);
+	free(bycat);
+	free(g);
+	tyche_surface_free(s);
+	tyche_context_free(ctx);
+	return r->status;
+}
+
+/* ------------------------------------------------------------ optimise */
+
+static int parse_limit(const tyche_surface *s, const cJSON *l, size_t i,
+		       tyche_opt_limit *out, struct cgi_response *r)
+{
+	static const struct cgi_field f[] = {
+		{ "metric", CGI_J_STRING, 1 }, { "sense", CGI_J_STRING, 1 },
+		{ "bound", CGI_J_NUMBER, 1 }, { "statistic", CGI_J_STRING, 0 },
+	};
+	char where[64];
+	const cJSON *v;
+	tyche_error err = { 0 };
+	long m;
+
+	snprintf(where, sizeof where, "limits[%zu]", i);
+	if (!cJSON_IsObject(l)) {
+		cgi_fail(r, 400, "field '%s' must be an object", where);
+		return -1;
+	}
+	if (cgi_json_check(l, where, f, 4, r))
+		return -1;
+	v = cJSON_GetObjectItemCaseSensitive(l, "metric");
+	m = tyche_surface_find_metric(s, v->valuestring);
+	if (m < 0) {
+		cgi_fail(r, 400, "field '%s.metric': no metric named '%.100s'", where, v->valuestring);
+		return -1;
+	}
+	out->metric = (size_t)m;
+	v = cJSON_GetObjectItemCaseSensitive(l, "sense");
+	if (!strcmp(v->valuestring, ">="))
+		out->upper = 0;
+	else if (!strcmp(v->valuestring, "<="))
+		out->upper = 1;
+	else {
+		cgi_fail(r, 400, "field '%s.sense' must be \">=\" or \"<=\"", where);
+		return -1;
+	}
+	snprintf(where, sizeof where, "limits[%zu].bound", i);
+	if (cgi_json_number(cJSON_GetObjectItemCaseSensitive(l, "bound"), where, -1e300, 1e300,
+			    &out->bound, r))
+		return -1;
+	tyche_stat_parse(&out->stat, "mean", &err);
+	v = cJSON_GetObjectItemCaseSensitive(l, "statistic");
+	if (v && tyche_stat_parse(&out->stat, v->valuestring, &err)) {
+		cgi_fail(r, 400, "field 'limits[%zu].statistic': %s", i, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int cgi_optimise(const struct cgi_config *c, const char *name,
+		 const struct cgi_request *q, struct cgi_response *r)
+{
+	static const struct cgi_field f[] = {
+		{ "metric", CGI_J_STRING, 1 }, { "sense", CGI_J_STRING, 0 },
+		{ "statistic", CGI_J_STRING, 0 }, { "budget", CGI_J_NUMBER, 0 },
+		{ "limits", CGI_J_ARRAY, 0 }, { "upper", CGI_J_OBJECT, 0 },
+		{ "method", CGI_J_STRING, 0 }, { "start", CGI_J_OBJECT, 0 },
+		{ "max_time", CGI_J_NUMBER, 0 },
+	};
+	cJSON *in = cgi_json_body(q, r);
+	tyche_context *ctx = NULL;
+	tyche_surface *s = NULL;
+	tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+	tyche_opt_limit *limits = NULL;
+	tyche_opt_result *res = NULL;
+	tyche_error err = { 0 };
+	double *upper = NULL, *start = NULL;
+	const cJSON *v;
+	char *text = NULL;
+	size_t C, nl = 0;
+	long m;
+
+	if (!in)
+		return r->status;
+	if (cgi_json_check(in, "", f, 9, r) || cgi_load_surface(c, name, &ctx, &s, r))
+		goto out;
+	C = tyche_surface_ncategories(s);
+	v = cJSON_GetObjectItemCaseSensitive(in, "metric");
+	if ((m = tyche_surface_find_metric(s, v->valuestring)) < 0) {
+		cgi_fail(r, 400, "field 'metric': no metric named '%.100s'", v->valuestring);
+		goto out;
+	}
+	p.metric = (size_t)m;
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "sense"))) {
+		if (!strcmp(v->valuestring, "max"))
+			p.minimize = 0;
+		else if (!strcmp(v->valuestring, "min"))
+			p.minimize = 1;
+		else {
+			cgi_fail(r, 400, "field 'sense' must be \"max\" or \"min\"");
+			goto out;
+		}
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "statistic")) &&
+	    tyche_stat_parse(&p.stat, v->valuestring, &err)) {
+		cgi_fail(r, 400, "field 'statistic': %s", err.msg);
+		goto out;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "budget"))) {
+		if (cgi_json_number(v, "budget", 0, 1e300, &p.budget, r))
+			goto out;
+		p.has_budget = 1;
+	}
+	upper = calloc(C + 1, sizeof *upper);
+	start = calloc(C + 1, sizeof *start);
+	if (!upper || !start) {
+		cgi_fail(r, 500, "out of memory");
+		goto out;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "upper"))) {
+		if (cgi_parse_amounts(s, v, upper, r))
+			goto out;
+		/* categories not named keep their max amount */
+		for (size_t i = 0; i < C; i++)
+			if (!cJSON_GetObjectItemCaseSensitive(v, tyche_surface_category(s, i)))
+				upper[i] = tyche_surface_max_amount(s, i);
+		p.upper = upper;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "start"))) {
+		if (cgi_parse_amounts(s, v, start, r))
+			goto out;
+		p.start = start;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "limits"))) {
+		size_t i = 0;
+
+		nl = (size_t)cJSON_GetArraySize(v);
+		if (nl > 64) {
+			cgi_fail(r, 400, "field 'limits' lists more than 64 limits");
+			goto out;
+		}
+		limits = calloc(nl + 1, sizeof *limits);
+		if (!limits) {
+			cgi_fail(r, 500, "out of memory");
+			goto out;
+		}
+		for (const cJSON *l = v->child; l; l = l->next, i++)
+			if (parse_limit(s, l, i, &limits[i], r))
+				goto out;
+		p.limits = limits;
+		p.nlimits = nl;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "method")) &&
+	    tyche_opt_method_parse(v->valuestring, &p.method, &err)) {
+		cgi_fail(r, 400, "field 'method': %s", err.msg);
+		goto out;
+	}
+	p.seed = c->seed;
+	p.max_time = 10;
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "max_time")) &&
+	    cgi_json_number(v, "max_time", 0.01, 30, &p.max_time, r))
+		goto out;
+	if (tyche_optimize(s, &p, &res, &err)) {
+		cgi_fail_tyche(r, err.code ? err.code : TYCHE_EUSAGE, &err, "optimise");
+		goto out;
+	}
+	text = tyche_opt_result_json(s, res, 0);
+	if (!text) {
+		cgi_fail(r, 500, "out of memory");
+		goto out;
+	}
+	r->status = 200;
+	r->content_type = "application/json";
+	r->body.len = 0;
+	cgi_buf_adds(&r->body, text);
+	cgi_buf_adds(&r->body, "\n");
+out:
+	free(text);
+	tyche_opt_result_free(res);
+	free(limits);
+	free(upper);
+	free(start);
+	cJSON_Delete(in);
+	tyche_surface_free(s);
+	tyche_context_free(ctx);
+	return r->status;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cgi.h - what the files of tyche.cgi share: the request, the response,
+ * the config, strict JSON field checks and the handlers.
+ *
+ * A newcomer would get this wrong: every value that comes from the request
+ * (path segments, query, JSON body) is untrusted.  Context names and
+ * scenario ids are checked against a strict character set here before they
+ * are joined to a directory, and error messages never carry server paths
+ * (details go to stderr, which the web server puts in its error log).
+ */
+#ifndef TYCHE_CGI_H
+#define TYCHE_CGI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "tyche.h"
+
+#define CGI_MAX_BODY (2u << 20)   /* store inputs may be 1 MiB */
+#define CGI_DEFAULT_CONFIG "/etc/tyche/tyche.yml"
+#define CGI_CONTEXT_NAME_MAX 100
+
+struct cgi_config {
+	char *contexts;    /* directory of decision contexts */
+	char *store;       /* scenario store directory */
+	char *cache;       /* surface cache directory */
+	char *models;      /* model search path, or NULL */
+	long samples;      /* defaults */
+	uint64_t seed;
+	int single_user;
+};
+
+struct cgi_request {
+	const char *method;
+	const char *path;          /* PATH_INFO, "" if unset */
+	const char *query;         /* QUERY_STRING, "" if unset */
+	const char *content_type;
+	const char *user;          /* REMOTE_USER or NULL */
+	char *body;                /* exactly CONTENT_LENGTH bytes, NUL added */
+	size_t body_len;
+	char *seg[8];              /* decoded path segments */
+	size_t nseg;
+};
+
+/* A growable byte buffer. */
+struct cgi_buf {
+	char *p;
+	size_t len, cap;
+};
+
+struct cgi_response {
+	int status;
+	const char *content_type;  /* static string */
+	struct cgi_buf body;
+	int retry_after;           /* seconds; 0 = no header */
+};
+
+void cgi_buf_add(struct cgi_buf *b, const void *s, size_t n);
+void cgi_buf_adds(struct cgi_buf *b, const char *s);
+void cgi_buf_release(struct cgi_buf *b);
+
+/* Set an error answer: {"error": msg, "status": status}. Returns status. */
+int cgi_fail(struct cgi_response *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Answer with a JSON value (consumed). */
+int cgi_json(struct cgi_response *r, int status, cJSON *v);
+/* Map a libtyche error to an answer: 400 for EDATA/EUSAGE, 404 ENOENT,
+ * 403 for someone else's scenario, 503 EBUSY, 500 otherwise. */
+int cgi_fail_tyche(struct cgi_response *r, int rc, const tyche_error *err,
+		   const char *what);
+
+/* Config (cgi-config.c). */
+int cgi_config_load(struct cgi_config *c, const char *path, char *msg, size_t n);
+void cgi_config_release(struct cgi_config *c);
+
+/* Strict JSON (cgi-json.c).  A field spec lists the names an object may
+ * hold; cgi_json_check refuses anything else, duplicates, and wrong
+ * types, naming the field. */
+enum cgi_jtype { CGI_J_NUMBER, CGI_J_STRING, CGI_J_BOOL, CGI_J_OBJECT, CGI_J_ARRAY };
+struct cgi_field {
+	const char *name;
+	int type;       /* enum cgi_jtype */
+	int required;
+};
+/* Parse a request body as one JSON object; NULL and an answer on error. */
+cJSON *cgi_json_body(const struct cgi_request *q, struct cgi_response *r);
+int cgi_json_check(const cJSON *obj, const char *where, const struct cgi_field *f,
+		   size_t nf, struct cgi_response *r);
+/* A finite number in [lo, hi] or an answer naming where. */
+int cgi_json_number(const cJSON *v, const char *where, double lo, double hi,
+		    double *out, struct cgi_response *r);
+/* Query string parameter (decoded, malloc'd) or NULL. */
+char *cgi_query_get(const char *query, const char *key);
+/* %-decode in place; -1 on a bad escape or an embedded NUL. */
+int cgi_url_decode(char *s);
+
+/* Names that may become path components. */
+int cgi_name_ok(const char *s, size_t max);
+
+/* Handlers (cgi-analysis.c, cgi-store.c). */
+int cgi_contexts_list(const struct cgi_config *c, struct cgi_response *r);
+int cgi_context_info(const struct cgi_config *c, const char *name,
+		     struct cgi_response *r);
+int cgi_explore(const struct cgi_config *c, const char *name,
+		const struct cgi_request *q, struct cgi_response *r);
+int cgi_plot(const struct cgi_config *c, const char *name,
+	     const struct cgi_request *q, struct cgi_response *r);
+int cgi_optimise(const struct cgi_config *c, const char *name,
+		 const struct cgi_request *q, struct cgi_response *r);
+int cgi_store_route(const struct cgi_config *c, const struct cgi_request *q,
+		    struct cgi_response *r);
+
+/* Load a context and its surface (nowait: a build by another process is a
+ * 503 "warming up").  On failure the answer is set and -1 returned. */
+int cgi_load_surface(const struct cgi_config *c, const char *name,
+		     tyche_context **ctx, tyche_surface **s, struct cgi_response *r);
+/* Summary statistics of amounts, as {"metrics": {M: {stat: v}}} for the
+ * store, computed on the server. */
+cJSON *cgi_results_summary(const tyche_surface *s, const double *amounts);
+/* Parse {"Category": amount} into amounts[] (0 for missing). */
+int cgi_parse_amounts(const tyche_surface *s, const cJSON *obj, double *amounts,
+		      struct cgi_response *r);
+
+#endif
