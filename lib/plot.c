@@ -985,7 +985,7 @@ int tyche_plot_heatmap(char **out, const tyche_plot_heat *hm,
 			snprintf(attr, sizeof(attr), "transform=\"rotate(-40 %s %s)\"",
 				 ty_svg_num(x).s, ty_svg_num(y - s.fs / 2).s);
 			ty_svg_text(&s, x + 4, y - s.fs / 2 + 4, "end", "col",
-				    (bottom - s.fs) / 0.72, cl, attr);
+				    (bottom - s.fs) / 0.72 + 2, cl, attr);
 		} else {
 			ty_svg_text(&s, x, y, "middle", "col", cw - 4, cl, NULL);
 		}
