@@ -2,6 +2,7 @@
 /* run-dispatch.c - the table of tyche-run subcommands beyond check. */
 #include <string.h>
 
+#include "cli.h"
 #include "run.h"
 
 struct subcmd {
@@ -21,6 +22,19 @@ static const struct subcmd subcmds[] = {
 	  "  convert BOOK.xlsx DIR write a workbook's tables as CSV files\n" },
 	{ "explore", run_cmd_explore,
 	  "  explore CONTEXT       statistics of a portfolio (--amount CAT=X ...)\n" },
+	{ "optimize", run_cmd_optimize,
+	  "  optimize CONTEXT      best portfolio for one metric under a budget and limits\n" },
+	{ "bounds", run_cmd_bounds,
+	  "  bounds CONTEXT        each metric's smallest and largest value\n" },
+	{ "pareto", run_cmd_pareto,
+	  "  pareto CONTEXT        optimum against budget (--budgets) or a metric (--vs)\n" },
+	{ "waterfall", run_cmd_waterfall,
+	  "  waterfall CONTEXT     contribution of each category, one step at a time\n" },
+	{ "tornado", run_cmd_tornado,
+	  "  tornado CONTEXT       rank uncertain inputs by their swing of a metric\n" },
+	{ "store", tyche_cli_store,
+	  "  store SUBCOMMAND      saved scenarios: list, show, share, unshare,\n"
+	  "                        rename, delete, diff (see 'store --help')\n" },
 	{ NULL, NULL, NULL }
 };
 

@@ -28,6 +28,12 @@ int run_cmd_tranches(int argc, char **argv);
 int run_cmd_investments(int argc, char **argv);
 int run_cmd_explore(int argc, char **argv);
 int run_cmd_convert(int argc, char **argv);
+/* cmd/run-optim.c */
+int run_cmd_optimize(int argc, char **argv);
+int run_cmd_bounds(int argc, char **argv);
+int run_cmd_pareto(int argc, char **argv);
+int run_cmd_waterfall(int argc, char **argv);
+int run_cmd_tornado(int argc, char **argv);
 
 /* Helpers of the analysis commands (cmd/run-analysis.c). */
 struct run_common;

@@ -1,0 +1,758 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * run-optim.c - `tyche-run optimize`, `bounds`, `pareto`, `waterfall` and
+ * `tornado`: parse options, build (or load) the response surface, call
+ * libtyche, print long-form CSV or JSON.
+ *
+ * Exit codes: 0 when every optimisation solved; 1 when one is infeasible,
+ * stopped at a limit or failed (the reason goes to stderr, the table
+ * still goes to stdout so a sweep shows which points failed); 64 usage,
+ * 65 data, 66 no input.  Statistics are of the portfolio's per-sample
+ * totals, not sums of per-tranche statistics (see doc/tyche-run-optimize.md).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+#include "runopt.h"
+
+#define COMMON_HELP \
+	"  --samples N      Monte-Carlo samples (default 1000)\n" \
+	"  --seed S         random seed (default 1); also the global method's\n" \
+	"  --threads T      worker threads for building the surface\n" \
+	"  --cache DIR      surface cache directory; --no-cache: none\n" \
+	"  --format F       csv (default) or json\n" \
+	"  --output FILE    write there instead of stdout\n" \
+	"  --models PATH    model search path (DIR[:DIR...])\n"
+
+#define PROBLEM_HELP \
+	"  --statistic S    mean (default), std, qP, varL, cvarL, p>X, ...\n" \
+	"  --budget B       total budget: sum of amounts <= B\n" \
+	"  --limit L        metric limit, e.g. 'GHG>=40' or 'q10(GHG)>=40'\n" \
+	"                   (repeatable; the statistic defaults to --statistic)\n" \
+	"  --upper C=A      upper limit of category C (default: its max amount)\n" \
+	"  --method M       local (SLSQP, default), global (ISRES + SLSQP) or\n" \
+	"                   milp (piecewise-linear MILP over the tranche grid)\n" \
+	"  --start C=A,...  local start (default 10 %% of each upper limit)\n" \
+	"  --max-time S     seconds per optimisation (default 10)\n" \
+	"  --max-eval N     global: surface evaluations (default 4000);\n" \
+	"                   milp: most grid corners (default 20000)\n"
+
+struct ctx {
+	struct run_common o;
+	tyche_context *ctx;
+	tyche_surface *s;
+	FILE *out;
+	tyche_opt_problem p;
+	tyche_opt_limit limits[RUN_MAX_LIST];
+	double *upper, *start;
+};
+
+static void cleanup(struct ctx *c)
+{
+	if (c->out && c->out != stdout)
+		fclose(c->out);
+	tyche_surface_free(c->s);
+	tyche_context_free(c->ctx);
+	free(c->upper);
+	free(c->start);
+}
+
+static int fail_err(const tyche_error *err)
+{
+	char buf[1200];
+
+	fprintf(stderr, "tyche-run: %s\n", tyche_error_format(err, buf, sizeof buf));
+	return run_exit_code(err->code);
+}
+
+/* Load the context and its surface; open the output. */
+static int setup(struct ctx *c)
+{
+	tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
+	tyche_error err = { 0 };
+	int rc;
+
+	rc = run_load_context(c->o.context, &c->o.load, &c->ctx);
+	if (rc)
+		return rc;
+	ao.seed = c->o.seed;
+	ao.samples = c->o.samples;
+	ao.threads = c->o.threads;
+	ao.cache_dir = c->o.no_cache ? "" : c->o.cache;
+	rc = tyche_surface_build(&c->s, c->ctx, &ao, NULL, &err);
+	if (rc)
+		return fail_err(&err);
+	if (c->o.output && !(c->out = fopen(c->o.output, "w"))) {
+		fprintf(stderr, "tyche-run: cannot write %s: %s\n", c->o.output, strerror(errno));
+		return RUN_EX_CANTCREAT;
+	}
+	if (!c->out)
+		c->out = stdout;
+	return 0;
+}
+
+static int find_metric(const tyche_surface *s, const char *name, size_t *m)
+{
+	long k = tyche_surface_find_metric(s, name);
+
+	if (k < 0) {
+		fprintf(stderr, "tyche-run: unknown metric '%s'; the metrics are", name);
+		for (size_t j = 0; j < tyche_surface_nmetrics(s); j++)
+			fprintf(stderr, "%s '%s'", j ? "," : "", tyche_surface_metric(s, j));
+		fputc('\n', stderr);
+		return RUN_EX_USAGE;
+	}
+	*m = (size_t)k;
+	return 0;
+}
+
+/* The problem from the options; need_metric: --metric is required. */
+static int make_problem(struct ctx *c, int need_metric)
+{
+	tyche_opt_problem *p = &c->p;
+	tyche_error err = { 0 };
+	size_t C = tyche_surface_ncategories(c->s);
+	int rc;
+
+	*p = (tyche_opt_problem)TYCHE_OPT_PROBLEM_INIT;
+	if (c->o.statistic && tyche_stat_parse(&p->stat, c->o.statistic, &err))
+		return fail_err(&err);
+	if (c->o.metric) {
+		rc = find_metric(c->s, c->o.metric, &p->metric);
+		if (rc)
+			return rc;
+	} else if (need_metric) {
+		fprintf(stderr, "tyche-run: --metric is required\n");
+		return RUN_EX_USAGE;
+	}
+	if (c->o.sense) {
+		if (!strcmp(c->o.sense, "max"))
+			p->minimize = 0;
+		else if (!strcmp(c->o.sense, "min"))
+			p->minimize = 1;
+		else {
+			fprintf(stderr, "tyche-run: --sense: '%s', expected max or min\n", c->o.sense);
+			return RUN_EX_USAGE;
+		}
+	}
+	if (c->o.method && tyche_opt_method_parse(c->o.method, &p->method, &err))
+		return fail_err(&err);
+	p->has_budget = c->o.has_budget;
+	p->budget = c->o.budget;
+	for (size_t l = 0; l < c->o.nlimits; l++)
+		if (tyche_opt_parse_limit(c->s, c->o.limits[l], &p->stat, &c->limits[l], &err))
+			return fail_err(&err);
+	p->limits = c->limits;
+	p->nlimits = c->o.nlimits;
+	c->upper = calloc(C ? C : 1, sizeof(double));
+	if (!c->upper)
+		return RUN_EX_SOFTWARE;
+	if (tyche_opt_parse_upper(c->s, c->o.uppers, c->o.nuppers, c->upper, &err))
+		return fail_err(&err);
+	p->upper = c->upper;
+	if (c->o.start) {
+		char *dup = strdup(c->o.start), *save = NULL, *tok;
+
+		c->start = calloc(C ? C : 1, sizeof(double));
+		if (!dup || !c->start) {
+			free(dup);
+			return RUN_EX_SOFTWARE;
+		}
+		for (size_t k = 0; k < C; k++)
+			c->start[k] = 0.1 * c->upper[k];
+		for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			const char *one[1] = { tok };
+			char *eq = strrchr(tok, '=');
+			double *tmp = calloc(C ? C : 1, sizeof(double));
+			long k;
+
+			if (!tmp) {
+				free(dup);
+				return RUN_EX_SOFTWARE;
+			}
+			if (tyche_surface_parse_amounts(c->s, one, 1, tmp, &err)) {
+				free(tmp);
+				free(dup);
+				return fail_err(&err);
+			}
+			*eq = '\0';
+			k = tyche_surface_find_category(c->s, tok);
+			c->start[k] = tmp[k];
+			free(tmp);
+		}
+		free(dup);
+		p->start = c->start;
+	}
+	p->seed = c->o.seed;
+	p->max_time = c->o.max_time;
+	p->max_eval = c->o.max_eval;
+	return 0;
+}
+
+/* ------------------------------------------------------------ CSV */
+
+static void csv_str(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs("NaN", f);
+	else if (isinf(v))
+		fputs(v > 0 ? "inf" : "-inf", f);
+	else
+		fprintf(f, "%.17g", v);
+}
+
+/* Long-form rows of one result: Variable,Index,Value,Bound,Sense,Holds */
+static void result_rows(FILE *f, const tyche_surface *s, const tyche_opt_result *r,
+			const char *prefix)
+{
+	char lab[200];
+
+	for (size_t c = 0; c < r->ncategories; c++) {
+		fputs(prefix, f);
+		fputs("Amount,", f);
+		csv_str(f, tyche_surface_category(s, c));
+		fputc(',', f);
+		csv_num(f, r->amounts[c]);
+		fputc(',', f);
+		csv_num(f, r->upper[c]);
+		fputs(",<=,\n", f);
+	}
+	for (size_t m = 0; m < r->nmetrics; m++) {
+		fputs(prefix, f);
+		fputs("Metric,", f);
+		snprintf(lab, sizeof lab, "%s(%s)", r->stat.name, tyche_surface_metric(s, m));
+		csv_str(f, lab);
+		fputc(',', f);
+		csv_num(f, r->metrics[m]);
+		fputs(",,,\n", f);
+	}
+	for (size_t k = 0; k < r->nchecks; k++) {
+		fputs(prefix, f);
+		fputs("Constraint,", f);
+		csv_str(f, r->checks[k].label);
+		fputc(',', f);
+		csv_num(f, r->checks[k].value);
+		fputc(',', f);
+		csv_num(f, r->checks[k].bound);
+		fprintf(f, ",%s,%s\n", r->checks[k].upper ? "<=" : ">=",
+			r->checks[k].holds ? "yes" : "no");
+	}
+	fputs(prefix, f);
+	fputs("Objective,", f);
+	snprintf(lab, sizeof lab, "%s(%s)", r->stat.name, tyche_surface_metric(s, r->metric));
+	csv_str(f, lab);
+	fputc(',', f);
+	csv_num(f, r->objective);
+	fprintf(f, ",,%s,\n", r->minimize ? "min" : "max");
+	fprintf(f, "%sStatus,%s,,,,\n", prefix, tyche_opt_status_name(r->status));
+	fprintf(f, "%sSeconds,,%.6f,,,\n", prefix, r->seconds);
+	fprintf(f, "%sEvaluations,,%ld,,,\n", prefix, r->evaluations);
+}
+
+static int print_json(FILE *f, char *txt)
+{
+	if (!txt) {
+		fprintf(stderr, "tyche-run: out of memory\n");
+		return RUN_EX_SOFTWARE;
+	}
+	fputs(txt, f);
+	fputc('\n', f);
+	free(txt);
+	return 0;
+}
+
+static void report(const tyche_surface *s, const tyche_opt_result *r, const char *what)
+{
+	if (r->status != TYCHE_OPT_OPTIMAL)
+		fprintf(stderr, "tyche-run: %s%s%s: %s\n", what ? what : "",
+			what ? ": " : "", tyche_opt_status_name(r->status), r->message);
+	(void)s;
+}
+
+static int finish(struct ctx *c, int rc)
+{
+	if (c->out && fflush(c->out) && !rc) {
+		fprintf(stderr, "tyche-run: cannot write the output\n");
+		rc = RUN_EX_CANTCREAT;
+	}
+	cleanup(c);
+	return rc;
+}
+
+/* ------------------------------------------------------------ optimize */
+
+int run_cmd_optimize(int argc, char **argv)
+{
+	struct ctx c;
+	tyche_opt_result *r = NULL;
+	tyche_error err = { 0 };
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	rc = run_parse_common(argc, argv, &c.o,
+		"usage: tyche-run optimize --metric M [OPTIONS] CONTEXT\n"
+		"Find the amount per category that maximises (or minimises) a statistic\n"
+		"of metric M under a budget and metric limits.  Exit 0 when solved,\n"
+		"1 when infeasible or stopped (the reason on stderr).\n"
+		"  --metric M       the metric to optimise (required)\n"
+		"  --sense S        max (default) or min\n"
+		PROBLEM_HELP COMMON_HELP
+		"CSV columns: Variable,Index,Value,Bound,Sense,Holds\n");
+	if (rc >= 0)
+		return rc;
+	if (!c.o.metric) {
+		fprintf(stderr, "tyche-run optimize: --metric is required (see --help)\n");
+		return RUN_EX_USAGE;
+	}
+	rc = setup(&c);
+	if (!rc)
+		rc = make_problem(&c, 1);
+	if (rc)
+		return finish(&c, rc);
+	if (tyche_optimize(c.s, &c.p, &r, &err))
+		return finish(&c, fail_err(&err));
+	if (c.o.format == TYCHE_FMT_JSON) {
+		rc = print_json(c.out, tyche_opt_result_json(c.s, r, 1));
+	} else {
+		fputs("Variable,Index,Value,Bound,Sense,Holds\n", c.out);
+		result_rows(c.out, c.s, r, "");
+	}
+	report(c.s, r, NULL);
+	if (!rc && r->status != TYCHE_OPT_OPTIMAL)
+		rc = RUN_EX_FAIL;
+	tyche_opt_result_free(r);
+	return finish(&c, rc);
+}
+
+/* ------------------------------------------------------------ sweeps */
+
+static int print_sweep(struct ctx *c, const tyche_opt_sweep *sw)
+{
+	int rc = 0;
+
+	if (c->o.format == TYCHE_FMT_JSON) {
+		rc = print_json(c->out, tyche_opt_sweep_json(c->s, sw, 1));
+	} else {
+		fputs("Point,Target,Sense,Budget,Limit,Status,Variable,Index,Value,Bound,Sense,Holds\n",
+		      c->out);
+		for (size_t k = 0; k < sw->n; k++) {
+			const tyche_opt_point *pt = &sw->v[k];
+			char prefix[600], b[40], l[40];
+			FILE *mem;
+			size_t len = 0;
+			char *buf = NULL;
+
+			if (isnan(pt->budget))
+				b[0] = '\0';
+			else
+				snprintf(b, sizeof b, "%.17g", pt->budget);
+			if (isnan(pt->limit))
+				l[0] = '\0';
+			else
+				snprintf(l, sizeof l, "%.17g", pt->limit);
+			mem = open_memstream(&buf, &len);
+			if (!mem)
+				return RUN_EX_SOFTWARE;
+			fprintf(mem, "%zu,", k + 1);
+			csv_str(mem, tyche_surface_metric(c->s, pt->metric));
+			fprintf(mem, ",%s,%s,%s,%s,", pt->minimize ? "min" : "max", b, l,
+				tyche_opt_status_name(pt->result->status));
+			fclose(mem);
+			snprintf(prefix, sizeof prefix, "%s", buf);
+			free(buf);
+			result_rows(c->out, c->s, pt->result, prefix);
+		}
+	}
+	for (size_t k = 0; k < sw->n; k++) {
+		const tyche_opt_point *pt = &sw->v[k];
+
+		if (pt->result->status != TYCHE_OPT_OPTIMAL) {
+			char what[300];
+
+			char extra[120] = "";
+
+			if (!isnan(pt->budget))
+				snprintf(extra, sizeof extra, ", budget %.6g", pt->budget);
+			if (!isnan(pt->limit))
+				snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
+					 ", limit %.6g", pt->limit);
+			snprintf(what, sizeof what, "point %zu (%s %s%s)", k + 1,
+				 pt->minimize ? "min" : "max",
+				 tyche_surface_metric(c->s, pt->metric), extra);
+			report(c->s, pt->result, what);
+			if (!rc)
+				rc = RUN_EX_FAIL;
+		}
+	}
+	return rc;
+}
+
+int run_cmd_bounds(int argc, char **argv)
+{
+	struct ctx c;
+	tyche_opt_sweep *sw = NULL;
+	tyche_error err = { 0 };
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	rc = run_parse_common(argc, argv, &c.o,
+		"usage: tyche-run bounds [OPTIONS] CONTEXT\n"
+		"Minimise and maximise every metric alone under the budget and upper\n"
+		"limits: the range of each metric (for sliders and heatmaps).\n"
+		PROBLEM_HELP COMMON_HELP
+		"CSV columns: Point,Target,Sense,Budget,Limit,Status, then as optimize.\n");
+	if (rc >= 0)
+		return rc;
+	rc = setup(&c);
+	if (!rc)
+		rc = make_problem(&c, 0);
+	if (rc)
+		return finish(&c, rc);
+	if (tyche_opt_bounds(c.s, &c.p, &sw, &err))
+		return finish(&c, fail_err(&err));
+	rc = print_sweep(&c, sw);
+	tyche_opt_sweep_free(sw);
+	return finish(&c, rc);
+}
+
+/* "LO:HI:STEP" into a list (at most 10000 points). */
+static int parse_range(const char *opt, const char *s, double **out, size_t *n)
+{
+	double lo, hi, step;
+	char *end;
+	size_t k;
+
+	lo = strtod(s, &end);
+	if (*end != ':')
+		goto bad;
+	hi = strtod(end + 1, &end);
+	if (*end != ':')
+		goto bad;
+	step = strtod(end + 1, &end);
+	if (*end || !(step > 0) || !(hi >= lo) || !isfinite(lo) || !isfinite(hi))
+		goto bad;
+	k = (size_t)floor((hi - lo) / step * (1 + 1e-12)) + 1;
+	if (k > 10000) {
+		fprintf(stderr, "tyche-run: --%s: %zu points, more than 10000\n", opt, k);
+		return RUN_EX_USAGE;
+	}
+	*out = calloc(k, sizeof(double));
+	if (!*out)
+		return RUN_EX_SOFTWARE;
+	for (size_t i = 0; i < k; i++)
+		(*out)[i] = lo + step * (double)i;
+	*n = k;
+	return 0;
+bad:
+	fprintf(stderr, "tyche-run: --%s: '%s', expected LO:HI:STEP with LO <= HI, STEP > 0\n",
+		opt, s);
+	return RUN_EX_USAGE;
+}
+
+int run_cmd_pareto(int argc, char **argv)
+{
+	struct ctx c;
+	tyche_opt_sweep *sw = NULL;
+	tyche_error err = { 0 };
+	double *budgets = NULL, *bounds = NULL;
+	size_t nb = 0, nbounds = 17;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	rc = run_parse_common(argc, argv, &c.o,
+		"usage: tyche-run pareto --budgets LO:HI:STEP [--metric M] CONTEXT\n"
+		"       tyche-run pareto --metric M --vs OTHER[=LO:HI:STEP] CONTEXT\n"
+		"Pareto sweeps.  With --budgets: the optimum of M (default: every\n"
+		"metric) at each total budget.  With --vs: the optimum of M with the\n"
+		"limit OTHER >= x stepped over LO:HI:STEP (default: 17 points over\n"
+		"OTHER's range under the budget); --vs 'OTHER<=...' for upper limits.\n"
+		"  --metric M       the metric to optimise\n"
+		"  --sense S        max (default) or min\n"
+		PROBLEM_HELP COMMON_HELP
+		"CSV columns: Point,Target,Sense,Budget,Limit,Status, then as optimize.\n");
+	if (rc >= 0)
+		return rc;
+	if (!c.o.budgets == !c.o.vs) {
+		fprintf(stderr, "tyche-run pareto: give either --budgets or --vs (see --help)\n");
+		return RUN_EX_USAGE;
+	}
+	if (c.o.vs && !c.o.metric) {
+		fprintf(stderr, "tyche-run pareto: --vs needs --metric\n");
+		return RUN_EX_USAGE;
+	}
+	if (c.o.budgets && (rc = parse_range("budgets", c.o.budgets, &budgets, &nb)))
+		return rc;
+	rc = setup(&c);
+	if (!rc)
+		rc = make_problem(&c, 0);
+	if (rc)
+		goto out;
+	if (c.o.budgets) {
+		size_t m = c.p.metric;
+
+		if (tyche_opt_pareto_budget(c.s, &c.p, c.o.metric ? &m : NULL,
+					    c.o.metric ? 1 : 0, budgets, nb, &sw, &err)) {
+			rc = fail_err(&err);
+			goto out;
+		}
+	} else {
+		char *name = strdup(c.o.vs), *sep;
+		int upper = 0;
+		size_t vs = 0;
+
+		if (!name) {
+			rc = RUN_EX_SOFTWARE;
+			goto out;
+		}
+		sep = strpbrk(name, "=<>");
+		if (sep) {
+			const char *range = sep + 1;
+
+			if (*sep == '<' || *sep == '>') {
+				upper = *sep == '<';
+				if (*range == '=')
+					range++;
+			}
+			*sep = '\0';
+			rc = parse_range("vs", range, &bounds, &nbounds);
+		}
+		if (!rc)
+			rc = find_metric(c.s, name, &vs);
+		free(name);
+		if (rc)
+			goto out;
+		if (tyche_opt_pareto_vs(c.s, &c.p, vs, upper, bounds, nbounds, &sw, &err)) {
+			rc = fail_err(&err);
+			goto out;
+		}
+	}
+	rc = print_sweep(&c, sw);
+out:
+	tyche_opt_sweep_free(sw);
+	free(budgets);
+	free(bounds);
+	return finish(&c, rc);
+}
+
+/* ------------------------------------------------------------ waterfall */
+
+int run_cmd_waterfall(int argc, char **argv)
+{
+	struct ctx c;
+	tyche_waterfall *w = NULL;
+	tyche_error err = { 0 };
+	double *amounts = NULL;
+	size_t *order = NULL, norder = 0, C;
+	int rc, mode = TYCHE_WF_GIVEN;
+
+	memset(&c, 0, sizeof c);
+	rc = run_parse_common(argc, argv, &c.o,
+		"usage: tyche-run waterfall --amount C=A ... [--order ...] CONTEXT\n"
+		"Invest a portfolio's amounts one category at a time, from all zero,\n"
+		"and record every metric's statistic after each step.\n"
+		"  --amount C=A     the portfolio (repeatable; other categories 0)\n"
+		"  --order O        'C1,C2,...' (default: the order of --amount), best\n"
+		"                   (greedy on --metric, --sense) or all (every order)\n"
+		"  --metric M       the metric 'best' ranks by (default: the first)\n"
+		"  --sense S        max (default) or min\n"
+		"  --statistic S    mean (default), std, qP, ...\n"
+		COMMON_HELP
+		"CSV columns: Order,Step,Category,Metric,Value,Delta\n");
+	if (rc >= 0)
+		return rc;
+	rc = setup(&c);
+	if (!rc)
+		rc = make_problem(&c, 0);
+	if (rc)
+		return finish(&c, rc);
+	C = tyche_surface_ncategories(c.s);
+	amounts = calloc(C ? C : 1, sizeof(double));
+	order = calloc(C ? C : 1, sizeof(size_t));
+	if (!amounts || !order) {
+		rc = RUN_EX_SOFTWARE;
+		goto out;
+	}
+	if (tyche_surface_parse_amounts(c.s, c.o.amounts, c.o.namounts, amounts, &err)) {
+		rc = fail_err(&err);
+		goto out;
+	}
+	if (c.o.order && !strcmp(c.o.order, "best")) {
+		mode = TYCHE_WF_BEST;
+	} else if (c.o.order && !strcmp(c.o.order, "all")) {
+		mode = TYCHE_WF_ALL;
+	} else if (c.o.order) {
+		char *dup = strdup(c.o.order), *save = NULL, *tok;
+
+		if (!dup) {
+			rc = RUN_EX_SOFTWARE;
+			goto out;
+		}
+		for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			long k = tyche_surface_find_category(c.s, tok);
+
+			if (k < 0 || norder >= C) {
+				fprintf(stderr, "tyche-run waterfall: --order: %s category '%s'\n",
+					k < 0 ? "unknown" : "too many categories, at", tok);
+				free(dup);
+				rc = RUN_EX_USAGE;
+				goto out;
+			}
+			order[norder++] = (size_t)k;
+		}
+		free(dup);
+	} else {
+		/* the order of the --amount options */
+		for (size_t k = 0; k < c.o.namounts && norder < C; k++) {
+			const char *eq = strrchr(c.o.amounts[k], '=');
+			char name[512];
+			long j;
+
+			snprintf(name, sizeof name, "%.*s", (int)(eq - c.o.amounts[k]),
+				 c.o.amounts[k]);
+			j = tyche_surface_find_category(c.s, name);
+			if (j >= 0)
+				order[norder++] = (size_t)j;
+		}
+	}
+	if (tyche_waterfall_build(c.s, amounts, &c.p.stat, mode, order, norder, c.p.metric,
+				  c.p.minimize, &w, &err)) {
+		rc = fail_err(&err);
+		goto out;
+	}
+	if (c.o.format == TYCHE_FMT_JSON) {
+		rc = print_json(c.out, tyche_waterfall_json(c.s, w, 1));
+	} else {
+		fputs("Order,Step,Category,Metric,Value,Delta\n", c.out);
+		for (size_t o = 0; o < w->norders; o++) {
+			for (size_t m = 0; m < w->nmetrics; m++) {
+				char lab[200];
+
+				snprintf(lab, sizeof lab, "%s(%s)", w->stat.name,
+					 tyche_surface_metric(c.s, m));
+				fprintf(c.out, "%zu,0,Start,", o + 1);
+				csv_str(c.out, lab);
+				fputc(',', c.out);
+				csv_num(c.out, w->start[m]);
+				fputs(",0\n", c.out);
+			}
+			for (size_t k = 0; k < w->nsteps; k++)
+				for (size_t m = 0; m < w->nmetrics; m++) {
+					double v = w->value[(o * w->nsteps + k) * w->nmetrics + m];
+					double prev = k ? w->value[(o * w->nsteps + k - 1) *
+								    w->nmetrics + m] : w->start[m];
+					char lab[200];
+
+					snprintf(lab, sizeof lab, "%s(%s)", w->stat.name,
+						 tyche_surface_metric(c.s, m));
+					fprintf(c.out, "%zu,%zu,", o + 1, k + 1);
+					csv_str(c.out, tyche_surface_category(c.s,
+						w->order[o * w->nsteps + k]));
+					fputc(',', c.out);
+					csv_str(c.out, lab);
+					fputc(',', c.out);
+					csv_num(c.out, v);
+					fputc(',', c.out);
+					csv_num(c.out, v - prev);
+					fputc('\n', c.out);
+				}
+		}
+	}
+out:
+	tyche_waterfall_free(w);
+	free(amounts);
+	free(order);
+	return finish(&c, rc);
+}
+
+/* ------------------------------------------------------------ tornado */
+
+int run_cmd_tornado(int argc, char **argv)
+{
+	struct run_common o;
+	tyche_context *ctx = NULL;
+	tyche_tornado *t = NULL;
+	tyche_error err = { 0 };
+	FILE *out = stdout;
+	int rc;
+
+	rc = run_parse_common(argc, argv, &o,
+		"usage: tyche-run tornado --metric M [--amount C=A ... | --scenario S] CONTEXT\n"
+		"Swing each uncertain input between its q10 and q90, every other input\n"
+		"at its median, and rank the inputs by the swing of metric M: at a\n"
+		"portfolio (--amount, default every amount 0) or in one scenario.\n"
+		"  --metric M       the metric (required)\n"
+		"  --amount C=A     the portfolio (repeatable; other categories 0)\n"
+		"  --scenario S     one scenario instead of a portfolio\n"
+		"  --format F       csv (default) or json\n"
+		"  --output FILE    write there instead of stdout\n"
+		"  --models PATH    model search path (DIR[:DIR...])\n"
+		"CSV columns: Rank,Input,Low,High,Swing,Base (Low: input at q10)\n");
+	if (rc >= 0)
+		return rc;
+	if (!o.metric) {
+		fprintf(stderr, "tyche-run tornado: --metric is required (see --help)\n");
+		return RUN_EX_USAGE;
+	}
+	if (o.scenario && o.namounts) {
+		fprintf(stderr, "tyche-run tornado: give --amount or --scenario, not both\n");
+		return RUN_EX_USAGE;
+	}
+	rc = run_load_context(o.context, &o.load, &ctx);
+	if (rc)
+		return rc;
+	if (tyche_tornado_build(ctx, o.metric, o.amounts, o.namounts, o.scenario, &t, &err)) {
+		rc = fail_err(&err);
+		goto out;
+	}
+	if (o.output && !(out = fopen(o.output, "w"))) {
+		fprintf(stderr, "tyche-run: cannot write %s: %s\n", o.output, strerror(errno));
+		rc = RUN_EX_CANTCREAT;
+		out = stdout;
+		goto out;
+	}
+	if (o.format == TYCHE_FMT_JSON) {
+		rc = print_json(out, tyche_tornado_json(t, 1));
+	} else {
+		fputs("Rank,Input,Low,High,Swing,Base\n", out);
+		for (size_t k = 0; k < t->n; k++) {
+			fprintf(out, "%zu,", k + 1);
+			csv_str(out, t->v[k].label);
+			fputc(',', out);
+			csv_num(out, t->v[k].low);
+			fputc(',', out);
+			csv_num(out, t->v[k].high);
+			fputc(',', out);
+			csv_num(out, t->v[k].swing);
+			fputc(',', out);
+			csv_num(out, t->base);
+			fputc('\n', out);
+		}
+	}
+	if (fflush(out) && !rc)
+		rc = RUN_EX_CANTCREAT;
+out:
+	if (out != stdout)
+		fclose(out);
+	tyche_tornado_free(t);
+	tyche_context_free(ctx);
+	return rc;
+}

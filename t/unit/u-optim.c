@@ -1,0 +1,747 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * u-optim.c - the optimiser on hand-built decision contexts whose optima
+ * are known: one technology whose scenarios set parameters that the
+ * metrics X and Y return directly, so each tranche's metric value is
+ * exactly what the test writes.  Also pv-residential-simple (golden
+ * median inputs) against brute force over the tranche grid.
+ *
+ * Every context is written to a fresh temporary directory and removed.
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tyche.h"
+#include "tap.h"
+
+struct tr {
+	const char *cat;
+	double amount;
+	const char *x, *y;   /* parameter cells: numbers or distributions */
+};
+
+static char tmproot[64];
+static int nctx;
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Write a context with the tranches t[0..n-1] (one scenario each) and
+ * return its directory (static buffer rotated per call). */
+static const char *write_ctx(const struct tr *t, size_t n)
+{
+	static char dir[256];
+	FILE *d, *p, *tr;
+	char path[512];
+
+	snprintf(dir, sizeof dir, "%s/ctx%d", tmproot, nctx++);
+	if (mkdir(dir, 0755)) {
+		perror(dir);
+		exit(2);
+	}
+	put(dir, "toy.yml",
+	    "capital:\n  Plant: 0 * p[0]\nfixed:\n  Upkeep: 0 * p[0]\n"
+	    "production:\n  Widget: 1 + 0 * p[0]\nmetrics:\n  X: p[0]\n  Y: p[1]\n");
+	put(dir, "functions.csv",
+	    "Technology,Style,Model,Capital,Fixed,Production,Metrics,Notes\n"
+	    "Toy,numpy,toy,capital,fixed,production,metrics,\n");
+	put(dir, "indices.csv",
+	    "Technology,Type,Index,Offset,Description,Notes\n"
+	    "Toy,Capital,Plant,0,,\nToy,Input,Stuff,0,,\nToy,Output,Widget,0,,\n"
+	    "Toy,Metric,X,0,,\nToy,Metric,Y,1,,\n");
+	put(dir, "results.csv",
+	    "Technology,Variable,Index,Units,Notes\nToy,Cost,Cost,u,\n"
+	    "Toy,Metric,X,u,\nToy,Metric,Y,u,\nToy,Output,Widget,u,\n");
+	snprintf(path, sizeof path, "%s/designs.csv", dir);
+	d = fopen(path, "w");
+	snprintf(path, sizeof path, "%s/parameters.csv", dir);
+	p = fopen(path, "w");
+	snprintf(path, sizeof path, "%s/tranches.csv", dir);
+	tr = fopen(path, "w");
+	if (!d || !p || !tr)
+		exit(2);
+	fputs("Technology,Scenario,Variable,Index,Value,Units,Notes\n", d);
+	fputs("Technology,Scenario,Parameter,Offset,Value,Units,Notes\n", p);
+	fputs("Category,Tranche,Scenario,Amount,Notes\n", tr);
+	for (size_t k = 0; k < n; k++) {
+		static const char *rows[] = { "Scale,,1", "Lifetime,Plant,1", "Input,Stuff,1",
+			"Input efficiency,Stuff,1", "Input price,Stuff,0",
+			"Output efficiency,Widget,1", "Output price,Widget,0" };
+
+		for (size_t r = 0; r < 7; r++)
+			fprintf(d, "Toy,S%zu,%s,,\n", k, rows[r]);
+		fprintf(p, "Toy,S%zu,X,0,\"%s\",,\n", k, t[k].x);
+		fprintf(p, "Toy,S%zu,Y,1,\"%s\",,\n", k, t[k].y);
+		fprintf(tr, "%s,T%zu,S%zu,%.17g,\n", t[k].cat, k, k, t[k].amount);
+	}
+	fclose(d);
+	fclose(p);
+	fclose(tr);
+	snprintf(path, sizeof path, "Investment,Category,Tranche,Notes\nI,%s,T0,\n", t[0].cat);
+	put(dir, "investments.csv", path);
+	return dir;
+}
+
+static tyche_surface *surface_of(const struct tr *t, size_t n, size_t samples)
+{
+	tyche_context *ctx = NULL;
+	tyche_surface *s = NULL;
+	tyche_diags d = TYCHE_DIAGS_INIT;
+	tyche_analysis_opts o = TYCHE_ANALYSIS_OPTS_INIT;
+	tyche_error err = { 0 };
+	const char *dir = write_ctx(t, n);
+
+	if (tyche_context_load(&ctx, dir, NULL, &d)) {
+		tyche_diags_print(&d, stdout);
+		exit(2);
+	}
+	tyche_diags_release(&d);
+	o.samples = samples;
+	o.cache_dir = "";
+	o.threads = 1;
+	if (tyche_surface_build(&s, ctx, &o, NULL, &err)) {
+		printf("# %s\n", err.msg);
+		exit(2);
+	}
+	tyche_context_free(ctx);
+	return s;
+}
+
+static long cat(const tyche_surface *s, const char *name)
+{
+	return tyche_surface_find_category(s, name);
+}
+
+static tyche_opt_result *solve(const tyche_surface *s, const tyche_opt_problem *p)
+{
+	tyche_opt_result *r = NULL;
+	tyche_error err = { 0 };
+
+	if (tyche_optimize(s, p, &r, &err)) {
+		printf("# tyche_optimize: %s\n", err.msg);
+		return NULL;
+	}
+	return r;
+}
+
+static const char *const methods[] = { "local", "global", "milp" };
+
+/* Linear: A is worth twice B per unit; the budget binds. */
+static void test_linear(void)
+{
+	static const struct tr t[] = {
+		{ "A", 0, "0", "0" }, { "A", 100, "10", "0" }, { "A", 200, "20", "0" },
+		{ "B", 0, "0", "0" }, { "B", 100, "5", "0" }, { "B", 200, "10", "0" },
+	};
+	tyche_surface *s = surface_of(t, 6, 10);
+
+	for (int m = 0; m < 3; m++) {
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_result *r;
+
+		p.metric = (size_t)tyche_surface_find_metric(s, "X");
+		p.has_budget = 1;
+		p.budget = 250;
+		p.method = m;
+		r = solve(s, &p);
+		ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s linear: optimal (%s)", methods[m],
+		   r ? r->message : "");
+		if (!r)
+			continue;
+		is_close(r->objective, 22.5, 1e-6, 1e-6, "%s linear: X = 20 + 2.5 (got %g)", methods[m],
+			 r->objective);
+		is_close(r->amounts[cat(s, "A")], 200, 1e-6, 1e-4,
+			 "%s linear: all of A first (A = %g)", methods[m], r->amounts[cat(s, "A")]);
+		is_close(r->amounts[cat(s, "B")], 50, 1e-6, 1e-4,
+			 "%s linear: the rest to B (B = %g)", methods[m], r->amounts[cat(s, "B")]);
+		ok(r->nchecks == 1 && r->checks[0].holds && !strcmp(r->checks[0].label, "budget"),
+		   "%s linear: the budget check is reported and holds", methods[m]);
+		ok(r->evaluations > 0 && r->seconds >= 0, "%s linear: evaluations (%ld) and time",
+		   methods[m], r->evaluations);
+		tyche_opt_result_free(r);
+	}
+	tyche_surface_free(s);
+}
+
+/* Concave: diminishing returns; the optimum splits the budget. */
+static void test_concave(void)
+{
+	static const struct tr t[] = {
+		{ "A", 0, "0", "0" }, { "A", 100, "10", "0" }, { "A", 200, "12", "0" },
+		{ "B", 0, "0", "0" }, { "B", 100, "6", "0" }, { "B", 200, "8", "0" },
+	};
+	tyche_surface *s = surface_of(t, 6, 5);
+
+	for (int m = 0; m < 3; m++) {
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_result *r;
+
+		p.metric = 0;
+		p.has_budget = 1;
+		p.budget = 200;
+		p.method = m;
+		r = solve(s, &p);
+		if (!ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s concave: optimal", methods[m]))
+			continue;
+		is_close(r->objective, 16, 1e-6, 1e-6, "%s concave: X = 16 (got %g)",
+			 methods[m], r->objective);
+		is_close(r->amounts[cat(s, "A")], 100, 1e-5, 1e-3, "%s concave: A = 100 (got %g)",
+			 methods[m], r->amounts[cat(s, "A")]);
+		tyche_opt_result_free(r);
+	}
+	tyche_surface_free(s);
+}
+
+/* Limits: Y falls with A; the limit Y >= -3 binds.  Also infeasible
+ * limits, upper limits, and a corner held only by the upper bounds. */
+static void test_limits(void)
+{
+	static const struct tr t[] = {
+		{ "A", 0, "0", "0" }, { "A", 100, "10", "-5" }, { "A", 200, "20", "-10" },
+		{ "B", 0, "0", "0" }, { "B", 100, "4", "1" }, { "B", 200, "8", "2" },
+	};
+	tyche_surface *s = surface_of(t, 6, 5);
+	tyche_opt_limit lim;
+	tyche_error err = { 0 };
+	const char *const up[] = { "A=150" };
+	double upper[2];
+
+	ok(!tyche_opt_parse_limit(s, "Y>=-3", NULL, &lim, &err) && lim.metric == 1 &&
+	   !lim.upper && lim.bound == -3 && lim.stat.kind == TYCHE_STAT_MEAN,
+	   "parse 'Y>=-3'");
+	for (int m = 0; m < 3; m++) {
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_result *r;
+
+		p.limits = &lim;
+		p.nlimits = 1;
+		p.method = m;
+		r = solve(s, &p);
+		if (!ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s limit: optimal (%s)", methods[m],
+			r ? r->message : ""))
+			continue;
+		is_close(r->objective, 18, 1e-6, 1e-5, "%s limit: X = 18 (got %g)", methods[m],
+			 r->objective);
+		is_close(r->checks[0].value, -3, 1e-6, 1e-5, "%s limit: Y = -3, binding (%g)",
+			 methods[m], r->checks[0].value);
+		ok(r->checks[0].holds, "%s limit: holds", methods[m]);
+		is_close(r->metrics[1], r->checks[0].value, 1e-12, 0,
+			 "%s limit: metrics[] agree with the check", methods[m]);
+		tyche_opt_result_free(r);
+	}
+	/* infeasible: Y can reach 2 at most */
+	ok(!tyche_opt_parse_limit(s, "Y >= 5", NULL, &lim, &err), "parse 'Y >= 5'");
+	for (int m = 0; m < 3; m++) {
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_result *r;
+
+		p.limits = &lim;
+		p.nlimits = 1;
+		p.method = m;
+		r = solve(s, &p);
+		if (!ok(r && r->status == TYCHE_OPT_INFEASIBLE, "%s: Y >= 5 is infeasible",
+			methods[m]))
+			continue;
+		ok(strstr(r->message, "mean(Y) >= 5 cannot hold") &&
+		   strstr(r->message, "largest value is 2"),
+		   "%s infeasible: the message says why: %s", methods[m], r->message);
+		ok(!r->checks[0].holds, "%s infeasible: the check does not hold", methods[m]);
+		tyche_opt_result_free(r);
+	}
+	/* an upper limit "<=" (not the reference's sign bug) */
+	ok(!tyche_opt_parse_limit(s, "Y<=-4", NULL, &lim, &err) && lim.upper, "parse 'Y<=-4'");
+	{
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_result *r;
+
+		p.metric = 0;
+		p.minimize = 1;
+		p.limits = &lim;
+		p.nlimits = 1;
+		r = solve(s, &p);
+		/* min X with Y <= -4: A = 80 (Y = -4) and B = 0: X = 8 */
+		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "min with an upper limit: optimal"))
+			is_close(r->objective, 8, 1e-6, 1e-5, "min X s.t. Y <= -4: 8 (got %g)",
+				 r->objective);
+		tyche_opt_result_free(r);
+	}
+	/* unbounded-looking: no budget; held by the upper limits */
+	ok(!tyche_opt_parse_upper(s, up, 1, upper, &err) && upper[cat(s, "A")] == 150 &&
+	   upper[cat(s, "B")] == 200, "parse upper 'A=150'");
+	for (int m = 0; m < 3; m++) {
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_result *r;
+
+		p.upper = upper;
+		p.method = m;
+		r = solve(s, &p);
+		if (!ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s upper: optimal", methods[m]))
+			continue;
+		is_close(r->amounts[cat(s, "A")], 150, 1e-9, 1e-6, "%s upper: A at its limit 150",
+			 methods[m]);
+		is_close(r->amounts[cat(s, "B")], 200, 1e-9, 1e-6, "%s upper: B at its max 200",
+			 methods[m]);
+		is_close(r->objective, 23, 1e-9, 1e-6, "%s upper: X = 23", methods[m]);
+		tyche_opt_result_free(r);
+	}
+	ok(tyche_opt_parse_limit(s, "Z>=1", NULL, &lim, &err) == TYCHE_EUSAGE &&
+	   strstr(err.msg, "unknown metric 'Z'") && strstr(err.msg, "'X', 'Y'"),
+	   "an unknown metric names the metrics: %s", err.msg);
+	ok(tyche_opt_parse_limit(s, "X=1", NULL, &lim, &err) == TYCHE_EUSAGE,
+	   "a limit without >= or <= is a usage error");
+	ok(!tyche_opt_parse_limit(s, "q10(X) <= 7", NULL, &lim, &err) &&
+	   lim.stat.kind == TYCHE_STAT_QUANTILE && lim.upper && lim.bound == 7,
+	   "parse 'q10(X) <= 7'");
+	tyche_surface_free(s);
+}
+
+/* Two peaks: local from 10 % (A = 20) goes down to the near one at 0,
+ * global finds the far one at 200. */
+static void test_multimodal(void)
+{
+	static const struct tr t[] = {
+		{ "A", 0, "10", "0" }, { "A", 50, "0", "0" }, { "A", 100, "0", "0" },
+		{ "A", 150, "0", "0" }, { "A", 200, "12", "0" },
+		{ "B", 0, "0", "0" }, { "B", 100, "0", "0" },
+	};
+	tyche_surface *s = surface_of(t, 7, 3);
+	tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+	tyche_opt_result *loc, *g1, *g2;
+
+	loc = solve(s, &p);
+	p.method = TYCHE_OPT_GLOBAL;
+	p.seed = 42;
+	g1 = solve(s, &p);
+	g2 = solve(s, &p);
+	if (ok(loc && g1 && g2, "multimodal: all solved")) {
+		is_close(loc->objective, 10, 1e-6, 1e-6, "local stops on the near peak (%g)",
+			 loc->objective);
+		is_close(g1->objective, 12, 1e-6, 1e-6, "global finds the far peak (%g)",
+			 g1->objective);
+		ok(g1->objective > loc->objective, "global beats local");
+		ok(!memcmp(g1->amounts, g2->amounts, 2 * sizeof(double)) &&
+		   g1->evaluations == g2->evaluations,
+		   "global: the same seed gives the same result");
+	}
+	tyche_opt_result_free(loc);
+	tyche_opt_result_free(g1);
+	tyche_opt_result_free(g2);
+	p.method = TYCHE_OPT_MILP;
+	loc = solve(s, &p);
+	if (ok(loc && loc->status == TYCHE_OPT_OPTIMAL, "multimodal milp: optimal"))
+		is_close(loc->objective, 12, 1e-9, 1e-9, "milp finds the far peak too");
+	tyche_opt_result_free(loc);
+	tyche_surface_free(s);
+}
+
+/* Statistics are of the portfolio's samples: the mean prefers the risky
+ * A, q10 the sure B. */
+static void test_statistic(void)
+{
+	static const struct tr t[] = {
+		{ "A", 0, "0", "0" }, { "A", 100, "st.norm(10, 5)", "0" },
+		{ "B", 0, "0", "0" }, { "B", 100, "4", "0" },
+	};
+	tyche_surface *s = surface_of(t, 4, 4000);
+	tyche_error err = { 0 };
+
+	for (int m = 0; m < 3; m++) {
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_result *r;
+
+		p.has_budget = 1;
+		p.budget = 100;
+		p.method = m;
+		r = solve(s, &p);
+		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s mean: optimal", methods[m]))
+			is_close(r->amounts[cat(s, "A")], 100, 1e-6, 1e-3,
+				 "%s mean: all in A (%g)", methods[m], r->amounts[cat(s, "A")]);
+		tyche_opt_result_free(r);
+		ok(!tyche_stat_parse(&p.stat, "q10", &err), "q10 parses");
+		r = solve(s, &p);
+		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s q10: optimal", methods[m])) {
+			is_close(r->amounts[cat(s, "B")], 100, 1e-6, 1e-3,
+				 "%s q10: all in B (%g)", methods[m], r->amounts[cat(s, "B")]);
+			is_close(r->objective, 4, 1e-9, 1e-9, "%s q10: 4", methods[m]);
+		}
+		tyche_opt_result_free(r);
+	}
+	tyche_surface_free(s);
+}
+
+/* The MILP equals brute force over the grid corners. */
+static void test_milp_brute(void)
+{
+	static const struct tr t[] = {
+		{ "A", 10, "3", "1" }, { "A", 40, "7", "-2" }, { "A", 90, "8", "-6" },
+		{ "B", 20, "-1", "2" }, { "B", 50, "6", "0" }, { "B", 70, "6.5", "-1" },
+		{ "C", 30, "2", "3" }, { "C", 60, "9", "-4" },
+	};
+	tyche_surface *s = surface_of(t, 8, 4);
+	double g[3][5] = { { 0, 10, 40, 90 }, { 0, 20, 50, 70 }, { 0, 30, 60 } };
+	size_t gn[3] = { 4, 4, 3 };
+	double *tot = calloc(2 * 4, sizeof(double));
+	long ia = cat(s, "A"), ib = cat(s, "B"), ic = cat(s, "C");
+	tyche_stat mean;
+	tyche_error err = { 0 };
+
+	tyche_stat_parse(&mean, "mean", &err);
+	for (int withlim = 0; withlim < 2; withlim++) {
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_limit lim = { 1, mean, 0, -3.0 };
+		tyche_opt_result *r;
+		double best = -INFINITY;
+
+		p.method = TYCHE_OPT_MILP;
+		if (withlim) {
+			p.limits = &lim;
+			p.nlimits = 1;
+		}
+		for (size_t a = 0; a < gn[0]; a++)
+			for (size_t b = 0; b < gn[1]; b++)
+				for (size_t c = 0; c < gn[2]; c++) {
+					double am[3], x, y;
+
+					am[ia] = g[0][a];
+					am[ib] = g[1][b];
+					am[ic] = g[2][c];
+					tyche_surface_eval(s, am, tot, NULL);
+					x = tyche_stat_eval(&mean, tot, 4, NULL);
+					y = tyche_stat_eval(&mean, tot + 4, 4, NULL);
+					if (withlim && y < -3)
+						continue;
+					if (x > best)
+						best = x;
+				}
+		r = solve(s, &p);
+		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "milp brute %d: optimal", withlim)) {
+			if (withlim)
+				ok(r->objective >= best - 1e-9 && r->checks[0].holds,
+				   "milp with a limit: feasible and >= every feasible corner (%g >= %g)",
+				   r->objective, best);
+			else
+				is_close(r->objective, best, 1e-9, 1e-9,
+					 "milp = the best corner without constraints (%g, %g)",
+					 r->objective, best);
+		}
+		tyche_opt_result_free(r);
+	}
+	{
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_result *r = NULL;
+
+		p.method = TYCHE_OPT_MILP;
+		p.max_eval = 20;
+		ok(tyche_optimize(s, &p, &r, &err) == TYCHE_EUSAGE && !r &&
+		   strstr(err.msg, "48 corners (4 x 4 x 3") && strstr(err.msg, "limit of 20"),
+		   "milp refuses a grid over the limit, naming its size: %s", err.msg);
+	}
+	free(tot);
+	tyche_surface_free(s);
+}
+
+static void test_sweeps(void)
+{
+	static const struct tr t[] = {
+		{ "A", 0, "0", "0" }, { "A", 100, "10", "-5" }, { "A", 200, "20", "-10" },
+		{ "B", 0, "0", "0" }, { "B", 100, "4", "1" }, { "B", 200, "8", "2" },
+	};
+	tyche_surface *s = surface_of(t, 6, 3);
+	tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+	tyche_opt_sweep *sw = NULL;
+	tyche_error err = { 0 };
+	double budgets[] = { 0, 100, 300 };
+	size_t x = 0;
+
+	if (ok(!tyche_opt_bounds(s, &p, &sw, &err) && sw->n == 4, "bounds: 2 points per metric")) {
+		is_close(sw->v[0].result->objective, 0, 0, 1e-6, "min X = 0");
+		is_close(sw->v[1].result->objective, 28, 1e-9, 1e-6, "max X = 28");
+		is_close(sw->v[2].result->objective, -10, 1e-9, 1e-6, "min Y = -10");
+		is_close(sw->v[3].result->objective, 2, 1e-9, 1e-6, "max Y = 2");
+		ok(sw->v[0].minimize && !sw->v[1].minimize, "bounds: min then max");
+	}
+	tyche_opt_sweep_free(sw);
+	sw = NULL;
+	if (ok(!tyche_opt_pareto_budget(s, &p, &x, 1, budgets, 3, &sw, &err) && sw->n == 3,
+	       "pareto budget: one point per budget")) {
+		is_close(sw->v[0].result->objective, 0, 0, 1e-6, "budget 0: X = 0");
+		is_close(sw->v[1].result->objective, 10, 1e-9, 1e-6, "budget 100: X = 10");
+		is_close(sw->v[2].result->objective, 24, 1e-9, 1e-6, "budget 300: X = 24");
+		ok(sw->v[2].budget == 300, "the point records its budget");
+	}
+	tyche_opt_sweep_free(sw);
+	sw = NULL;
+	if (ok(!tyche_opt_pareto_vs(s, &p, 1, 0, NULL, 5, &sw, &err) && sw->n == 5,
+	       "pareto vs: 5 points over Y's range")) {
+		is_close(sw->v[0].limit, -10, 1e-9, 1e-6, "first limit: Y's min");
+		is_close(sw->v[4].limit, 2, 1e-9, 1e-6, "last limit: Y's max");
+		/* X = 28 + ... : with Y >= L, X falls as L rises */
+		for (size_t k = 1; k < 5; k++)
+			ok(sw->v[k].result->objective <= sw->v[k - 1].result->objective + 1e-9,
+			   "pareto vs: X does not rise as Y's limit rises (%zu)", k);
+		is_close(sw->v[4].result->objective, 8, 1e-9, 1e-5, "Y >= 2 leaves X = 8");
+		ok(sw->vs_metric == 1, "the sweep records the other metric");
+		{
+			char *j = tyche_opt_sweep_json(s, sw, 0);
+
+			ok(j && strstr(j, "\"vs\":\"Y\"") && strstr(j, "\"status\":\"optimal\""),
+			   "sweep JSON");
+			free(j);
+		}
+	}
+	tyche_opt_sweep_free(sw);
+	tyche_surface_free(s);
+}
+
+static void test_waterfall(void)
+{
+	static const struct tr t[] = {
+		{ "A", 0, "1", "0" }, { "A", 100, "10", "-5" },
+		{ "B", 0, "2", "0" }, { "B", 100, "4", "1" },
+		{ "C", 0, "0", "0" }, { "C", 100, "7", "0" },
+	};
+	tyche_surface *s = surface_of(t, 6, 2);
+	tyche_waterfall *w = NULL;
+	tyche_error err = { 0 };
+	double am[3];
+	size_t order[3] = { (size_t)cat(s, "B"), (size_t)cat(s, "A"), (size_t)cat(s, "C") };
+	tyche_stat mean;
+
+	tyche_stat_parse(&mean, "mean", &err);
+	am[cat(s, "A")] = 100;
+	am[cat(s, "B")] = 100;
+	am[cat(s, "C")] = 50;
+	if (ok(!tyche_waterfall_build(s, am, &mean, TYCHE_WF_GIVEN, order, 3, 0, 0, &w, &err),
+	       "waterfall: given order")) {
+		is_close(w->start[0], 3, 0, 1e-12, "start X: every amount 0 = 1 + 2 + 0");
+		is_close(w->value[0 * 2 + 0], 5, 0, 1e-12, "step 1 (B): 5");
+		is_close(w->value[1 * 2 + 0], 14, 0, 1e-12, "step 2 (A): 14");
+		is_close(w->value[2 * 2 + 0], 17.5, 0, 1e-12, "step 3 (C half): 17.5");
+		ok(w->order[0] == order[0] && w->order[2] == order[2], "steps follow the order");
+	}
+	tyche_waterfall_free(w);
+	w = NULL;
+	if (ok(!tyche_waterfall_build(s, am, &mean, TYCHE_WF_BEST, NULL, 0, 0, 0, &w, &err),
+	       "waterfall: best order"))
+		ok(w->order[0] == (size_t)cat(s, "A") && w->order[1] == (size_t)cat(s, "C") &&
+		   w->order[2] == (size_t)cat(s, "B"), "greedy order A (+9), C (+3.5), B (+2)");
+	tyche_waterfall_free(w);
+	w = NULL;
+	if (ok(!tyche_waterfall_build(s, am, &mean, TYCHE_WF_ALL, NULL, 0, 0, 0, &w, &err) &&
+	       w->norders == 6 && w->nsteps == 3, "waterfall: all 6 orders")) {
+		int same = 1;
+
+		for (size_t o = 0; o < 6; o++)
+			same &= fabs(w->value[(o * 3 + 2) * 2] - 17.5) < 1e-12;
+		ok(same, "every order ends at the portfolio's value");
+	}
+	tyche_waterfall_free(w);
+	w = NULL;
+	ok(tyche_waterfall_build(s, am, &mean, TYCHE_WF_GIVEN, order, 2, 0, 0, &w, &err) ==
+	   TYCHE_EUSAGE && strstr(err.msg, "'C' has an amount"),
+	   "an order that leaves out a funded category is refused: %s", err.msg);
+	tyche_surface_free(s);
+}
+
+static void test_tornado(void)
+{
+	static const struct tr t[] = {
+		{ "A", 0, "0", "0" },
+		{ "A", 100, "st.uniform(loc=0, scale=10)", "st.uniform(loc=0, scale=2)" },
+	};
+	tyche_context *ctx = NULL;
+	tyche_diags d = TYCHE_DIAGS_INIT;
+	tyche_tornado *tor = NULL;
+	tyche_error err = { 0 };
+	const char *dir = write_ctx(t, 2);
+	const char *const half[] = { "A=50" };
+
+	if (!ok(!tyche_context_load(&ctx, dir, NULL, &d), "tornado context loads"))
+		return;
+	if (ok(!tyche_tornado_build(ctx, "X", NULL, 0, "S1", &tor, &err),
+	       "tornado of a scenario: %s", err.msg)) {
+		ok(tor->n == 2, "two uncertain inputs (%zu)", tor->n);
+		is_close(tor->base, 5, 1e-12, 0, "base: X at its median 5");
+		is_str(tor->v[0].label, "Toy: X", "the X parameter swings most");
+		is_close(tor->v[0].low, 1, 1e-12, 0, "low: q10 = 1");
+		is_close(tor->v[0].high, 9, 1e-12, 0, "high: q90 = 9");
+		is_close(tor->v[1].swing, 0, 0, 0, "Y does not move X");
+	}
+	tyche_tornado_free(tor);
+	tor = NULL;
+	if (ok(!tyche_tornado_build(ctx, "X", half, 1, NULL, &tor, &err),
+	       "tornado of a portfolio: %s", err.msg)) {
+		is_close(tor->base, 2.5, 1e-12, 0, "base: half of the median");
+		is_close(tor->v[0].low, 0.5, 1e-12, 0, "low: half of q10");
+		is_close(tor->v[0].high, 4.5, 1e-12, 0, "high: half of q90");
+	}
+	tyche_tornado_free(tor);
+	ok(tyche_tornado_build(ctx, "X", NULL, 0, "Nope", &tor, &err) == TYCHE_EUSAGE,
+	   "unknown scenario is a usage error");
+	tyche_diags_release(&d);
+	tyche_context_free(ctx);
+}
+
+/* pv-residential-simple at the golden median inputs: maximise LCOE with
+ * a budget of 3e6 and a GHG limit; no feasible corner of the tranche grid
+ * within the budget beats the result. */
+static void test_pv(void)
+{
+	const char *ref = tap_shared_reference();
+	static const char *models[] = { "models", "../models", "../../models", NULL };
+	const char *mp = NULL;
+	char dir[4096], probe[4200];
+	tyche_context *ctx = NULL;
+	tyche_surface *s = NULL;
+	tyche_diags d = TYCHE_DIAGS_INIT;
+	tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
+	tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
+	tyche_error err = { 0 };
+	tyche_opt_limit lim;
+
+	for (int i = 0; models[i]; i++) {
+		snprintf(probe, sizeof probe, "%s/pv_residential_simple.yml", models[i]);
+		if (!access(probe, R_OK)) {
+			mp = models[i];
+			break;
+		}
+	}
+	if (!ref || !mp) {
+		ok(1, "# skip pv-residential-simple: no shared reference or models");
+		return;
+	}
+	snprintf(dir, sizeof dir, "%.3000s/golden/pv-residential-simple/inputs-median", ref);
+	lo.model_path = mp;
+	ao.samples = 1;
+	ao.cache_dir = "";
+	if (!ok(!tyche_context_load(&ctx, dir, &lo, &d) &&
+		!tyche_surface_build(&s, ctx, &ao, NULL, &err), "pv surface builds")) {
+		tyche_diags_print(&d, stdout);
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const char *limtext = pass ? "GHG>=40" : "GHG>=50";
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		long lcoe = tyche_surface_find_metric(s, "LCOE");
+		long ghg = tyche_surface_find_metric(s, "GHG");
+		size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s);
+
+		ok(!tyche_opt_parse_limit(s, limtext, NULL, &lim, &err), "parse %s", limtext);
+		p.metric = (size_t)lcoe;
+		p.has_budget = 1;
+		p.budget = 3e6;
+		p.limits = &lim;
+		p.nlimits = 1;
+		for (int m = 0; m < 3; m++) {
+			tyche_opt_result *r;
+
+			p.method = m;
+			r = solve(s, &p);
+			if (!r)
+				continue;
+			if (pass == 0) {
+				ok(r->status == TYCHE_OPT_INFEASIBLE,
+				   "pv %s: GHG >= 50 is reported infeasible: %s", methods[m], r->message);
+				tyche_opt_result_free(r);
+				continue;
+			}
+			if (!ok(r->status == TYCHE_OPT_OPTIMAL, "pv %s: optimal: %s", methods[m],
+				r->message)) {
+				tyche_opt_result_free(r);
+				continue;
+			}
+			ok(r->checks[0].holds && r->checks[1].holds,
+			   "pv %s: budget (%g) and GHG (%g) hold", methods[m], r->checks[0].value,
+			   r->checks[1].value);
+			{
+				/* every corner of the tranche grid (0 and the tranche
+				 * amounts per category) within the budget */
+				size_t idx[8] = { 0 }, nt[8];
+				double best = -INFINITY, am[8], tot[8];
+				int done = 0;
+
+				for (size_t c = 0; c < C; c++)
+					nt[c] = tyche_surface_ntranches(s, c) + 1;
+				while (!done) {
+					double sum = 0;
+
+					for (size_t c = 0; c < C; c++) {
+						am[c] = 0;
+						if (idx[c])
+							tyche_surface_tranche(s, c, idx[c] - 1, &am[c]);
+						sum += am[c];
+					}
+					if (sum <= 3e6) {
+						tyche_surface_eval(s, am, tot, NULL);
+						(void)M;
+						if (tot[ghg] >= 40 && tot[lcoe] > best)
+							best = tot[lcoe];
+					}
+					for (size_t c = 0; c <= C; c++) {
+						if (c == C) {
+							done = 1;
+							break;
+						}
+						if (++idx[c] < nt[c])
+							break;
+						idx[c] = 0;
+					}
+				}
+				ok(r->objective >= best - 1e-12,
+				   "pv %s: no feasible corner beats the result (%.9g >= %.9g)",
+				   methods[m], r->objective, best);
+			}
+			tyche_opt_result_free(r);
+		}
+	}
+	tyche_diags_release(&d);
+	tyche_surface_free(s);
+	tyche_context_free(ctx);
+}
+
+int main(void)
+{
+	snprintf(tmproot, sizeof tmproot, "/tmp/u-optim-XXXXXX");
+	if (!mkdtemp(tmproot)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_linear();
+	test_concave();
+	test_limits();
+	test_multimodal();
+	test_statistic();
+	test_milp_brute();
+	test_sweeps();
+	test_waterfall();
+	test_tornado();
+	test_pv();
+	nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tap_done();
+}
