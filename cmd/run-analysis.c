@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+
 #include "run.h"
 #include "runopt.h"
 
@@ -307,6 +309,37 @@ int run_cmd_explore(int argc, char **argv)
 	if (json)
 		fputs("\n]}\n", out);
 	rc = close_out(out, 0);
+	if (!rc && o.save) {
+		cJSON *in = cJSON_CreateObject(), *am = cJSON_AddObjectToObject(in, "amounts");
+		cJSON *res = cJSON_CreateObject(), *mets = cJSON_AddObjectToObject(res, "metrics");
+		cJSON *sts = cJSON_AddArrayToObject(in, "statistics");
+		char *ij, *rj;
+
+		cJSON_AddStringToObject(in, "command", "explore");
+		for (size_t c = 0; c < C; c++)
+			cJSON_AddNumberToObject(am, tyche_surface_category(s, c), amounts[c]);
+		for (size_t k = 0; k < nst; k++)
+			cJSON_AddItemToArray(sts, cJSON_CreateString(st[k].name));
+		for (size_t m = 0; m < M; m++) {
+			cJSON *mo = cJSON_AddObjectToObject(mets, tyche_surface_metric(s, m));
+
+			for (size_t k = 0; k < nst; k++) {
+				double val = tyche_stat_eval(&st[k], totals + m * N, N, work);
+
+				if (val == val && val - val == 0)
+					cJSON_AddNumberToObject(mo, st[k].name, val);
+				else
+					cJSON_AddNullToObject(mo, st[k].name);
+			}
+		}
+		ij = cJSON_PrintUnformatted(in);
+		rj = cJSON_PrintUnformatted(res);
+		rc = run_save_scenario(&o, ctx, ij, rj);
+		free(ij);
+		free(rj);
+		cJSON_Delete(in);
+		cJSON_Delete(res);
+	}
 done:
 	free(amounts);
 	free(totals);

@@ -42,5 +42,8 @@ int run_load_surface(const struct run_common *o, tyche_context **ctx, tyche_surf
 int run_parse_stats(const char *list, tyche_stat *st, size_t max, size_t *n);
 void run_print_json_string(FILE *f, const char *s);
 void run_print_number(FILE *f, double v, int json);
+/* --save: record inputs/results (JSON object texts) in the store. */
+int run_save_scenario(const struct run_common *o, const tyche_context *ctx,
+		      const char *inputs_json, const char *results_json);
 
 #endif
