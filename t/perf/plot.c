@@ -80,7 +80,7 @@ int main(void)
 	static char labels[NG][32], rl[20][32], cl[8][32];
 	const char *rowp[20], *colp[8];
 	const char *env = getenv("REPS");
-	int reps = env ? atoi(env) : 15, fail = 0;
+	int reps = env ? (int)strtol(env, NULL, 10) : 15, fail = 0;
 	tyche_plot_group g[NG];
 	double t[64], ms;
 	size_t bytes = 0;
