@@ -1042,7 +1042,7 @@ static int gate(struct run *r, const char *root, tyche_diags *diags)
 		free(ctx);
 	}
 	if (!cls && nbad)
-		cls = (ty_error_at(r->err, TYCHE_EDATA, r->s->url, 0, 0,
+		cls = (ty_error_at(r->err, TYCHE_EDATA, r->res->url, 0, 0,
 				  "quality gate: %zu of %zu decision contexts in the release failed to load; release refused, current kept",
 				  nbad, r->res->contexts),
 		TYCHE_FETCH_GATE);

@@ -33,6 +33,12 @@ test_expect_success 'tyche.cgi keys are accepted (config parses)' '
 	grep "^tyche-fetch: lake: .*/dest: no previous version to roll back to (install failed)" err
 '
 
+test_expect_success '--syslog still reports on stderr' '
+	write_config &&
+	test_expect_code 73 tyche-fetch --syslog --config tyche.yml --rollback lake 2>err &&
+	grep "no previous version to roll back to" err
+'
+
 test_expect_success 'an unknown key inside a source is located' '
 	write_config &&
 	echo "    maxbytes: 5" >>tyche.yml &&
