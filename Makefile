@@ -13,8 +13,10 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 -include config.mak.autogen
 
 PKGS     = libcurl libcjson yaml-0.1 zlib gsl nlopt libarchive expat libsodium
+ifeq ($(origin PKG_LIBS),undefined)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+endif
 ifeq ($(strip $(PKG_LIBS)),)
 PKG_CFLAGS := -I/usr/include/cjson
 PKG_LIBS   := -lcurl -lcjson -lyaml -lz -lgsl -lgslcblas -lm -lnlopt -larchive -lexpat -lsodium

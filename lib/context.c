@@ -1333,8 +1333,11 @@ static void load_models(struct loader *L)
 				ty_diag_from_error(L->d, &e);
 				continue;
 			}
-			if (k == TY_FN_FIXED && T->n_fixed < 0)
+			if (k == TY_FN_FIXED && T->n_fixed < 0) {
+				/* production and metrics may sum over the fixed set */
 				T->n_fixed = (long)ty_fn_ncomp(T->fns[k]);
+				names.n_fixed = T->n_fixed;
+			}
 		}
 	}
 }
