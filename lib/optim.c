@@ -1295,6 +1295,76 @@ static int fill_result(tyche_opt_result *r, struct ty_opt_ev *e, const double *a
 	return 0;
 }
 
+/* Solvers stop a rounding error away from bounds and knots (199.99999999999994
+ * for 200).  Snap each amount within 1e-8 of its range to 0, its upper
+ * bound or a tranche amount, and a budget that binds to exactly the
+ * budget; keep the tidy point if it is feasible and no worse (beyond
+ * 1e-9 relative) than the solver's. */
+static void tidy(struct ty_opt_ev *e)
+{
+	size_t C = e->C;
+	double a[C], bestf = e->best_f;
+	int feasible_before = e->have_best;
+
+	memcpy(a, e->best_x, C * sizeof a[0]);
+	for (size_t c = 0; c < C; c++) {
+		double eps = 1e-8 * e->scale[c];
+		size_t T = tyche_surface_ntranches(e->s, c);
+
+		if (fabs(a[c]) <= eps)
+			a[c] = 0;
+		else if (fabs(a[c] - e->ub[c]) <= eps)
+			a[c] = e->ub[c];
+		else
+			for (size_t t = 0; t < T; t++) {
+				double k;
+
+				tyche_surface_tranche(e->s, c, t, &k);
+				if (fabs(a[c] - k) <= eps && k <= e->ub[c]) {
+					a[c] = k;
+					break;
+				}
+			}
+	}
+	if (e->p->has_budget && e->p->budget > 0) {
+		double sum = budget_sum(e, a);
+
+		if (fabs(sum - e->p->budget) <= 1e-8 * e->p->budget) {
+			/* the largest amount strictly inside its range takes the slack */
+			size_t j = C;
+
+			for (size_t c = 0; c < C; c++)
+				if (a[c] > 0 && a[c] < e->ub[c] && (j == C || a[c] > a[j]))
+					j = c;
+			if (j < C) {
+				double v = e->p->budget;
+
+				for (size_t c = 0; c < C; c++)
+					if (c != j)
+						v -= a[c];
+
+				if (v >= 0 && v <= e->ub[j])
+					a[j] = v;
+			}
+		}
+	}
+	if (!memcmp(a, e->best_x, C * sizeof a[0]))
+		return;
+	ty_opt_ev_amounts(e, a);
+	if (!feasible_before) {
+		memcpy(e->best_x, a, C * sizeof a[0]);
+		return;
+	}
+	if (ty_opt_feasible_vals(e, a, e->vals)) {
+		double f = e->p->minimize ? e->vals[0] : -e->vals[0];
+
+		if (f <= bestf + 1e-9 * fmax(1.0, fabs(bestf))) {
+			memcpy(e->best_x, a, C * sizeof a[0]);
+			e->best_f = f;
+		}
+	}
+}
+
 int tyche_optimize(const tyche_surface *s, const tyche_opt_problem *p,
 		   tyche_opt_result **out, tyche_error *err)
 {
@@ -1359,6 +1429,8 @@ int tyche_optimize(const tyche_surface *s, const tyche_opt_problem *p,
 		rc = 0;
 		break;
 	}
+	if (!failed && (e.have_best || e.have_least))
+		tidy(&e);
 	if (e.saw_nan && !e.have_best && !failed) {
 		snprintf(why, sizeof why, "the objective %s(%s) is not a number (NaN) at the points tried",
 			 p->stat.name, tyche_surface_metric(s, p->metric));
