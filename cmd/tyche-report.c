@@ -556,7 +556,7 @@ static void section_tables(struct rep *r, int investments)
 static void amounts_table(struct rep *r, const char *name, const char *caption,
 			  const double *amounts, const double *upper)
 {
-	const char *head[] = { "Category", "Amount", "Largest amount" };
+	const char *head[] = { "Category", "Amount", "Upper bound" };
 	struct report_table *t = report_table_create(name, caption, 3, head);
 
 	for (size_t c = 0; t && c < r->C; c++) {
