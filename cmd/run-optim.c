@@ -38,7 +38,7 @@
 	"                   milp (piecewise-linear MILP over the tranche grid)\n" \
 	"  --start C=A,...  local start (default 10 %% of each upper limit)\n" \
 	"  --max-time S     seconds per optimisation (default 10)\n" \
-	"  --max-eval N     global: surface evaluations (default 4000);\n" \
+	"  --max-eval N     global: surface evaluations (default 2000);\n" \
 	"                   milp: most grid corners (default 20000)\n"
 
 struct ctx {

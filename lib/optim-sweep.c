@@ -183,7 +183,8 @@ int tyche_opt_pareto_vs(const tyche_surface *s, const tyche_opt_problem *base, s
 		for (size_t k = 0; k < nb; k++)
 			pts[k] = nb == 1 ? hi : lo + (hi - lo) * (double)k / (double)(nb - 1);
 	}
-	memcpy(lim, base->limits, base->nlimits * sizeof *lim);
+	if (base->nlimits)
+		memcpy(lim, base->limits, base->nlimits * sizeof *lim);
 	for (size_t k = 0; k < nb && !rc; k++) {
 		tyche_opt_problem q = *base;
 

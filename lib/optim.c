@@ -42,7 +42,7 @@
 #include "optim.h"
 
 #define DEFAULT_MAX_TIME 10.0
-#define DEFAULT_GLOBAL_EVALS 4000
+#define DEFAULT_GLOBAL_EVALS 2000
 #define DEFAULT_MILP_CORNERS 20000
 #define DEFAULT_TOL 1e-6
 

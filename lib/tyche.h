@@ -315,7 +315,7 @@ typedef struct tyche_opt_problem {
 	const double *start;      /* local start [ncategories]; NULL = 10 % of
 	                             each upper bound (as the reference) */
 	double max_time;          /* seconds; 0 = 10 s */
-	long max_eval;            /* surface evaluations: global 0 = 4000;
+	long max_eval;            /* surface evaluations: global 0 = 2000;
 	                             milp: most grid corners, 0 = 20000 */
 	double tol;               /* constraint tolerance relative to
 	                             max(1, |bound|); 0 = 1e-6 */
