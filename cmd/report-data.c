@@ -108,9 +108,13 @@ static struct report_series *lookup(struct report_agg *a, const char *group,
 {
 	struct report_series *s;
 
-	if (a->last < a->nseries && !strcmp(a->series[a->last].group, group) &&
-	    !strcmp(a->series[a->last].metric, metric))
-		return &a->series[a->last];
+	/* rows repeat the same sequence of series for every sample: try the
+	 * one used last and the one after it before searching */
+	for (size_t k = a->last; k < a->last + 2 && k < a->nseries; k++)
+		if (!strcmp(a->series[k].metric, metric) && !strcmp(a->series[k].group, group)) {
+			a->last = k;
+			return &a->series[k];
+		}
 	for (size_t i = 0; i < a->nseries; i++)
 		if (!strcmp(a->series[i].group, group) && !strcmp(a->series[i].metric, metric)) {
 			a->last = i;
