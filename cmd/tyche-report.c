@@ -677,11 +677,11 @@ static void section_optimise(struct rep *r, const tyche_error *opt_err)
 		return;
 	}
 	report_html_para(&r->h, o->status == TYCHE_OPT_OPTIMAL ? NULL : "warning",
-			 "Status: %s. %s Objective %s(%s) = %.6g (%s method, %ld "
-			 "surface evaluations, %.3g s).",
+			 "Status: %s. %s Objective %s(%s) = %.6g (%ld surface "
+			 "evaluations, %.3g s).",
 			 tyche_opt_status_name(o->status), o->message, o->stat.name,
 			 tyche_surface_metric(r->s, o->metric), o->objective,
-			 tyche_opt_method_name(o->method), o->evaluations, o->seconds);
+			 o->evaluations, o->seconds);
 	amounts_table(r, "optimum-amounts", "Amounts at the optimum", o->amounts, o->upper);
 	{
 		const char *head[] = { "Metric", "Units", "Statistic", "Value" };
@@ -1709,10 +1709,14 @@ static int context_report(struct rep *r)
 	}
 	if (r->csv)
 		rc = write_csv_files(r);
-	if (!rc && r->o.output)
+	if (!rc && r->o.output) {
+		char *abs = realpath(r->o.output, NULL);
+
 		fprintf(stderr, "tyche-report: wrote %s (%zu sections, %u plots%s)\n",
-			r->o.output, r->h.ntoc, r->h.nplots,
+			abs ? abs : r->o.output, r->h.ntoc, r->h.nplots,
 			r->problems ? "; some sections report problems" : "");
+		free(abs);
+	}
 done:
 	free(budgets);
 	return rc;

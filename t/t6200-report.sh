@@ -39,7 +39,7 @@ test_expect_success 'usage: --help, unknown section, --csv without -o' '
 
 test_expect_success 'the default report is well-formed and holds the default sections' '
 	tyche-report "$EX" -o default.html 2>err &&
-	grep "wrote default.html" err &&
+	grep "^tyche-report: wrote /.*/default.html (8 sections, [0-9]* plots)$" err &&
 	xmllint --noout default.html &&
 	xmllint --html --noout default.html &&
 	for s in summary scenarios investments explore optimum waterfall bounds tornado; do
