@@ -618,6 +618,19 @@ static void json_num(struct ty_buf *b, double v)
 		json_str(b, s);
 }
 
+/* Decimal digits of v without printf (the hot path of long output). */
+static void add_u64(struct ty_buf *b, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	ty_buf_add(b, tmp + sizeof tmp - n, (size_t)n);
+}
+
 static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u,
 		     struct slot *s)
 {
@@ -647,7 +660,8 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 				ty_buf_adds(&s->text, P->rowunits[u->tech][r]);
 			} else {
 				ty_buf_adds(&s->text, prefix);
-				ty_buf_addf(&s->text, "%llu,", (unsigned long long)sample);
+				add_u64(&s->text, sample);
+				ty_buf_addc(&s->text, ',');
 				ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
 				ty_buf_adds(&s->text, ty_fmt_double(v, tmp));
 				ty_buf_adds(&s->text, P->rowunits[u->tech][r]);

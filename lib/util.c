@@ -189,7 +189,9 @@ int ty_read_file(const char *path, size_t max, char **out, size_t *len,
 	struct stat st;
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO without a writer must not hang (it is
+	 * refused below); it changes nothing for regular files. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return ty_error_at(err, errno == ENOENT ? TYCHE_ENOENT : TYCHE_EIO,
@@ -198,6 +200,11 @@ int ty_read_file(const char *path, size_t max, char **out, size_t *len,
 		close(fd);
 		return ty_error_at(err, TYCHE_EIO, path, 0, 0,
 				   "is a directory, expected a file");
+	}
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ty_error_at(err, TYCHE_EIO, path, 0, 0,
+				   "is not a regular file (a FIFO, socket or device), expected a file");
 	}
 	for (;;) {
 		ssize_t r;
@@ -335,9 +342,31 @@ const char *ty_fmt_double(double v, char *buf)
 		return "NaN";
 	if (isinf(v))
 		return v > 0 ? "inf" : "-inf";
+	/* whole numbers below 2^53 (common in model data) need no printf */
+	if (v == floor(v) && fabs(v) < 9007199254740992.0 && !(v == 0 && signbit(v))) {
+		long long k = (long long)v;
+		char tmp[24];
+		int n = 0, neg = k < 0;
+		unsigned long long u = neg ? (unsigned long long)(-k) : (unsigned long long)k;
+
+		do {
+			tmp[n++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (n <= 16) {
+			int j = 0;
+
+			if (neg)
+				buf[j++] = '-';
+			while (n)
+				buf[j++] = tmp[--n];
+			buf[j] = '\0';
+			return buf;
+		}
+	}
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(buf, 32, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
+		if (prec == 17 || strtod(buf, NULL) == v)
 			break;
 	}
 	return buf;
