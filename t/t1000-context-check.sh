@@ -159,6 +159,17 @@ test_expect_success 'several mistakes are all reported in one run' '
 	grep "^many: [0-9]* errors, 0 warnings$" err
 '
 
+test_expect_success 'model errors are located in the model file, beside table errors' '
+	mistake model &&
+	sed -i "s/  GHG: p\[8\] - input\[Electricity\]/  GHG: p[8] - input[Electricty]/" model/alkaline_electrolysis.yml &&
+	sed -i "s/Oxygen: h2 \* p\[1\]/Oxygen: h2 * p[11]/" model/alkaline_electrolysis.yml &&
+	sed -i "4s/Stack Moderate/Stack Medium/" model/investments.csv &&
+	check_fails model &&
+	grep "^model/alkaline_electrolysis.yml:17:18: error: parameter offset 11 out of range: expected p\[0\] to p\[9\] (10 parameters)$" err &&
+	grep "^model/alkaline_electrolysis.yml:20:21: error: .Electricty. is not an Input index: expected an offset or one of Water, Electricity$" err &&
+	grep "^model/investments.csv:4:3: error: investment .Balanced. names tranche .Stack Medium." err
+'
+
 test_expect_success 'CRLF line ends, a BOM and quoted fields load clean' '
 	mistake crlf &&
 	for f in crlf/*.csv; do
