@@ -138,7 +138,7 @@ int cgi_json_number(const cJSON *v, const char *where, double lo, double hi,
 		return -1;
 	}
 	if (!isfinite(v->valuedouble) || v->valuedouble < lo || v->valuedouble > hi) {
-		cgi_fail(r, 400, "field '%s' is %g, out of range [%g, %g]", where,
+		cgi_fail(r, 400, "field '%s' is %.15g, out of range [%.15g, %.15g]", where,
 			 v->valuedouble, lo, hi);
 		return -1;
 	}

@@ -8,7 +8,9 @@
  *      not same-origin) or lacks the X-Tyche-Request header is a 403
  *      before routing, whatever its path, so no handler can forget it;
  *   2. only GET and POST exist; every state change is a POST;
- *   3. the body is read (exactly CONTENT_LENGTH bytes, capped) only then.
+ *   3. the body is read (exactly CONTENT_LENGTH bytes, capped), also for
+ *      a refused POST: a CGI that exits while the web server still writes
+ *      the body to its stdin gets its answer dropped (a reset, not a 403).
  * The custom header makes a cross-site form or no-cors fetch impossible:
  * a browser sends it cross-origin only after a CORS preflight, which this
  * program never approves.
@@ -235,16 +237,29 @@ int cgi_name_ok(const char *s, size_t max)
 	return 1;
 }
 
-/* scheme://host[:port] of this server, as a browser writes it in Origin. */
-static void own_origin(char *buf, size_t n)
+/* Does Origin name this server?  HTTP_HOST is the Host header under
+ * Apache, but Debian's nginx fastcgi_params pass $host, which drops the
+ * port: then scheme://HTTP_HOST:SERVER_PORT is this server too. */
+static int is_own_origin(const char *origin)
 {
 	const char *https = getenv("HTTPS");
 	const char *scheme = getenv("REQUEST_SCHEME");
 	const char *host = getenv("HTTP_HOST");
+	const char *port = getenv("SERVER_PORT");
+	char own[600];
 
+	if (!host || !*host)
+		return 0;
 	if (!scheme)
 		scheme = https && (!strcasecmp(https, "on") || !strcmp(https, "1")) ? "https" : "http";
-	snprintf(buf, n, "%s://%s", scheme, host ? host : "");
+	snprintf(own, sizeof own, "%s://%.250s", scheme, host);
+	if (!strcasecmp(origin, own))
+		return 1;
+	if (port && !strchr(host, ':') && !strchr(host, ']')) {
+		snprintf(own, sizeof own, "%s://%.250s:%.10s", scheme, host, port);
+		return !strcasecmp(origin, own);
+	}
+	return 0;
 }
 
 /* 0 if the POST may go on; else the answer is set. */
@@ -253,8 +268,6 @@ static int check_post_origin(struct cgi_response *r)
 	const char *origin = getenv("HTTP_ORIGIN");
 	const char *site = getenv("HTTP_SEC_FETCH_SITE");
 	const char *custom = getenv("HTTP_X_TYCHE_REQUEST");
-	char own[512];
-
 	if (site && strcmp(site, "same-origin")) {
 		cgi_fail(r, 403, "cross-origin request refused (Sec-Fetch-Site: %s)",
 			 strcmp(site, "cross-site") && strcmp(site, "same-site") && strcmp(site, "none")
@@ -262,8 +275,8 @@ static int check_post_origin(struct cgi_response *r)
 		return -1;
 	}
 	if (origin) {
-		own_origin(own, sizeof own);
-		if (!getenv("HTTP_HOST") || strcasecmp(origin, own)) {
+		if (!is_own_origin(origin)) {
+			fprintf(stderr, "tyche.cgi: refused a POST from origin '%.200s'\n", origin);
 			cgi_fail(r, 403, "cross-origin request refused (Origin does not match this server)");
 			return -1;
 		}
@@ -293,6 +306,20 @@ static int read_body(struct cgi_request *q, struct cgi_response *r)
 		return -1;
 	}
 	if (len > CGI_MAX_BODY) {
+		/* Drain a moderate excess so the server can deliver the answer
+		 * (it is still writing the body to our stdin); beyond that the
+		 * web server's own limit is meant to act (doc/deploy.md). */
+		char sink[65536];
+
+		for (size_t left = len < 16u * CGI_MAX_BODY ? len : 0; left;) {
+			ssize_t k = read(0, sink, left < sizeof sink ? left : sizeof sink);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			left -= (size_t)k;
+		}
 		cgi_fail(r, 413, "request body of %llu bytes is over the limit of %u bytes",
 			 len, CGI_MAX_BODY);
 		return -1;
@@ -423,8 +450,16 @@ int main(void)
 	}
 	head = !strcmp(q.method, "HEAD");
 	if (!strcmp(q.method, "POST")) {
-		if (check_post_origin(&r))
+		if (check_post_origin(&r)) {
+			/* read the body anyway: a CGI that exits while the server
+			 * is still writing it gets its answer dropped */
+			struct cgi_response ignored;
+
+			memset(&ignored, 0, sizeof ignored);
+			read_body(&q, &ignored);
+			cgi_buf_release(&ignored.body);
 			goto send;
+		}
 	} else if (strcmp(q.method, "GET") && !head) {
 		cgi_fail(&r, 405, "method %s is not allowed; use GET or POST",
 			 strlen(q.method) < 16 ? q.method : "(long)");

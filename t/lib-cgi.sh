@@ -1,0 +1,255 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# lib-cgi.sh - start real web servers around tyche.cgi for the t7* tests,
+# t/serve.sh and t/perf/cgi.sh: Debian's apache2 (mod_cgid, basic auth) or
+# nginx + fcgiwrap (auth_basic), each on a loopback port with its own temp
+# ServerRoot / prefix, the CGI and the page copied into it, running as
+# www-data.
+#
+# Sourced after test-lib.sh (or alone with TOP and BUILD set).  Call
+# cgi_setup, then cgi_start_apache or cgi_start_nginx; cgi_stop runs from
+# an EXIT trap, so a failing test never leaves a server behind.
+#
+# Why copies under /tmp and not the build tree: the servers run the CGI as
+# www-data, which must be able to read every directory above it, and the
+# store and cache must be writable by it alone (as in production).
+
+cgi_free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# cgi_setup [single_user]: the server tree in $SRV, users alice and bob
+# (passwords alice-pw, bob-pw) in $SRV/htpasswd.
+cgi_setup() {
+	SRV=$(mktemp -d /tmp/tyche-srv.XXXXXX) || return 1
+	chmod 755 "$SRV"
+	mkdir -p "$SRV/contexts" "$SRV/store" "$SRV/cache" "$SRV/www" "$SRV/cgi-bin" "$SRV/run" || return 1
+	cp -R "$TOP/examples/electrolysis" "$SRV/contexts/" &&
+	cp "$TOP"/www/* "$SRV/www/" &&
+	cp "$BUILD/bin/tyche.cgi" "$SRV/cgi-bin/tyche.cgi" || return 1
+	chown www-data:www-data "$SRV/store" "$SRV/cache" "$SRV/run"
+	chmod -R a+rX "$SRV"
+	cat >"$SRV/tyche.yml" <<-EOF
+	# tyche.cgi test config
+	contexts: $SRV/contexts
+	store: $SRV/store
+	cache: $SRV/cache
+	single_user: ${1:-false}
+	defaults:
+	  samples: ${TYCHE_TEST_SAMPLES:-500}
+	  seed: 7
+	EOF
+	htpasswd -bcB "$SRV/htpasswd" alice alice-pw 2>/dev/null &&
+	htpasswd -bB "$SRV/htpasswd" bob bob-pw 2>/dev/null &&
+	chmod 644 "$SRV/htpasswd" "$SRV/tyche.yml"
+	CGI_PIDS=
+	CGI_PGIDS=
+	trap cgi_stop EXIT
+}
+
+cgi_stop() {
+	for _p in $CGI_PGIDS; do
+		kill -TERM "-$_p" 2>/dev/null
+	done
+	for _p in $CGI_PIDS; do
+		kill "$_p" 2>/dev/null
+	done
+	for _p in $CGI_PIDS; do
+		_i=0
+		while kill -0 "$_p" 2>/dev/null && [ $_i -lt 50 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		kill -9 "$_p" 2>/dev/null
+	done
+	for _p in $CGI_PGIDS; do
+		kill -KILL "-$_p" 2>/dev/null
+	done
+	CGI_PIDS=
+	CGI_PGIDS=
+	if [ -n "$SRV" ] && [ -z "$CGI_KEEP" ]; then
+		rm -rf "$SRV"
+	fi
+}
+
+# cgi_wait_port PORT: up to 10 s for something to listen there.
+cgi_wait_port() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	echo "nothing listens on 127.0.0.1:$1" >&2
+	return 1
+}
+
+# The response headers every page answer carries (the CGI sets its own).
+CGI_PAGE_CSP="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+cgi_start_apache() {
+	PORT=${1:-$(cgi_free_port)}
+	_m=/usr/lib/apache2/modules
+	mkdir -p "$SRV/apache/logs"
+	cat >"$SRV/apache/httpd.conf" <<-EOF
+	ServerRoot "$SRV/apache"
+	ServerName 127.0.0.1
+	Listen 127.0.0.1:$PORT
+	PidFile "$SRV/apache/httpd.pid"
+	ErrorLog "$SRV/apache/logs/error.log"
+	LogLevel warn
+	User www-data
+	Group www-data
+	LoadModule mpm_event_module $_m/mod_mpm_event.so
+	LoadModule authz_core_module $_m/mod_authz_core.so
+	LoadModule authz_user_module $_m/mod_authz_user.so
+	LoadModule authn_core_module $_m/mod_authn_core.so
+	LoadModule authn_file_module $_m/mod_authn_file.so
+	LoadModule auth_basic_module $_m/mod_auth_basic.so
+	LoadModule alias_module $_m/mod_alias.so
+	LoadModule mime_module $_m/mod_mime.so
+	LoadModule dir_module $_m/mod_dir.so
+	LoadModule env_module $_m/mod_env.so
+	LoadModule headers_module $_m/mod_headers.so
+	LoadModule cgid_module $_m/mod_cgid.so
+	TypesConfig /etc/mime.types
+	ScriptSock "$SRV/run/cgid.sock"
+	StartServers 1
+	ServerLimit 2
+	ThreadsPerChild 16
+	MaxRequestWorkers 32
+	LimitRequestBody 4194304
+	DocumentRoot "$SRV/www"
+	<Directory />
+	    Require all denied
+	    AllowOverride None
+	</Directory>
+	ScriptAlias /tyche/tyche.cgi "$SRV/cgi-bin/tyche.cgi"
+	Alias /tyche/ "$SRV/www/"
+	<Location /tyche/>
+	    AuthType Basic
+	    AuthName "Tyche"
+	    AuthBasicProvider file
+	    AuthUserFile "$SRV/htpasswd"
+	    Require valid-user
+	</Location>
+	<Directory "$SRV/www">
+	    Require all granted
+	    DirectoryIndex index.html
+	    Header always set Content-Security-Policy "$CGI_PAGE_CSP"
+	    Header always set X-Content-Type-Options nosniff
+	    Header always set Referrer-Policy no-referrer
+	    Header always set X-Frame-Options DENY
+	</Directory>
+	<Files "tyche.cgi">
+	    Require all granted
+	    SetEnv TYCHE_CONFIG "$SRV/tyche.yml"
+	    Options +ExecCGI
+	</Files>
+	<Directory "$SRV/cgi-bin">
+	    Require all granted
+	</Directory>
+	EOF
+	apache2 -t -f "$SRV/apache/httpd.conf" 2>&1 | grep -v "Syntax OK" >&2
+	apache2 -f "$SRV/apache/httpd.conf" -DFOREGROUND </dev/null >/dev/null \
+		2>>"$SRV/apache/logs/error.log" &
+	CGI_PIDS="$CGI_PIDS $!"
+	BASE="http://127.0.0.1:$PORT/tyche"
+	cgi_wait_port "$PORT"
+}
+
+cgi_start_nginx() {
+	PORT=${1:-$(cgi_free_port)}
+	mkdir -p "$SRV/nginx/tmp" "$SRV/nginx/logs"
+	# setsid: fcgiwrap and its children form one process group that
+	# cgi_stop signals as a whole; setpriv execs (no wrapper process).
+	setsid setpriv --reuid=www-data --regid=www-data --init-groups \
+		fcgiwrap -c "${CGI_FCGI_CHILDREN:-2}" -s "unix:$SRV/run/fcgiwrap.sock" \
+		</dev/null >>"$SRV/nginx/logs/fcgiwrap.log" 2>&1 &
+	CGI_PGIDS="$CGI_PGIDS $!"
+	cat >"$SRV/nginx/nginx.conf" <<-EOF
+	user www-data;
+	worker_processes ${CGI_NGINX_WORKERS:-1};
+	pid $SRV/nginx/nginx.pid;
+	error_log $SRV/nginx/logs/error.log warn;
+	daemon off;
+	events { worker_connections 512; }
+	http {
+	    include /etc/nginx/mime.types;
+	    access_log off;
+	    client_body_temp_path $SRV/nginx/tmp/body;
+	    fastcgi_temp_path $SRV/nginx/tmp/fastcgi;
+	    proxy_temp_path $SRV/nginx/tmp/proxy;
+	    uwsgi_temp_path $SRV/nginx/tmp/uwsgi;
+	    scgi_temp_path $SRV/nginx/tmp/scgi;
+	    server {
+	        listen 127.0.0.1:$PORT;
+	        server_name 127.0.0.1;
+	        auth_basic "Tyche";
+	        auth_basic_user_file $SRV/htpasswd;
+	        location / { return 404; }
+	        location /tyche/ {
+	            alias $SRV/www/;
+	            index index.html;
+	            add_header Content-Security-Policy "$CGI_PAGE_CSP" always;
+	            add_header X-Content-Type-Options nosniff always;
+	            add_header Referrer-Policy no-referrer always;
+	            add_header X-Frame-Options DENY always;
+	        }
+	        location ~ ^/tyche/tyche\.cgi(/.*)?\$ {
+	            client_max_body_size 2m;
+	            gzip off;
+	            include /etc/nginx/fastcgi_params;
+	            fastcgi_param SCRIPT_FILENAME $SRV/cgi-bin/tyche.cgi;
+	            fastcgi_param SCRIPT_NAME /tyche/tyche.cgi;
+	            fastcgi_param PATH_INFO \$1;
+	            fastcgi_param REMOTE_USER \$remote_user;
+	            fastcgi_param TYCHE_CONFIG $SRV/tyche.yml;
+	            fastcgi_pass unix:$SRV/run/fcgiwrap.sock;
+	        }
+	    }
+	}
+	EOF
+	_i=0
+	while [ ! -S "$SRV/run/fcgiwrap.sock" ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	nginx -p "$SRV/nginx" -e "$SRV/nginx/logs/error.log" -c "$SRV/nginx/nginx.conf" \
+		</dev/null >>"$SRV/nginx/logs/error.log" 2>&1 &
+	CGI_PIDS="$CGI_PIDS $!"
+	BASE="http://127.0.0.1:$PORT/tyche"
+	cgi_wait_port "$PORT"
+}
+
+# api USER METHOD PATH [BODY]: curl the API as USER; the body of the
+# answer goes to ./body, the status to stdout.  POSTs carry the custom
+# header and no Origin (as a same-origin fetch by a non-browser client).
+api() {
+	_u=$1 _m=$2 _p=$3
+	shift 3
+	if [ "$_m" = POST ]; then
+		curl -s -o body -w '%{http_code}' -u "$_u:$_u-pw" -X POST \
+			-H 'Content-Type: application/json' -H 'X-Tyche-Request: 1' \
+			--data-binary "${1-}" "$BASE/tyche.cgi$_p"
+	else
+		curl -s -o body -w '%{http_code}' -u "$_u:$_u-pw" "$BASE/tyche.cgi$_p"
+	fi
+}
+
+# json EXPR <body: evaluate a Python expression on the parsed JSON as j.
+json() {
+	python3 -c 'import json,sys; j=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v, sort_keys=True))' "$1"
+}
+
+# Wait up to 30 s while the first request builds the surface (503s).
+cgi_warm() {
+	_i=0
+	while [ $_i -lt 150 ]; do
+		_s=$(api alice GET /contexts/electrolysis)
+		[ "$_s" = 200 ] && return 0
+		[ "$_s" = 503 ] || { echo "warm-up: status $_s" >&2; cat body >&2; return 1; }
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	return 1
+}
