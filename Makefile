@@ -145,3 +145,11 @@ install: all
 
 clean:
 	rm -rf build build-san t/trash.* t/unit/bin
+
+# --- PREFIX is compiled into lib/context.c (TYCHE_PREFIX, the default model
+# path).  Rebuild it when PREFIX changes, so that `make` followed by
+# `make install PREFIX=/opt/x` installs tools that look in /opt/x.
+$(BUILD)/prefix.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+$(BUILD)/lib/context.o: $(BUILD)/prefix.stamp
