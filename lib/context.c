@@ -133,35 +133,98 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted unique list of non-empty strings. */
+/* Unique list of strings, in insertion order until strset_sort.  A hash
+ * index makes add O(1): with a linear search, a hostile table of 100k
+ * distinct names took minutes (quadratic). */
 struct strset {
 	char **v;
 	size_t n, cap;
+	size_t *h;        /* hcap slots: index into v plus 1, 0 = free */
+	size_t hcap;      /* a power of two, at least 2 * n, or 0 */
+	int oom;
 };
+
+static size_t str_hash(const char *x)
+{
+	size_t h = 14695981039346656037u;   /* FNV-1a */
+
+	for (; *x; x++)
+		h = (h ^ (unsigned char)*x) * 1099511628211u;
+	return h;
+}
+
+static void strset_index(struct strset *s)
+{
+	free(s->h);
+	s->h = ty_calloc(s->hcap, sizeof(size_t));
+	if (!s->h) {
+		s->hcap = 0;
+		return;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		size_t k = str_hash(s->v[i]) & (s->hcap - 1);
+
+		while (s->h[k])
+			k = (k + 1) & (s->hcap - 1);
+		s->h[k] = i + 1;
+	}
+}
 
 static long strset_find(const struct strset *s, const char *x)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], x))
-			return (long)i;
+	if (!s->hcap) {
+		for (size_t i = 0; i < s->n; i++)
+			if (!strcmp(s->v[i], x))
+				return (long)i;
+		return -1;
+	}
+	for (size_t k = str_hash(x) & (s->hcap - 1); s->h[k]; k = (k + 1) & (s->hcap - 1))
+		if (!strcmp(s->v[s->h[k] - 1], x))
+			return (long)(s->h[k] - 1);
 	return -1;
 }
 
 static void strset_add(struct strset *s, const char *x)
 {
-	if (strset_find(s, x) >= 0)
+	char *copy;
+
+	if (s->oom || strset_find(s, x) >= 0)
 		return;
 	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 16;
-		s->v = realloc(s->v, s->cap * sizeof(char *));
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		char **v = realloc(s->v, cap * sizeof(char *));
+
+		if (!v) {
+			s->oom = 1;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
 	}
-	s->v[s->n++] = ty_strdup(x);
+	copy = ty_strdup(x);
+	if (!copy) {
+		s->oom = 1;
+		return;
+	}
+	s->v[s->n++] = copy;
+	if (2 * s->n > s->hcap) {
+		s->hcap = s->hcap ? 2 * s->hcap : 64;
+		strset_index(s);
+	} else {
+		size_t k = str_hash(x) & (s->hcap - 1);
+
+		while (s->h[k])
+			k = (k + 1) & (s->hcap - 1);
+		s->h[k] = s->n;
+	}
 }
 
 static void strset_sort(struct strset *s)
 {
 	if (s->n)
 		qsort(s->v, s->n, sizeof(char *), str_cmp);
+	if (s->hcap)
+		strset_index(s);
 }
 
 static void strset_release(struct strset *s)
@@ -169,8 +232,8 @@ static void strset_release(struct strset *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i]);
 	free(s->v);
-	s->v = NULL;
-	s->n = s->cap = 0;
+	free(s->h);
+	memset(s, 0, sizeof(*s));
 }
 
 /* A comma-separated list of up to 12 names, for messages. */
@@ -187,11 +250,22 @@ static char *list_names(char *const *v, size_t n)
 	return ty_buf_detach(&b);
 }
 
+/* ctx->tech is sorted by name (strcmp), so this is a binary search. */
 static long find_tech(const tyche_context *ctx, const char *name)
 {
-	for (size_t i = 0; i < ctx->ntech; i++)
-		if (!strcmp(ctx->tech[i].name, name))
-			return (long)i;
+	size_t lo = 0, hi = ctx->ntech;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(ctx->tech[mid].name, name);
+
+		if (!c)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
 }
 
@@ -561,8 +635,8 @@ static void load_designs(struct loader *L)
 				char *known = list_names(names, n);
 
 				cell_err(L, TY_T_DESIGNS, r, colpos(L, TY_T_DESIGNS, 3),
-					 "Index '%s' of Variable '%s' is not a %s index of technology '%s' in the indices table, expected one of %s",
-					 idx, var, dv_type((int)dv), tech, known);
+					 "Index '%s' of Variable '%s' is not %s %s index of technology '%s' in the indices table, expected one of %s",
+					 idx, var, dv == DV_LIFETIME ? "a" : "an", dv_type((int)dv), tech, known);
 				free(known);
 				continue;
 			}
@@ -1130,26 +1204,36 @@ static void load_sets(struct loader *L)
 	ctx->ntech = techs.n;
 	ctx->tech = ty_calloc(techs.n, sizeof(struct ty_tech));
 	for (size_t i = 0; i < techs.n; i++) {
-		struct ty_tech *T = &ctx->tech[i];
-		struct strset sc = { 0 };
-
-		T->name = techs.v[i];
+		ctx->tech[i].name = techs.v[i];
 		techs.v[i] = NULL;
-		T->n_fixed = -1;
-		for (size_t r = 0; r < d->nrows; r++)
-			if (!strcmp(cell(L, TY_T_DESIGNS, r, 0), T->name) &&
-			    !ty_label_is_empty(cell(L, TY_T_DESIGNS, r, 1)))
-				strset_add(&sc, cell(L, TY_T_DESIGNS, r, 1));
-		strset_sort(&sc);
-		T->nscen = sc.n;
-		T->scen = ty_calloc(sc.n, sizeof(struct ty_scenario));
-		for (size_t s = 0; s < sc.n; s++) {
-			T->scen[s].name = sc.v[s];
-			sc.v[s] = NULL;
-		}
-		strset_release(&sc);
+		ctx->tech[i].n_fixed = -1;
 	}
 	strset_release(&techs);
+	/* scenarios of each technology, in one pass over the rows (one pass
+	 * per technology was quadratic in a table of many technologies) */
+	{
+		struct strset *sc = ty_calloc(ctx->ntech, sizeof(*sc));
+
+		for (size_t r = 0; sc && r < d->nrows; r++) {
+			long ti = find_tech(ctx, cell(L, TY_T_DESIGNS, r, 0));
+
+			if (ti >= 0 && !ty_label_is_empty(cell(L, TY_T_DESIGNS, r, 1)))
+				strset_add(&sc[ti], cell(L, TY_T_DESIGNS, r, 1));
+		}
+		for (size_t i = 0; sc && i < ctx->ntech; i++) {
+			struct ty_tech *T = &ctx->tech[i];
+
+			strset_sort(&sc[i]);
+			T->nscen = sc[i].n;
+			T->scen = ty_calloc(sc[i].n, sizeof(struct ty_scenario));
+			for (size_t s = 0; s < sc[i].n; s++) {
+				T->scen[s].name = sc[i].v[s];
+				sc[i].v[s] = NULL;
+			}
+			strset_release(&sc[i]);
+		}
+		free(sc);
+	}
 	/* every table that names technologies names the same set */
 	{
 		static const int others[] = { TY_T_PARAMETERS, TY_T_INDICES, TY_T_RESULTS,
@@ -1157,19 +1241,23 @@ static void load_sets(struct loader *L)
 
 		for (size_t k = 0; k < TY_ARRAY_SIZE(others); k++) {
 			int ti = others[k];
+			char *seen;
 
 			if (!L->table_ok[ti])
 				continue;
-			for (size_t i = 0; i < ctx->ntech; i++) {
-				int found = 0;
+			seen = ty_calloc(ctx->ntech, 1);
+			for (size_t r = 0; seen && r < L->t[ti]->nrows; r++) {
+				long i = find_tech(ctx, cell(L, ti, r, 0));
 
-				for (size_t r = 0; r < L->t[ti]->nrows && !found; r++)
-					found = !strcmp(cell(L, ti, r, 0), ctx->tech[i].name);
-				if (!found)
+				if (i >= 0)
+					seen[i] = 1;
+			}
+			for (size_t i = 0; seen && i < ctx->ntech; i++)
+				if (!seen[i])
 					ty_diag_add(L->d, TYCHE_SEV_ERROR, L->t[ti]->source, 0, 0,
 						    "technology '%s' of the designs table is missing from the %s table",
 						    ctx->tech[i].name, ty_table_names[ti]);
-			}
+			free(seen);
 		}
 	}
 }
