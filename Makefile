@@ -96,6 +96,7 @@ $(BUILD)/t/perf/%: $(BUILD)/t/perf/%.o $(STATIC)
 # Install what the tests need (Debian packages listed in deps.txt).
 deps:
 	@sh t/install-deps.sh deps.txt
+	@sh t/install-npm.sh
 
 # `make check` is the README's test command: dependencies, build, every test.
 check: deps
@@ -153,3 +154,10 @@ $(BUILD)/prefix.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
 $(BUILD)/lib/context.o: $(BUILD)/prefix.stamp
+
+# --- tyche.cgi (issue 7): cgi/*.h are headers of the CGI objects; `make
+# serve` runs nginx + fcgiwrap on 127.0.0.1:8080 with the bundled example.
+$(CGI_SRCS:%.c=$(BUILD)/%.o): $(wildcard cgi/*.h)
+serve: all
+	@sh t/serve.sh $(abspath $(BUILD))
+# --- end tyche.cgi

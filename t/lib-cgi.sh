@@ -26,7 +26,9 @@ cgi_setup() {
 	cp -R "$TOP/examples/electrolysis" "$SRV/contexts/" &&
 	cp "$TOP"/www/* "$SRV/www/" &&
 	cp "$BUILD/bin/tyche.cgi" "$SRV/cgi-bin/tyche.cgi" || return 1
-	chown www-data:www-data "$SRV/store" "$SRV/cache" "$SRV/run"
+	if [ "$(id -u)" = 0 ]; then
+		chown www-data:www-data "$SRV/store" "$SRV/cache" "$SRV/run"
+	fi
 	chmod -R a+rX "$SRV"
 	cat >"$SRV/tyche.yml" <<-EOF
 	# tyche.cgi test config
@@ -162,12 +164,13 @@ cgi_start_nginx() {
 	mkdir -p "$SRV/nginx/tmp" "$SRV/nginx/logs"
 	# setsid: fcgiwrap and its children form one process group that
 	# cgi_stop signals as a whole; setpriv execs (no wrapper process).
-	setsid setpriv --reuid=www-data --regid=www-data --init-groups \
-		fcgiwrap -c "${CGI_FCGI_CHILDREN:-2}" -s "unix:$SRV/run/fcgiwrap.sock" \
+	_asuser=
+	[ "$(id -u)" = 0 ] && _asuser='setpriv --reuid=www-data --regid=www-data --init-groups'
+	setsid $_asuser fcgiwrap -c "${CGI_FCGI_CHILDREN:-2}" -s "unix:$SRV/run/fcgiwrap.sock" \
 		</dev/null >>"$SRV/nginx/logs/fcgiwrap.log" 2>&1 &
 	CGI_PGIDS="$CGI_PGIDS $!"
 	cat >"$SRV/nginx/nginx.conf" <<-EOF
-	user www-data;
+	$( [ "$(id -u)" = 0 ] && echo 'user www-data;' )
 	worker_processes ${CGI_NGINX_WORKERS:-1};
 	pid $SRV/nginx/nginx.pid;
 	error_log $SRV/nginx/logs/error.log warn;
@@ -184,8 +187,9 @@ cgi_start_nginx() {
 	    server {
 	        listen 127.0.0.1:$PORT;
 	        server_name 127.0.0.1;
-	        auth_basic "Tyche";
-	        auth_basic_user_file $SRV/htpasswd;
+	        $( [ -z "$CGI_NO_AUTH" ] && echo 'auth_basic "Tyche";' )
+	        $( [ -z "$CGI_NO_AUTH" ] && echo "auth_basic_user_file $SRV/htpasswd;" )
+	        location = / { return 302 /tyche/; }
 	        location / { return 404; }
 	        location /tyche/ {
 	            alias $SRV/www/;
