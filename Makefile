@@ -155,6 +155,9 @@ $(BUILD)/prefix.stamp: FORCE
 	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
 $(BUILD)/lib/context.o: $(BUILD)/prefix.stamp
 
+# Keep intermediate objects (cmd/, t/unit/) between builds.
+.SECONDARY:
+
 # --- tyche.cgi (issue 7): cgi/*.h are headers of the CGI objects; `make
 # serve` runs nginx + fcgiwrap on 127.0.0.1:8080 with the bundled example.
 $(CGI_SRCS:%.c=$(BUILD)/%.o): $(wildcard cgi/*.h)

@@ -219,6 +219,8 @@ int run_cmd_explore(int argc, char **argv)
 		"  --samples N --seed S --threads T --format csv|json --output FILE\n"
 		"  --cache DIR | --no-cache   where fitted surfaces are kept\n"
 		"  --models PATH\n"
+		"  --save NAME [--share] [--tag T] [--store DIR]\n"
+		"                     record the run in the scenario store\n"
 		"Output: Level,Category,Metric,Statistic,Value,Units (Level is portfolio\n"
 		"or category).\n");
 	if (rc >= 0)

@@ -50,6 +50,7 @@ int run_cmd_evaluate(int argc, char **argv)
 		"  --samples N      samples per scenario (default 1000)\n"
 		"  --seed S         random seed (default 1)\n"
 		"  --threads T      worker threads (default: all cores)\n"
+		"  --block B        samples per work unit (output does not depend on it)\n"
 		"  --summary        per row mean, std, q10, q50, q90 instead of samples\n"
 		"  --format F       csv (default) or json\n"
 		"  --output FILE    write there instead of stdout\n"

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+
 #include "run.h"
 #include "runopt.h"
 
@@ -36,7 +38,7 @@
 	"  --upper C=A      upper limit of category C (default: its max amount)\n" \
 	"  --method M       local (SLSQP, default), global (ISRES + SLSQP) or\n" \
 	"                   milp (piecewise-linear MILP over the tranche grid)\n" \
-	"  --start C=A,...  local start (default 10 %% of each upper limit)\n" \
+	"  --start C=A,...  local start (default 10 percent of each upper limit)\n" \
 	"  --max-time S     seconds per optimisation (default 10)\n" \
 	"  --max-eval N     global: surface evaluations (default 2000);\n" \
 	"                   milp: most grid corners (default 20000)\n"
@@ -300,6 +302,45 @@ static int finish(struct ctx *c, int rc)
 
 /* ------------------------------------------------------------ optimize */
 
+/* --save: the problem as inputs, the result as the results summary. */
+static int save_optimum(struct ctx *c, const tyche_opt_result *r)
+{
+	char *rj = tyche_opt_result_json(c->s, r, 0), *ij, *out;
+	cJSON *in = cJSON_CreateObject(), *res = cJSON_CreateObject();
+	cJSON *opt = rj ? cJSON_Parse(rj) : NULL, *lim, *up;
+	int rc;
+
+	cJSON_AddStringToObject(in, "command", "optimize");
+	cJSON_AddStringToObject(in, "metric", c->o.metric);
+	cJSON_AddStringToObject(in, "sense", c->o.sense ? c->o.sense : "max");
+	cJSON_AddStringToObject(in, "statistic", c->o.statistic ? c->o.statistic : "mean");
+	cJSON_AddStringToObject(in, "method", c->o.method ? c->o.method : "local");
+	if (c->o.has_budget)
+		cJSON_AddNumberToObject(in, "budget", c->o.budget);
+	lim = cJSON_AddArrayToObject(in, "limits");
+	for (size_t k = 0; k < c->o.nlimits; k++)
+		cJSON_AddItemToArray(lim, cJSON_CreateString(c->o.limits[k]));
+	up = cJSON_AddArrayToObject(in, "upper");
+	for (size_t k = 0; k < c->o.nuppers; k++)
+		cJSON_AddItemToArray(up, cJSON_CreateString(c->o.uppers[k]));
+	if (opt) {
+		cJSON *am = cJSON_GetObjectItemCaseSensitive(opt, "amounts");
+
+		if (am)
+			cJSON_AddItemToObject(in, "amounts", cJSON_Duplicate(am, 1));
+		cJSON_AddItemToObject(res, "optimum", opt);
+	}
+	ij = cJSON_PrintUnformatted(in);
+	out = cJSON_PrintUnformatted(res);
+	rc = run_save_scenario(&c->o, c->ctx, ij, out);
+	free(ij);
+	free(out);
+	free(rj);
+	cJSON_Delete(in);
+	cJSON_Delete(res);
+	return rc;
+}
+
 int run_cmd_optimize(int argc, char **argv)
 {
 	struct ctx c;
@@ -337,6 +378,8 @@ int run_cmd_optimize(int argc, char **argv)
 		result_rows(c.out, c.s, r, "");
 	}
 	report(c.s, r, NULL);
+	if (!rc && c.o.save)
+		rc = save_optimum(&c, r);
 	if (!rc && r->status != TYCHE_OPT_OPTIMAL)
 		rc = RUN_EX_FAIL;
 	tyche_opt_result_free(r);
