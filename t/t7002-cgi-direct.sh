@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# t7002-cgi-direct.sh - tyche.cgi run directly with RFC 3875 variables (no
+# web server): the config file, single-user mode, the "warming up" answer
+# while another process holds the surface lock, body length handling.
+# Fast, and the place where ASan/UBSan see the CGI (a sanitizer report
+# makes it exit 99 and the checks fail).
+test_description='tyche.cgi as a plain CGI program'
+. "$(dirname "$0")"/test-lib.sh
+
+mkdir -p ctx && cp -R "$TOP/examples/electrolysis" ctx/
+cat >tyche.yml <<EOT
+contexts: $TRASH/ctx
+store: $TRASH/store
+cache: $TRASH/cache
+sources: []
+proxy: http://proxy.example:3128
+defaults:
+  samples: 200
+  seed: 3
+EOT
+
+# cgi METHOD PATH [BODY]: run the CGI; headers to ./head, body to ./body.
+cgi() {
+	_b=${3-}
+	printf '%s' "$_b" | env REQUEST_METHOD="$1" PATH_INFO="$2" QUERY_STRING="${QS-}" \
+		CONTENT_TYPE=application/json CONTENT_LENGTH="${CL-${#_b}}" \
+		HTTP_X_TYCHE_REQUEST=1 TYCHE_CONFIG="${CFG-$TRASH/tyche.yml}" \
+		${USR:+REMOTE_USER=$USR} tyche.cgi >out || return 1
+	sed -n '1,/^\r$/p' out >head &&
+	sed '1,/^\r$/d' out >body &&
+	sed -n 's/^Status: \([0-9]*\).*/\1/p' head
+}
+json() {
+	python3 -c 'import json,sys; j=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v, sort_keys=True))' "$1"
+}
+
+test_expect_success 'outside a web server it says so and exits 2' '
+	test_expect_code 2 env -u REQUEST_METHOD tyche.cgi 2>err </dev/null &&
+	grep "not run as a CGI program" err
+'
+
+test_expect_success 'contexts: the list, with fetch keys in the config ignored' '
+	test "$(cgi GET /contexts)" = 200 &&
+	json "j" <body >actual &&
+	echo "{\"contexts\": [{\"name\": \"electrolysis\"}]}" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'an unknown config key is a 500 with the line in the log' '
+	sed "s/^store:/stroe:/" tyche.yml >bad.yml &&
+	test "$(CFG=$TRASH/bad.yml cgi GET /contexts 2>err)" = 500 &&
+	json "j[\"error\"]" <body >actual &&
+	echo "server configuration error (see the server log)" >expect && test_cmp expect actual &&
+	grep "bad.yml:2: unknown key .stroe. (expected contexts, store, cache, models, single_user, defaults, or tyche-fetch.s sources, proxy)" err &&
+	test "$(CFG=$TRASH/none.yml cgi GET /contexts 2>err)" = 500 &&
+	grep "cannot read the config" err
+'
+
+test_expect_success 'a bad defaults value names the key' '
+	sed "s/samples: 200/samples: lots/" tyche.yml >bad2.yml &&
+	test "$(CFG=$TRASH/bad2.yml cgi GET /contexts 2>err)" = 500 &&
+	grep "bad2.yml:7: .defaults.samples.: expected an integer from 1 to 1000000" err
+'
+
+test_expect_success 'the store needs REMOTE_USER unless single_user is set' '
+	test "$(cgi GET /scenarios)" = 401 &&
+	json "j[\"error\"]" <body >actual &&
+	grep "needs an authenticated user" actual &&
+	test "$(USR=carol cgi GET /scenarios)" = 200 &&
+	sed "s/^sources: \[\]/single_user: true/" tyche.yml >single.yml &&
+	test "$(CFG=$TRASH/single.yml cgi POST /scenarios "{\"name\": \"s\", \"context\": \"electrolysis\", \"inputs\": {}}")" = 201 &&
+	json "j[\"scenario\"][\"owner\"]" <body >actual && echo local >expect && test_cmp expect actual &&
+	test "$(USR="../x" cgi GET /scenarios)" = 403
+'
+
+test_expect_success 'while another process builds the surface: 503 warming up' '
+	rm -rf cache && mkdir cache &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 &&
+	lock=$(ls cache/*.lock) && rm -f cache/*.tysurf &&
+	flock -x "$lock" -c "touch held; sleep 3" &
+	while [ ! -f held ]; do sleep 0.05; done &&
+	test "$(cgi GET /contexts/electrolysis)" = 503 &&
+	grep "^Retry-After: 2" head &&
+	json "j[\"error\"]" <body >actual &&
+	grep "^warming up" actual &&
+	wait &&
+	test "$(cgi GET /contexts/electrolysis)" = 200
+'
+
+test_expect_success 'CONTENT_LENGTH: exactly that many bytes are read' '
+	test "$(CL=2 cgi POST /contexts/electrolysis/explore "{}garbage")" = 200 &&
+	test "$(CL=40 cgi POST /contexts/electrolysis/explore "{}")" = 400 &&
+	json "j[\"error\"]" <body >actual &&
+	echo "request body shorter than CONTENT_LENGTH" >expect && test_cmp expect actual &&
+	test "$(CL=-1 cgi POST /contexts/electrolysis/explore "{}")" = 400
+'
+
+test_expect_success 'POST without the custom header, PUT, odd paths' '
+	printf "{}" | env REQUEST_METHOD=POST PATH_INFO=/scenarios CONTENT_LENGTH=2 \
+		CONTENT_TYPE=application/json TYCHE_CONFIG=$TRASH/tyche.yml tyche.cgi >out &&
+	grep "^Status: 403" out &&
+	test "$(cgi PUT /scenarios)" = 405 &&
+	test "$(cgi GET /contexts/electrolysis/../../etc)" = 404 &&
+	test "$(cgi GET /contexts/%00x)" = 404 &&
+	test "$(cgi GET /contexts/a/b/c/d/e/f/g/h/i)" = 404
+'
+
+test_expect_success 'plot types all draw, unknown ones name the choices' '
+	for t in box violin density; do
+		test "$(cgi POST /contexts/electrolysis/plot "{\"type\": \"$t\", \"metric\": \"GHG\"}")" = 200 &&
+		grep "^Content-Type: image/svg+xml" head && grep -q "</svg>" body || return 1
+	done &&
+	for t in heatmap annotated-heatmap; do
+		test "$(cgi POST /contexts/electrolysis/plot "{\"type\": \"$t\", \"statistic\": \"q10\"}")" = 200 || return 1
+	done &&
+	test "$(cgi POST /contexts/electrolysis/plot "{\"type\": \"box\"}")" = 400 &&
+	test "$(cgi POST /contexts/electrolysis/plot "{\"type\": \"pie\"}")" = 400 &&
+	json "j[\"error\"]" <body >actual &&
+	echo "field '\''type'\'' must be one of box, violin, density, heatmap, annotated-heatmap" >expect &&
+	test_cmp expect actual
+'
+
+test_done
