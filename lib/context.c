@@ -979,6 +979,24 @@ static void load_results(struct loader *L)
 		}
 		if (T->nresults)
 			qsort(T->results, T->nresults, sizeof(*T->results), result_cmp);
+		if (T->n_metric > TY_MAX_METRICS || T->nresults > 4 * TY_MAX_METRICS)
+			ty_diag_add(L->d, TYCHE_SEV_ERROR, t->source, 0, 0,
+				    "technology '%s' has %zu metrics and %zu results rows; at most %d and %d are supported",
+				    T->name, T->n_metric, T->nresults, TY_MAX_METRICS, 4 * TY_MAX_METRICS);
+	}
+	{
+		/* metrics of every technology together (the response surface) */
+		struct strset all = { 0 };
+
+		for (size_t ti = 0; ti < ctx->ntech; ti++)
+			for (size_t k = 0; k < ctx->tech[ti].nresults; k++)
+				if (ctx->tech[ti].results[k].var == TY_VAR_METRIC)
+					strset_add(&all, ctx->tech[ti].results[k].index);
+		if (all.n > TY_MAX_METRICS)
+			ty_diag_add(L->d, TYCHE_SEV_ERROR, t->source, 0, 0,
+				    "the context has %zu distinct metrics; at most %d are supported",
+				    all.n, TY_MAX_METRICS);
+		strset_release(&all);
 	}
 }
 

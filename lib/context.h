@@ -13,6 +13,10 @@
 #include "model.h"
 #include "table.h"
 
+/* Metrics per context (the surface, the VM's output table); more is a
+ * located validation error, never a silent cut. */
+#define TY_MAX_METRICS 64
+
 enum ty_var {  /* results Variable, in the reference's sort order */
 	TY_VAR_COST = 0, TY_VAR_METRIC = 1, TY_VAR_OUTPUT = 2
 };
