@@ -540,7 +540,9 @@ static int consume_scen(struct pipe *P, size_t u, struct slot *s, void *arg)
 	const struct unit *un = &P->units[u];
 
 	for (size_t r = 0; r < so->nrows; r++)
-		memcpy(so->out[r] + un->first, s->vals + r * P->block, un->n * sizeof(double));
+		if (so->out[r])
+			memcpy(so->out[r] + un->first, s->vals + r * P->block,
+			       un->n * sizeof(double));
 	return 0;
 }
 
@@ -677,9 +679,6 @@ struct text_state {
 	int first_json;
 	/* non-finite counters per tech/scen/row */
 	size_t ***bad;
-	/* summary accumulators for the current scenario */
-	double **acc;
-	size_t acc_n;
 	size_t N;
 };
 
@@ -746,67 +745,105 @@ static int summary_stats(double *v, size_t n, double out[5])
 	return 0;
 }
 
-static int consume_summary(struct pipe *P, size_t u, struct slot *s, void *arg)
+/* Memory for --summary's samples of one scenario; rows beyond it are
+ * done in further passes over the scenario (draws are keyed, so a pass
+ * reproduces the same samples). */
+#define TY_SUMMARY_BYTES ((size_t)32 << 20)
+
+static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
+			 double (*stt)[5], int json, int *first)
 {
-	struct text_state *st = arg;
-	const struct unit *un = &P->units[u];
-	const struct ty_tech *T = &P->E->ctx->tech[un->tech];
-	const tyche_eval_opts *o = P->opts;
-	int json = o->format == TYCHE_FMT_JSON;
-	int rc = 0;
+	static const char *const vn[] = { "Cost", "Metric", "Output" };
+	static const char *const sn[] = { "Mean", "Std", "Q10", "Q50", "Q90" };
+	char tmp[32];
 
-	count_nonfinite(P, st, un, s);
-	for (size_t r = 0; r < T->nresults; r++)
-		memcpy(st->acc[r] + un->first, s->vals + r * P->block, un->n * sizeof(double));
-	if (un->first + un->n == st->N) {
-		struct ty_buf b = TY_BUF_INIT;
-		char tmp[32];
+	for (size_t r = 0; r < T->nresults; r++) {
+		const struct ty_result_row *R = &T->results[r];
 
-		for (size_t r = 0; r < T->nresults; r++) {
-			const struct ty_result_row *R = &T->results[r];
-			static const char *const vn[] = { "Cost", "Metric", "Output" };
-			static const char *const sn[] = { "Mean", "Std", "Q10", "Q50", "Q90" };
-			double stt[5];
-
-			if (R->offset < 0)
-				continue;
-			summary_stats(st->acc[r], st->N, stt);
-			if (json) {
-				ty_buf_adds(&b, st->first_json ? "\n{" : ",\n{");
-				st->first_json = 0;
-				ty_buf_adds(&b, "\"Technology\":");
-				json_str(&b, T->name);
-				ty_buf_adds(&b, ",\"Scenario\":");
-				json_str(&b, T->scen[un->scen].name);
-				ty_buf_addf(&b, ",\"Variable\":\"%s\",\"Index\":", vn[R->var]);
-				json_str(&b, R->index);
-				ty_buf_adds(&b, ",\"Units\":");
-				json_str(&b, R->units);
-				for (int k = 0; k < 5; k++) {
-					ty_buf_addf(&b, ",\"%s\":", sn[k]);
-					json_num(&b, stt[k]);
-				}
-				ty_buf_adds(&b, "}");
-			} else {
-				csv_field(&b, T->name);
-				ty_buf_addc(&b, ',');
-				csv_field(&b, T->scen[un->scen].name);
-				ty_buf_addf(&b, ",%s,", vn[R->var]);
-				csv_field(&b, R->index);
-				ty_buf_addc(&b, ',');
-				csv_field(&b, R->units);
-				for (int k = 0; k < 5; k++) {
-					ty_buf_addc(&b, ',');
-					ty_buf_adds(&b, ty_fmt_double(stt[k], tmp));
-				}
-				ty_buf_addc(&b, '\n');
+		if (R->offset < 0)
+			continue;
+		if (json) {
+			ty_buf_adds(b, *first ? "\n{" : ",\n{");
+			*first = 0;
+			ty_buf_adds(b, "\"Technology\":");
+			json_str(b, T->name);
+			ty_buf_adds(b, ",\"Scenario\":");
+			json_str(b, T->scen[scen].name);
+			ty_buf_addf(b, ",\"Variable\":\"%s\",\"Index\":", vn[R->var]);
+			json_str(b, R->index);
+			ty_buf_adds(b, ",\"Units\":");
+			json_str(b, R->units);
+			for (int k = 0; k < 5; k++) {
+				ty_buf_addf(b, ",\"%s\":", sn[k]);
+				json_num(b, stt[r][k]);
 			}
+			ty_buf_adds(b, "}");
+		} else {
+			csv_field(b, T->name);
+			ty_buf_addc(b, ',');
+			csv_field(b, T->scen[scen].name);
+			ty_buf_addf(b, ",%s,", vn[R->var]);
+			csv_field(b, R->index);
+			ty_buf_addc(b, ',');
+			csv_field(b, R->units);
+			for (int k = 0; k < 5; k++) {
+				ty_buf_addc(b, ',');
+				ty_buf_adds(b, ty_fmt_double(stt[r][k], tmp));
+			}
+			ty_buf_addc(b, '\n');
 		}
-		rc = b.oom ? TYCHE_ENOMEM : emit(o, b.p ? b.p : "", b.len) ? TYCHE_EIO : 0;
-		ty_buf_release(&b);
 	}
-	if (o->progress)
-		o->progress((double)(u + 1) / (double)P->nunits, o->progress_arg);
+}
+
+static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
+		       struct text_state *st, tyche_error *err)
+{
+	const tyche_context *ctx = E->ctx;
+	size_t N = o->samples, group = TY_SUMMARY_BYTES / (N * sizeof(double));
+	size_t done = 0, total = 0;
+	double *buf, *out[4 * TY_MAX_METRICS];
+	int json = o->format == TYCHE_FMT_JSON, rc = 0;
+
+	if (group < 1)
+		group = 1;
+	if (group > E->max_rows)
+		group = E->max_rows ? E->max_rows : 1;
+	buf = malloc(group * N * sizeof(double));
+	if (!buf)
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0,
+				   "out of memory for %zu samples", N);
+	for (size_t t = 0; t < ctx->ntech; t++)
+		total += ctx->tech[t].nscen;
+	for (size_t t = 0; t < ctx->ntech && !rc; t++) {
+		const struct ty_tech *T = &ctx->tech[t];
+
+		for (size_t s = 0; s < T->nscen && !rc; s++) {
+			double (*stt)[5] = ty_calloc(T->nresults + 1, sizeof(*stt));
+			struct ty_buf b = TY_BUF_INIT;
+
+			for (size_t g0 = 0; g0 < T->nresults && !rc; g0 += group) {
+				for (size_t r = 0; r < T->nresults; r++)
+					out[r] = r >= g0 && r < g0 + group ? buf + (r - g0) * N : NULL;
+				rc = ty_eval_scenario(E, t, s, N, o->threads, out, err);
+				for (size_t r = g0; r < g0 + group && r < T->nresults && !rc; r++) {
+					for (size_t i = 0; i < N; i++)
+						if (!isfinite(out[r][i]))
+							st->bad[t][s][r]++;
+					summary_stats(out[r], N, stt[r]);
+				}
+			}
+			if (!rc) {
+				summary_rows(&b, T, s, stt, json, &st->first_json);
+				rc = b.oom ? TYCHE_ENOMEM : emit(o, b.p ? b.p : "", b.len) ? TYCHE_EIO : 0;
+			}
+			ty_buf_release(&b);
+			free(stt);
+			done++;
+			if (o->progress)
+				o->progress((double)done / (double)total, o->progress_arg);
+		}
+	}
+	free(buf);
 	return rc;
 }
 
@@ -927,24 +964,12 @@ int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
 	}
 	build_text_pieces(&P);
 	if (opts->summary) {
-		st.acc = ty_calloc(MAX(E->max_rows, 1), sizeof(double *));
-		for (size_t r = 0; r < E->max_rows; r++) {
-			st.acc[r] = malloc(opts->samples * sizeof(double));
-			if (!st.acc[r])
-				rc = TYCHE_ENOMEM;
-		}
-		P.work = work_values;
-		if (!rc) {
-			const char *hdr = opts->format == TYCHE_FMT_JSON ? "["
-				: "Technology,Scenario,Variable,Index,Units,Mean,Std,Q10,Q50,Q90\n";
+		const char *hdr = opts->format == TYCHE_FMT_JSON ? "["
+			: "Technology,Scenario,Variable,Index,Units,Mean,Std,Q10,Q50,Q90\n";
 
-			rc = emit(opts, hdr, strlen(hdr)) ? TYCHE_EIO : 0;
-		}
+		rc = emit(opts, hdr, strlen(hdr)) ? TYCHE_EIO : 0;
 		if (!rc)
-			rc = pipe_run(&P, opts->threads, consume_summary, &st);
-		for (size_t r = 0; r < E->max_rows; r++)
-			free(st.acc[r]);
-		free(st.acc);
+			rc = run_summary(E, opts, &st, err);
 	} else {
 		const char *hdr = opts->format == TYCHE_FMT_JSON ? "["
 			: "Technology,Scenario,Sample,Variable,Index,Value,Units\n";
