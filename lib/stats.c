@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,76 +84,206 @@ bad:
 			   name, stat_forms);
 }
 
-/* Rearrange v so that v[k] is the k-th smallest (Hoare selection with a
- * median-of-three pivot). */
-static void select_k(double *v, size_t n, size_t k)
+static void swap2(double *a, double *b)
 {
-	size_t lo = 0, hi = n - 1;
+	double t = *a;
 
-	while (hi > lo) {
-		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
-		double a = v[lo], b = v[mid], c = v[hi], pivot;
+	*a = *b;
+	*b = t;
+}
 
-		pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				double t = v[i];
+/*
+ * Move the values of w[l..r] below t (with le: not above t) to the front;
+ * returns where the others start.  No branch depends on the data: the
+ * comparisons of a partition are coin flips to a branch predictor, and
+ * mispredictions, not comparisons, were most of the time of selection.
+ */
+static ptrdiff_t split(double *w, ptrdiff_t l, ptrdiff_t r, double t, int le)
+{
+	ptrdiff_t i = l;
 
-				v[i] = v[j];
-				v[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
+	if (le) {
+		for (ptrdiff_t j = l; j <= r; j++) {
+			double x = w[j];
+
+			w[j] = w[i];
+			w[i] = x;
+			i += x <= t;
 		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return;
+	} else {
+		for (ptrdiff_t j = l; j <= r; j++) {
+			double x = w[j];
+
+			w[j] = w[i];
+			w[i] = x;
+			i += x < t;
+		}
+	}
+	return i;
+}
+
+/*
+ * Rearrange w[l..r] so that w[k] holds the value it would hold if w[l..r]
+ * were sorted, with nothing larger before it and nothing smaller after it.
+ * Floyd and Rivest's SELECT: on a long range, first select recursively in a
+ * sample of about n^(2/3) elements around the expected place, so that the
+ * pivot lands just beside the k-th value and the ranges left after a
+ * split are short: about n + min(k, n - k) steps, against ~3n for
+ * quickselect with a median-of-three pivot (which this replaced; with the
+ * branch-free split it is 4x faster on 10 000 samples).  Only the values
+ * are defined: of equal values (-0.0 and +0.0 included) any may end up
+ * at k.
+ */
+static void select_range(double *w, ptrdiff_t l, ptrdiff_t r, ptrdiff_t k)
+{
+	while (r > l) {
+		ptrdiff_t i;
+		double t;
+
+		if (r - l > 600) {
+			double n = (double)(r - l + 1), pos = (double)(k - l + 1);
+			double z = log(n), s = 0.5 * exp(2.0 * z / 3.0);
+			double sd = 0.5 * sqrt(z * s * (n - s) / n) * (pos < n / 2 ? -1.0 : 1.0);
+			double a = (double)k - pos * s / n + sd;
+			double b = (double)k + (n - pos) * s / n + sd;
+			ptrdiff_t nl = a > (double)l ? (ptrdiff_t)a : l;
+			ptrdiff_t nr = b < (double)r ? (ptrdiff_t)b : r;
+
+			select_range(w, nl < k ? nl : k, nr > k ? nr : k, k);
+		}
+		/* t is a value of w[l..r], so each step below shrinks the range */
+		t = w[k];
+		i = split(w, l, r, t, 0);           /* w[l..i-1] < t <= w[i..r] */
+		if (k < i) {
+			r = i - 1;
+		} else if (i > l) {
+			l = i;
+		} else {
+			/* t is the least: gather the values equal to it */
+			i = split(w, l, r, t, 1);
+			if (k < i)
+				return;
+			l = i;
+		}
 	}
 }
 
-/* Quantile with linear interpolation; w is a scratch copy of v. */
-static double quantile(const double *v, size_t n, double p, double *w)
+/* Where quantile p of n values lies between order statistics: the value
+ * is w[k] + (w[k + 1] - w[k]) * frac, or w[k] alone when *two is 0. */
+static size_t quantile_place(size_t n, double p, double *frac, int *two)
 {
-	double h = (double)(n - 1) * p, lo, hi, frac;
+	double h = (double)(n - 1) * p;
 	size_t k;
 
-	if (n == 1)
-		return v[0];
-	memcpy(w, v, n * sizeof(double));
-	k = (size_t)floor(h);
-	if (k >= n - 1)
-		k = n - 1;
-	select_k(w, n, k);
-	lo = w[k];
-	frac = h - (double)k;
-	if (frac == 0 || k == n - 1)
-		return lo;
-	hi = w[k + 1];
-	for (size_t i = k + 2; i < n; i++)
-		if (w[i] < hi)
-			hi = w[i];
-	return lo + (hi - lo) * frac;
+	if (!(h > 0))
+		h = 0;         /* p < 0 from a caller who did not parse */
+	k = h >= (double)(n - 1) ? n - 1 : (size_t)floor(h);
+	*frac = h - (double)k;
+	*two = *frac != 0 && k < n - 1;
+	return k;
 }
 
-double tyche_stat_eval(const tyche_stat *st, const double *v, size_t n, double *work)
+/* Order statistics needed by st: the level of a quantile-like statistic,
+ * or -1. */
+static double order_level(const tyche_stat *st)
 {
-	double r = NAN, *w = work;
-	int own = 0;
+	switch (st->kind) {
+	case TYCHE_STAT_QUANTILE:
+		return st->p;
+	case TYCHE_STAT_VAR:
+	case TYCHE_STAT_CVAR:
+		return 1.0 - st->p;
+	default:
+		return -1;
+	}
+}
 
-	if (n == 0)
-		return NAN;
-	for (size_t i = 0; i < n; i++)
-		if (isnan(v[i]))
-			return NAN;
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The smallest of w[0..n-1] (n > 0), in four independent chains so that
+ * the comparisons overlap. */
+static double min_of(const double *w, size_t n)
+{
+	double m0 = w[0], m1 = w[0], m2 = w[0], m3 = w[0];
+	size_t i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		m0 = w[i] < m0 ? w[i] : m0;
+		m1 = w[i + 1] < m1 ? w[i + 1] : m1;
+		m2 = w[i + 2] < m2 ? w[i + 2] : m2;
+		m3 = w[i + 3] < m3 ? w[i + 3] : m3;
+	}
+	for (; i < n; i++)
+		m0 = w[i] < m0 ? w[i] : m0;
+	m0 = m1 < m0 ? m1 : m0;
+	m2 = m3 < m2 ? m3 : m2;
+	return m2 < m0 ? m2 : m0;
+}
+
+/*
+ * Put the order statistics ks[0..nk-1] (sorted, distinct) of w[0..n-1] in
+ * place, from one copy: after selecting k, everything from k + 1 on is no
+ * smaller, so the next is selected within w[k+1..n-1] only, and when it is
+ * k + 1 the minimum of that range is enough.  Positions other than ks[]
+ * are left as scratch.
+ */
+static void select_many(double *w, size_t n, const size_t *ks, size_t nk)
+{
+	size_t from = 0;
+
+	for (size_t i = 0; i < nk; i++) {
+		size_t k = ks[i];
+
+		if (k == from) {
+			double m = min_of(w + k, n - k);
+			size_t j = k;
+
+			if (i + 1 == nk) {
+				w[k] = m;     /* the last one: nothing reads past it */
+				break;
+			}
+			while (!(w[j] == m))
+				j++;
+			swap2(&w[k], &w[j]);
+		} else {
+			select_range(w, (ptrdiff_t)from, (ptrdiff_t)n - 1, (ptrdiff_t)k);
+		}
+		from = k + 1;
+	}
+}
+
+/* w[0..n-1] = v[0..n-1]; nonzero if any is NaN.  Four at a time so that
+ * the copy vectorises. */
+static int copy_check(double *restrict w, const double *restrict v, size_t n)
+{
+	int bad = 0;
+	size_t i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		double a = v[i], b = v[i + 1], c = v[i + 2], d = v[i + 3];
+
+		w[i] = a;
+		w[i + 1] = b;
+		w[i + 2] = c;
+		w[i + 3] = d;
+		bad |= (a != a) | (b != b) | (c != c) | (d != d);
+	}
+	for (; i < n; i++) {
+		w[i] = v[i];
+		bad |= v[i] != v[i];
+	}
+	return bad;
+}
+
+static double simple_stat(const tyche_stat *st, const double *v, size_t n)
+{
+	size_t k = 0;
+
 	switch (st->kind) {
 	case TYCHE_STAT_MEAN:
 		return gsl_stats_mean(v, 1, n);
@@ -163,45 +294,106 @@ double tyche_stat_eval(const tyche_stat *st, const double *v, size_t n, double *
 	case TYCHE_STAT_MAX:
 		return gsl_stats_max(v, 1, n);
 	case TYCHE_STAT_PGT:
-	case TYCHE_STAT_PLT: {
-		size_t k = 0;
-
 		for (size_t i = 0; i < n; i++)
-			k += st->kind == TYCHE_STAT_PGT ? v[i] > st->p : v[i] < st->p;
+			k += v[i] > st->p;
 		return (double)k / (double)n;
-	}
+	case TYCHE_STAT_PLT:
+		for (size_t i = 0; i < n; i++)
+			k += v[i] < st->p;
+		return (double)k / (double)n;
 	default:
-		break;
+		return NAN;
 	}
-	if (!w) {
-		w = malloc(n * sizeof(double));
-		if (!w)
-			return NAN;
-		own = 1;
-	}
-	switch (st->kind) {
-	case TYCHE_STAT_QUANTILE:
-		r = quantile(v, n, st->p, w);
-		break;
-	case TYCHE_STAT_VAR:
-		r = quantile(v, n, 1.0 - st->p, w);
-		break;
-	case TYCHE_STAT_CVAR: {
-		double q = quantile(v, n, 1.0 - st->p, w), sum = 0;
-		size_t k = 0;
+}
 
+int tyche_stat_eval_many(const tyche_stat *st, size_t nst, const double *v, size_t n,
+			 double *work, double *out)
+{
+	size_t kbuf[64], *ks = kbuf, nk = 0, nq = 0;
+	double *w = work;
+	int bad = 0;
+
+	for (size_t s = 0; s < nst; s++)
+		out[s] = NAN;
+	if (n == 0 || nst == 0)
+		return 0;
+	for (size_t s = 0; s < nst; s++)
+		nq += order_level(&st[s]) >= 0;
+	if (nq) {
+		if (2 * nq > TY_ARRAY_SIZE(kbuf) && !(ks = malloc(2 * nq * sizeof(*ks))))
+			return TYCHE_ENOMEM;
+		if (!w && !(w = malloc(n * sizeof(double)))) {
+			if (ks != kbuf)
+				free(ks);
+			return TYCHE_ENOMEM;
+		}
+		bad = copy_check(w, v, n);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			bad |= v[i] != v[i];
+	}
+	if (bad)
+		goto out;      /* NaN in, NaN out: every statistic */
+	if (nq) {
+		for (size_t s = 0; s < nst; s++) {
+			double lv = order_level(&st[s]), frac;
+			int two;
+			size_t k;
+
+			if (lv < 0)
+				continue;
+			k = quantile_place(n, lv, &frac, &two);
+			ks[nk++] = k;
+			if (two)
+				ks[nk++] = k + 1;
+		}
+		qsort(ks, nk, sizeof(*ks), cmp_size);
+		{
+			size_t u = 0;
+
+			for (size_t i = 0; i < nk; i++)
+				if (u == 0 || ks[i] != ks[u - 1])
+					ks[u++] = ks[i];
+			nk = u;
+		}
+		select_many(w, n, ks, nk);
+	}
+	for (size_t s = 0; s < nst; s++) {
+		double lv = order_level(&st[s]), frac, q, sum = 0;
+		size_t k, cnt = 0;
+		int two;
+
+		if (lv < 0) {
+			out[s] = simple_stat(&st[s], v, n);
+			continue;
+		}
+		k = quantile_place(n, lv, &frac, &two);
+		q = two ? w[k] + (w[k + 1] - w[k]) * frac : w[k];
+		if (st[s].kind != TYCHE_STAT_CVAR) {
+			out[s] = q;
+			continue;
+		}
+		/* in the samples' order, so the sum does not depend on the
+		 * selection */
 		for (size_t i = 0; i < n; i++)
 			if (v[i] <= q) {
 				sum += v[i];
-				k++;
+				cnt++;
 			}
-		r = k ? sum / (double)k : q;
-		break;
+		out[s] = cnt ? sum / (double)cnt : q;
 	}
-	default:
-		break;
-	}
-	if (own)
+out:
+	if (w != work)
 		free(w);
+	if (ks != kbuf)
+		free(ks);
+	return 0;
+}
+
+double tyche_stat_eval(const tyche_stat *st, const double *v, size_t n, double *work)
+{
+	double r;
+
+	tyche_stat_eval_many(st, 1, v, n, work, &r);
 	return r;
 }

@@ -176,6 +176,14 @@ TYCHE_API int tyche_stat_parse(tyche_stat *out, const char *name, tyche_error *e
  * (n doubles) is scratch space; may be NULL (then it allocates). */
 TYCHE_API double tyche_stat_eval(const tyche_stat *st, const double *v, size_t n,
 				 double *work);
+/* out[i] = tyche_stat_eval(&st[i], v, n, work) for i < nst, bit for bit,
+ * from one copy of v and one NaN check: each order statistic is selected
+ * within what is left after the previous one, so mean,q10,q90 costs about
+ * one quantile.  0, or TYCHE_ENOMEM when work is NULL and no memory (then
+ * out[] is NaN).  The one exception to "bit for bit": a zero quantile of
+ * samples that hold both -0.0 and +0.0 may come out with either sign. */
+TYCHE_API int tyche_stat_eval_many(const tyche_stat *st, size_t nst, const double *v,
+				   size_t n, double *work, double *out);
 
 /* A fitted response surface: per category, metric and sample a piecewise-
  * linear interpolant of the metric over the category's tranche amounts
