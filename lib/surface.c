@@ -449,6 +449,41 @@ static size_t segment(const double *knots, size_t stride, size_t T, double x)
 	return idx - 1;
 }
 
+/*
+ * o[i] (+)= (yhi[i] - ylo[i]) / dx * t + ylo[i], the hot loop of explore
+ * and the optimiser.  Four at a time with restrict, so that -O2 (whose
+ * vectoriser skips loops of unknown length) packs them into two-wide
+ * divisions: twice as fast.  Each element keeps its own operations in
+ * their order (no 1/dx: that changes the last bit), so results are
+ * identical to the plain loop.
+ */
+static void lerp_row(double *restrict o, const double *restrict ylo,
+		     const double *restrict yhi, double dx, double t, size_t n, int set)
+{
+	size_t i = 0;
+
+	if (set) {
+		for (; i + 4 <= n; i += 4) {
+			o[i] = (yhi[i] - ylo[i]) / dx * t + ylo[i];
+			o[i + 1] = (yhi[i + 1] - ylo[i + 1]) / dx * t + ylo[i + 1];
+			o[i + 2] = (yhi[i + 2] - ylo[i + 2]) / dx * t + ylo[i + 2];
+			o[i + 3] = (yhi[i + 3] - ylo[i + 3]) / dx * t + ylo[i + 3];
+		}
+	} else {
+		for (; i + 4 <= n; i += 4) {
+			o[i] += (yhi[i] - ylo[i]) / dx * t + ylo[i];
+			o[i + 1] += (yhi[i + 1] - ylo[i + 1]) / dx * t + ylo[i + 1];
+			o[i + 2] += (yhi[i + 2] - ylo[i + 2]) / dx * t + ylo[i + 2];
+			o[i + 3] += (yhi[i + 3] - ylo[i + 3]) / dx * t + ylo[i + 3];
+		}
+	}
+	for (; i < n; i++) {
+		double y = (yhi[i] - ylo[i]) / dx * t + ylo[i];
+
+		o[i] = set ? y : o[i] + y;
+	}
+}
+
 /* Add category c's values at amount x to out[m*N + i] (or set, when
  * `set`); grad: slopes instead of values. */
 static void eval_category(const tyche_surface *s, size_t c, double x, double *out,
@@ -482,12 +517,8 @@ static void eval_category(const tyche_surface *s, size_t c, double x, double *ou
 
 					o[i] = set ? y : o[i] + y;
 				}
-			} else if (set) {
-				for (size_t i = 0; i < N; i++)
-					o[i] = (yhi[i] - ylo[i]) / dx * t + ylo[i];
 			} else {
-				for (size_t i = 0; i < N; i++)
-					o[i] += (yhi[i] - ylo[i]) / dx * t + ylo[i];
+				lerp_row(o, ylo, yhi, dx, t, N, set);
 			}
 			continue;
 		}
