@@ -204,6 +204,7 @@ int run_cmd_explore(int argc, char **argv)
 	tyche_surface *s = NULL;
 	tyche_error err = { 0 };
 	tyche_stat st[64];
+	double vals[64];
 	size_t nst, C, M, N;
 	double *amounts = NULL, *totals = NULL, *bycat = NULL, *work = NULL;
 	FILE *out;
@@ -271,8 +272,10 @@ int run_cmd_explore(int argc, char **argv)
 			const double *v = level == 0 ? totals + m * N
 						     : bycat + ((level - 1) * M + m) * N;
 
+			/* one copy and selection pass for all the statistics */
+			tyche_stat_eval_many(st, nst, v, N, work, vals);
 			for (size_t k = 0; k < nst; k++) {
-				double val = tyche_stat_eval(&st[k], v, N, work);
+				double val = vals[k];
 
 				if (json) {
 					fputs(first ? "\n{\"level\":" : ",\n{\"level\":", out);
@@ -325,8 +328,9 @@ int run_cmd_explore(int argc, char **argv)
 		for (size_t m = 0; m < M; m++) {
 			cJSON *mo = cJSON_AddObjectToObject(mets, tyche_surface_metric(s, m));
 
+			tyche_stat_eval_many(st, nst, totals + m * N, N, work, vals);
 			for (size_t k = 0; k < nst; k++) {
-				double val = tyche_stat_eval(&st[k], totals + m * N, N, work);
+				double val = vals[k];
 
 				if (val == val && val - val == 0)
 					cJSON_AddNumberToObject(mo, st[k].name, val);
