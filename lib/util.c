@@ -118,21 +118,40 @@ void tyche_diags_release(tyche_diags *d)
 	d->n = d->cap = d->nerrors = d->nwarnings = 0;
 }
 
+/* Lines are gathered and written 64 KiB at a time: f is usually stderr,
+ * which is unbuffered, and a hostile table can give a million messages
+ * (one write(2) each took most of a minute). */
 void tyche_diags_print(const tyche_diags *d, FILE *f)
 {
+	struct ty_buf b = TY_BUF_INIT;
+
 	for (size_t i = 0; i < d->n; i++) {
 		const tyche_diag *g = &d->v[i];
 		const char *sev = g->severity == TYCHE_SEV_ERROR ? "error" : "warning";
 
 		if (g->where && g->where[0] && g->line > 0 && g->col > 0)
-			fprintf(f, "%s:%d:%d: %s: %s\n", g->where, g->line, g->col, sev, g->msg);
+			ty_buf_addf(&b, "%s:%d:%d: %s: %s\n", g->where, g->line, g->col, sev, g->msg);
 		else if (g->where && g->where[0] && g->line > 0)
-			fprintf(f, "%s:%d: %s: %s\n", g->where, g->line, sev, g->msg);
+			ty_buf_addf(&b, "%s:%d: %s: %s\n", g->where, g->line, sev, g->msg);
 		else if (g->where && g->where[0])
-			fprintf(f, "%s: %s: %s\n", g->where, sev, g->msg);
+			ty_buf_addf(&b, "%s: %s: %s\n", g->where, sev, g->msg);
 		else
-			fprintf(f, "%s: %s\n", sev, g->msg);
+			ty_buf_addf(&b, "%s: %s\n", sev, g->msg);
+		if (b.oom) {
+			/* no memory for a buffer: the rest line by line */
+			for (; i < d->n; i++) {
+				g = &d->v[i];
+				fprintf(f, "%s:%d:%d: %s\n", g->where ? g->where : "", g->line,
+					g->col, g->msg);
+			}
+			break;
+		}
+		if (b.len >= 65536 || i + 1 == d->n) {
+			fwrite(b.p, 1, b.len, f);
+			b.len = 0;
+		}
 	}
+	ty_buf_release(&b);
 }
 
 void *ty_malloc(size_t n)
