@@ -7,7 +7,10 @@
  * Trailing blank rows and blank trailing columns (a spreadsheet's habit)
  * are dropped; a blank row in the middle is dropped too (but counted for
  * line numbers).  NUL bytes and unterminated quotes are errors, not
- * truncation.
+ * truncation.  Text must be UTF-8: a byte that is not (a Latin-1 export,
+ * binary junk, a cut-off BOM) is a located error rather than something
+ * copied into every later message.  A lone CR ends a line like LF and
+ * CRLF, inside quotes too, so line numbers agree with an editor's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +113,56 @@ static int rec_blank(const struct rec *r)
 	return 1;
 }
 
+/* Offset of the first byte of s[0..n) that is not well-formed UTF-8
+ * (overlong forms, surrogates and code points past U+10FFFF included), or
+ * n.  Tables are names and numbers; a stray Latin-1 or binary byte would
+ * otherwise travel into messages and JSON answers. */
+static size_t utf8_bad(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+		size_t k;
+		unsigned lo = 0x80, hi = 0xBF;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			k = 1;
+		else if (c >= 0xE0 && c <= 0xEF)
+			k = 2;
+		else if (c >= 0xF0 && c <= 0xF4)
+			k = 3;
+		else
+			return i;
+		if (c == 0xE0)
+			lo = 0xA0;          /* overlong */
+		else if (c == 0xED)
+			hi = 0x9F;          /* UTF-16 surrogates */
+		else if (c == 0xF0)
+			lo = 0x90;          /* overlong */
+		else if (c == 0xF4)
+			hi = 0x8F;          /* past U+10FFFF */
+		for (size_t j = 1; j <= k; j++) {
+			unsigned b = i + j < n ? s[i + j] : 0;
+
+			if (j == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF))
+				return i;
+		}
+		i += k + 1;
+	}
+	return n;
+}
+
+/* Empty once trimmed, as a header name is (a quoted " " included). */
+static int blank(const char *s)
+{
+	return s[strspn(s, " \t")] == '\0';
+}
+
 static char *trim_dup(const char *s)
 {
 	size_t n = strlen(s);
@@ -173,7 +226,8 @@ int ty_csv_parse(const char *name, const char *data, size_t len,
 							 "NUL byte in field, expected text");
 					goto out;
 				}
-				if (data[i] == '\n')
+				if (data[i] == '\n' ||
+				    (data[i] == '\r' && (i + 1 >= len || data[i + 1] != '\n')))
 					line++;
 				ty_buf_addc(&field, data[i]);
 				i++;
@@ -188,9 +242,16 @@ int ty_csv_parse(const char *name, const char *data, size_t len,
 			while (i < len && (data[i] == ' ' || data[i] == '\t'))
 				i++;
 			if (i < len && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
-				rc = ty_error_at(err, TYCHE_EDATA, name, (int)line, (int)rec.n + 1,
-						 "unexpected '%c' after closing quote, expected ',' or end of line",
-						 data[i] ? data[i] : '?');
+				unsigned char b = (unsigned char)data[i];
+
+				if (b >= 0x20 && b < 0x7F)
+					rc = ty_error_at(err, TYCHE_EDATA, name, (int)line, (int)rec.n + 1,
+							 "unexpected '%c' after closing quote, expected ',' or end of line",
+							 b);
+				else
+					rc = ty_error_at(err, TYCHE_EDATA, name, (int)line, (int)rec.n + 1,
+							 "unexpected byte 0x%02X after closing quote, expected ',' or end of line",
+							 b);
 				goto out;
 			}
 		} else {
@@ -212,6 +273,22 @@ int ty_csv_parse(const char *name, const char *data, size_t len,
 		if (field.oom) {
 			rc = ty_error_at(err, TYCHE_ENOMEM, name, (int)line, 0, "out of memory");
 			goto out;
+		}
+		{
+			size_t bad = utf8_bad((const unsigned char *)field.p, field.len);
+
+			if (bad < field.len) {
+				unsigned bline = fline;
+
+				for (size_t k = 0; k < bad; k++)
+					if (field.p[k] == '\n' || (field.p[k] == '\r' &&
+					    (k + 1 >= field.len || field.p[k + 1] != '\n')))
+						bline++;
+				rc = ty_error_at(err, TYCHE_EDATA, name, (int)bline, (int)rec.n + 1,
+						 "invalid UTF-8 byte 0x%02X, expected UTF-8 text (save the file as CSV UTF-8)",
+						 (unsigned char)field.p[bad]);
+				goto out;
+			}
 		}
 		{
 			char *s = quoted ? ty_strdup(field.p ? field.p : "")
@@ -236,7 +313,8 @@ int ty_csv_parse(const char *name, const char *data, size_t len,
 
 				if (!s || rec_push(&rec, s)) {
 					free(s);
-					rc = TYCHE_ENOMEM;
+					rc = ty_error_at(err, TYCHE_ENOMEM, name, (int)line, 0,
+							 "out of memory");
 					goto out;
 				}
 			} else {
@@ -291,7 +369,7 @@ int ty_csv_parse(const char *name, const char *data, size_t len,
 	}
 	/* columns: the header's, without blank trailing header cells */
 	maxcols = rowlen[0];
-	while (maxcols > 0 && rows[0][maxcols - 1][0] == '\0') {
+	while (maxcols > 0 && blank(rows[0][maxcols - 1])) {
 		/* keep a blank-named column only if some row has data there */
 		int used = 0;
 
