@@ -88,6 +88,23 @@ static size_t colpos(struct loader *L, int ti, int k)
 	return (size_t)L->col[ti][k];
 }
 
+/* Bytes of cell text to quote in a message: at most 60, cut at a UTF-8
+ * character boundary; CLIPPED(s) gives the "%.*s%s" arguments with "..."
+ * after a cut.  A 1 MB cell quoted whole pushed the "expected ..." part
+ * off the end of the message. */
+static int clip_len(const char *s)
+{
+	size_t n = strnlen(s, 61);
+
+	if (n <= 60)
+		return (int)n;
+	n = 60;
+	while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return (int)n;
+}
+#define CLIPPED(s) clip_len(s), (s), (s)[clip_len(s)] ? "..." : ""
+
 /* Parse a non-negative integer Offset cell. */
 static int parse_offset(struct loader *L, int ti, size_t r, int k, long *out)
 {
@@ -96,7 +113,8 @@ static int parse_offset(struct loader *L, int ti, size_t r, int k, long *out)
 
 	if (ty_parse_number(s, &v) || v < 0 || v != floor(v) || v > 1e6) {
 		cell_err(L, ti, r, colpos(L, ti, k),
-			 "column 'Offset': '%s' is not an offset, expected an integer 0, 1, 2, ...", s);
+			 "column 'Offset': '%.*s%s' is not an offset, expected an integer 0, 1, 2, ...",
+			 CLIPPED(s));
 		return -1;
 	}
 	*out = (long)v;
@@ -121,8 +139,8 @@ static int parse_value(struct loader *L, int ti, size_t r, int k,
 		return -1;
 	}
 	if (ty_dist_parse(s, &out->dist, &errpos, msg, sizeof msg)) {
-		cell_err(L, ti, r, colpos(L, ti, k), "column '%s': '%s': at character %zu: %s",
-			 colname, s, errpos + 1, msg);
+		cell_err(L, ti, r, colpos(L, ti, k), "column '%s': '%.*s%s': at character %zu: %s",
+			 colname, CLIPPED(s), errpos + 1, msg);
 		return -1;
 	}
 	return 0;
