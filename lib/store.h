@@ -24,4 +24,9 @@ TY_HIDDEN void ty_store_set_fsync(tyche_store *st, int on);
  * what the index saves.  Default 1. */
 TY_HIDDEN void ty_store_set_index(tyche_store *st, int on);
 
+/* How many scenario files the last tyche_store_list stat'ed: 0 when it
+ * trusted the index for every file (the directory had not changed since
+ * the index was written, and had been quiet for SETTLE_SEC before). */
+TY_HIDDEN size_t ty_store_list_nstat(const tyche_store *st);
+
 #endif

@@ -6,14 +6,21 @@
  *
  * Each run works in a fresh directory under $TMPDIR; the store's own files
  * are inspected directly to prove that nothing lands outside scenarios/.
+ *
+ * The listing's fast path (trust the index while scenarios/ is unchanged)
+ * is taken only once the directory has been quiet for 2 s, so
+ * test_fast_path sleeps twice; every change it makes is then checked to
+ * be noticed, one change per store so that each meets a trusted index.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -563,9 +570,15 @@ static void test_list(void)
 		tyche_scenario_release(&back);
 	}
 
-	/* the index is a cache: checked against the files */
+	/* the index is a cache: checked against the files (replaced by
+	 * rename, as the store does: the fast path does not see a file
+	 * rewritten in place) */
 	ok(list_n(st, "alice", NULL, NULL) == 4, "list again from the index");
-	PUT("s1", "alice", "2025-01-01T00:00:00Z", "private", "pv", "\"a\"");
+	snprintf(path, sizeof(path), "%s/scenarios/.new", dir);
+	write_text(path, scen_json(buf, sizeof(buf), "s1", "alice", "2025-01-01T00:00:00Z",
+				   "private", "pv", "\"a\""));
+	snprintf(buf, sizeof(buf), "%s/scenarios/s1.json", dir);
+	rename(path, buf);
 	v = NULL;
 	ok(tyche_store_list(st, "alice", NULL, &v, &n, NULL, &err) == 0 && n == 4 &&
 	   !strcmp(v[0].id, "s1"), "a file changed behind the index is re-read");
@@ -574,13 +587,13 @@ static void test_list(void)
 	unlink(path);
 	ok(list_n(st, "alice", NULL, NULL) == 3, "a removed file drops out of the index");
 	snprintf(path, sizeof(path), "%s/index.tsv", dir);
-	write_text(path, "tyche-store-index/2\ns1\t1:2:3\talice\t1\tx\n"
+	write_text(path, "tyche-store-index/3\n#dir\t-\t0\ns1\t1:2:3\talice\t1\tx\n"
 		   "s2\tjunk\n\ts3\t\t\t\t\n\n\n\n\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\ns4\t");
 	ok(list_n(st, "alice", NULL, NULL) == 3, "a damaged index is ignored");
 	{
 		char forged[1024];
 
-		snprintf(forged, sizeof(forged), "tyche-store-index/2\n"
+		snprintf(forged, sizeof(forged), "tyche-store-index/3\n#dir\t-\t0\n"
 			 "s4\t1:2:3.4:5.6\tbob\t1\t0\t0\t0\t0\t0.1\t\tforged\th2\t\n");
 		write_text(path, forged);
 		v = NULL;
@@ -594,6 +607,277 @@ static void test_list(void)
 	ok(list_n(st, "alice", NULL, NULL) == 3, "same answer without the index");
 	tyche_store_free(st);
 #undef PUT
+}
+
+static void sleep_settle(void)
+{
+	struct timespec ts = { 2, 300000000 };   /* the store's 2 s, and some */
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+/* The index's directory line, e.g. "#dir\t...\t1", in buf. */
+static const char *index_dir_line(const char *dir, char *buf, size_t n)
+{
+	char path[600], *text, *nl, *nl2;
+
+	snprintf(path, sizeof(path), "%s/index.tsv", dir);
+	buf[0] = '\0';
+	if (!(text = slurp(path)))
+		return buf;
+	nl = strchr(text, '\n');
+	nl2 = nl ? strchr(nl + 1, '\n') : NULL;
+	if (nl2)
+		snprintf(buf, n, "%.*s", (int)(nl2 - nl - 1), nl + 1);
+	free(text);
+	return buf;
+}
+
+static int settled_line(const char *dir)
+{
+	char line[256];
+	size_t len = strlen(index_dir_line(dir, line, sizeof(line)));
+
+	return !strncmp(line, "#dir\t", 5) && len > 2 && !strcmp(line + len - 2, "\t1");
+}
+
+/* The listing of user, as "id:name:shared" joined by spaces. */
+static const char *listing(tyche_store *st, const char *user, char *buf, size_t n)
+{
+	tyche_scenario *v = NULL;
+	size_t nv = 0, len = 0;
+	tyche_error err = { 0 };
+
+	buf[0] = '\0';
+	if (tyche_store_list(st, user, NULL, &v, &nv, NULL, &err)) {
+		snprintf(buf, n, "error: %s", err.msg);
+		return buf;
+	}
+	for (size_t i = 0; i < nv && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s:%s:%d", i ? " " : "",
+					v[i].id, v[i].name, v[i].shared);
+	tyche_scenario_list_free(v, nv);
+	return buf;
+}
+
+enum fast_change {
+	FC_NONE, FC_SAVE, FC_RESAVE, FC_RENAME, FC_SHARE, FC_DELETE, FC_REPLACE,
+	FC_CREATE, FC_UNLINK, FC_N
+};
+
+static const char *const fc_name[] = {
+	"nothing", "a new save", "a save over a1", "a rename", "a share", "a delete",
+	"a file replaced by rename", "a file created by hand", "a file unlinked by hand"
+};
+
+/* Scenario a1 (private), a2 (shared) of alice, b1 (shared) of bob,
+ * created a minute apart so the order is fixed. */
+static void fast_fill(const char *dir)
+{
+	char path[4096], buf[1024];
+	const char *ids[] = { "a1", "a2", "b1" }, *own[] = { "alice", "alice", "bob" };
+	const char *vis[] = { "private", "shared", "shared" };
+	const char *at[] = { "2024-01-01T00:01:00Z", "2024-01-01T00:02:00Z",
+			     "2024-01-01T00:03:00Z" };
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/scenarios/%s.json", dir, ids[i]);
+		write_text(path, scen_json(buf, sizeof(buf), ids[i], own[i], at[i], vis[i],
+					   "pv", ""));
+	}
+}
+
+static void fast_change(tyche_store *st, const char *dir, enum fast_change c)
+{
+	tyche_scenario sc = TYCHE_SCENARIO_INIT;
+	tyche_error err = { 0 };
+	char path[4096], path2[4096], buf[1024];
+	int rc = 0;
+
+	switch (c) {
+	case FC_NONE:
+		break;
+	case FC_SAVE:
+		make(&sc, "fresh", "pv", NULL, NULL);
+		sc.shared = 1;
+		rc = tyche_store_save(st, "alice", &sc, &err);
+		break;
+	case FC_RESAVE:
+		make(&sc, "resaved", "pv", NULL, NULL);
+		snprintf(sc.id, sizeof(sc.id), "a1");
+		rc = tyche_store_save(st, "alice", &sc, &err);
+		break;
+	case FC_RENAME:
+		rc = tyche_store_rename(st, "alice", "a1", "renamed", &err);
+		break;
+	case FC_SHARE:
+		rc = tyche_store_set_shared(st, "alice", "a1", 1, &err);
+		break;
+	case FC_DELETE:
+		rc = tyche_store_delete(st, "alice", "a2", &err);
+		break;
+	case FC_REPLACE:
+		snprintf(path, sizeof(path), "%s/scenarios/.edit", dir);
+		write_text(path, scen_json(buf, sizeof(buf), "a1", "alice",
+					   "2024-01-01T00:01:00Z", "shared", "pv", ""));
+		snprintf(path2, sizeof(path2), "%s/scenarios/a1.json", dir);
+		rc = rename(path, path2);
+		break;
+	case FC_CREATE:
+		snprintf(path, sizeof(path), "%s/scenarios/c1.json", dir);
+		write_text(path, scen_json(buf, sizeof(buf), "c1", "alice",
+					   "2024-01-01T00:04:00Z", "private", "pv", ""));
+		break;
+	case FC_UNLINK:
+		snprintf(path, sizeof(path), "%s/scenarios/b1.json", dir);
+		rc = unlink(path);
+		break;
+	default:
+		break;
+	}
+	if (rc)
+		tap_diag("%s failed: %s", fc_name[c], err.msg[0] ? err.msg : strerror(errno));
+	tyche_scenario_release(&sc);
+}
+
+static void test_fast_path(void)
+{
+	tyche_store *st[FC_N];
+	char dir[FC_N][400], got[1024], before[FC_N][1024], bob[1024];
+	tyche_error err = { 0 };
+	int opened = 1, fast = 1, settled = 1, rewritten = 1;
+
+	for (int c = 0; c < FC_N; c++) {
+		snprintf(dir[c], sizeof(dir[c]), "%s/fast%d", root, c);
+		st[c] = NULL;
+		opened &= tyche_store_open(&st[c], dir[c], &err) == 0;
+		if (!st[c])
+			return;
+		ty_store_set_fsync(st[c], 0);
+		fast_fill(dir[c]);
+	}
+	ok(opened, "open %d stores for the fast path", FC_N);
+
+	/* a fresh directory is not trusted: every file is looked at */
+	listing(st[0], "alice", got, sizeof(got));
+	ok(ty_store_list_nstat(st[0]) == 3 && !settled_line(dir[0]),
+	   "a directory changed < 2 s ago: files stat'ed (%zu), index not settled",
+	   ty_store_list_nstat(st[0]));
+	listing(st[0], "alice", got, sizeof(got));
+	ok(ty_store_list_nstat(st[0]) == 3, "... and again on the next listing");
+
+	sleep_settle();
+	for (int c = 0; c < FC_N; c++) {
+		listing(st[c], "alice", before[c], sizeof(before[c]));
+		settled &= settled_line(dir[c]);
+		listing(st[c], "alice", got, sizeof(got));
+		fast &= ty_store_list_nstat(st[c]) == 0 && !strcmp(got, before[c]);
+	}
+	ok(settled, "once the directory is 2 s old, a listing rewrites the index as settled");
+	ok(fast, "the next listing stats no file and gives the same answer");
+	(void)(is_str(before[0], "b1:n b1:1 a2:n a2:1 a1:n a1:0",
+		      "alice sees her two and bob's shared one, newest first"));
+	(void)(is_str(listing(st[0], "bob", bob, sizeof(bob)), "b1:n b1:1 a2:n a2:1",
+		      "bob sees his and alice's shared one (fast path)"));
+
+	for (int c = 1; c < FC_N; c++) {
+		const char *user = c == FC_SHARE ? "bob" : "alice";
+		int seen;
+
+		fast_change(st[c], dir[c], c);
+		listing(st[c], user, got, sizeof(got));
+		switch (c) {
+		case FC_SAVE:
+			seen = strstr(got, ":fresh:1") != NULL;
+			break;
+		case FC_RESAVE:
+			seen = strstr(got, "a1:resaved:0") != NULL;
+			break;
+		case FC_RENAME:
+			seen = strstr(got, "a1:renamed:0") != NULL;
+			break;
+		case FC_SHARE:
+			seen = strstr(got, "a1:n a1:1") != NULL;
+			break;
+		case FC_DELETE:
+			seen = !strcmp(got, "b1:n b1:1 a1:n a1:0");
+			break;
+		case FC_REPLACE:
+			seen = !strcmp(got, "b1:n b1:1 a2:n a2:1 a1:n a1:1");
+			break;
+		case FC_CREATE:
+			seen = !strcmp(got, "c1:n c1:0 b1:n b1:1 a2:n a2:1 a1:n a1:0");
+			break;
+		default:
+			seen = !strcmp(got, "a2:n a2:1 a1:n a1:0") &&
+			       !strcmp(listing(st[c], "bob", bob, sizeof(bob)), "a2:n a2:1");
+			break;
+		}
+		ok(seen && ty_store_list_nstat(st[c]) > 0,
+		   "after %s, a trusted index is not: the change is listed (%s)",
+		   fc_name[c], got);
+		rewritten &= !settled_line(dir[c]);
+	}
+	ok(rewritten, "each change leaves an index that is not settled");
+
+	/* the index trusted, but an entry in it damaged: that file is read */
+	{
+		char path[600], *text, *p;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/index.tsv", dir[FC_NONE]);
+		text = slurp(path);
+		p = text ? strstr(text, "\na1\t") : NULL;
+		if (p)
+			p[3] = ' ';   /* "a1 STAMP..." : no longer a valid line */
+		f = text ? fopen(path, "w") : NULL;
+		if (f) {
+			fputs(text, f);
+			fclose(f);
+		}
+		free(text);
+		listing(st[FC_NONE], "alice", got, sizeof(got));
+		ok(p && !strcmp(got, before[FC_NONE]) && ty_store_list_nstat(st[FC_NONE]) == 1,
+		   "a damaged line of a trusted index: only that file is stat'ed and read "
+		   "(%zu)", ty_store_list_nstat(st[FC_NONE]));
+		listing(st[FC_NONE], "alice", got, sizeof(got));
+		ok(ty_store_list_nstat(st[FC_NONE]) == 0 && !strcmp(got, before[FC_NONE]),
+		   "... and the rewritten index is trusted again");
+	}
+	/* an index of another directory is not trusted */
+	{
+		char from[600], to[600], *text;
+		FILE *f;
+
+		snprintf(from, sizeof(from), "%s/index.tsv", dir[FC_NONE]);
+		snprintf(to, sizeof(to), "%s/index.tsv", dir[FC_DELETE]);
+		text = slurp(from);
+		f = text ? fopen(to, "w") : NULL;
+		if (f) {
+			fputs(text, f);
+			fclose(f);
+		}
+		free(text);
+		listing(st[FC_DELETE], "alice", got, sizeof(got));
+		ok(f && ty_store_list_nstat(st[FC_DELETE]) > 0 && !strcmp(got, "b1:n b1:1 a1:n a1:0"),
+		   "an index copied from another store is not trusted (%s)", got);
+	}
+
+	/* after a change, the next quiet period makes the index trusted again */
+	sleep_settle();
+	listing(st[FC_SAVE], "alice", before[FC_SAVE], sizeof(before[FC_SAVE]));
+	ok(ty_store_list_nstat(st[FC_SAVE]) == 4 && settled_line(dir[FC_SAVE]),
+	   "a listing 2 s after a change checks the files and settles the index");
+	listing(st[FC_SAVE], "alice", got, sizeof(got));
+	ok(ty_store_list_nstat(st[FC_SAVE]) == 0 && !strcmp(got, before[FC_SAVE]),
+	   "then the fast path again, same answer");
+	fast_change(st[FC_SAVE], dir[FC_SAVE], FC_UNLINK);
+	listing(st[FC_SAVE], "bob", got, sizeof(got));
+	ok(ty_store_list_nstat(st[FC_SAVE]) > 0 && !strstr(got, "b1:"),
+	   "and a second change is noticed too (%s)", got);
+	for (int c = 0; c < FC_N; c++)
+		tyche_store_free(st[c]);
 }
 
 static void test_diff(tyche_store *st)
@@ -697,6 +981,7 @@ int main(void)
 	test_diff(st);
 	tyche_store_free(st);
 	test_list();
+	test_fast_path();
 
 	if (!tap_failed) {
 		char cmd[700];
