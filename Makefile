@@ -161,6 +161,16 @@ $(BUILD)/lib/context.o: $(BUILD)/prefix.stamp
 # --- tyche.cgi (issue 7): cgi/*.h are headers of the CGI objects; `make
 # serve` runs nginx + fcgiwrap on 127.0.0.1:8080 with the bundled example.
 $(CGI_SRCS:%.c=$(BUILD)/%.o): $(wildcard cgi/*.h)
+# tyche.cgi is one process per request: linking libarchive, GLPK, GSL,
+# libyaml, expat, libsodium and zlib statically spares the dynamic loader
+# ICU, libxml2 and libstdc++ (about 15 ms of CPU per request, measured by
+# t/perf/cgi.sh).  Their shared dependencies are named by soname because
+# Debian 12 ships no -dev symlink for some.  CGI_LIBS= $(LIBS) undoes it.
+CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lyaml -lgsl -lgslcblas -larchive -lexpat \
+	-lsodium -lglpk -lz -Wl,-Bdynamic -lcjson -lnlopt -lbz2 -l:libzstd.so.1 -llzma \
+	-l:liblz4.so.1 -lnettle -l:libacl.so.1 -l:libltdl.so.7 -lgmp -l:libcolamd.so.2 \
+	-l:libamd.so.2 -lpthread -lm
+$(BUILD)/bin/tyche.cgi: LIBS = $(CGI_LIBS)
 serve: all
 	@sh t/serve.sh $(abspath $(BUILD))
 # --- end tyche.cgi
