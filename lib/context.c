@@ -1024,7 +1024,13 @@ static void load_tranches(struct loader *L)
 {
 	tyche_context *ctx = L->ctx;
 	struct ty_table *t = L->t[TY_T_TRANCHES];
-	struct strset cats = { 0 };
+	/* Hash sets keep this linear: with loops over the earlier tranches,
+	 * 100k tranches took minutes and, all of one amount, 6 GB of
+	 * "equal amount" messages (one per pair).  `names` and `cats` grow
+	 * with the accepted tranches, so names index k is tranche k. */
+	struct strset cats = { 0 }, names = { 0 }, amounts = { 0 };
+	size_t *amount_first = ty_calloc(t->nrows, sizeof(size_t));
+	char *known_scen = NULL;
 
 	ctx->tranches = ty_calloc(t->nrows, sizeof(struct ty_tranche));
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -1034,6 +1040,7 @@ static void load_tranches(struct loader *L)
 		struct ty_tranche *tr = &ctx->tranches[ctx->ntranches];
 		int found = 0, bad = 0;
 		char *key;
+		long k;
 
 		if (ty_label_is_empty(cat)) {
 			cell_err(L, TY_T_TRANCHES, r, colpos(L, TY_T_TRANCHES, 0),
@@ -1045,35 +1052,36 @@ static void load_tranches(struct loader *L)
 				 "empty Tranche, expected the name of a funding level");
 			bad = 1;
 		}
-		for (size_t i = 0; i < ctx->ntranches && !bad; i++)
-			if (!strcmp(ctx->tranches[i].category, cat) &&
-			    !strcmp(ctx->tranches[i].name, name)) {
-				cell_err(L, TY_T_TRANCHES, r, colpos(L, TY_T_TRANCHES, 1),
-					 "duplicate tranche '%s' in category '%s' (also on row %u)",
-					 name, cat, ctx->tranches[i].line);
-				bad = 1;
-			}
+		key = ty_asprintf("%s\x1f%s", cat, name);
+		k = bad || !key ? -1 : strset_find(&names, key);
+		if (k >= 0 && (size_t)k < ctx->ntranches) {
+			cell_err(L, TY_T_TRANCHES, r, colpos(L, TY_T_TRANCHES, 1),
+				 "duplicate tranche '%s' in category '%s' (also on row %u)",
+				 name, cat, ctx->tranches[k].line);
+			bad = 1;
+		}
 		for (size_t ti = 0; ti < ctx->ntech; ti++)
 			if (find_scen(&ctx->tech[ti], scen) >= 0)
 				found = 1;
 		if (!found && ctx->ntech) {
-			struct strset all = { 0 };
-			char *known;
+			if (!known_scen) {
+				struct strset all = { 0 };
 
-			for (size_t ti = 0; ti < ctx->ntech; ti++)
-				for (size_t s = 0; s < ctx->tech[ti].nscen; s++)
-					strset_add(&all, ctx->tech[ti].scen[s].name);
-			known = list_names(all.v, all.n);
+				for (size_t ti = 0; ti < ctx->ntech; ti++)
+					for (size_t s = 0; s < ctx->tech[ti].nscen; s++)
+						strset_add(&all, ctx->tech[ti].scen[s].name);
+				known_scen = list_names(all.v, all.n);
+				strset_release(&all);
+			}
 			cell_err(L, TY_T_TRANCHES, r, colpos(L, TY_T_TRANCHES, 2),
 				 "tranche '%s' points at scenario '%s', which no technology has; expected one of %s",
-				 name, scen, known);
-			free(known);
-			strset_release(&all);
+				 name, scen, known_scen ? known_scen : "(none)");
 			bad = 1;
 		}
-		if (bad)
+		if (bad) {
+			free(key);
 			continue;
-		key = ty_asprintf("%s\x1f%s", cat, name);
+		}
 		tr->category = ty_strdup(cat);
 		tr->name = ty_strdup(name);
 		tr->scenario = ty_strdup(scen);
@@ -1087,73 +1095,95 @@ static void load_tranches(struct loader *L)
 			memset(tr, 0, sizeof(*tr));
 			continue;
 		}
+		strset_add(&names, key);
 		free(key);
 		if (ty_dist_is_const(tr->amount.dist) && tr->amount.dist->a < 0)
 			cell_err(L, TY_T_TRANCHES, r, colpos(L, TY_T_TRANCHES, 3),
 				 "negative Amount '%s', expected an amount >= 0", tr->amount.text);
-		/* amounts unique within a category */
-		for (size_t i = 0; i < ctx->ntranches; i++) {
-			struct ty_tranche *o = &ctx->tranches[i];
-			int same;
+		/* amounts unique within a category: constants by value, else
+		 * by text; each row names the first tranche it equals */
+		{
+			char num[32];
+			double a = ty_dist_is_const(tr->amount.dist) ? tr->amount.dist->a : 0;
 
-			if (strcmp(o->category, cat))
-				continue;
-			if (ty_dist_is_const(o->amount.dist) && ty_dist_is_const(tr->amount.dist))
-				same = o->amount.dist->a == tr->amount.dist->a;
-			else
-				same = !strcmp(o->amount.text, tr->amount.text);
-			if (same)
+			key = ty_dist_is_const(tr->amount.dist)
+			    ? ty_asprintf("%s\x1f=%s", cat, ty_fmt_double(a == 0 ? 0 : a, num))
+			    : ty_asprintf("%s\x1f~%s", cat, tr->amount.text);
+			k = key ? strset_find(&amounts, key) : -1;
+			if (k >= 0 && amount_first) {
+				struct ty_tranche *o = &ctx->tranches[amount_first[k]];
+
 				cell_err(L, TY_T_TRANCHES, r, colpos(L, TY_T_TRANCHES, 3),
 					 "Amount '%s' of tranche '%s' equals that of tranche '%s' (row %u); amounts within category '%s' must differ",
 					 tr->amount.text, name, o->name, o->line, cat);
+			} else if (key && amount_first) {
+				strset_add(&amounts, key);
+				if (amounts.n && !amounts.oom)
+					amount_first[amounts.n - 1] = ctx->ntranches;
+			}
+			free(key);
 		}
 		strset_add(&cats, cat);
 		ctx->ntranches++;
 	}
-	/* categories in first-appearance order */
+	/* categories in first-appearance order: cats is in insertion order */
 	ctx->categories = ty_calloc(cats.n, sizeof(char *));
-	for (size_t i = 0; i < ctx->ntranches; i++) {
-		int seen = 0;
+	{
+		size_t *count = ty_calloc(cats.n, sizeof(size_t));
 
-		for (size_t k = 0; k < ctx->ncategories; k++)
-			if (!strcmp(ctx->categories[k], ctx->tranches[i].category))
-				seen = 1;
-		if (!seen)
-			ctx->categories[ctx->ncategories++] = ty_strdup(ctx->tranches[i].category);
-	}
-	for (size_t k = 0; k < ctx->ncategories; k++) {
-		size_t n = 0;
+		for (size_t i = 0; count && i < ctx->ntranches; i++) {
+			long c = strset_find(&cats, ctx->tranches[i].category);
 
-		for (size_t i = 0; i < ctx->ntranches; i++)
-			n += !strcmp(ctx->tranches[i].category, ctx->categories[k]);
-		if (n == 1)
-			ty_diag_add(L->d, TYCHE_SEV_WARNING, t->source, 0, 0,
-				    "category '%s' has a single tranche: its response is constant (the reference gives NaN)",
-				    ctx->categories[k]);
+			if (c >= 0)
+				count[c]++;
+		}
+		for (size_t c = 0; ctx->categories && c < cats.n; c++) {
+			ctx->categories[ctx->ncategories++] = ty_strdup(cats.v[c]);
+			if (count && count[c] == 1)
+				ty_diag_add(L->d, TYCHE_SEV_WARNING, t->source, 0, 0,
+					    "category '%s' has a single tranche: its response is constant (the reference gives NaN)",
+					    cats.v[c]);
+		}
+		free(count);
 	}
 	strset_release(&cats);
+	strset_release(&names);
+	strset_release(&amounts);
+	free(amount_first);
+	free(known_scen);
 }
 
 static void load_investments(struct loader *L)
 {
 	tyche_context *ctx = L->ctx;
 	struct ty_table *t = L->t[TY_T_INVESTMENTS];
+	/* Hash sets, as in load_tranches: loops over the earlier rows made
+	 * 100k investments take minutes.  `tranches` index k is tranche k
+	 * (tranches are unique); `items` index k is invest item k. */
+	struct strset tranches = { 0 }, cats = { 0 }, items = { 0 }, invs = { 0 };
+
+	for (size_t i = 0; i < ctx->ntranches; i++) {
+		char *key = ty_asprintf("%s\x1f%s", ctx->tranches[i].category,
+					ctx->tranches[i].name);
+
+		if (key)
+			strset_add(&tranches, key);
+		free(key);
+		strset_add(&cats, ctx->tranches[i].category);
+	}
 
 	ctx->invest = ty_calloc(t->nrows, sizeof(struct ty_investment_item));
 	for (size_t r = 0; r < t->nrows; r++) {
 		const char *inv = cell(L, TY_T_INVESTMENTS, r, 0);
 		const char *cat = cell(L, TY_T_INVESTMENTS, r, 1);
 		const char *tra = cell(L, TY_T_INVESTMENTS, r, 2);
-		long found = -1;
-		int dup = 0, catfound = 0;
+		long found = -1, k;
+		int catfound = strset_find(&cats, cat) >= 0;
+		char *key = ty_asprintf("%s\x1f%s", cat, tra);
 
-		for (size_t i = 0; i < ctx->ntranches; i++) {
-			if (!strcmp(ctx->tranches[i].category, cat)) {
-				catfound = 1;
-				if (!strcmp(ctx->tranches[i].name, tra))
-					found = (long)i;
-			}
-		}
+		if (key && tranches.n == ctx->ntranches)
+			found = strset_find(&tranches, key);
+		free(key);
 		if (ty_label_is_empty(inv)) {
 			cell_err(L, TY_T_INVESTMENTS, r, colpos(L, TY_T_INVESTMENTS, 0),
 				 "empty Investment, expected a name");
@@ -1182,32 +1212,33 @@ static void load_investments(struct loader *L)
 			free(known);
 			continue;
 		}
-		for (size_t i = 0; i < ctx->ninvest_items; i++)
-			if (!strcmp(ctx->invest[i].investment, inv) &&
-			    !strcmp(ctx->invest[i].category, cat)) {
-				cell_err(L, TY_T_INVESTMENTS, r, colpos(L, TY_T_INVESTMENTS, 1),
-					 "investment '%s' already has a tranche of category '%s' ('%s'); tranches of one category are mutually exclusive",
-					 inv, cat, ctx->invest[i].tranche);
-				dup = 1;
-			}
-		if (dup)
+		key = ty_asprintf("%s\x1f%s", inv, cat);
+		k = key ? strset_find(&items, key) : -1;
+		if (k >= 0 && (size_t)k < ctx->ninvest_items) {
+			cell_err(L, TY_T_INVESTMENTS, r, colpos(L, TY_T_INVESTMENTS, 1),
+				 "investment '%s' already has a tranche of category '%s' ('%s'); tranches of one category are mutually exclusive",
+				 inv, cat, ctx->invest[k].tranche);
+			free(key);
 			continue;
+		}
+		if (key)
+			strset_add(&items, key);
+		free(key);
+		strset_add(&invs, inv);
 		ctx->invest[ctx->ninvest_items].investment = ty_strdup(inv);
 		ctx->invest[ctx->ninvest_items].category = ty_strdup(cat);
 		ctx->invest[ctx->ninvest_items].tranche = ty_strdup(tra);
 		ctx->invest[ctx->ninvest_items].tranche_ix = (size_t)found;
 		ctx->ninvest_items++;
 	}
-	ctx->investments = ty_calloc(ctx->ninvest_items, sizeof(char *));
-	for (size_t i = 0; i < ctx->ninvest_items; i++) {
-		int seen = 0;
-
-		for (size_t k = 0; k < ctx->ninvestments; k++)
-			if (!strcmp(ctx->investments[k], ctx->invest[i].investment))
-				seen = 1;
-		if (!seen)
-			ctx->investments[ctx->ninvestments++] = ty_strdup(ctx->invest[i].investment);
-	}
+	/* investments in first-appearance order: invs is in insertion order */
+	ctx->investments = ty_calloc(invs.n, sizeof(char *));
+	for (size_t i = 0; ctx->investments && i < invs.n; i++)
+		ctx->investments[ctx->ninvestments++] = ty_strdup(invs.v[i]);
+	strset_release(&tranches);
+	strset_release(&cats);
+	strset_release(&items);
+	strset_release(&invs);
 }
 
 /* ------------------------------------------------------------ sets */

@@ -213,6 +213,29 @@ test_expect_success '20k distinct technologies: every table names the missing on
 	grep "^techs/functions.csv: error: technology .T20000. has no row in the functions table$" err
 '
 
+test_expect_success '100k tranches of one amount: one message per row, not per pair' '
+	hostile tranches &&
+	awk "BEGIN { for (i = 1; i <= 100000; i++)
+		printf \"Stack R&D,Stack T%d,Stack Ambitious,4000000,\\n\", i }" >more &&
+	cat more >>tranches/tranches.csv &&
+	check_fails tranches &&
+	head -n 1 err >actual &&
+	echo "tranches/tranches.csv:8:4: error: Amount '\''4000000'\'' of tranche '\''Stack T1'\'' equals that of tranche '\''Stack Ambitious'\'' (row 4); amounts within category '\''Stack R&D'\'' must differ" >expect &&
+	test_cmp expect actual &&
+	grep -c "equals that of tranche .Stack Ambitious. (row 4)" err >count &&
+	echo 100000 >expect &&
+	test_cmp expect count
+'
+
+test_expect_success '100k investments load, in first-appearance order' '
+	hostile invest &&
+	awk "BEGIN { for (i = 1; i <= 100000; i++)
+		printf \"I%d,Stack R&D,Stack Moderate,\\n\", i }" >>invest/investments.csv &&
+	tyche-run check invest >out 2>err &&
+	grep "^investments: 100004$" out &&
+	test ! -s err
+'
+
 test_expect_success 'a context that does not exist exits 66' '
 	test_expect_code 66 tyche-run check no-such-context >out 2>err &&
 	grep "^no-such-context: error: cannot open: No such file or directory$" err
