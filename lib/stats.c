@@ -148,11 +148,27 @@ static void select_range(double *w, ptrdiff_t l, ptrdiff_t r, ptrdiff_t k)
 			double b = (double)k + (n - pos) * s / n + sd;
 			ptrdiff_t nl = a > (double)l ? (ptrdiff_t)a : l;
 			ptrdiff_t nr = b < (double)r ? (ptrdiff_t)b : r;
+			ptrdiff_t stride;
 
-			select_range(w, nl < k ? nl : k, nr > k ? nr : k, k);
+			nl = nl < k ? nl : k;
+			nr = nr > k ? nr : k;
+			/* the sample: evenly spaced over w[l..r], not the values
+			 * that happen to lie around k (in reversed input those
+			 * are from the far end, and each split shrank the range
+			 * by 10% only) */
+			stride = (r - l + 1) / (nr - nl + 1);
+			for (ptrdiff_t j = 0; j <= nr - nl; j++)
+				swap2(&w[nl + j], &w[l + j * stride]);
+			select_range(w, nl, nr, k);
+			t = w[k];
+		} else {
+			/* median of three: not the least or greatest of sorted,
+			 * reversed or organ-pipe input */
+			double x = w[l], y = w[l + (r - l) / 2], z = w[r];
+
+			t = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
 		}
 		/* t is a value of w[l..r], so each step below shrinks the range */
-		t = w[k];
 		i = split(w, l, r, t, 0);           /* w[l..i-1] < t <= w[i..r] */
 		if (k < i) {
 			r = i - 1;

@@ -133,7 +133,9 @@ static void test_parse(void)
 }
 
 /* Fill v with n values: kind 0 random, 1 few distinct values (ties),
- * 2 sorted, 3 reversed, 4 all equal, 5 signed values around zero. */
+ * 2 sorted, 3 reversed, 4 all equal, 5 signed values around zero,
+ * 6 organ pipe, 7 sawtooth.  NKINDS kinds. */
+#define NKINDS 8
 static void fill(double *v, size_t n, int kind)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -153,8 +155,14 @@ static void fill(double *v, size_t n, int kind)
 		case 4:
 			v[i] = 3.75;
 			break;
-		default:
+		case 5:
 			v[i] = (urand() - 0.5) * 1e-3;
+			break;
+		case 6:
+			v[i] = (double)(i < n / 2 ? i : n - i);
+			break;
+		default:
+			v[i] = (double)(i % 37);
 			break;
 		}
 	}
@@ -187,17 +195,17 @@ static void test_quantiles(void)
 	int bad = 0;
 
 	for (size_t n = 1; n <= 200; n++)
-		for (int kind = 0; kind < 6; kind++) {
+		for (int kind = 0; kind < NKINDS; kind++) {
 			fill(v, n, kind);
 			bad += check_quantiles(v, n, w, "small");
 		}
-	ok(bad == 0, "quantiles of n = 1..200 (random, ties, sorted, reversed, equal) "
-	   "equal the sorted reference bit for bit");
+	ok(bad == 0, "quantiles of n = 1..200 (random, ties, sorted, reversed, equal, "
+	   "organ pipe, sawtooth) equal the sorted reference bit for bit");
 	bad = 0;
 	for (int rep = 0; rep < 40; rep++) {
 		size_t n = 601 + (size_t)(urand() * 4399);
 
-		for (int kind = 0; kind < 6; kind++) {
+		for (int kind = 0; kind < NKINDS; kind++) {
 			fill(v, n, kind);
 			bad += check_quantiles(v, n, rep % 2 ? w : NULL, "large");
 		}
@@ -320,7 +328,7 @@ static void test_many(void)
 		size_t n = rep < 300 ? 1 + (size_t)(urand() * 200) : 1 + (size_t)(urand() * 20000);
 		size_t first = (size_t)(urand() * ns), cnt = 1 + (size_t)(urand() * (double)(ns - first));
 
-		fill(v, n, rep % 6);
+		fill(v, n, rep % NKINDS);
 		tyche_stat_eval_many(st + first, cnt, v, n, rep % 3 ? w : NULL, out);
 		for (size_t i = 0; i < cnt; i++) {
 			double one = tyche_stat_eval(&st[first + i], v, n, NULL);
