@@ -7,6 +7,12 @@
  * than by sorting, because explore and the optimiser ask for them on
  * every call.  Any NaN sample makes the statistic NaN: a silently dropped
  * sample would change the distribution an analyst sees.
+ *
+ * tyche_stat_eval is tyche_stat_eval_many of one statistic, so the two
+ * agree bit for bit.  What a newcomer would get wrong: "mean" is GSL's
+ * running mean in long double, a chain of dependent divisions that is now
+ * most of explore's time; a faster sum gives different last bits, so it
+ * is not a drop-in replacement.
  */
 #include <ctype.h>
 #include <math.h>
