@@ -185,6 +185,16 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	cJSON_AddNumberToObject(x, "investments", (double)sum.investments);
 	cJSON_AddNumberToObject(x, "metrics", (double)sum.metrics);
 	cJSON_AddNumberToObject(x, "uncertain_cells", (double)sum.uncertain_cells);
+	a = cJSON_AddArrayToObject(o, "technologies");
+	for (size_t i = 0; i < sum.technologies; i++) {
+		cJSON *te = cJSON_CreateObject(), *sc;
+
+		cJSON_AddStringToObject(te, "name", tyche_context_technology(ctx, i));
+		sc = cJSON_AddArrayToObject(te, "scenarios");
+		for (size_t k = 0; k < tyche_context_nscenarios(ctx, i); k++)
+			cJSON_AddItemToArray(sc, cJSON_CreateString(tyche_context_scenario(ctx, i, k)));
+		cJSON_AddItemToArray(a, te);
+	}
 	a = cJSON_AddArrayToObject(o, "categories");
 	for (size_t i = 0; i < tyche_surface_ncategories(s); i++) {
 		cJSON *cat = cJSON_CreateObject(), *tr;

@@ -1759,3 +1759,20 @@ const char *tyche_context_hash(const tyche_context *ctx)
 {
 	return ctx->hash;
 }
+
+const char *tyche_context_technology(const tyche_context *ctx, size_t i)
+{
+	return i < ctx->ntech ? ctx->tech[i].name : NULL;
+}
+
+size_t tyche_context_nscenarios(const tyche_context *ctx, size_t tech)
+{
+	return tech < ctx->ntech ? ctx->tech[tech].nscen : 0;
+}
+
+const char *tyche_context_scenario(const tyche_context *ctx, size_t tech, size_t scen)
+{
+	if (tech >= ctx->ntech || scen >= ctx->tech[tech].nscen)
+		return NULL;
+	return ctx->tech[tech].scen[scen].name;
+}

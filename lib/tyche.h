@@ -107,6 +107,12 @@ typedef struct tyche_context_summary {
 } tyche_context_summary;
 TYCHE_API void tyche_context_summarize(const tyche_context *ctx,
 				       tyche_context_summary *s);
+/* Technology i (0 <= i < summary.technologies), in name order, and the
+ * number and names of its scenarios. */
+TYCHE_API const char *tyche_context_technology(const tyche_context *ctx, size_t i);
+TYCHE_API size_t tyche_context_nscenarios(const tyche_context *ctx, size_t tech);
+TYCHE_API const char *tyche_context_scenario(const tyche_context *ctx, size_t tech,
+					     size_t scen);
 /* A printable name (the directory or workbook base name). */
 TYCHE_API const char *tyche_context_name(const tyche_context *ctx);
 /* SHA-256 (hex) of the context's tables and model files. */
