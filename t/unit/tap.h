@@ -40,8 +40,13 @@ static inline int tap_close(double a, double b, double rel, double abs_)
 	return d <= rel * m || d <= abs_;
 }
 #define is_close(a, b, rel, abs_, ...) ok(tap_close((a), (b), (rel), (abs_)), __VA_ARGS__)
-#define is_str(a, b, ...) ((void)(ok(strcmp((a), (b)) == 0, __VA_ARGS__) || \
-	printf("#   got:      '%s'\n#   expected: '%s'\n", (a), (b))))
+static inline int tap_str_report(int okv, const char *a, const char *b)
+{
+	if (!okv)
+		printf("#   got:      '%s'\n#   expected: '%s'\n", a, b);
+	return okv;
+}
+#define is_str(a, b, ...) tap_str_report(ok(strcmp((a), (b)) == 0, __VA_ARGS__), (a), (b))
 static inline void tap_skip_all(const char *why)
 {
 	printf("1..0 # SKIP %s\n", why);
