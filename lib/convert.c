@@ -17,21 +17,6 @@
 
 #include "context.h"
 
-static void csv_field(struct ty_buf *b, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") || (s[0] == ' ' || (s[0] && s[strlen(s) - 1] == ' '))) {
-		ty_buf_addc(b, '"');
-		for (const char *p = s; *p; p++) {
-			if (*p == '"')
-				ty_buf_addc(b, '"');
-			ty_buf_addc(b, *p);
-		}
-		ty_buf_addc(b, '"');
-	} else {
-		ty_buf_adds(b, s);
-	}
-}
-
 static int write_table(const struct ty_table *t, const char *path, tyche_error *err)
 {
 	struct ty_buf b = TY_BUF_INIT;
@@ -42,14 +27,14 @@ static int write_table(const struct ty_table *t, const char *path, tyche_error *
 	for (size_t c = 0; c < t->ncols; c++) {
 		if (c)
 			ty_buf_addc(&b, ',');
-		csv_field(&b, t->header[c]);
+		ty_buf_csv(&b, t->header[c]);
 	}
 	ty_buf_addc(&b, '\n');
 	for (size_t r = 0; r < t->nrows; r++) {
 		for (size_t c = 0; c < t->ncols; c++) {
 			if (c)
 				ty_buf_addc(&b, ',');
-			csv_field(&b, ty_table_cell(t, r, c));
+			ty_buf_csv(&b, ty_table_cell(t, r, c));
 		}
 		ty_buf_addc(&b, '\n');
 	}

@@ -579,35 +579,6 @@ int ty_eval_scenario(const struct ty_eval *E, size_t tech, size_t scen, size_t N
 
 /* ------------------------------------------------------------ text output */
 
-static void csv_field(struct ty_buf *b, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		ty_buf_addc(b, '"');
-		for (const char *p = s; *p; p++) {
-			if (*p == '"')
-				ty_buf_addc(b, '"');
-			ty_buf_addc(b, *p);
-		}
-		ty_buf_addc(b, '"');
-	} else {
-		ty_buf_adds(b, s);
-	}
-}
-
-static void json_str(struct ty_buf *b, const char *s)
-{
-	ty_buf_addc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			ty_buf_addf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			ty_buf_addf(b, "\\u%04x", *p);
-		else
-			ty_buf_addc(b, (char)*p);
-	}
-	ty_buf_addc(b, '"');
-}
-
 /* A value for JSON: numbers as numbers, NaN/inf as strings. */
 static void json_num(struct ty_buf *b, double v)
 {
@@ -617,7 +588,7 @@ static void json_num(struct ty_buf *b, double v)
 	if (isfinite(v))
 		ty_buf_adds(b, s);
 	else
-		json_str(b, s);
+		ty_buf_json_str(b, s);
 }
 
 /* Decimal digits of v without printf (the hot path of long output). */
@@ -766,26 +737,26 @@ static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
 			ty_buf_adds(b, *first ? "\n{" : ",\n{");
 			*first = 0;
 			ty_buf_adds(b, "\"Technology\":");
-			json_str(b, T->name);
+			ty_buf_json_str(b, T->name);
 			ty_buf_adds(b, ",\"Scenario\":");
-			json_str(b, T->scen[scen].name);
+			ty_buf_json_str(b, T->scen[scen].name);
 			ty_buf_addf(b, ",\"Variable\":\"%s\",\"Index\":", vn[R->var]);
-			json_str(b, R->index);
+			ty_buf_json_str(b, R->index);
 			ty_buf_adds(b, ",\"Units\":");
-			json_str(b, R->units);
+			ty_buf_json_str(b, R->units);
 			for (int k = 0; k < 5; k++) {
 				ty_buf_addf(b, ",\"%s\":", sn[k]);
 				json_num(b, stt[r][k]);
 			}
 			ty_buf_adds(b, "}");
 		} else {
-			csv_field(b, T->name);
+			ty_buf_csv(b, T->name);
 			ty_buf_addc(b, ',');
-			csv_field(b, T->scen[scen].name);
+			ty_buf_csv(b, T->scen[scen].name);
 			ty_buf_addf(b, ",%s,", vn[R->var]);
-			csv_field(b, R->index);
+			ty_buf_csv(b, R->index);
 			ty_buf_addc(b, ',');
-			csv_field(b, R->units);
+			ty_buf_csv(b, R->units);
 			for (int k = 0; k < 5; k++) {
 				ty_buf_addc(b, ',');
 				ty_buf_adds(b, ty_fmt_double(stt[r][k], tmp));
@@ -865,14 +836,14 @@ static void build_text_pieces(struct pipe *P)
 
 			if (json) {
 				ty_buf_adds(&b, ",\n{\"Technology\":");
-				json_str(&b, T->name);
+				ty_buf_json_str(&b, T->name);
 				ty_buf_adds(&b, ",\"Scenario\":");
-				json_str(&b, T->scen[s].name);
+				ty_buf_json_str(&b, T->scen[s].name);
 				ty_buf_addc(&b, ',');
 			} else {
-				csv_field(&b, T->name);
+				ty_buf_csv(&b, T->name);
 				ty_buf_addc(&b, ',');
-				csv_field(&b, T->scen[s].name);
+				ty_buf_csv(&b, T->scen[s].name);
 				ty_buf_addc(&b, ',');
 			}
 			P->prefix[t][s] = ty_buf_detach(&b);
@@ -884,17 +855,17 @@ static void build_text_pieces(struct pipe *P)
 
 			if (json) {
 				ty_buf_addf(&b, "\"Variable\":\"%s\",\"Index\":", vn[T->results[r].var]);
-				json_str(&b, T->results[r].index);
+				ty_buf_json_str(&b, T->results[r].index);
 				ty_buf_addc(&b, ',');
 				ty_buf_adds(&c, ",\"Units\":");
-				json_str(&c, T->results[r].units);
+				ty_buf_json_str(&c, T->results[r].units);
 				ty_buf_addc(&c, '}');
 			} else {
 				ty_buf_addf(&b, "%s,", vn[T->results[r].var]);
-				csv_field(&b, T->results[r].index);
+				ty_buf_csv(&b, T->results[r].index);
 				ty_buf_addc(&b, ',');
 				ty_buf_addc(&c, ',');
-				csv_field(&c, T->results[r].units);
+				ty_buf_csv(&c, T->results[r].units);
 				ty_buf_addc(&c, '\n');
 			}
 			P->rowtext[t][r] = ty_buf_detach(&b);

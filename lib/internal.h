@@ -58,6 +58,10 @@ TY_HIDDEN void ty_buf_adds(struct ty_buf *b, const char *s);
 TY_HIDDEN void ty_buf_addf(struct ty_buf *b, const char *fmt, ...) TY_PRINTF(2, 3);
 TY_HIDDEN void ty_buf_addc(struct ty_buf *b, char c);
 TY_HIDDEN void ty_buf_release(struct ty_buf *b);
+/* Append s as one RFC 4180 CSV field (quoted only when needed) / as a
+ * JSON string literal. */
+TY_HIDDEN void ty_buf_csv(struct ty_buf *b, const char *s);
+TY_HIDDEN void ty_buf_json_str(struct ty_buf *b, const char *s);
 /* Detach the NUL-terminated string (the buffer is emptied). */
 TY_HIDDEN char *ty_buf_detach(struct ty_buf *b);
 

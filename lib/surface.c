@@ -1068,42 +1068,13 @@ int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
 
 /* ------------------------------------------------------ tranche tables */
 
-static void csvf(struct ty_buf *b, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		ty_buf_addc(b, '"');
-		for (const char *p = s; *p; p++) {
-			if (*p == '"')
-				ty_buf_addc(b, '"');
-			ty_buf_addc(b, *p);
-		}
-		ty_buf_addc(b, '"');
-	} else {
-		ty_buf_adds(b, s);
-	}
-}
-
-static void jsons(struct ty_buf *b, const char *s)
-{
-	ty_buf_addc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			ty_buf_addf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			ty_buf_addf(b, "\\u%04x", *p);
-		else
-			ty_buf_addc(b, (char)*p);
-	}
-	ty_buf_addc(b, '"');
-}
-
 static void numf(struct ty_buf *b, double v, int json)
 {
 	char tmp[32];
 	const char *s = ty_fmt_double(v, tmp);
 
 	if (json && !isfinite(v))
-		jsons(b, s);
+		ty_buf_json_str(b, s);
 	else
 		ty_buf_adds(b, s);
 }
@@ -1117,31 +1088,31 @@ static void row_out(struct ty_buf *b, int json, const char *const *kname,
 		ty_buf_adds(b, *first ? "\n{" : ",\n{");
 		for (size_t k = 0; k < nk; k++) {
 			ty_buf_addf(b, "\"%s\":", kname[k]);
-			jsons(b, kval[k]);
+			ty_buf_json_str(b, kval[k]);
 			ty_buf_addc(b, ',');
 		}
 		ty_buf_addf(b, "\"Sample\":%zu,\"Index\":", sample);
-		jsons(b, index);
+		ty_buf_json_str(b, index);
 		ty_buf_adds(b, ",\"Amount\":");
 		numf(b, amount, 1);
 		ty_buf_adds(b, ",\"Value\":");
 		numf(b, value, 1);
 		ty_buf_adds(b, ",\"Units\":");
-		jsons(b, units);
+		ty_buf_json_str(b, units);
 		ty_buf_addc(b, '}');
 	} else {
 		for (size_t k = 0; k < nk; k++) {
-			csvf(b, kval[k]);
+			ty_buf_csv(b, kval[k]);
 			ty_buf_addc(b, ',');
 		}
 		ty_buf_addf(b, "%zu,", sample);
-		csvf(b, index);
+		ty_buf_csv(b, index);
 		ty_buf_addc(b, ',');
 		numf(b, amount, 0);
 		ty_buf_addc(b, ',');
 		numf(b, value, 0);
 		ty_buf_addc(b, ',');
-		csvf(b, units);
+		ty_buf_csv(b, units);
 		ty_buf_addc(b, '\n');
 	}
 	*first = 0;

@@ -336,6 +336,38 @@ void ty_buf_addf(struct ty_buf *b, const char *fmt, ...)
 	b->len += (size_t)len;
 }
 
+void ty_buf_csv(struct ty_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	/* quote what a reader would otherwise split or trim */
+	if (strpbrk(s, ",\"\r\n") || (n && (s[0] == ' ' || s[n - 1] == ' '))) {
+		ty_buf_addc(b, '"');
+		for (const char *p = s; *p; p++) {
+			if (*p == '"')
+				ty_buf_addc(b, '"');
+			ty_buf_addc(b, *p);
+		}
+		ty_buf_addc(b, '"');
+	} else {
+		ty_buf_add(b, s, n);
+	}
+}
+
+void ty_buf_json_str(struct ty_buf *b, const char *s)
+{
+	ty_buf_addc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			ty_buf_addf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			ty_buf_addf(b, "\\u%04x", *p);
+		else
+			ty_buf_addc(b, (char)*p);
+	}
+	ty_buf_addc(b, '"');
+}
+
 void ty_buf_release(struct ty_buf *b)
 {
 	free(b->p);
