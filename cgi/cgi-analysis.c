@@ -131,13 +131,32 @@ int cgi_load_surface(const struct cgi_config *c, const char *name,
 	char path[4096];
 	int rc;
 
-	*ctx = NULL;
+	if (ctx)
+		*ctx = NULL;
 	*s = NULL;
 	if (!cgi_name_ok(name, CGI_CONTEXT_NAME_MAX) || context_path(c, name, path, sizeof path)) {
 		cgi_fail(r, 404, "no context named '%.100s'", name);
 		return -1;
 	}
 	lo.model_path = c->models;
+	ao.seed = c->seed;
+	ao.samples = (size_t)c->samples;
+	ao.cache_dir = c->cache;
+	ao.nowait = 1;
+	if (!ctx) {
+		/* the caller needs the surface only: a cached one is found
+		 * without parsing the tables */
+		rc = tyche_surface_open(s, path, &lo, &ao, &diags, &err);
+		if (rc == TYCHE_EDATA && diags.nerrors) {
+			tyche_diags_print(&diags, stderr);
+			cgi_fail(r, 500, "context '%s' does not load (%zu errors; run `tyche-run check` "
+				 "on the server)", name, diags.nerrors);
+		} else if (rc) {
+			cgi_fail_tyche(r, rc, &err, "response surface");
+		}
+		tyche_diags_release(&diags);
+		return rc ? -1 : 0;
+	}
 	rc = tyche_context_load(ctx, path, &lo, &diags);
 	if (rc) {
 		tyche_diags_print(&diags, stderr);
@@ -147,10 +166,6 @@ int cgi_load_surface(const struct cgi_config *c, const char *name,
 		return -1;
 	}
 	tyche_diags_release(&diags);
-	ao.seed = c->seed;
-	ao.samples = (size_t)c->samples;
-	ao.cache_dir = c->cache;
-	ao.nowait = 1;
 	rc = tyche_surface_build(s, *ctx, &ao, NULL, &err);
 	if (rc) {
 		tyche_context_free(*ctx);
@@ -468,7 +483,6 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 		{ "plot", CGI_J_OBJECT, 0 },
 	};
 	cJSON *in = cgi_json_body(q, r), *o = NULL, *a, *plots = NULL;
-	tyche_context *ctx = NULL;
 	tyche_surface *s = NULL;
 	tyche_stat st[MAX_STATS];
 	struct plot_req pr;
@@ -481,7 +495,7 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 		return r->status;
 	if (cgi_json_check(in, "", f, 3, r) ||
 	    parse_stats(cJSON_GetObjectItemCaseSensitive(in, "statistics"), st, &nst, r) ||
-	    cgi_load_surface(c, name, &ctx, &s, r))
+	    cgi_load_surface(c, name, NULL, &s, r))
 		goto out;
 	plot = cJSON_GetObjectItemCaseSensitive(in, "plot");
 	if (plot && parse_plot(s, plot, &pr, 0, r))
@@ -503,7 +517,7 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "context", name);
-	cJSON_AddStringToObject(o, "context_hash", tyche_context_hash(ctx));
+	cJSON_AddStringToObject(o, "context_hash", tyche_surface_context_hash(s));
 	cJSON_AddNumberToObject(o, "samples", (double)N);
 	cJSON_AddNumberToObject(o, "seed", (double)tyche_surface_seed(s));
 	a = cJSON_AddObjectToObject(o, "amounts");
@@ -531,9 +545,12 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 		for (size_t m = 0; m < M; m++) {
 			const double *v = i < C ? bycat + (i * M + m) * N : totals + m * N;
 			cJSON *x = cJSON_CreateObject();
+			double vals[MAX_STATS];
 
+			/* one copy and one selection pass for every statistic */
+			tyche_stat_eval_many(st, nst, v, N, work, vals);
 			for (size_t k = 0; k < nst; k++)
-				cJSON_AddNumberToObject(x, st[k].name, tyche_stat_eval(&st[k], v, N, work));
+				cJSON_AddNumberToObject(x, st[k].name, vals[k]);
 			cJSON_AddItemToArray(row, x);
 		}
 		if (i < C)
@@ -599,7 +616,6 @@ out:
 	free(bycat);
 	free(work);
 	tyche_surface_free(s);
-	tyche_context_free(ctx);
 	return r->status;
 }
 
@@ -614,7 +630,6 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 		{ "metric", CGI_J_STRING, 0 }, { "statistic", CGI_J_STRING, 0 },
 	};
 	cJSON *in = cgi_json_body(q, r), *rest = NULL;
-	tyche_context *ctx = NULL;
 	tyche_surface *s = NULL;
 	struct plot_req pr;
 	size_t C, M, N;
@@ -625,7 +640,7 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 
 	if (!in)
 		return r->status;
-	if (cgi_json_check(in, "", f, 6, r) || cgi_load_surface(c, name, &ctx, &s, r))
+	if (cgi_json_check(in, "", f, 6, r) || cgi_load_surface(c, name, NULL, &s, r))
 		goto out;
 	/* parse_plot checks the plot fields; amounts are checked below */
 	rest = cJSON_Duplicate(in, 1);
@@ -694,7 +709,6 @@ out:
 	free(bycat);
 	free(g);
 	tyche_surface_free(s);
-	tyche_context_free(ctx);
 	return r->status;
 }
 
@@ -759,7 +773,6 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 		{ "max_time", CGI_J_NUMBER, 0 },
 	};
 	cJSON *in = cgi_json_body(q, r);
-	tyche_context *ctx = NULL;
 	tyche_surface *s = NULL;
 	tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 	tyche_opt_limit *limits = NULL;
@@ -773,7 +786,7 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 
 	if (!in)
 		return r->status;
-	if (cgi_json_check(in, "", f, 9, r) || cgi_load_surface(c, name, &ctx, &s, r))
+	if (cgi_json_check(in, "", f, 9, r) || cgi_load_surface(c, name, NULL, &s, r))
 		goto out;
 	C = tyche_surface_ncategories(s);
 	v = cJSON_GetObjectItemCaseSensitive(in, "metric");
@@ -873,6 +886,5 @@ out:
 	free(start);
 	cJSON_Delete(in);
 	tyche_surface_free(s);
-	tyche_context_free(ctx);
 	return r->status;
 }

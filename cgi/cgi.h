@@ -114,7 +114,9 @@ int cgi_store_route(const struct cgi_config *c, const struct cgi_request *q,
 		    struct cgi_response *r);
 
 /* Load a context and its surface (nowait: a build by another process is a
- * 503 "warming up").  On failure the answer is set and -1 returned. */
+ * 503 "warming up").  With ctx NULL only the surface is wanted: a cached
+ * one is then found without parsing the tables.  On failure the answer is
+ * set and -1 returned. */
 int cgi_load_surface(const struct cgi_config *c, const char *name,
 		     tyche_context **ctx, tyche_surface **s, struct cgi_response *r);
 /* Summary statistics of amounts, as {"metrics": {M: {stat: v}}} for the

@@ -1390,21 +1390,24 @@ static void check_uncertainty(struct loader *L)
 
 /* ------------------------------------------------------------ models */
 
-static char *find_model_file(struct loader *L, const char *model)
+/* The model file `<model>.yml`: beside the tables, then along the model
+ * path (opts, $TYCHE_MODEL_PATH, the installed library). */
+static char *model_file_for(const char *ctxpath, const tyche_load_opts *opts,
+			    const char *model)
 {
 	const char *ctxdir_end;
 	char *dir, *p;
 	struct stat st;
-	const char *path = L->opts && L->opts->model_path ? L->opts->model_path
-							     : getenv("TYCHE_MODEL_PATH");
+	const char *path = opts && opts->model_path ? opts->model_path
+						    : getenv("TYCHE_MODEL_PATH");
 	char *search;
 
 	/* beside the tables */
-	if (stat(L->ctx->path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		dir = ty_strdup(L->ctx->path);
+	if (stat(ctxpath, &st) == 0 && S_ISDIR(st.st_mode)) {
+		dir = ty_strdup(ctxpath);
 	} else {
-		ctxdir_end = strrchr(L->ctx->path, '/');
-		dir = ctxdir_end ? ty_strndup(L->ctx->path, (size_t)(ctxdir_end - L->ctx->path))
+		ctxdir_end = strrchr(ctxpath, '/');
+		dir = ctxdir_end ? ty_strndup(ctxpath, (size_t)(ctxdir_end - ctxpath))
 				 : ty_strdup(".");
 	}
 	p = ty_asprintf("%s/%s.yml", dir, model);
@@ -1428,6 +1431,11 @@ static char *find_model_file(struct loader *L, const char *model)
 	}
 	free(search);
 	return NULL;
+}
+
+static char *find_model_file(struct loader *L, const char *model)
+{
+	return model_file_for(L->ctx->path, L->opts, model);
 }
 
 static void load_models(struct loader *L)
@@ -1541,6 +1549,95 @@ static void compute_hash(struct loader *L)
 		snprintf(L->ctx->hash + 2 * i, 3, "%02x", h[i]);
 }
 
+struct tech_model {
+	const char *tech, *model;
+};
+
+static int tech_model_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct tech_model *)a)->tech,
+		      ((const struct tech_model *)b)->tech);
+}
+
+/*
+ * The hash tyche_context_load would compute, without parsing or checking
+ * the tables: for a CSV directory, the seven files and the model files its
+ * functions table names (in technology order).  Only valid contexts have a
+ * cached surface under their hash, so a context that would not load can
+ * never match one; any difference just means the slow path.
+ */
+int ty_context_quick_hash(const char *path, const tyche_load_opts *opts, char hash[65])
+{
+	crypto_hash_sha256_state st;
+	struct ty_table *f = NULL;
+	struct tech_model *v = NULL;
+	unsigned char h[32];
+	struct stat sb;
+	char *p;
+	long ct, cm;
+	size_t n = 0;
+
+	if (stat(path, &sb) || !S_ISDIR(sb.st_mode))
+		return -1;
+	crypto_hash_sha256_init(&st);
+	for (int i = 0; i < 7; i++) {
+		p = ty_asprintf("%s/%s.csv", path, ty_table_names[i]);
+		hash_file(&st, p, ty_table_names[i]);
+		free(p);
+	}
+	p = ty_asprintf("%s/functions.csv", path);
+	if (!p || ty_csv_read(p, &f, NULL)) {
+		free(p);
+		return -1;
+	}
+	free(p);
+	ct = ty_table_col(f, "Technology");
+	cm = ty_table_col(f, "Model");
+	if (ct < 0 || cm < 0 || !(v = ty_calloc(f->nrows, sizeof(*v)))) {
+		ty_table_free(f);
+		return -1;
+	}
+	for (size_t r = 0; r < f->nrows; r++) {
+		v[n].tech = ty_table_cell(f, r, (size_t)ct);
+		v[n].model = ty_table_cell(f, r, (size_t)cm);
+		if (!ty_label_is_empty(v[n].model))
+			n++;
+	}
+	qsort(v, n, sizeof(*v), tech_model_cmp);
+	for (size_t k = 0; k < n; k++) {
+		char *mp = model_file_for(path, opts, v[k].model);
+
+		if (mp)
+			hash_file(&st, mp, v[k].model);
+		free(mp);
+	}
+	free(v);
+	ty_table_free(f);
+	crypto_hash_sha256_final(&st, h);
+	for (int i = 0; i < 32; i++)
+		snprintf(hash + 2 * i, 3, "%02x", h[i]);
+	return 0;
+}
+
+/* The printable name of a context path: its base name without .xlsx. */
+char *ty_context_name_of(const char *path)
+{
+	size_t n = strlen(path);
+	char *copy, *b, *name;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	copy = ty_strndup(path, n);
+	if (!copy)
+		return NULL;
+	b = strrchr(copy, '/');
+	name = ty_strdup(b ? b + 1 : copy);
+	free(copy);
+	if (name && has_suffix(name, ".xlsx"))
+		name[strlen(name) - 5] = '\0';
+	return name;
+}
+
 /* ------------------------------------------------------------ public */
 
 static void free_cell(struct ty_cell *c)
@@ -1649,15 +1746,11 @@ int tyche_context_load(tyche_context **out, const char *path,
 	ctx->path = ty_strdup(path);
 	{
 		size_t n = strlen(path);
-		const char *b;
 
 		while (n > 1 && path[n - 1] == '/')
 			n--;
 		ctx->path[n] = '\0';
-		b = strrchr(ctx->path, '/');
-		ctx->name = ty_strdup(b ? b + 1 : ctx->path);
-		if (has_suffix(ctx->name, ".xlsx"))
-			ctx->name[strlen(ctx->name) - 5] = '\0';
+		ctx->name = ty_context_name_of(path);
 	}
 	L.ctx = ctx;
 	L.d = d;

@@ -96,6 +96,12 @@ enum { TY_T_DESIGNS, TY_T_PARAMETERS, TY_T_INDICES, TY_T_FUNCTIONS,
        TY_T_RESULTS, TY_T_TRANCHES, TY_T_INVESTMENTS };
 extern const char *const ty_table_names[7];
 
+/* The context hash without loading (CSV directories only; -1 otherwise). */
+TY_HIDDEN int ty_context_quick_hash(const char *path, const tyche_load_opts *opts,
+				    char hash[65]);
+/* Base name of a context path without ".xlsx" (malloc'd). */
+TY_HIDDEN char *ty_context_name_of(const char *path);
+
 TY_HIDDEN const struct ty_tech *ty_context_tech(const tyche_context *ctx,
 						const char *name);
 

@@ -955,7 +955,8 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-char *tyche_surface_cache_path(const tyche_context *ctx, const tyche_analysis_opts *o)
+static char *cache_path_for(const char *name, const char *hash,
+			    const tyche_analysis_opts *o)
 {
 	char *dir = cache_dir(o), *path, *key;
 	unsigned char h[32];
@@ -963,12 +964,12 @@ char *tyche_surface_cache_path(const tyche_context *ctx, const tyche_analysis_op
 
 	if (!dir)
 		return NULL;
-	key = ty_asprintf("tyche-surface/%u/%s/%zu/%llu", SURF_VERSION, ctx->hash,
+	key = ty_asprintf("tyche-surface/%u/%s/%zu/%llu", SURF_VERSION, hash,
 			  o->samples, (unsigned long long)o->seed);
 	crypto_hash_sha256(h, (const unsigned char *)key, strlen(key));
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", h[i]);
-	path = ty_asprintf("%s/%s-%.24s.tysurf", dir, ctx->name, hex);
+	path = ty_asprintf("%s/%s-%.24s.tysurf", dir, name, hex);
 	/* the context name may hold characters unfit for a file name */
 	for (char *q = path + strlen(dir) + 1; *q; q++)
 		if (*q == '/' || *q < 0x20)
@@ -978,8 +979,13 @@ char *tyche_surface_cache_path(const tyche_context *ctx, const tyche_analysis_op
 	return path;
 }
 
+char *tyche_surface_cache_path(const tyche_context *ctx, const tyche_analysis_opts *o)
+{
+	return cache_path_for(ctx->name, ctx->hash, o);
+}
+
 /* A cached surface for exactly these settings, or NULL. */
-static tyche_surface *cache_try(const char *path, const tyche_context *ctx,
+static tyche_surface *cache_try(const char *path, const char *hash,
 				const tyche_analysis_opts *o)
 {
 	tyche_surface *s = NULL;
@@ -987,7 +993,7 @@ static tyche_surface *cache_try(const char *path, const tyche_context *ctx,
 
 	if (tyche_surface_read(&s, path, &e))
 		return NULL;
-	if (strcmp(s->ctx_hash, ctx->hash) || s->N != o->samples || s->seed != o->seed) {
+	if (strcmp(s->ctx_hash, hash) || s->N != o->samples || s->seed != o->seed) {
 		tyche_surface_free(s);
 		return NULL;
 	}
@@ -1007,7 +1013,7 @@ int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
 		*from_cache = 0;
 	path = tyche_surface_cache_path(ctx, o);
 	if (path) {
-		s = cache_try(path, ctx, o);
+		s = cache_try(path, ctx->hash, o);
 		if (s) {
 			if (from_cache)
 				*from_cache = 1;
@@ -1032,7 +1038,7 @@ int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
 				flock(fd, LOCK_EX);
 			}
 			/* someone may have built it while we waited */
-			s = cache_try(path, ctx, o);
+			s = cache_try(path, ctx->hash, o);
 			if (s) {
 				flock(fd, LOCK_UN);
 				close(fd);
@@ -1064,6 +1070,45 @@ int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
 		return rc;
 	*out = s;
 	return 0;
+}
+
+int tyche_surface_open(tyche_surface **out, const char *path, const tyche_load_opts *lo,
+		       const tyche_analysis_opts *o, tyche_diags *diags, tyche_error *err)
+{
+	tyche_context *ctx = NULL;
+	char hash[65];
+	int rc;
+
+	if (o->samples >= 1 && !ty_context_quick_hash(path, lo, hash)) {
+		char *name = ty_context_name_of(path);
+		char *cpath = name ? cache_path_for(name, hash, o) : NULL;
+		tyche_surface *s = cpath ? cache_try(cpath, hash, o) : NULL;
+
+		free(name);
+		free(cpath);
+		if (s) {
+			*out = s;
+			return 0;
+		}
+	}
+	{
+		tyche_diags local = TYCHE_DIAGS_INIT;
+		tyche_diags *d = diags ? diags : &local;
+		size_t before = d->nerrors;
+
+		rc = tyche_context_load(&ctx, path, lo, d);
+		if (rc)
+			ty_error_at(err, rc, path, 0, 0,
+				    rc == TYCHE_EDATA ? "the context does not load (%zu errors)"
+						      : "the context cannot be read (%zu errors)",
+				    d->nerrors - before);
+		tyche_diags_release(&local);
+		if (rc)
+			return rc;
+	}
+	rc = tyche_surface_build(out, ctx, o, NULL, err);
+	tyche_context_free(ctx);
+	return rc;
 }
 
 /* ------------------------------------------------------ tranche tables */

@@ -215,6 +215,14 @@ typedef struct tyche_analysis_opts {
 TYCHE_API int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
 				  const tyche_analysis_opts *o, int *from_cache,
 				  tyche_error *err);
+/* The surface of the context at `path` in one call: from the cache when a
+ * valid file exists for the context's current contents (found without
+ * parsing the tables, so a web request pays only for hashing the files
+ * and reading the cache), else by loading the context (problems go to
+ * *diags, may be NULL) and building it as tyche_surface_build does. */
+TYCHE_API int tyche_surface_open(tyche_surface **out, const char *path,
+				 const tyche_load_opts *lo, const tyche_analysis_opts *o,
+				 tyche_diags *diags, tyche_error *err);
 /* Read / write one surface file directly (the cache format). */
 TYCHE_API int tyche_surface_read(tyche_surface **out, const char *path, tyche_error *err);
 TYCHE_API int tyche_surface_write(const tyche_surface *s, const char *path, tyche_error *err);
