@@ -22,7 +22,7 @@ done
 TYCHE_TEST_SAMPLES=${TYCHE_PERF_SAMPLES:-1000}
 CGI_FCGI_CHILDREN=${CGI_FCGI_CHILDREN:-4}
 CGI_NGINX_WORKERS=2
-cgi_setup && cgi_start_nginx && cgi_warm || { echo "cgi.sh: server did not start" >&2; exit 1; }
+cgi_setup && cd "$SRV" && cgi_start_nginx && cgi_warm || { echo "cgi.sh: server did not start" >&2; exit 1; }
 cd "$SRV" || exit 1
 auth=$(printf 'alice:alice-pw' | base64)
 
