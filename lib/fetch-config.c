@@ -4,7 +4,7 @@
  * libyaml's document API.
  *
  * The file is shared with tyche.cgi, so its top-level keys (contexts, store,
- * cache, defaults, single_user) are accepted and skipped; anything else,
+ * cache, defaults, single_user, models) are accepted and skipped; anything else,
  * and any unknown key inside a source, is an error: a misspelt "max_bytes"
  * silently ignored would leave a limit unset on a cron job nobody watches.
  */
@@ -232,8 +232,9 @@ static int parse_root(struct cfg_parse *p, tyche_fetch_config *c)
 			if (scalar(vn) && *scalar(vn) && (rc = get_str(p, vn, k, &c->cache)))
 				return rc;
 		} else if (strcmp(k, "contexts") && strcmp(k, "store") &&
-			   strcmp(k, "defaults") && strcmp(k, "single_user"))
-			return cerr(p, kn, "unknown top-level key '%s' (expected sources, proxy, or tyche.cgi's contexts, store, cache, defaults, single_user)", k);
+			   strcmp(k, "defaults") && strcmp(k, "single_user") &&
+			   strcmp(k, "models"))
+			return cerr(p, kn, "unknown top-level key '%s' (expected sources, proxy, or tyche.cgi's contexts, store, cache, defaults, single_user, models)", k);
 	}
 	if (!seen_sources)
 		return cerr(p, root, "no 'sources' list");
