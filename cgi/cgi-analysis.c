@@ -182,6 +182,7 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	tyche_context *ctx;
 	tyche_surface *s;
 	tyche_context_summary sum;
+	tyche_opt_sweep *bounds = NULL;
 	cJSON *o, *a, *x;
 
 	if (cgi_load_surface(c, name, &ctx, &s, r))
@@ -228,6 +229,15 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 		}
 		cJSON_AddItemToArray(a, cat);
 	}
+	/* metric bounds: each metric's mean minimised and maximised alone over
+	 * [0, max amount] per category (no budget) */
+	{
+		tyche_opt_problem base = TYCHE_OPT_PROBLEM_INIT;
+		tyche_error berr = { 0 };
+
+		if (tyche_opt_bounds(s, &base, &bounds, &berr))
+			bounds = NULL;
+	}
 	a = cJSON_AddArrayToObject(o, "metrics");
 	for (size_t m = 0; m < tyche_surface_nmetrics(s); m++) {
 		cJSON *mm = cJSON_CreateObject();
@@ -238,8 +248,21 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 		cJSON_AddStringToObject(mm, "units", tyche_surface_metric_units(s, m));
 		cJSON_AddNumberToObject(mm, "min", lo);
 		cJSON_AddNumberToObject(mm, "max", hi);
+		if (bounds && bounds->n == 2 * tyche_surface_nmetrics(s)) {
+			cJSON *b = cJSON_AddObjectToObject(mm, "bounds");
+
+			for (int k = 0; k < 2; k++) {
+				const tyche_opt_result *res = bounds->v[2 * m + (size_t)k].result;
+
+				if (res->status == TYCHE_OPT_OPTIMAL && res->objective == res->objective)
+					cJSON_AddNumberToObject(b, k ? "max" : "min", res->objective);
+				else
+					cJSON_AddNullToObject(b, k ? "max" : "min");
+			}
+		}
 		cJSON_AddItemToArray(a, mm);
 	}
+	tyche_opt_sweep_free(bounds);
 	a = cJSON_AddArrayToObject(o, "plot_types");
 	for (size_t i = 0; i < sizeof plot_types / sizeof plot_types[0]; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(plot_types[i]));

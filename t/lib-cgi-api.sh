@@ -23,6 +23,16 @@ test_expect_success 'no credentials: the web server answers 401' '
 	test "$(curl -s -o /dev/null -w "%{http_code}" -u alice:wrong "$BASE/tyche.cgi/contexts")" = 401
 '
 
+test_expect_success 'context info: technologies, and metric bounds from the optimiser' '
+	test "$(api alice GET /contexts/electrolysis)" = 200 &&
+	json "[t[\"name\"] for t in j[\"technologies\"]]" <body >actual &&
+	echo "[\"Alkaline electrolysis\"]" >expect &&
+	test_cmp expect actual &&
+	json "all(m[\"bounds\"][\"min\"] <= m[\"bounds\"][\"max\"] and m[\"bounds\"][\"min\"] <= m[\"min\"] + 1e-9 and m[\"max\"] <= m[\"bounds\"][\"max\"] + 1e-9 for m in j[\"metrics\"])" <body >actual &&
+	echo True >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'context info: categories with max amounts, metrics with units' '
 	test "$(api alice GET /contexts/electrolysis)" = 200 &&
 	json "[(c[\"name\"], c[\"max\"]) for c in j[\"categories\"]]" <body >actual &&
