@@ -498,6 +498,40 @@ static char *plot_heat(const tyche_surface *s, const double *totals, const doubl
 
 /* ------------------------------------------------------------ explore */
 
+/* The portfolio a request names: its amounts and the surface evaluated
+ * there, totals[m*N + i] and bycat[(c*M + m)*N + i].  On failure the
+ * answer is set and -1 returned; release with portfolio_release either
+ * way. */
+struct portfolio {
+	double *amounts, *totals, *bycat;
+};
+
+static int portfolio_eval(const tyche_surface *s, const cJSON *in, struct portfolio *p,
+			  struct cgi_response *r)
+{
+	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s),
+	       N = tyche_surface_nsamples(s);
+
+	p->amounts = calloc(C + 1, sizeof *p->amounts);
+	p->totals = calloc(M * N + 1, sizeof *p->totals);
+	p->bycat = calloc(C * M * N + 1, sizeof *p->bycat);
+	if (!p->amounts || !p->totals || !p->bycat) {
+		cgi_fail(r, 500, "out of memory");
+		return -1;
+	}
+	if (cgi_parse_amounts(s, cJSON_GetObjectItemCaseSensitive(in, "amounts"), p->amounts, r))
+		return -1;
+	tyche_surface_eval(s, p->amounts, p->totals, p->bycat);
+	return 0;
+}
+
+static void portfolio_release(struct portfolio *p)
+{
+	free(p->amounts);
+	free(p->totals);
+	free(p->bycat);
+}
+
 int cgi_explore(const struct cgi_config *c, const char *name,
 		const struct cgi_request *q, struct cgi_response *r)
 {
@@ -510,7 +544,8 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 	tyche_stat st[MAX_STATS];
 	struct plot_req pr;
 	size_t nst, C, M, N;
-	double *amounts = NULL, *totals = NULL, *bycat = NULL, *work = NULL;
+	struct portfolio pf = { NULL, NULL, NULL };
+	double *amounts, *totals, *bycat, *work = NULL;
 	const cJSON *plot;
 	tyche_error err = { 0 };
 
@@ -526,17 +561,16 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 	C = tyche_surface_ncategories(s);
 	M = tyche_surface_nmetrics(s);
 	N = tyche_surface_nsamples(s);
-	amounts = calloc(C + 1, sizeof *amounts);
-	totals = calloc(M * N + 1, sizeof *totals);
-	bycat = calloc(C * M * N + 1, sizeof *bycat);
 	work = calloc(N + 1, sizeof *work);
-	if (!amounts || !totals || !bycat || !work) {
+	if (!work) {
 		cgi_fail(r, 500, "out of memory");
 		goto out;
 	}
-	if (cgi_parse_amounts(s, cJSON_GetObjectItemCaseSensitive(in, "amounts"), amounts, r))
+	if (portfolio_eval(s, in, &pf, r))
 		goto out;
-	tyche_surface_eval(s, amounts, totals, bycat);
+	amounts = pf.amounts;
+	totals = pf.totals;
+	bycat = pf.bycat;
 
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "context", name);
@@ -634,9 +668,7 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 out:
 	cJSON_Delete(o);
 	cJSON_Delete(in);
-	free(amounts);
-	free(totals);
-	free(bycat);
+	portfolio_release(&pf);
 	free(work);
 	tyche_surface_free(s);
 	return r->status;
@@ -656,7 +688,8 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 	tyche_surface *s = NULL;
 	struct plot_req pr;
 	size_t C, M, N;
-	double *amounts = NULL, *totals = NULL, *bycat = NULL;
+	struct portfolio pf = { NULL, NULL, NULL };
+	double *totals, *bycat;
 	tyche_plot_group *g = NULL;
 	tyche_error err = { 0 };
 	char *svg = NULL, title[300], xl[300];
@@ -673,17 +706,15 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 	C = tyche_surface_ncategories(s);
 	M = tyche_surface_nmetrics(s);
 	N = tyche_surface_nsamples(s);
-	amounts = calloc(C + 1, sizeof *amounts);
-	totals = calloc(M * N + 1, sizeof *totals);
-	bycat = calloc(C * M * N + 1, sizeof *bycat);
 	g = calloc(C + 1, sizeof *g);
-	if (!amounts || !totals || !bycat || !g) {
+	if (!g) {
 		cgi_fail(r, 500, "out of memory");
 		goto out;
 	}
-	if (cgi_parse_amounts(s, cJSON_GetObjectItemCaseSensitive(in, "amounts"), amounts, r))
+	if (portfolio_eval(s, in, &pf, r))
 		goto out;
-	tyche_surface_eval(s, amounts, totals, bycat);
+	totals = pf.totals;
+	bycat = pf.bycat;
 	if (pr.type >= 3) {
 		snprintf(title, sizeof title, "%s of every metric", pr.stat.name);
 		svg = plot_heat(s, totals, bycat, &pr, title, &err);
@@ -727,9 +758,7 @@ out:
 	free(svg);
 	cJSON_Delete(rest);
 	cJSON_Delete(in);
-	free(amounts);
-	free(totals);
-	free(bycat);
+	portfolio_release(&pf);
 	free(g);
 	tyche_surface_free(s);
 	return r->status;
