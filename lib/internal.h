@@ -41,6 +41,14 @@ TY_HIDDEN char *ty_strdup(const char *s);
 TY_HIDDEN char *ty_strndup(const char *s, size_t n);
 TY_HIDDEN char *ty_asprintf(const char *fmt, ...) TY_PRINTF(1, 2);
 
+/* The process's work budget (lib/budget.c, public part in tyche.h):
+ * 0 while there is budget left, else TYCHE_ETIMEOUT with a message that
+ * names `what` was being done ("building the surface") and the budget.
+ * Costs a clock read or two: call it per block of work, not per sample. */
+TY_HIDDEN int ty_budget_check(tyche_error *err, const char *what);
+/* 1 when the budget is spent (no message; for solver stop callbacks). */
+TY_HIDDEN int ty_budget_spent(void);
+
 /* Read a whole file (at most max bytes; more is a located TYCHE_EDATA).
  * *out is NUL-terminated; *len excludes the NUL. */
 TY_HIDDEN int ty_read_file(const char *path, size_t max, char **out,

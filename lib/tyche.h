@@ -35,7 +35,10 @@ enum tyche_code {
 	TYCHE_EIO = 4,       /* file system or network */
 	TYCHE_ENOENT = 5,    /* a named input does not exist */
 	TYCHE_EINTERNAL = 6,
-	TYCHE_EINFEASIBLE = 7 /* an optimisation problem has no solution */
+	TYCHE_EINFEASIBLE = 7, /* an optimisation problem has no solution */
+	TYCHE_EBUSY = 8,     /* the surface is being built by another process */
+	TYCHE_ETIMEOUT = 9   /* the process's work budget (tyche_budget_set) ran
+	                        out: the work stopped, nothing was kept */
 };
 
 typedef struct tyche_error {
@@ -44,6 +47,20 @@ typedef struct tyche_error {
 	int line, col;  /* 1-based; 0 = unknown */
 	char msg[768];
 } tyche_error;
+
+/*
+ * A work budget for the whole process (lib/budget.c): wall-clock seconds
+ * from now and CPU seconds of the process from now (either may be 0 =
+ * unlimited).  Surface builds, evaluations, optimisations (NLopt stop
+ * and max time, GLPK's time limit) and sweeps check it where they loop
+ * and stop with TYCHE_ETIMEOUT, releasing what they hold (cache locks).
+ * Process-wide state: set it once per request or command, before any
+ * work starts; tyche_budget_set(0, 0) clears it.  Safe to read from any
+ * thread; setting it while another thread works is not supported.
+ */
+TYCHE_API void tyche_budget_set(double wall_seconds, double cpu_seconds);
+/* Seconds of wall-clock budget left (+inf when unlimited; <= 0 when spent). */
+TYCHE_API double tyche_budget_left(void);
 
 /* "where:line:col: msg" (parts that are unknown are left out). */
 TYCHE_API const char *tyche_error_format(const tyche_error *e, char *buf, size_t n);
@@ -206,7 +223,6 @@ typedef struct tyche_analysis_opts {
 	                             surface, return TYCHE_EBUSY at once */
 } tyche_analysis_opts;
 #define TYCHE_ANALYSIS_OPTS_INIT { 1, 1000, 0, NULL, 0 }
-#define TYCHE_EBUSY 8        /* the surface is being built by another process */
 
 /* Build the surface (evaluating every scenario the tranches use), or load
  * it from the cache when a valid file exists for this context hash,
