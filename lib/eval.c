@@ -686,8 +686,8 @@ static int consume_text(struct pipe *P, size_t u, struct slot *s, void *arg)
 		size_t n = s->text.len;
 
 		if (st->first_json) {
-			p += 2;
-			n -= 2;
+			p += 1;   /* keep the newline: "[\n{" as every JSON table */
+			n -= 1;
 			st->first_json = 0;
 		}
 		rc = emit(P->opts, p, n);

@@ -77,6 +77,11 @@ TY_HIDDEN char *ty_buf_detach(struct ty_buf *b);
  * NaN/inf as "NaN", "inf", "-inf".  buf must hold 32 bytes. */
 TY_HIDDEN const char *ty_fmt_double(double v, char *buf);
 
+/* Append v as ty_fmt_double writes it; in JSON (json != 0) a non-finite
+ * value becomes the string "NaN", "inf" or "-inf" (JSON has no such
+ * numbers).  The one number writer of every CSV and JSON output. */
+TY_HIDDEN void ty_buf_num(struct ty_buf *b, double v, int json);
+
 /* Strict number parser for data cells: decimal with optional sign, point
  * and exponent; no inf/nan/hex, no trailing junk (surrounding blanks ok).
  * Returns 0 and sets *v, or -1. */

@@ -881,4 +881,7 @@ TYCHE_API int tyche_plot_tornado(char **out, double base, const tyche_plot_swing
 #ifdef __cplusplus
 }
 #endif
+
+/* Headers by concept (split from this file step by step). */
+#include "tyche/results.h"
 #endif

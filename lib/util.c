@@ -499,3 +499,14 @@ int ty_label_eq(const char *a, const char *b)
 		return ea && eb;
 	return !strcmp(a, b);
 }
+
+void ty_buf_num(struct ty_buf *b, double v, int json)
+{
+	char tmp[32];
+	const char *s = ty_fmt_double(v, tmp);
+
+	if (json && !isfinite(v))
+		ty_buf_json_str(b, s);
+	else
+		ty_buf_adds(b, s);
+}
