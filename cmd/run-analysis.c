@@ -108,23 +108,15 @@ int run_cmd_investments(int argc, char **argv)
 	return tables(argc, argv, 1);
 }
 
-/* Split a comma-separated statistics list into parsed statistics. */
+/* Parse a comma-separated statistics list (NULL: the default set). */
 int run_parse_stats(const char *list, tyche_stat *st, size_t max, size_t *n)
 {
-	char *copy = strdup(list ? list : "mean,std,q10,q50,q90"), *save = NULL;
 	tyche_error err = { 0 };
 
-	*n = 0;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (*n >= max || tyche_stat_parse(&st[*n], tok, &err)) {
-			fprintf(stderr, "tyche-run: --statistic: %s\n",
-				*n >= max ? "too many statistics" : err.msg);
-			free(copy);
-			return RUN_EX_USAGE;
-		}
-		(*n)++;
+	if (tyche_stat_parse_list(st, max, n, list, &err)) {
+		fprintf(stderr, "tyche-run: --statistic: %s\n", err.msg);
+		return RUN_EX_USAGE;
 	}
-	free(copy);
 	return 0;
 }
 
@@ -146,21 +138,6 @@ int run_load_surface(const struct run_common *o, tyche_context **ctx, tyche_surf
 		return report(rc, &err);
 	}
 	return 0;
-}
-
-static void csv_text(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
 }
 
 void run_print_json_string(FILE *f, const char *s)
@@ -197,18 +174,55 @@ void run_print_number(FILE *f, double v, int json)
 	}
 }
 
+/* --save: the inputs and the portfolio statistics as JSON texts. */
+static int save_explore(const struct run_common *o, const tyche_context *ctx,
+			const tyche_surface *s, const tyche_explore_result *r)
+{
+	cJSON *in = cJSON_CreateObject(), *am = cJSON_AddObjectToObject(in, "amounts");
+	cJSON *res = cJSON_CreateObject(), *mets = cJSON_AddObjectToObject(res, "metrics");
+	cJSON *sts = cJSON_AddArrayToObject(in, "statistics");
+	char *ij, *rj;
+	int rc;
+
+	cJSON_AddStringToObject(in, "command", "explore");
+	for (size_t c = 0; c < r->ncategories; c++)
+		cJSON_AddNumberToObject(am, tyche_surface_category(s, c), r->amounts[c]);
+	for (size_t k = 0; k < r->nstats; k++)
+		cJSON_AddItemToArray(sts, cJSON_CreateString(r->stats[k].name));
+	for (size_t m = 0; m < r->nmetrics; m++) {
+		cJSON *mo = cJSON_AddObjectToObject(mets, tyche_surface_metric(s, m));
+
+		for (size_t k = 0; k < r->nstats; k++) {
+			double val = tyche_explore_value(r, 0, m, k);
+
+			if (val == val && val - val == 0)
+				cJSON_AddNumberToObject(mo, r->stats[k].name, val);
+			else
+				cJSON_AddNullToObject(mo, r->stats[k].name);
+		}
+	}
+	ij = cJSON_PrintUnformatted(in);
+	rj = cJSON_PrintUnformatted(res);
+	rc = run_save_scenario(o, ctx, ij, rj);
+	free(ij);
+	free(rj);
+	cJSON_Delete(in);
+	cJSON_Delete(res);
+	return rc;
+}
+
 int run_cmd_explore(int argc, char **argv)
 {
 	struct run_common o;
 	tyche_context *ctx = NULL;
 	tyche_surface *s = NULL;
+	tyche_explore_result *r = NULL;
 	tyche_error err = { 0 };
 	tyche_stat st[64];
-	double vals[64];
-	size_t nst, C, M, N;
-	double *amounts = NULL, *totals = NULL, *bycat = NULL, *work = NULL;
+	size_t nst;
+	double *amounts = NULL;
 	FILE *out;
-	int rc, json, first = 1;
+	int rc;
 
 	rc = run_parse_common(argc, argv, &o,
 		"usage: tyche-run explore [OPTIONS] CONTEXT\n"
@@ -232,128 +246,54 @@ int run_cmd_explore(int argc, char **argv)
 	rc = run_load_surface(&o, &ctx, &s);
 	if (rc)
 		return rc;
-	C = tyche_surface_ncategories(s);
-	M = tyche_surface_nmetrics(s);
-	N = tyche_surface_nsamples(s);
-	amounts = calloc(C ? C : 1, sizeof(double));
-	totals = calloc(M * N + 1, sizeof(double));
-	bycat = calloc(C * M * N + 1, sizeof(double));
-	work = calloc(N, sizeof(double));
+	amounts = calloc(tyche_surface_ncategories(s) + 1, sizeof(double));
+	if (!amounts) {
+		rc = RUN_EX_SOFTWARE;
+		goto done;
+	}
 	rc = tyche_surface_parse_amounts(s, (const char *const *)o.amounts, o.namounts,
 					 amounts, &err);
+	if (!rc)
+		rc = tyche_explore(&r, s, amounts, st, nst, o.by_category, &err);
 	if (rc) {
 		rc = report(rc, &err);
 		goto done;
 	}
-	tyche_surface_eval(s, amounts, totals, bycat);
+	run_warn_extrapolated(s, r->outside);
 	out = open_out(&o);
 	if (!out) {
 		rc = RUN_EX_CANTCREAT;
 		goto done;
 	}
-	json = o.format == TYCHE_FMT_JSON;
-	if (json) {
-		fputs("{\"context\":", out);
-		run_print_json_string(out, tyche_context_name(ctx));
-		fprintf(out, ",\"context_hash\":\"%s\",\"samples\":%zu,\"seed\":%llu,\"amounts\":{",
-			tyche_context_hash(ctx), N, (unsigned long long)o.seed);
-		for (size_t c = 0; c < C; c++) {
-			fputs(c ? "," : "", out);
-			run_print_json_string(out, tyche_surface_category(s, c));
-			fputc(':', out);
-			run_print_number(out, amounts[c], 1);
-		}
-		fputs("},\"statistics\":[", out);
-	} else {
-		fputs("Level,Category,Metric,Statistic,Value,Units\n", out);
-	}
-	for (size_t level = 0; level <= (o.by_category ? C : 0); level++) {
-		for (size_t m = 0; m < M; m++) {
-			const double *v = level == 0 ? totals + m * N
-						     : bycat + ((level - 1) * M + m) * N;
-
-			/* one copy and selection pass for all the statistics */
-			tyche_stat_eval_many(st, nst, v, N, work, vals);
-			for (size_t k = 0; k < nst; k++) {
-				double val = vals[k];
-
-				if (json) {
-					fputs(first ? "\n{\"level\":" : ",\n{\"level\":", out);
-					first = 0;
-					fputs(level ? "\"category\",\"category\":" : "\"portfolio\",\"category\":", out);
-					if (level)
-						run_print_json_string(out, tyche_surface_category(s, level - 1));
-					else
-						fputs("null", out);
-					fputs(",\"metric\":", out);
-					run_print_json_string(out, tyche_surface_metric(s, m));
-					fputs(",\"statistic\":", out);
-					run_print_json_string(out, st[k].name);
-					fputs(",\"value\":", out);
-					run_print_number(out, val, 1);
-					fputs(",\"units\":", out);
-					run_print_json_string(out, tyche_surface_metric_units(s, m));
-					fputc('}', out);
-				} else {
-					fputs(level ? "category," : "portfolio,", out);
-					if (level)
-						csv_text(out, tyche_surface_category(s, level - 1));
-					fputc(',', out);
-					csv_text(out, tyche_surface_metric(s, m));
-					fputc(',', out);
-					csv_text(out, st[k].name);
-					fputc(',', out);
-					run_print_number(out, val, 0);
-					fputc(',', out);
-					csv_text(out, tyche_surface_metric_units(s, m));
-					fputc('\n', out);
-				}
-			}
-		}
-	}
-	if (json)
-		fputs("\n]}\n", out);
-	rc = close_out(out, 0);
-	if (!rc && o.save) {
-		cJSON *in = cJSON_CreateObject(), *am = cJSON_AddObjectToObject(in, "amounts");
-		cJSON *res = cJSON_CreateObject(), *mets = cJSON_AddObjectToObject(res, "metrics");
-		cJSON *sts = cJSON_AddArrayToObject(in, "statistics");
-		char *ij, *rj;
-
-		cJSON_AddStringToObject(in, "command", "explore");
-		for (size_t c = 0; c < C; c++)
-			cJSON_AddNumberToObject(am, tyche_surface_category(s, c), amounts[c]);
-		for (size_t k = 0; k < nst; k++)
-			cJSON_AddItemToArray(sts, cJSON_CreateString(st[k].name));
-		for (size_t m = 0; m < M; m++) {
-			cJSON *mo = cJSON_AddObjectToObject(mets, tyche_surface_metric(s, m));
-
-			tyche_stat_eval_many(st, nst, totals + m * N, N, work, vals);
-			for (size_t k = 0; k < nst; k++) {
-				double val = vals[k];
-
-				if (val == val && val - val == 0)
-					cJSON_AddNumberToObject(mo, st[k].name, val);
-				else
-					cJSON_AddNullToObject(mo, st[k].name);
-			}
-		}
-		ij = cJSON_PrintUnformatted(in);
-		rj = cJSON_PrintUnformatted(res);
-		rc = run_save_scenario(&o, ctx, ij, rj);
-		free(ij);
-		free(rj);
-		cJSON_Delete(in);
-		cJSON_Delete(res);
-	}
+	rc = report(tyche_explore_write(s, r, tyche_context_name(ctx), o.format, write_stdout,
+					out, &err), &err);
+	rc = close_out(out, rc);
+	if (!rc && o.save)
+		rc = save_explore(&o, ctx, s, r);
 done:
 	free(amounts);
-	free(totals);
-	free(bycat);
-	free(work);
+	tyche_explore_free(r);
 	tyche_surface_free(s);
 	tyche_context_free(ctx);
 	return rc;
+}
+
+/* Warn on stderr for each category whose amount lies outside its tranche
+ * amounts (the surface extrapolates there). */
+void run_warn_extrapolated(const tyche_surface *s, const int *outside)
+{
+	for (size_t c = 0; c < tyche_surface_ncategories(s); c++) {
+		size_t T = tyche_surface_ntranches(s, c);
+		double lo = 0, hi = 0;
+
+		if (!outside[c] || !T)
+			continue;
+		tyche_surface_tranche(s, c, 0, &lo);
+		tyche_surface_tranche(s, c, T - 1, &hi);
+		fprintf(stderr, "tyche-run: warning: category '%s': the amount lies outside its "
+			"tranche amounts [%g, %g]; the response surface extrapolates linearly there\n",
+			tyche_surface_category(s, c), lo, hi);
+	}
 }
 
 int run_cmd_convert(int argc, char **argv)

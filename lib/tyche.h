@@ -884,4 +884,5 @@ TYCHE_API int tyche_plot_tornado(char **out, double base, const tyche_plot_swing
 
 /* Headers by concept (split from this file step by step). */
 #include "tyche/results.h"
+#include "tyche/analysis.h"
 #endif

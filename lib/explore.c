@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * explore.c - explore a portfolio: evaluate the response surface at one
+ * amount per category and take statistics of every metric, for the
+ * portfolio and per category.  The one place the CLI, the report, the CGI
+ * and Python get these numbers from; tyche_explore_write is the one
+ * writer of its table.
+ *
+ * Easy to get wrong: statistics come from tyche_stat_eval_many (one copy
+ * and one selection pass per distribution), which is bit-identical to
+ * tyche_stat_eval of each; a category's amount outside its tranche
+ * amounts is extrapolated linearly by the surface, and is flagged in
+ * `outside` so every front end can say so.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void tyche_explore_free(tyche_explore_result *r)
+{
+	if (!r)
+		return;
+	free(r->stats);
+	free(r->amounts);
+	free(r->outside);
+	free(r->totals);
+	free(r->by_cat);
+	free(r->value);
+	free(r);
+}
+
+double tyche_explore_value(const tyche_explore_result *r, size_t level, size_t m, size_t k)
+{
+	if (level >= r->nlevels || m >= r->nmetrics || k >= r->nstats)
+		return NAN;
+	return r->value[(level * r->nmetrics + m) * r->nstats + k];
+}
+
+int tyche_explore(tyche_explore_result **out, const tyche_surface *s, const double *amounts,
+		  const tyche_stat *st, size_t nst, int by_category, tyche_error *err)
+{
+	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s),
+	       N = tyche_surface_nsamples(s);
+	tyche_explore_result *r = ty_calloc(1, sizeof(*r));
+	double *work = NULL;
+	int rc = 0;
+
+	if (!r)
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	r->ncategories = C;
+	r->nmetrics = M;
+	r->nsamples = N;
+	r->nlevels = by_category ? C + 1 : 1;
+	r->stats = ty_calloc(nst ? nst : 8, sizeof(tyche_stat));
+	if (r->stats) {
+		if (nst) {
+			memcpy(r->stats, st, nst * sizeof(tyche_stat));
+			r->nstats = nst;
+		} else {
+			r->nstats = tyche_stat_defaults(r->stats, 8);
+		}
+	}
+	r->amounts = ty_calloc(C + 1, sizeof(double));
+	r->outside = ty_calloc(C + 1, sizeof(int));
+	r->totals = ty_calloc(M * N + 1, sizeof(double));
+	if (by_category)
+		r->by_cat = ty_calloc(C * M * N + 1, sizeof(double));
+	r->value = ty_calloc(r->nlevels * M * (r->nstats ? r->nstats : 1) + 1, sizeof(double));
+	work = ty_calloc(N + 1, sizeof(double));
+	if (!r->stats || !r->amounts || !r->outside || !r->totals || !r->value || !work ||
+	    (by_category && !r->by_cat)) {
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		goto out;
+	}
+	for (size_t c = 0; c < C; c++) {
+		size_t T = tyche_surface_ntranches(s, c);
+		double lo = 0, hi = 0;
+
+		if (!(amounts[c] >= 0) || !isfinite(amounts[c])) {
+			rc = ty_error_at(err, TYCHE_EUSAGE, "amounts", 0, 0,
+					 "category '%s': the amount must be a finite number >= 0",
+					 tyche_surface_category(s, c));
+			goto out;
+		}
+		r->amounts[c] = amounts[c];
+		if (T) {
+			tyche_surface_tranche(s, c, 0, &lo);
+			tyche_surface_tranche(s, c, T - 1, &hi);
+			r->outside[c] = amounts[c] < lo || amounts[c] > hi;
+		}
+	}
+	tyche_surface_eval(s, r->amounts, r->totals, r->by_cat);
+	for (size_t level = 0; level < r->nlevels; level++)
+		for (size_t m = 0; m < M; m++) {
+			const double *v = level == 0 ? r->totals + m * N
+						     : r->by_cat + ((level - 1) * M + m) * N;
+
+			tyche_stat_eval_many(r->stats, r->nstats, v, N, work,
+					     r->value + (level * M + m) * r->nstats);
+		}
+out:
+	free(work);
+	if (rc) {
+		tyche_explore_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int tyche_explore_write(const tyche_surface *s, const tyche_explore_result *r,
+			const char *context_name, int format, tyche_write_fn w, void *arg,
+			tyche_error *err)
+{
+	struct ty_buf b = TY_BUF_INIT;
+	int json = format == TYCHE_FMT_JSON, first = 1, rc;
+
+	if (json) {
+		ty_buf_adds(&b, "{\"context\":");
+		ty_buf_json_str(&b, context_name ? context_name : "");
+		ty_buf_addf(&b, ",\"context_hash\":\"%s\",\"samples\":%zu,\"seed\":%llu,\"amounts\":{",
+			    tyche_surface_context_hash(s), r->nsamples,
+			    (unsigned long long)tyche_surface_seed(s));
+		for (size_t c = 0; c < r->ncategories; c++) {
+			if (c)
+				ty_buf_addc(&b, ',');
+			ty_buf_json_str(&b, tyche_surface_category(s, c));
+			ty_buf_addc(&b, ':');
+			ty_buf_num(&b, r->amounts[c], 1);
+		}
+		ty_buf_adds(&b, "},\"extrapolated\":[");
+		for (size_t c = 0, n = 0; c < r->ncategories; c++)
+			if (r->outside[c]) {
+				if (n++)
+					ty_buf_addc(&b, ',');
+				ty_buf_json_str(&b, tyche_surface_category(s, c));
+			}
+		ty_buf_adds(&b, "],\"statistics\":[");
+	} else {
+		ty_buf_adds(&b, "Level,Category,Metric,Statistic,Value,Units\n");
+	}
+	for (size_t level = 0; level < r->nlevels; level++)
+		for (size_t m = 0; m < r->nmetrics; m++)
+			for (size_t k = 0; k < r->nstats; k++) {
+				double v = r->value[(level * r->nmetrics + m) * r->nstats + k];
+				const char *cat = level ? tyche_surface_category(s, level - 1) : NULL;
+
+				if (json) {
+					ty_buf_adds(&b, first ? "\n{\"level\":" : ",\n{\"level\":");
+					ty_buf_adds(&b, level ? "\"category\",\"category\":"
+							      : "\"portfolio\",\"category\":");
+					if (cat)
+						ty_buf_json_str(&b, cat);
+					else
+						ty_buf_adds(&b, "null");
+					ty_buf_adds(&b, ",\"metric\":");
+					ty_buf_json_str(&b, tyche_surface_metric(s, m));
+					ty_buf_adds(&b, ",\"statistic\":");
+					ty_buf_json_str(&b, r->stats[k].name);
+					ty_buf_adds(&b, ",\"value\":");
+					ty_buf_num(&b, v, 1);
+					ty_buf_adds(&b, ",\"units\":");
+					ty_buf_json_str(&b, tyche_surface_metric_units(s, m));
+					ty_buf_addc(&b, '}');
+				} else {
+					ty_buf_adds(&b, level ? "category," : "portfolio,");
+					if (cat)
+						ty_buf_csv(&b, cat);
+					ty_buf_addc(&b, ',');
+					ty_buf_csv(&b, tyche_surface_metric(s, m));
+					ty_buf_addc(&b, ',');
+					ty_buf_csv(&b, r->stats[k].name);
+					ty_buf_addc(&b, ',');
+					ty_buf_num(&b, v, 0);
+					ty_buf_addc(&b, ',');
+					ty_buf_csv(&b, tyche_surface_metric_units(s, m));
+					ty_buf_addc(&b, '\n');
+				}
+				first = 0;
+			}
+	if (json)
+		ty_buf_adds(&b, "\n]}\n");
+	if (b.oom) {
+		ty_buf_release(&b);
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	}
+	rc = w(b.p, b.len, arg) ? TYCHE_EIO : 0;
+	ty_buf_release(&b);
+	if (rc)
+		return ty_error_at(err, rc, "", 0, 0, "cannot write the output");
+	return 0;
+}

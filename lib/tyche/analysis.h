@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * tyche/analysis.h - the analyses every front end calls the same way
+ * (lib/explore.c, lib/opt-spec.c, lib/stats.c): the default statistic set
+ * and statistic lists, explore (a portfolio's statistics per metric and
+ * category) and an optimisation problem built from the option strings
+ * that the CLI and the JSON API both accept.  Included by tyche.h.
+ *
+ * Field names: errors from the builders here put the name of the input
+ * field at fault in err->where ("metric", "limits[2]", "upper[0]",
+ * "statistics[1]", ...), so the CLI can say "--metric: ..." and the CGI
+ * "field 'metric': ..." without reading message text.
+ */
+#ifndef TYCHE_ANALYSIS_H
+#define TYCHE_ANALYSIS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The default statistics, "mean,std,q10,q50,q90": fills out[0..4] (max
+ * must be >= 5) and returns how many. */
+#define TYCHE_STATS_DEFAULT "mean,std,q10,q50,q90"
+TYCHE_API size_t tyche_stat_defaults(tyche_stat *out, size_t max);
+/* Parse a comma-separated list ("mean,q10,p>0"; NULL or "" = the
+ * default set) into out[0..max-1].  TYCHE_EUSAGE naming the item
+ * ("statistics[k]" in err->where) when one is bad or there are more
+ * than max. */
+TYCHE_API int tyche_stat_parse_list(tyche_stat *out, size_t max, size_t *n,
+				    const char *list, tyche_error *err);
+
+/* ------------------------------------------------------------ explore */
+
+/* A portfolio explored: its amounts, the per-sample totals of every
+ * metric, and the statistics of each metric for the portfolio (level 0)
+ * and, when asked, for each category's contribution (level 1 + c). */
+typedef struct tyche_explore_result {
+	size_t ncategories, nmetrics, nsamples, nstats, nlevels;
+	tyche_stat *stats;     /* [nstats] */
+	double *amounts;       /* [ncategories] */
+	int *outside;          /* [ncategories] 1: the amount lies outside the
+	                          category's tranche amounts (extrapolated) */
+	double *totals;        /* [nmetrics * nsamples] portfolio totals */
+	double *by_cat;        /* [(c * nmetrics + m) * nsamples + i] or NULL */
+	double *value;         /* [(level * nmetrics + m) * nstats + k] */
+} tyche_explore_result;
+
+/* Evaluate the surface at amounts[0..C-1] and the statistics st[0..nst-1]
+ * (NULL, 0: the default set) of every metric; by_category adds a level per
+ * category.  *out (free with tyche_explore_free) on return 0. */
+TYCHE_API int tyche_explore(tyche_explore_result **out, const tyche_surface *s,
+			    const double *amounts, const tyche_stat *st, size_t nst,
+			    int by_category, tyche_error *err);
+TYCHE_API void tyche_explore_free(tyche_explore_result *r);   /* NULL is fine */
+/* Statistic k of metric m at a level (0 = portfolio, 1 + c = category c). */
+TYCHE_API double tyche_explore_value(const tyche_explore_result *r, size_t level,
+				     size_t m, size_t k);
+/* The result as a table: CSV "Level,Category,Metric,Statistic,Value,Units",
+ * or JSON {"context", "context_hash", "samples", "seed", "amounts",
+ * "statistics": [{"level", "category", "metric", "statistic", "value",
+ * "units"}]} with context_name as "context". */
+TYCHE_API int tyche_explore_write(const tyche_surface *s, const tyche_explore_result *r,
+				  const char *context_name, int format, tyche_write_fn w,
+				  void *arg, tyche_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * u-explore.c - the one explore (lib/explore.c) and statistic sets
+ * (lib/stat-set.c): values equal tyche_stat_eval of the surface's totals
+ * and per-category contributions; amounts outside a category's tranche
+ * amounts are flagged; the CSV table has one row per level, metric and
+ * statistic; bad lists name the item at fault.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tyche.h"
+#include "tap.h"
+
+static int collect(const char *buf, size_t n, void *arg)
+{
+	char **t = arg;
+	size_t len = *t ? strlen(*t) : 0;
+	char *q = realloc(*t, len + n + 1);
+
+	if (!q)
+		return -1;
+	memcpy(q + len, buf, n);
+	q[len + n] = '\0';
+	*t = q;
+	return 0;
+}
+
+static void stat_lists(void)
+{
+	tyche_stat st[8];
+	tyche_error err = { 0 };
+	size_t n = 99;
+
+	ok(tyche_stat_defaults(st, 8) == 5 && !strcmp(st[0].name, "mean") &&
+	   !strcmp(st[4].name, "q90"), "the default set is mean,std,q10,q50,q90");
+	ok(tyche_stat_parse_list(st, 8, &n, "mean,q25,p>0", &err) == 0 && n == 3 &&
+	   !strcmp(st[2].name, "p>0"), "a list parses in order");
+	ok(tyche_stat_parse_list(st, 8, &n, "mean,,q10", &err) == TYCHE_EUSAGE &&
+	   !strcmp(err.where, "statistics[1]"), "an empty item is refused and named");
+	ok(tyche_stat_parse_list(st, 8, &n, "mean,q200", &err) == TYCHE_EUSAGE &&
+	   !strcmp(err.where, "statistics[1]"), "a bad item is refused and named: %s", err.msg);
+	ok(tyche_stat_parse_list(st, 2, &n, "mean,std,q10", &err) == TYCHE_EUSAGE,
+	   "more than max is refused");
+}
+
+int main(void)
+{
+	const char *ex = "../examples/electrolysis";
+	tyche_context *ctx = NULL;
+	tyche_surface *s = NULL;
+	tyche_explore_result *r = NULL;
+	tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
+	tyche_error err = { 0 };
+	size_t C, M, N;
+	double *amt;
+	char *text = NULL;
+	int same = 1;
+
+	stat_lists();
+	if (access(ex, R_OK))
+		ex = "examples/electrolysis";
+	ao.samples = 200;
+	ao.cache_dir = "";
+	if (tyche_context_load(&ctx, ex, NULL, NULL) ||
+	    tyche_surface_build(&s, ctx, &ao, NULL, &err)) {
+		ok(0, "the example's surface: %s", err.msg);
+		return tap_done();
+	}
+	C = tyche_surface_ncategories(s);
+	M = tyche_surface_nmetrics(s);
+	N = tyche_surface_nsamples(s);
+	amt = calloc(C, sizeof(double));
+	for (size_t c = 0; c < C; c++)
+		amt[c] = 0.5 * tyche_surface_max_amount(s, c);
+	amt[0] = 2 * tyche_surface_max_amount(s, 0);
+	ok(tyche_explore(&r, s, amt, NULL, 0, 1, &err) == 0, "explore with the default set");
+	ok(r->nstats == 5 && r->nlevels == C + 1, "five statistics, a level per category");
+	ok(r->outside[0] == 1, "an amount above the largest tranche is flagged");
+	for (size_t c = 1; c < C; c++) {
+		double lo;
+
+		tyche_surface_tranche(s, c, 0, &lo);
+		ok(r->outside[c] == (amt[c] < lo), "category %zu flagged only below its tranches", c);
+	}
+	{
+		double *tot = calloc(M * N, sizeof(double)), *bc = calloc(C * M * N, sizeof(double));
+
+		tyche_surface_eval(s, amt, tot, bc);
+		for (size_t lv = 0; lv <= C; lv++)
+			for (size_t m = 0; m < M; m++)
+				for (size_t k = 0; k < r->nstats; k++) {
+					const double *v = lv ? bc + ((lv - 1) * M + m) * N : tot + m * N;
+					double want = tyche_stat_eval(&r->stats[k], v, N, NULL);
+					double got = tyche_explore_value(r, lv, m, k);
+
+					if (!(want == got || (isnan(want) && isnan(got))))
+						same = 0;
+				}
+		free(tot);
+		free(bc);
+	}
+	ok(same, "every value equals tyche_stat_eval of its distribution, bit for bit");
+	ok(isnan(tyche_explore_value(r, C + 1, 0, 0)), "a level out of range is NaN");
+	ok(tyche_explore_write(s, r, "x", TYCHE_FMT_CSV, collect, &text, &err) == 0, "write CSV");
+	{
+		size_t lines = 0;
+
+		for (const char *p = text; p && *p; p++)
+			lines += *p == '\n';
+		ok(lines == 1 + (C + 1) * M * 5, "header + one row per level, metric, statistic");
+		ok(text && !strncmp(text, "Level,Category,Metric,Statistic,Value,Units\nportfolio,,", 55),
+		   "CSV header and a portfolio row first");
+	}
+	free(text);
+	text = NULL;
+	ok(tyche_explore_write(s, r, "x", TYCHE_FMT_JSON, collect, &text, &err) == 0 && text &&
+	   strstr(text, "\"extrapolated\":[\"") != NULL, "JSON names the extrapolated categories");
+	free(text);
+	tyche_explore_free(r);
+	amt[0] = -1;
+	ok(tyche_explore(&r, s, amt, NULL, 0, 0, &err) == TYCHE_EUSAGE && !strcmp(err.where, "amounts"),
+	   "a negative amount is refused");
+	free(amt);
+	tyche_surface_free(s);
+	tyche_context_free(ctx);
+	return tap_done();
+}
