@@ -48,8 +48,8 @@ struct ctx {
 	tyche_context *ctx;
 	tyche_surface *s;
 	FILE *out;
-	tyche_opt_problem p;
-	tyche_opt_limit limits[RUN_MAX_LIST];
+	tyche_opt_problem p;      /* a copy of *prob (its arrays are prob's) */
+	tyche_opt_problem *prob;
 	double *upper, *start;
 };
 
@@ -61,6 +61,7 @@ static void cleanup(struct ctx *c)
 	tyche_context_free(c->ctx);
 	free(c->upper);
 	free(c->start);
+	tyche_opt_problem_free(c->prob);
 }
 
 static int fail_err(const tyche_error *err)
@@ -112,86 +113,89 @@ static int find_metric(const tyche_surface *s, const char *name, size_t *m)
 	return 0;
 }
 
-/* The problem from the options; need_metric: --metric is required. */
+/* The option that sets a problem field, for messages. */
+static const char *option_of(const char *field)
+{
+	static const char *const map[][2] = {
+		{ "metric", "--metric" }, { "sense", "--sense" }, { "statistic", "--statistic" },
+		{ "method", "--method" }, { "budget", "--budget" }, { "limits", "--limit" },
+		{ "upper", "--upper" }, { "start", "--start" },
+	};
+
+	for (size_t k = 0; k < sizeof map / sizeof *map; k++)
+		if (!strncmp(field, map[k][0], strlen(map[k][0])))
+			return map[k][1];
+	return field;
+}
+
+/* The problem from the options (lib/opt-spec.c resolves the names);
+ * need_metric: --metric is required. */
 static int make_problem(struct ctx *c, int need_metric)
 {
-	tyche_opt_problem *p = &c->p;
+	tyche_opt_spec spec = TYCHE_OPT_SPEC_INIT;
+	tyche_opt_limit_spec lim[RUN_MAX_LIST];
 	tyche_error err = { 0 };
 	size_t C = tyche_surface_ncategories(c->s);
-	int rc;
+	int rc = 0;
 
-	*p = (tyche_opt_problem)TYCHE_OPT_PROBLEM_INIT;
-	if (c->o.statistic && tyche_stat_parse(&p->stat, c->o.statistic, &err))
-		return fail_err(&err);
-	if (c->o.metric) {
-		rc = find_metric(c->s, c->o.metric, &p->metric);
-		if (rc)
-			return rc;
-	} else if (need_metric) {
-		fprintf(stderr, "tyche-run: --metric is required\n");
-		return RUN_EX_USAGE;
-	}
-	if (c->o.sense) {
-		if (!strcmp(c->o.sense, "max"))
-			p->minimize = 0;
-		else if (!strcmp(c->o.sense, "min"))
-			p->minimize = 1;
-		else {
-			fprintf(stderr, "tyche-run: --sense: '%s', expected max or min\n", c->o.sense);
-			return RUN_EX_USAGE;
-		}
-	}
-	if (c->o.method && tyche_opt_method_parse(c->o.method, &p->method, &err))
-		return fail_err(&err);
-	p->has_budget = c->o.has_budget;
-	p->budget = c->o.budget;
+	spec.metric = c->o.metric;
+	spec.need_metric = need_metric;
+	spec.sense = c->o.sense;
+	spec.statistic = c->o.statistic;
+	spec.method = c->o.method;
+	spec.has_budget = c->o.has_budget;
+	spec.budget = c->o.budget;
 	for (size_t l = 0; l < c->o.nlimits; l++)
-		if (tyche_opt_parse_limit(c->s, c->o.limits[l], &p->stat, &c->limits[l], &err))
-			return fail_err(&err);
-	p->limits = c->limits;
-	p->nlimits = c->o.nlimits;
-	c->upper = calloc(C ? C : 1, sizeof(double));
-	if (!c->upper)
+		lim[l] = (tyche_opt_limit_spec){ .text = c->o.limits[l] };
+	spec.limits = lim;
+	spec.nlimits = c->o.nlimits;
+	spec.seed = c->o.seed;
+	spec.max_time = c->o.max_time;
+	spec.max_eval = c->o.max_eval;
+	c->upper = calloc(C + 1, sizeof(double));
+	c->start = calloc(C + 1, sizeof(double));
+	if (!c->upper || !c->start)
 		return RUN_EX_SOFTWARE;
-	if (tyche_opt_parse_upper(c->s, c->o.uppers, c->o.nuppers, c->upper, &err))
-		return fail_err(&err);
-	p->upper = c->upper;
-	if (c->o.start) {
-		char *dup = strdup(c->o.start), *save = NULL, *tok;
+	if (tyche_opt_parse_upper(c->s, c->o.uppers, c->o.nuppers, c->upper, &err)) {
+		snprintf(err.where, sizeof err.where, "upper");
+		rc = TYCHE_EUSAGE;
+	}
+	spec.upper = c->upper;
+	if (!rc && c->o.start) {
+		char *dup = strdup(c->o.start), *save = NULL;
+		double *one_amt = calloc(C + 1, sizeof(double));
 
-		c->start = calloc(C ? C : 1, sizeof(double));
-		if (!dup || !c->start) {
-			free(dup);
-			return RUN_EX_SOFTWARE;
-		}
 		for (size_t k = 0; k < C; k++)
-			c->start[k] = 0.1 * c->upper[k];
-		for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			c->start[k] = NAN;     /* lib: 10 % of the upper bound */
+		if (!dup || !one_amt)
+			rc = TYCHE_ENOMEM;
+		for (char *tok = rc ? NULL : strtok_r(dup, ",", &save); tok && !rc;
+		     tok = strtok_r(NULL, ",", &save)) {
 			const char *one[1] = { tok };
 			char *eq = strrchr(tok, '=');
-			double *tmp = calloc(C ? C : 1, sizeof(double));
-			long k;
 
-			if (!tmp) {
-				free(dup);
-				return RUN_EX_SOFTWARE;
-			}
-			if (tyche_surface_parse_amounts(c->s, one, 1, tmp, &err)) {
-				free(tmp);
-				free(dup);
-				return fail_err(&err);
+			if (tyche_surface_parse_amounts(c->s, one, 1, one_amt, &err)) {
+				snprintf(err.where, sizeof err.where, "start");
+				rc = TYCHE_EUSAGE;
+				break;
 			}
 			*eq = '\0';
-			k = tyche_surface_find_category(c->s, tok);
-			c->start[k] = tmp[k];
-			free(tmp);
+			c->start[tyche_surface_find_category(c->s, tok)] =
+				one_amt[tyche_surface_find_category(c->s, tok)];
 		}
+		free(one_amt);
 		free(dup);
-		p->start = c->start;
+		spec.start = c->start;
 	}
-	p->seed = c->o.seed;
-	p->max_time = c->o.max_time;
-	p->max_eval = c->o.max_eval;
+	if (!rc)
+		rc = tyche_opt_problem_create(&c->prob, c->s, &spec, &err);
+	if (rc == TYCHE_ENOMEM)
+		return RUN_EX_SOFTWARE;
+	if (rc) {
+		fprintf(stderr, "tyche-run: %s: %s\n", option_of(err.where), err.msg);
+		return run_exit_code(rc);
+	}
+	c->p = *c->prob;
 	return 0;
 }
 

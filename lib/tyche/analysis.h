@@ -63,6 +63,51 @@ TYCHE_API int tyche_explore_write(const tyche_surface *s, const tyche_explore_re
 				  const char *context_name, int format, tyche_write_fn w,
 				  void *arg, tyche_error *err);
 
+/* ----------------------------------------------- optimisation problems */
+
+/* One metric limit as a front end receives it: either `text` ("GHG>=40",
+ * "q10(GHG) <= 3", as --limit takes it) or, when text is NULL, the
+ * fields (the JSON API's {"metric", "sense", "bound", "statistic"}). */
+typedef struct tyche_opt_limit_spec {
+	const char *text;
+	const char *metric;
+	const char *sense;       /* ">=" or "<=" */
+	const char *statistic;   /* NULL: the problem's statistic */
+	double bound;
+} tyche_opt_limit_spec;
+
+/* An optimisation problem by names, as the CLI options and the JSON API
+ * give it; tyche_opt_problem_create resolves and checks it against a
+ * surface.  NULL strings take the defaults. */
+typedef struct tyche_opt_spec {
+	const char *metric;      /* objective metric; NULL: none (allowed when
+	                            need_metric is 0, e.g. for bounds) */
+	const char *sense;       /* "max" (default) or "min" */
+	const char *statistic;   /* default "mean" */
+	const char *method;      /* "local" (default), "global", "milp" */
+	int has_budget;
+	double budget;           /* >= 0 */
+	const tyche_opt_limit_spec *limits;
+	size_t nlimits;
+	const double *upper;     /* [ncategories] or NULL; NaN = the max amount */
+	const double *start;     /* [ncategories] or NULL; NaN = 10 % of the
+	                            category's upper bound (the reference's) */
+	uint64_t seed;
+	double max_time;         /* seconds; 0 = the solver's default */
+	long max_eval;
+	int need_metric;         /* 1: metric is required */
+} tyche_opt_spec;
+#define TYCHE_OPT_SPEC_INIT { .seed = 1, .need_metric = 1 }
+
+/* Resolve spec against s into a problem that owns copies of its arrays
+ * (free with tyche_opt_problem_free).  TYCHE_EUSAGE with the field at
+ * fault in err->where ("metric", "sense", "statistic", "method",
+ * "budget", "limits[i]", "upper", "start") and a message naming the
+ * choices (the metrics, the forms of a limit). */
+TYCHE_API int tyche_opt_problem_create(tyche_opt_problem **out, const tyche_surface *s,
+				       const tyche_opt_spec *spec, tyche_error *err);
+TYCHE_API void tyche_opt_problem_free(tyche_opt_problem *p);   /* NULL is fine */
+
 #ifdef __cplusplus
 }
 #endif
