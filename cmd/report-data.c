@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * report-data.c - gather the long-form CSV that libtyche writes
- * (tyche_evaluate, tyche_tranches_write, tyche_investments_write) into one
- * distribution per (group, metric) for the report's plots and tables.
+ * report-data.c - the report's view of a results object: one distribution
+ * per (group, metric), where a group is one or more key columns joined
+ * with " / " for labels ("Technology / Scenario", "Category / Tranche").
  *
- * The public API hands results out as text through a writer callback, so
- * this reads that text back: chunks arrive cut anywhere, a record ends at a
- * newline outside quotes, and fields may be quoted (names come from
- * outside and may hold commas).  Values of rows sharing group, metric and
- * sample are summed: a portfolio's metric is the sum over technologies.
+ * The numbers come from libtyche as values (tyche_results_group sums the
+ * rows of a group per sample); nothing here parses text or computes a
+ * statistic.  Easy to get wrong: the metric key column is grouped on too,
+ * so each (group, metric) is one row of the grouped results; a filter
+ * column (Variable = "Metric" for scenario results) is grouped on first
+ * and its other values dropped.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -16,14 +17,9 @@
 
 #include "report.h"
 
-#define REPORT_MAX_FIELDS 16
-#define REPORT_MAX_LINE (1u << 20)
-#define REPORT_MAX_SAMPLES 100000000u
-
 void report_agg_init(struct report_agg *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->units_col = a->amount_col = a->filter_col = -1;
 }
 
 void report_agg_release(struct report_agg *a)
@@ -32,7 +28,6 @@ void report_agg_release(struct report_agg *a)
 		free(a->series[i].group);
 		free(a->series[i].metric);
 		free(a->series[i].units);
-		free(a->series[i].v);
 	}
 	free(a->series);
 	for (size_t i = 0; i < a->ngroups; i++)
@@ -41,49 +36,8 @@ void report_agg_release(struct report_agg *a)
 	for (size_t i = 0; i < a->nmetrics; i++)
 		free(a->metrics[i]);
 	free(a->metrics);
-	free(a->line);
+	tyche_results_free(a->grouped);
 	memset(a, 0, sizeof(*a));
-}
-
-/* Split one record in place into fields (quotes removed). */
-static size_t split(char *s, char **f, size_t max)
-{
-	size_t n = 0;
-
-	for (;;) {
-		char *w = s;
-
-		if (n == max)
-			return n;
-		f[n++] = s;
-		if (*s == '"') {
-			s++;
-			for (;;) {
-				if (!*s)
-					break;
-				if (*s == '"' && s[1] == '"') {
-					*w++ = '"';
-					s += 2;
-				} else if (*s == '"') {
-					s++;
-					break;
-				} else {
-					*w++ = *s++;
-				}
-			}
-			while (*s && *s != ',')
-				s++;
-		} else {
-			while (*s && *s != ',')
-				w = ++s;
-		}
-		if (!*s) {
-			*w = '\0';
-			return n;
-		}
-		*w = '\0';
-		s++;
-	}
 }
 
 static int add_name(char ***v, size_t *n, const char *s)
@@ -103,162 +57,95 @@ static int add_name(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
-static struct report_series *lookup(struct report_agg *a, const char *group,
-				    const char *metric)
+int report_agg_from(struct report_agg *a, const tyche_results *r, const char *const *group,
+		    size_t ngroup, const char *metric, const char *filter,
+		    const char *filter_val, tyche_error *err)
 {
-	struct report_series *s;
+	size_t keys[8], nk = 0, N = tyche_results_nsamples(r);
+	long k;
 
-	/* rows repeat the same sequence of series for every sample: try the
-	 * one used last and the one after it before searching */
-	for (size_t k = a->last; k < a->last + 2 && k < a->nseries; k++)
-		if (!strcmp(a->series[k].metric, metric) && !strcmp(a->series[k].group, group)) {
-			a->last = k;
-			return &a->series[k];
-		}
-	for (size_t i = 0; i < a->nseries; i++)
-		if (!strcmp(a->series[i].group, group) && !strcmp(a->series[i].metric, metric)) {
-			a->last = i;
-			return &a->series[i];
-		}
-	if (a->nseries == a->scap) {
-		size_t cap = a->scap ? 2 * a->scap : 32;
-		struct report_series *ns = realloc(a->series, cap * sizeof(*ns));
-
-		if (!ns)
-			return NULL;
-		a->series = ns;
-		a->scap = cap;
+	if (filter) {
+		if ((k = tyche_results_find_key(r, filter)) < 0)
+			goto nokey;
+		keys[nk++] = (size_t)k;
 	}
-	s = &a->series[a->nseries];
-	memset(s, 0, sizeof(*s));
-	s->group = strdup(group);
-	s->metric = strdup(metric);
-	s->units = strdup("");
-	s->amount = NAN;
-	if (!s->group || !s->metric || !s->units || add_name(&a->groups, &a->ngroups, group) ||
-	    add_name(&a->metrics, &a->nmetrics, metric)) {
-		free(s->group);
-		free(s->metric);
-		free(s->units);
-		return NULL;
+	for (size_t i = 0; i < ngroup && nk < 6; i++) {
+		if ((k = tyche_results_find_key(r, group[i])) < 0)
+			goto nokey;
+		keys[nk++] = (size_t)k;
 	}
-	a->last = a->nseries++;
-	return s;
-}
+	if ((k = tyche_results_find_key(r, metric)) < 0)
+		goto nokey;
+	keys[nk++] = (size_t)k;
+	if (tyche_results_group(&a->grouped, r, keys, nk, err))
+		return err->code;
+	a->nseries = 0;
+	a->series = calloc(tyche_results_nrows(a->grouped) + 1, sizeof(*a->series));
+	if (!a->series)
+		goto oom;
+	for (size_t row = 0; row < tyche_results_nrows(a->grouped); row++) {
+		const tyche_results *g = a->grouped;
+		struct report_series *s;
+		size_t first = filter ? 1 : 0, len = 0;
+		char label[1024];
 
-static int take_record(struct report_agg *a, char *rec)
-{
-	char *f[REPORT_MAX_FIELDS];
-	char group[1024];
-	size_t nf, need = 0, len = 0;
-	struct report_series *s;
-	char *end;
-	double sample, value;
-	int cols[] = { a->metric_col, a->sample_col, a->value_col, a->units_col,
-		       a->amount_col, a->filter_col };
-
-	if (!a->header_seen) {
-		a->header_seen = 1;
-		return 0;
-	}
-	if (!*rec)
-		return 0;
-	nf = split(rec, f, REPORT_MAX_FIELDS);
-	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
-		if (cols[i] >= 0 && (size_t)cols[i] + 1 > need)
-			need = (size_t)cols[i] + 1;
-	for (int i = 0; i < a->ngroup_cols; i++)
-		if ((size_t)a->group_cols[i] + 1 > need)
-			need = (size_t)a->group_cols[i] + 1;
-	if (nf < need)
-		return -1;
-	if (a->filter_col >= 0 && strcmp(f[a->filter_col], a->filter_val))
-		return 0;
-	group[0] = '\0';
-	for (int i = 0; i < a->ngroup_cols; i++) {
-		int k = snprintf(group + len, sizeof group - len, "%s%s", i ? " / " : "",
-				 f[a->group_cols[i]]);
-
-		if (k < 0 || (size_t)k >= sizeof group - len)
-			return -1;
-		len += (size_t)k;
-	}
-	sample = strtod(f[a->sample_col], &end);
-	if (*end || !(sample >= 1) || sample > REPORT_MAX_SAMPLES || sample != floor(sample))
-		return -1;
-	value = strtod(f[a->value_col], &end);
-	if (*end)
-		return -1;
-	s = lookup(a, group, f[a->metric_col]);
-	if (!s)
-		return -1;
-	if ((size_t)sample > s->cap) {
-		size_t cap = s->cap ? s->cap : 1024;
-		double *nv;
-
-		while (cap < (size_t)sample)
-			cap *= 2;
-		nv = realloc(s->v, cap * sizeof(double));
-		if (!nv)
-			return -1;
-		memset(nv + s->cap, 0, (cap - s->cap) * sizeof(double));
-		s->v = nv;
-		s->cap = cap;
-	}
-	if ((size_t)sample > s->n)
-		s->n = (size_t)sample;
-	s->v[(size_t)sample - 1] += value;
-	if (a->units_col >= 0 && !*s->units) {
-		free(s->units);
-		s->units = strdup(f[a->units_col]);
-		if (!s->units)
-			return -1;
-	}
-	if (a->amount_col >= 0)
-		s->amount = strtod(f[a->amount_col], NULL);
-	return 0;
-}
-
-int report_agg_write(const char *buf, size_t n, void *arg)
-{
-	struct report_agg *a = arg;
-
-	if (a->failed)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		char c = buf[i];
-
-		if (c == '"')
-			a->inq = !a->inq;   /* "" inside quotes toggles twice */
-		if (c == '\n' && !a->inq) {
-			if (a->len && a->line[a->len - 1] == '\r')
-				a->len--;
-			if (!a->line && !(a->line = malloc(1)))
-				goto fail;
-			a->line[a->len] = '\0';
-			if (take_record(a, a->line))
-				goto fail;
-			a->len = 0;
+		if (filter && strcmp(tyche_results_key(g, row, 0), filter_val))
 			continue;
-		}
-		if (a->len + 2 > a->cap) {
-			size_t cap = a->cap ? 2 * a->cap : 256;
-			char *nl;
+		label[0] = '\0';
+		for (size_t i = first; i < nk - 1; i++) {
+			int n = snprintf(label + len, sizeof label - len, "%s%s",
+					 i > first ? " / " : "", tyche_results_key(g, row, i));
 
-			if (cap > REPORT_MAX_LINE)
-				goto fail;
-			nl = realloc(a->line, cap);
-			if (!nl)
-				goto fail;
-			a->line = nl;
-			a->cap = cap;
+			if (n < 0 || (size_t)n >= sizeof label - len)
+				break;
+			len += (size_t)n;
 		}
-		a->line[a->len++] = c;
+		s = &a->series[a->nseries++];
+		s->group = strdup(label);
+		s->metric = strdup(tyche_results_key(g, row, nk - 1));
+		s->units = strdup(tyche_results_units(g, row));
+		s->row = row;
+		s->v = tyche_results_values(g, row);
+		s->n = N;
+		s->amount = NAN;
+		if (!s->group || !s->metric || !s->units ||
+		    add_name(&a->groups, &a->ngroups, s->group) ||
+		    add_name(&a->metrics, &a->nmetrics, s->metric))
+			goto oom;
+	}
+	/* amounts: the group's first source row (every row of a group shares
+	 * its tranche or investment amount) at the last sample */
+	for (size_t i = 0; i < a->nseries && tyche_results_nrows(r); i++) {
+		const tyche_results *src = r;
+		size_t gk = filter ? 1 : 0;
+
+		for (size_t row = 0; row < tyche_results_nrows(src); row++) {
+			const double *amt = tyche_results_amounts(src, row);
+
+			if (!amt || strcmp(tyche_results_key(src, row, keys[gk]),
+					   tyche_results_key(a->grouped, i, gk)))
+				continue;
+			a->series[i].amount = amt[N - 1];
+			break;
+		}
 	}
 	return 0;
-fail:
-	a->failed = 1;
-	return -1;
+nokey:
+	err->code = TYCHE_EINTERNAL;
+	snprintf(err->msg, sizeof err->msg, "the results have no such key column");
+	return TYCHE_EINTERNAL;
+oom:
+	err->code = TYCHE_ENOMEM;
+	snprintf(err->msg, sizeof err->msg, "out of memory");
+	return TYCHE_ENOMEM;
+}
+
+int report_series_stats(const struct report_agg *a, const struct report_series *s,
+			const tyche_stat *st, size_t nst, double *out)
+{
+	tyche_error err = { 0 };
+
+	return tyche_results_row_stats(a->grouped, s->row, st, nst, out, &err);
 }
 
 const struct report_series *report_agg_find(const struct report_agg *a, const char *group,

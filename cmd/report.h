@@ -2,7 +2,7 @@
 /*
  * report.h - pieces of tyche-report (cmd/report-*.c): an HTML document
  * built in memory with a table of contents, tables that print both as HTML
- * and as CSV, and an aggregator of the long-form CSV that libtyche writes.
+ * and as CSV, and the distributions of a results object per group and metric.
  *
  * Every cmd/ *.c file that is not a tyche-*.c program is linked into every tool,
  * so everything here is prefixed report_ and no file defines main().
@@ -83,7 +83,7 @@ int report_table_csv(const struct report_table *t, FILE *f);
 /* A number as the HTML shows it (buf[40]). */
 const char *report_fmt_num(double v, char *buf);
 
-/* --------------------------------------------- long-form CSV aggregator */
+/* --------------------------------- distributions of a results object */
 
 /* One distribution: values per sample, summed over the rows that share
  * (group, metric, sample), e.g. over technologies. */
@@ -91,31 +91,17 @@ struct report_series {
 	char *group;     /* "Technology / Scenario", an investment, a tranche */
 	char *metric;
 	char *units;
-	double amount;   /* the Amount column (last row), or NaN */
-	double *v;       /* [n] by sample number - 1 */
-	size_t n, cap;
+	double amount;   /* the group's amount (tranches, investments), or NaN */
+	const double *v; /* [n] by sample number - 1 (borrowed from grouped) */
+	size_t row;      /* its row of grouped */
+	size_t n;
 };
 
 struct report_agg {
-	/* columns of the stream that make the group label (joined with
-	 * " / "), the metric, the sample, the value, the units and the
-	 * amount (-1 = none); a row is kept only when column filter_col (if
-	 * >= 0) equals filter_val */
-	int group_cols[3];
-	int ngroup_cols;
-	int metric_col, sample_col, value_col, units_col, amount_col;
-	int filter_col;
-	const char *filter_val;
-	/* state */
-	char *line;
-	size_t len, cap;
-	int header_seen;
-	int inq;                /* inside a quoted field */
-	int failed;             /* out of memory or a malformed row */
-	size_t nseries, scap;
+	tyche_results *grouped;  /* the results summed per (group, metric) */
+	size_t nseries;
 	struct report_series *series;
-	size_t last;
-	size_t ngroups;         /* distinct groups, in first-seen order */
+	size_t ngroups;          /* distinct groups, in first-seen order */
 	char **groups;
 	size_t nmetrics;
 	char **metrics;
@@ -123,8 +109,15 @@ struct report_agg {
 
 void report_agg_init(struct report_agg *a);
 void report_agg_release(struct report_agg *a);
-/* A tyche_write_fn: feed it the CSV text in any chunks. */
-int report_agg_write(const char *buf, size_t n, void *arg);
+/* The distributions of r per group (the key columns group[0..ngroup-1])
+ * and metric (the key column `metric`), keeping only rows whose column
+ * `filter` (NULL: none) equals filter_val. */
+int report_agg_from(struct report_agg *a, const tyche_results *r, const char *const *group,
+		    size_t ngroup, const char *metric, const char *filter,
+		    const char *filter_val, tyche_error *err);
+/* Statistics st[0..nst-1] of a series (libtyche computes them). */
+int report_series_stats(const struct report_agg *a, const struct report_series *s,
+			const tyche_stat *st, size_t nst, double *out);
 /* The series of (group, metric), or NULL. */
 const struct report_series *report_agg_find(const struct report_agg *a, const char *group,
 					    const char *metric);

@@ -50,7 +50,6 @@ struct ctx {
 	FILE *out;
 	tyche_opt_problem p;      /* a copy of *prob (its arrays are prob's) */
 	tyche_opt_problem *prob;
-	double *upper, *start;
 };
 
 static void cleanup(struct ctx *c)
@@ -59,8 +58,6 @@ static void cleanup(struct ctx *c)
 		fclose(c->out);
 	tyche_surface_free(c->s);
 	tyche_context_free(c->ctx);
-	free(c->upper);
-	free(c->start);
 	tyche_opt_problem_free(c->prob);
 }
 
@@ -113,90 +110,14 @@ static int find_metric(const tyche_surface *s, const char *name, size_t *m)
 	return 0;
 }
 
-/* The option that sets a problem field, for messages. */
-static const char *option_of(const char *field)
-{
-	static const char *const map[][2] = {
-		{ "metric", "--metric" }, { "sense", "--sense" }, { "statistic", "--statistic" },
-		{ "method", "--method" }, { "budget", "--budget" }, { "limits", "--limit" },
-		{ "upper", "--upper" }, { "start", "--start" },
-	};
-
-	for (size_t k = 0; k < sizeof map / sizeof *map; k++)
-		if (!strncmp(field, map[k][0], strlen(map[k][0])))
-			return map[k][1];
-	return field;
-}
-
-/* The problem from the options (lib/opt-spec.c resolves the names);
- * need_metric: --metric is required. */
+/* The problem from the options; need_metric: --metric is required. */
 static int make_problem(struct ctx *c, int need_metric)
 {
-	tyche_opt_spec spec = TYCHE_OPT_SPEC_INIT;
-	tyche_opt_limit_spec lim[RUN_MAX_LIST];
-	tyche_error err = { 0 };
-	size_t C = tyche_surface_ncategories(c->s);
-	int rc = 0;
+	int rc = run_make_problem(&c->o, c->s, need_metric, NAN, "tyche-run", &c->prob);
 
-	spec.metric = c->o.metric;
-	spec.need_metric = need_metric;
-	spec.sense = c->o.sense;
-	spec.statistic = c->o.statistic;
-	spec.method = c->o.method;
-	spec.has_budget = c->o.has_budget;
-	spec.budget = c->o.budget;
-	for (size_t l = 0; l < c->o.nlimits; l++)
-		lim[l] = (tyche_opt_limit_spec){ .text = c->o.limits[l] };
-	spec.limits = lim;
-	spec.nlimits = c->o.nlimits;
-	spec.seed = c->o.seed;
-	spec.max_time = c->o.max_time;
-	spec.max_eval = c->o.max_eval;
-	c->upper = calloc(C + 1, sizeof(double));
-	c->start = calloc(C + 1, sizeof(double));
-	if (!c->upper || !c->start)
-		return RUN_EX_SOFTWARE;
-	if (tyche_opt_parse_upper(c->s, c->o.uppers, c->o.nuppers, c->upper, &err)) {
-		snprintf(err.where, sizeof err.where, "upper");
-		rc = TYCHE_EUSAGE;
-	}
-	spec.upper = c->upper;
-	if (!rc && c->o.start) {
-		char *dup = strdup(c->o.start), *save = NULL;
-		double *one_amt = calloc(C + 1, sizeof(double));
-
-		for (size_t k = 0; k < C; k++)
-			c->start[k] = NAN;     /* lib: 10 % of the upper bound */
-		if (!dup || !one_amt)
-			rc = TYCHE_ENOMEM;
-		for (char *tok = rc ? NULL : strtok_r(dup, ",", &save); tok && !rc;
-		     tok = strtok_r(NULL, ",", &save)) {
-			const char *one[1] = { tok };
-			char *eq = strrchr(tok, '=');
-
-			if (tyche_surface_parse_amounts(c->s, one, 1, one_amt, &err)) {
-				snprintf(err.where, sizeof err.where, "start");
-				rc = TYCHE_EUSAGE;
-				break;
-			}
-			*eq = '\0';
-			c->start[tyche_surface_find_category(c->s, tok)] =
-				one_amt[tyche_surface_find_category(c->s, tok)];
-		}
-		free(one_amt);
-		free(dup);
-		spec.start = c->start;
-	}
 	if (!rc)
-		rc = tyche_opt_problem_create(&c->prob, c->s, &spec, &err);
-	if (rc == TYCHE_ENOMEM)
-		return RUN_EX_SOFTWARE;
-	if (rc) {
-		fprintf(stderr, "tyche-run: %s: %s\n", option_of(err.where), err.msg);
-		return run_exit_code(rc);
-	}
-	c->p = *c->prob;
-	return 0;
+		c->p = *c->prob;
+	return rc;
 }
 
 /* ------------------------------------------------------------ CSV */

@@ -43,6 +43,11 @@ int run_parse_stats(const char *list, tyche_stat *st, size_t max, size_t *n);
 void run_warn_extrapolated(const tyche_surface *s, const int *outside);
 void run_print_json_string(FILE *f, const char *s);
 void run_print_number(FILE *f, double v, int json);
+/* The optimisation problem from the options (cmd/run-problem.c); a NaN
+ * default_budget means none.  Prints the problem with the option at
+ * fault and returns an exit code; *out (tyche_opt_problem_free) on 0. */
+int run_make_problem(const struct run_common *o, const tyche_surface *s, int need_metric,
+		     double default_budget, const char *tool, tyche_opt_problem **out);
 /* --save: record inputs/results (JSON object texts) in the store. */
 int run_save_scenario(const struct run_common *o, const tyche_context *ctx,
 		      const char *inputs_json, const char *results_json);

@@ -113,10 +113,8 @@ struct rep {
 	struct report_table *tables[64];
 	size_t ntables;
 	tyche_stat stat;
-	tyche_opt_problem p;
-	tyche_opt_limit limits[RUN_MAX_LIST];
-	double *upper;
-	double *start;
+	tyche_opt_problem p;      /* a copy of *prob (its arrays are prob's) */
+	tyche_opt_problem *prob;
 	double *explore;        /* [C] */
 	tyche_opt_result *opt;  /* the optimum, or NULL */
 	double sum_max;
@@ -213,26 +211,6 @@ static const char *metric_label(const struct rep *r, size_t m, char *buf, size_t
 	return buf;
 }
 
-/* The five summary statistics used in every distribution table. */
-static const char *const sum_names[] = { "mean", "std", "q10", "q50", "q90" };
-#define NSUM 5
-
-static void summary_stats(const double *v, size_t n, double *out, double *work)
-{
-	for (size_t k = 0; k < NSUM; k++) {
-		tyche_stat st;
-		tyche_error err = { 0 };
-
-		tyche_stat_parse(&st, sum_names[k], &err);
-		out[k] = tyche_stat_eval(&st, v, n, work);
-	}
-}
-
-static double stat_of(const tyche_stat *st, const double *v, size_t n)
-{
-	return tyche_stat_eval(st, v, n, NULL);
-}
-
 /* ------------------------------------------------------- distributions */
 
 /*
@@ -246,8 +224,8 @@ static void distributions(struct rep *r, struct report_agg *a, int violin,
 	const char *head[] = { group_head, "Metric", "Units", "Mean", "Std", "q10", "q50",
 			       "q90" };
 	struct report_table *t = report_table_create(table_name, table_caption, 8, head);
-	size_t maxg = 60;
-	double *work = NULL;
+	size_t maxg = 60, nsum;
+	tyche_stat sum[5];
 
 	for (size_t m = 0; m < a->nmetrics; m++) {
 		tyche_plot_group *g = calloc(a->ngroups + 1, sizeof(*g));
@@ -290,21 +268,19 @@ static void distributions(struct rep *r, struct report_agg *a, int violin,
 		figure(r, rc, svg, violin ? "violin" : "box", caption, &err);
 		free(g);
 	}
+	nsum = tyche_stat_defaults(sum, 5);
 	for (size_t i = 0; t && i < a->nseries; i++) {
 		const struct report_series *s = &a->series[i];
-		double st[NSUM];
+		double st[5];
 
-		work = realloc(work, (s->n + 1) * sizeof(double));
-		if (!work || report_table_add_row(t))
+		if (report_table_add_row(t) || report_series_stats(a, s, sum, nsum, st))
 			break;
-		summary_stats(s->v, s->n, st, work);
 		report_table_set_text(t, 0, s->group);
 		report_table_set_text(t, 1, s->metric);
 		report_table_set_text(t, 2, s->units);
-		for (size_t k = 0; k < NSUM; k++)
+		for (size_t k = 0; k < nsum; k++)
 			report_table_set_num(t, 3 + k, st[k]);
 	}
-	free(work);
 	add_table(r, t);
 }
 
@@ -327,7 +303,9 @@ static void mean_heatmap(struct rep *r, struct report_agg *a, const char *title,
 			const struct report_series *s = report_agg_find(a, a->groups[g], a->metrics[m]);
 			tyche_stat mean = { TYCHE_STAT_MEAN, 0, "mean" };
 
-			v[g * a->nmetrics + m] = s ? stat_of(&mean, s->v, s->n) : NAN;
+			v[g * a->nmetrics + m] = NAN;
+			if (s)
+				report_series_stats(a, s, &mean, 1, &v[g * a->nmetrics + m]);
 		}
 	hm.rows = a->ngroups > 1000 ? 1000 : a->ngroups;
 	hm.cols = a->nmetrics;
@@ -420,11 +398,13 @@ static void section_summary(struct rep *r)
 
 static void section_evaluate(struct rep *r)
 {
-	tyche_eval_opts eo = TYCHE_EVAL_OPTS_INIT;
-	tyche_diags warn = TYCHE_DIAGS_INIT;
+	static const char *const by_tech[] = { "Technology", "Scenario" };
+	tyche_analysis_opts ao;
 	tyche_error err = { 0 };
 	struct report_agg a;
 	tyche_context_summary cs;
+	tyche_results *res = NULL;
+	size_t nonfinite = 0, ngk;
 	int rc;
 
 	report_html_section(&r->h, "scenarios", "Scenario distributions",
@@ -435,50 +415,45 @@ static void section_evaluate(struct rep *r)
 		"are differences from the reference scenario where larger is better.");
 	report_agg_init(&a);
 	tyche_context_summarize(r->ctx, &cs);
-	if (cs.technologies == 1) {
-		a.group_cols[0] = 1;   /* Scenario: short labels on the axis */
-		a.ngroup_cols = 1;
-	} else {
-		a.group_cols[0] = 0;   /* Technology */
-		a.group_cols[1] = 1;   /* Scenario */
-		a.ngroup_cols = 2;
-	}
-	a.sample_col = 2;
-	a.metric_col = 4;
-	a.value_col = 5;
-	a.units_col = 6;
-	a.filter_col = 3;
-	a.filter_val = "Metric";
-	eo.seed = r->o.seed;
-	eo.samples = r->o.samples;
-	eo.threads = r->o.threads;
-	eo.block = r->o.block;
-	eo.write = report_agg_write;
-	eo.write_arg = &a;
-	rc = tyche_evaluate(r->ctx, &eo, &warn, &err);
-	if (!rc && a.failed)
-		rc = TYCHE_EINTERNAL, snprintf(err.msg, sizeof err.msg,
-					       "cannot read the evaluation output");
+	/* one technology: Scenario alone makes short labels on the axis */
+	ngk = cs.technologies == 1 ? 1 : 2;
+	run_analysis_opts(&r->o, &ao);
+	rc = tyche_results_compute(&res, r->ctx, TYCHE_RESULTS_SCENARIOS, &ao, &err);
+	if (!rc)
+		rc = report_agg_from(&a, res, by_tech + 2 - ngk, ngk, "Index", "Variable",
+				     "Metric", &err);
 	if (rc) {
 		section_problem(r, "evaluation", &err);
 	} else {
-		if (warn.n)
-			report_html_para(&r->h, "warning", "%zu warning%s during evaluation "
-					 "(non-finite values); the first: %s", warn.n,
-					 warn.n == 1 ? "" : "s", warn.v[0].msg);
+		for (size_t row = 0; row < tyche_results_nrows(res); row++) {
+			const double *v = tyche_results_values(res, row);
+
+			for (size_t i = 0; i < tyche_results_nsamples(res); i++)
+				if (!isfinite(v[i])) {
+					nonfinite++;
+					break;
+				}
+		}
+		if (nonfinite)
+			report_html_para(&r->h, "warning", "%zu result row%s hold non-finite "
+					 "values (NaN or infinite)", nonfinite,
+					 nonfinite == 1 ? "" : "s");
 		distributions(r, &a, 1, "scenarios",
 			      "Metrics per technology and scenario over the samples",
-			      a.ngroup_cols == 1 ? "Scenario" : "Technology / Scenario");
+			      ngk == 1 ? "Scenario" : "Technology / Scenario");
 	}
-	tyche_diags_release(&warn);
 	report_agg_release(&a);
+	tyche_results_free(res);
 }
 
 static void section_tables(struct rep *r, int investments)
 {
+	static const char *const tr_group[] = { "Category", "Tranche" };
+	static const char *const inv_group[] = { "Investment" };
 	tyche_analysis_opts ao;
 	tyche_error err = { 0 };
 	struct report_agg a;
+	tyche_results *res = NULL;
 	int rc;
 
 	if (investments)
@@ -493,36 +468,16 @@ static void section_tables(struct rep *r, int investments)
 			"Every funding level (tranche) of every category and the mean "
 			"of each metric it buys, summed over technologies.");
 	report_agg_init(&a);
-	if (investments) {
-		a.group_cols[0] = 0;
-		a.ngroup_cols = 1;
-		a.sample_col = 2;
-		a.metric_col = 3;
-		a.amount_col = 4;
-		a.value_col = 5;
-		a.units_col = 6;
-	} else {
-		a.group_cols[0] = 0;
-		a.group_cols[1] = 1;
-		a.ngroup_cols = 2;
-		a.sample_col = 4;
-		a.metric_col = 5;
-		a.amount_col = 6;
-		a.value_col = 7;
-		a.units_col = 8;
-	}
 	run_analysis_opts(&r->o, &ao);
-	rc = investments ? tyche_investments_write(r->ctx, &ao, TYCHE_FMT_CSV,
-						   report_agg_write, &a, &err)
-			 : tyche_tranches_write(r->ctx, &ao, TYCHE_FMT_CSV,
-						report_agg_write, &a, &err);
-	if (!rc && a.failed)
-		rc = TYCHE_EINTERNAL, snprintf(err.msg, sizeof err.msg,
-					       "cannot read the %s output",
-					       investments ? "investments" : "tranches");
+	rc = tyche_results_compute(&res, r->ctx, investments ? TYCHE_RESULTS_INVESTMENTS
+				   : TYCHE_RESULTS_TRANCHES, &ao, &err);
+	if (!rc)
+		rc = investments ? report_agg_from(&a, res, inv_group, 1, "Index", NULL, NULL, &err)
+				 : report_agg_from(&a, res, tr_group, 2, "Index", NULL, NULL, &err);
 	if (rc) {
 		section_problem(r, investments ? "investments" : "tranches", &err);
 		report_agg_release(&a);
+		tyche_results_free(res);
 		return;
 	}
 	if (investments) {
@@ -551,6 +506,7 @@ static void section_tables(struct rep *r, int investments)
 			      "Metrics of every tranche over the samples", "Category / Tranche");
 	}
 	report_agg_release(&a);
+	tyche_results_free(res);
 }
 
 static void amounts_table(struct rep *r, const char *name, const char *caption,
@@ -573,10 +529,8 @@ static void section_explore(struct rep *r)
 {
 	size_t C = r->C, M = r->M, N = r->N;
 	double *zero = calloc(C + 1, sizeof(double));
-	double *t0 = calloc(M * N + 1, sizeof(double));
-	double *t1 = calloc(M * N + 1, sizeof(double));
-	double *t2 = calloc(M * N + 1, sizeof(double));
-	double *work = calloc(N + 1, sizeof(double));
+	tyche_explore_result *e0 = NULL, *e1 = NULL, *e2 = NULL;
+	tyche_error err = { 0 };
 	const char *head[] = { "Metric", "Units", "Mean", "Std", "q10", "q50", "q90" };
 	struct report_table *t = report_table_create("explore",
 		"Portfolio statistics of every metric at the explored amounts", 7, head);
@@ -593,24 +547,29 @@ static void section_explore(struct rep *r)
 		  "how likely each value of a metric is over the samples; the "
 		  "portfolio is compared with no investment at all and, when "
 		  "computed, with the optimum.");
-	if (!zero || !t0 || !t1 || !t2 || !work || !t)
+	if (!zero || !t)
 		goto out;
+	if (tyche_explore(&e0, r->s, zero, NULL, 0, 0, &err) ||
+	    tyche_explore(&e1, r->s, r->explore, NULL, 0, 0, &err) ||
+	    (r->opt && tyche_explore(&e2, r->s, r->opt->amounts, NULL, 0, 0, &err))) {
+		section_problem(r, "explore", &err);
+		goto out;
+	}
 	amounts_table(r, "explore-amounts", "Amounts of the explored portfolio", r->explore, NULL);
-	tyche_surface_eval(r->s, zero, t0, NULL);
-	tyche_surface_eval(r->s, r->explore, t1, NULL);
-	if (r->opt)
-		tyche_surface_eval(r->s, r->opt->amounts, t2, NULL);
+	for (size_t c = 0; c < C; c++)
+		if (e1->outside[c])
+			report_html_para(&r->h, "warning", "The amount of category %s lies outside "
+					 "its tranche amounts: the response surface extrapolates "
+					 "linearly there.", tyche_surface_category(r->s, c));
 	for (size_t m = 0; m < M; m++) {
 		tyche_plot_group g[3] = {
-			{ "No investment", t0 + m * N, N },
-			{ "Explored portfolio", t1 + m * N, N },
-			{ "Optimum", t2 + m * N, N }
+			{ "No investment", e0->totals + m * N, N },
+			{ "Explored portfolio", e1->totals + m * N, N },
+			{ "Optimum", e2 ? e2->totals + m * N : NULL, N }
 		};
 		tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
-		tyche_error err = { 0 };
 		char id[16], lab[512], title[600];
 		char *svg = NULL;
-		double st[NSUM];
 		int rc;
 
 		metric_label(r, m, lab, sizeof lab);
@@ -619,26 +578,24 @@ static void section_explore(struct rep *r)
 		po.xlabel = lab;
 		po.ylabel = "density";
 		po.id = report_html_plot_id(&r->h, id);
-		rc = tyche_plot_density(&svg, g, r->opt ? 3 : 2, &po, &err);
+		rc = tyche_plot_density(&svg, g, e2 ? 3 : 2, &po, &err);
 		figure(r, rc, svg, "density", "Density of the portfolio's total over the samples.",
 		       &err);
-		summary_stats(t1 + m * N, N, st, work);
 		if (report_table_add_row(t))
 			break;
 		report_table_set_text(t, 0, tyche_surface_metric(r->s, m));
 		report_table_set_text(t, 1, tyche_surface_metric_units(r->s, m));
-		for (size_t k = 0; k < NSUM; k++)
-			report_table_set_num(t, 2 + k, st[k]);
+		for (size_t k = 0; k < e1->nstats; k++)
+			report_table_set_num(t, 2 + k, tyche_explore_value(e1, 0, m, k));
 	}
 	add_table(r, t);
 	t = NULL;
 out:
 	report_table_free(t);
+	tyche_explore_free(e0);
+	tyche_explore_free(e1);
+	tyche_explore_free(e2);
 	free(zero);
-	free(t0);
-	free(t1);
-	free(t2);
-	free(work);
 }
 
 static void checks_table(struct rep *r, const tyche_opt_result *o)
@@ -700,7 +657,7 @@ static void section_optimise(struct rep *r, const tyche_error *opt_err)
 	}
 	checks_table(r, o);
 	{
-		double *tot = calloc(r->M * r->N + 1, sizeof(double));
+		tyche_explore_result *e = NULL;
 		tyche_plot_group g;
 		tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
 		tyche_error err = { 0 };
@@ -708,11 +665,12 @@ static void section_optimise(struct rep *r, const tyche_error *opt_err)
 		char *svg = NULL;
 		int rc;
 
-		if (!tot)
+		if (tyche_explore(&e, r->s, o->amounts, NULL, 0, 0, &err)) {
+			section_problem(r, "the optimum's distribution", &err);
 			return;
-		tyche_surface_eval(r->s, o->amounts, tot, NULL);
+		}
 		g.label = "Optimum";
-		g.v = tot + o->metric * r->N;
+		g.v = e->totals + o->metric * r->N;
 		g.n = r->N;
 		metric_label(r, o->metric, lab, sizeof lab);
 		snprintf(title, sizeof title, "%s at the optimum", tyche_surface_metric(r->s, o->metric));
@@ -723,7 +681,7 @@ static void section_optimise(struct rep *r, const tyche_error *opt_err)
 		rc = tyche_plot_histogram(&svg, &g, &po, &err);
 		figure(r, rc, svg, "histogram", "Histogram of the objective metric over the samples.",
 		       &err);
-		free(tot);
+		tyche_explore_free(e);
 	}
 }
 
@@ -1114,86 +1072,15 @@ static int fail(const tyche_error *err)
 	return run_exit_code(err->code);
 }
 
-/* The optimisation problem from the options (as tyche-run optimize). */
+/* The optimisation problem from the options (as tyche-run optimize);
+ * the budget defaults to half of the sum of the largest amounts. */
 static int make_problem(struct rep *r)
 {
-	tyche_opt_problem *p = &r->p;
-	tyche_error err = { 0 };
+	int rc = run_make_problem(&r->o, r->s, 0, r->sum_max / 2, "tyche-report", &r->prob);
 
-	*p = (tyche_opt_problem)TYCHE_OPT_PROBLEM_INIT;
-	if (r->o.statistic && tyche_stat_parse(&p->stat, r->o.statistic, &err))
-		return fail(&err);
-	if (r->o.metric) {
-		long k = tyche_surface_find_metric(r->s, r->o.metric);
-
-		if (k < 0) {
-			fprintf(stderr, "tyche-report: unknown metric '%s'; the metrics are", r->o.metric);
-			for (size_t j = 0; j < r->M; j++)
-				fprintf(stderr, "%s '%s'", j ? "," : "", tyche_surface_metric(r->s, j));
-			fputc('\n', stderr);
-			return RUN_EX_USAGE;
-		}
-		p->metric = (size_t)k;
-	}
-	if (r->o.sense) {
-		if (!strcmp(r->o.sense, "max")) {
-			p->minimize = 0;
-		} else if (!strcmp(r->o.sense, "min")) {
-			p->minimize = 1;
-		} else {
-			fprintf(stderr, "tyche-report: --sense: '%s', expected max or min\n", r->o.sense);
-			return RUN_EX_USAGE;
-		}
-	}
-	if (r->o.method && tyche_opt_method_parse(r->o.method, &p->method, &err))
-		return fail(&err);
-	p->has_budget = 1;
-	p->budget = r->o.has_budget ? r->o.budget : r->sum_max / 2;
-	for (size_t l = 0; l < r->o.nlimits; l++)
-		if (tyche_opt_parse_limit(r->s, r->o.limits[l], &p->stat, &r->limits[l], &err))
-			return fail(&err);
-	p->limits = r->limits;
-	p->nlimits = r->o.nlimits;
-	if (!(r->upper = calloc(r->C + 1, sizeof(double))))
-		return RUN_EX_SOFTWARE;
-	if (tyche_opt_parse_upper(r->s, r->o.uppers, r->o.nuppers, r->upper, &err))
-		return fail(&err);
-	p->upper = r->upper;
-	if (r->o.start) {
-		char *dup = strdup(r->o.start), *save = NULL;
-
-		r->start = calloc(r->C + 1, sizeof(double));
-		if (!dup || !r->start) {
-			free(dup);
-			return RUN_EX_SOFTWARE;
-		}
-		for (size_t c = 0; c < r->C; c++)
-			r->start[c] = 0.1 * r->upper[c];
-		for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			const char *one[1] = { tok };
-			double *tmp = calloc(r->C + 1, sizeof(double));
-			char *eq;
-			long k;
-
-			if (!tmp || tyche_surface_parse_amounts(r->s, one, 1, tmp, &err)) {
-				free(tmp);
-				free(dup);
-				return tmp ? fail(&err) : RUN_EX_SOFTWARE;
-			}
-			eq = strrchr(tok, '=');
-			*eq = '\0';
-			k = tyche_surface_find_category(r->s, tok);
-			if (k >= 0)
-				r->start[k] = tmp[k];
-			free(tmp);
-		}
-		free(dup);
-		p->start = r->start;
-	}
-	p->seed = r->o.seed;
-	p->max_time = r->o.max_time;
-	p->max_eval = r->o.max_eval;
-	return 0;
+	if (!rc)
+		r->p = *r->prob;
+	return rc;
 }
 
 /* ------------------------------------------------------- stored scenarios */
@@ -1827,8 +1714,7 @@ out:
 	tyche_opt_result_free(r.opt);
 	tyche_surface_free(r.s);
 	tyche_context_free(r.ctx);
-	free(r.upper);
-	free(r.start);
+	tyche_opt_problem_free(r.prob);
 	free(r.explore);
 	free(av);
 	return rc;
