@@ -63,9 +63,12 @@ SHARED = $(BUILD)/libtyche.so.$(VERSION)
 .PHONY: all deps check test clean install fuzz perf check-exports check-lib serve FORCE
 all: $(STATIC) $(SHARED) $(CMDS) $(CGI_BIN) $(HELPERS) $(UNITS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard cmd/*.h) $(wildcard t/unit/*.h) Makefile
+# -MMD -MP: each object's header dependencies are tracked in a .d file.
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 $(STATIC): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -75,9 +78,16 @@ $(SHARED): $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libtyche.so.$(firstword $(subst ., ,$(VERSION))) -o $@ $^ $(LDFLAGS) $(LIBS)
 	ln -sf libtyche.so.$(VERSION) $(BUILD)/libtyche.so
 
-$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(CMD_COMMON_OBJS) $(STATIC)
+# The shared cmd/ objects as an archive: each tool links only the members
+# it uses (tyche-fetch none, tyche-report the report and option pieces).
+CMD_LIB := $(BUILD)/libtyche-cmd.a
+$(CMD_LIB): $(CMD_COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $< $(CMD_COMMON_OBJS) $(STATIC) $(LDFLAGS) $(LIBS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(CMD_LIB) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(CMD_LIB) $(STATIC) $(LDFLAGS) $(LIBS)
 
 $(BUILD)/bin/tyche.cgi: $(CGI_SRCS:%.c=$(BUILD)/%.o) $(STATIC)
 	@mkdir -p $(dir $@)
@@ -105,7 +115,7 @@ check: deps
 
 # Tests run from t/ (git style); ../shared/reference is used when present.
 SHARED_REF := $(wildcard $(abspath ..)/shared/reference/golden)
-test: all
+test: all check-exports check-lib
 	cd t && TYCHE_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) \
 		TYCHE_SHARED=$(if $(SHARED_REF),$(abspath ../shared/reference)) \
 		prove -j2 --timer t[0-9]*.sh $(abspath $(UNITS))
