@@ -120,6 +120,22 @@ static int parse_defaults(struct cgi_config *c, yaml_document_t *doc, yaml_node_
 	return 0;
 }
 
+static int get_seconds(double *out, yaml_node_t *v, const char *key, const char *path,
+		       char *msg, size_t n)
+{
+	const char *s = scalar(v);
+	char what[160], *end;
+
+	errno = 0;
+	if (s && *s >= '0' && *s <= '9') {
+		*out = strtod(s, &end);
+		if (!*end && !errno && *out >= 0.001 && *out <= 86400)
+			return 0;
+	}
+	snprintf(what, sizeof what, "'%s': expected a number of seconds from 0.001 to 86400", key);
+	return bad(msg, n, path, v, what);
+}
+
 static int parse_limits(struct cgi_config *c, yaml_document_t *doc, yaml_node_t *m,
 			const char *path, char *msg, size_t n)
 {
@@ -130,17 +146,14 @@ static int parse_limits(struct cgi_config *c, yaml_document_t *doc, yaml_node_t 
 		yaml_node_t *kn = yaml_document_get_node(doc, p->key);
 		yaml_node_t *vn = yaml_document_get_node(doc, p->value);
 		const char *k = scalar(kn);
-		unsigned long long v;
 		char what[200];
 
 		if (k && !strcmp(k, "wall_seconds")) {
-			if (get_uint(&v, vn, "request_limits.wall_seconds", 1, 86400, path, msg, n))
+			if (get_seconds(&c->wall_seconds, vn, "request_limits.wall_seconds", path, msg, n))
 				return -1;
-			c->wall_seconds = (double)v;
 		} else if (k && !strcmp(k, "cpu_seconds")) {
-			if (get_uint(&v, vn, "request_limits.cpu_seconds", 1, 86400, path, msg, n))
+			if (get_seconds(&c->cpu_seconds, vn, "request_limits.cpu_seconds", path, msg, n))
 				return -1;
-			c->cpu_seconds = (double)v;
 		} else {
 			snprintf(what, sizeof what, "unknown key 'request_limits.%.80s' "
 				 "(expected wall_seconds, cpu_seconds)", k ? k : "?");

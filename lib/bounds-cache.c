@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -75,6 +76,9 @@ static int bounds_write(const char *path, const tyche_surface *s, const double *
 	if (!tmp)
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 	fd = mkstemp(tmp);
+	/* readable as the surface file beside it is (mkstemp makes 0600) */
+	if (fd >= 0)
+		fchmod(fd, 0644);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		if (fd >= 0) {
 			close(fd);
@@ -126,6 +130,11 @@ int tyche_opt_bounds_cached(const tyche_context *ctx, const tyche_surface *s,
 			free(path);
 			return 0;
 		}
+	}
+	/* 2 x metrics optimisations: not started when the budget is gone */
+	if ((rc = ty_budget_check(err, "computing the metric bounds"))) {
+		free(path);
+		return rc;
 	}
 	rc = tyche_opt_bounds(s, &base, &sw, err);
 	if (rc) {
