@@ -518,10 +518,11 @@ static int route(const struct cgi_config *c, struct cgi_request *q,
 	const char *name;
 
 	if (q->nseg == 0 || (q->nseg == 1 && !strcmp(q->seg[0], "version"))) {
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o;
 
 		if (!get)
 			return cgi_fail(r, 405, "use GET for this resource");
+		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "service", "tyche");
 		cJSON_AddStringToObject(o, "version", tyche_version());
 		cJSON_AddStringToObject(o, "user", q->user ? q->user : "");

@@ -217,6 +217,11 @@ for i in range(298):
 	awk "{ exit !(\$1 + \$2 < 0.5) }" cpu
 '
 
+test_expect_success 'found by fuzz-cgi: POST to the root is a 405 (no leak under ASan)' '
+	test "$(cgi POST "" "{}")" = 405 &&
+	test "$(cgi POST / "{}")" = 405
+'
+
 test_expect_success 'a study with thousands of errors logs a bounded summary' '
 	cp -R ctx/electrolysis ctx/broken &&
 	python3 -c "
