@@ -12,6 +12,12 @@
  *
  * A context name from the URL is checked by cgi_name_ok (no '/', no
  * leading '.') before it is joined to the contexts directory.
+ *
+ * The metric bounds in a context's description cost 2 optimisations per
+ * metric; they come from tyche_opt_bounds_cached, computed once per study
+ * version and kept beside the surface cache file.  A study that does not
+ * load is logged in a bounded summary (cgi_log_diags), never in full:
+ * the log is written on every request.
  */
 #include <dirent.h>
 #include <math.h>
@@ -107,6 +113,26 @@ int cgi_contexts_list(const struct cgi_config *c, struct cgi_response *r)
 	return cgi_json(r, 200, o);
 }
 
+#define LOG_DIAGS_MAX 10
+
+void cgi_log_diags(const tyche_diags *d, const char *context)
+{
+	size_t shown = d->n < LOG_DIAGS_MAX ? d->n : LOG_DIAGS_MAX;
+
+	fprintf(stderr, "tyche.cgi: context '%.100s': %zu errors, %zu warnings%s\n", context,
+		d->nerrors, d->nwarnings, d->n > shown ? " (the first ones follow)" : "");
+	for (size_t i = 0; i < shown; i++) {
+		const tyche_diag *g = &d->v[i];
+
+		fprintf(stderr, "tyche.cgi: %.300s:%d:%d: %s: %.300s\n", g->where ? g->where : "",
+			g->line, g->col, g->severity == TYCHE_SEV_ERROR ? "error" : "warning",
+			g->msg ? g->msg : "");
+	}
+	if (d->n > shown)
+		fprintf(stderr, "tyche.cgi: ... and %zu more (run `tyche-run check` on the server "
+			"for all of them)\n", d->n - shown);
+}
+
 /* The path of context `name` (already checked by cgi_name_ok), or -1. */
 static int context_path(const struct cgi_config *c, const char *name, char *buf, size_t n)
 {
@@ -148,7 +174,7 @@ int cgi_load_surface(const struct cgi_config *c, const char *name,
 		 * without parsing the tables */
 		rc = tyche_surface_open(s, path, &lo, &ao, &diags, &err);
 		if (rc == TYCHE_EDATA && diags.nerrors) {
-			tyche_diags_print(&diags, stderr);
+			cgi_log_diags(&diags, name);
 			cgi_fail(r, 500, "context '%s' does not load (%zu errors; run `tyche-run check` "
 				 "on the server)", name, diags.nerrors);
 		} else if (rc) {
@@ -158,8 +184,14 @@ int cgi_load_surface(const struct cgi_config *c, const char *name,
 		return rc ? -1 : 0;
 	}
 	rc = tyche_context_load(ctx, path, &lo, &diags);
+	if (rc == TYCHE_ETIMEOUT) {
+		cgi_log_diags(&diags, name);
+		cgi_fail_timeout(r, "loading the context");
+		tyche_diags_release(&diags);
+		return -1;
+	}
 	if (rc) {
-		tyche_diags_print(&diags, stderr);
+		cgi_log_diags(&diags, name);
 		cgi_fail(r, 500, "context '%s' does not load (%zu errors; run `tyche-run check` "
 			 "on the server)", name, diags.nerrors);
 		tyche_diags_release(&diags);
@@ -182,11 +214,31 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	tyche_context *ctx;
 	tyche_surface *s;
 	tyche_context_summary sum;
-	tyche_opt_sweep *bounds = NULL;
+	tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
+	tyche_error berr = { 0 };
+	double *lo_b = NULL, *hi_b = NULL;
+	int have_bounds = 0, brc;
 	cJSON *o, *a, *x;
 
 	if (cgi_load_surface(c, name, &ctx, &s, r))
 		return r->status;
+	/* metric bounds: each metric's mean minimised and maximised alone over
+	 * [0, max amount] per category (no budget), once per study version */
+	ao.seed = c->seed;
+	ao.samples = (size_t)c->samples;
+	ao.cache_dir = c->cache;
+	lo_b = calloc(tyche_surface_nmetrics(s) + 1, sizeof *lo_b);
+	hi_b = calloc(tyche_surface_nmetrics(s) + 1, sizeof *hi_b);
+	brc = lo_b && hi_b ? tyche_opt_bounds_cached(ctx, s, &ao, lo_b, hi_b, NULL, &berr)
+			   : TYCHE_ENOMEM;
+	if (brc == TYCHE_ETIMEOUT) {
+		free(lo_b);
+		free(hi_b);
+		tyche_surface_free(s);
+		tyche_context_free(ctx);
+		return cgi_fail_tyche(r, brc, &berr, "metric bounds");
+	}
+	have_bounds = brc == 0;
 	tyche_context_summarize(ctx, &sum);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", name);
@@ -229,15 +281,6 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 		}
 		cJSON_AddItemToArray(a, cat);
 	}
-	/* metric bounds: each metric's mean minimised and maximised alone over
-	 * [0, max amount] per category (no budget) */
-	{
-		tyche_opt_problem base = TYCHE_OPT_PROBLEM_INIT;
-		tyche_error berr = { 0 };
-
-		if (tyche_opt_bounds(s, &base, &bounds, &berr))
-			bounds = NULL;
-	}
 	a = cJSON_AddArrayToObject(o, "metrics");
 	for (size_t m = 0; m < tyche_surface_nmetrics(s); m++) {
 		cJSON *mm = cJSON_CreateObject();
@@ -248,21 +291,22 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 		cJSON_AddStringToObject(mm, "units", tyche_surface_metric_units(s, m));
 		cJSON_AddNumberToObject(mm, "min", lo);
 		cJSON_AddNumberToObject(mm, "max", hi);
-		if (bounds && bounds->n == 2 * tyche_surface_nmetrics(s)) {
+		if (have_bounds) {
 			cJSON *b = cJSON_AddObjectToObject(mm, "bounds");
 
 			for (int k = 0; k < 2; k++) {
-				const tyche_opt_result *res = bounds->v[2 * m + (size_t)k].result;
+				double v = k ? hi_b[m] : lo_b[m];
 
-				if (res->status == TYCHE_OPT_OPTIMAL && res->objective == res->objective)
-					cJSON_AddNumberToObject(b, k ? "max" : "min", res->objective);
+				if (v == v)
+					cJSON_AddNumberToObject(b, k ? "max" : "min", v);
 				else
 					cJSON_AddNullToObject(b, k ? "max" : "min");
 			}
 		}
 		cJSON_AddItemToArray(a, mm);
 	}
-	tyche_opt_sweep_free(bounds);
+	free(lo_b);
+	free(hi_b);
 	a = cJSON_AddArrayToObject(o, "plot_types");
 	for (size_t i = 0; i < sizeof plot_types / sizeof plot_types[0]; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(plot_types[i]));
@@ -916,6 +960,9 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 	if ((v = cJSON_GetObjectItemCaseSensitive(in, "max_time")) &&
 	    cgi_json_number(v, "max_time", 0.01, 30, &p.max_time, r))
 		goto out;
+	/* leave the optimiser's answer time within the request's budget */
+	if (isfinite(tyche_budget_left()) && p.max_time > 0.8 * tyche_budget_left())
+		p.max_time = fmax(0.01, 0.8 * tyche_budget_left());
 	if (tyche_optimize(s, &p, &res, &err)) {
 		cgi_fail_tyche(r, err.code ? err.code : TYCHE_EUSAGE, &err, "optimise");
 		goto out;

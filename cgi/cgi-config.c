@@ -9,11 +9,16 @@
  *   models: /srv/tyche/models          # optional model search path
  *   single_user: false                 # true: no REMOTE_USER needed
  *   defaults: { samples: 1000, seed: 1 }
+ *   allowed_hosts: [tyche.example.org]  # Host / Origin names (default:
+ *                                      # localhost, 127.0.0.1, ::1)
+ *   request_limits: { wall_seconds: 30, cpu_seconds: 30 }
  *   sources: [...]   proxy: ...        # tyche-fetch's keys, ignored here
  *
  * The same file serves tyche-fetch, so its keys are accepted and skipped;
  * any other key is refused with its line, so a typo ("stroe") cannot
- * silently fall back to a default directory.
+ * silently fall back to a default directory.  allowed_hosts replaces the
+ * loopback default rather than adding to it: a deployment names every
+ * name its users type, and nothing else answers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -115,6 +120,84 @@ static int parse_defaults(struct cgi_config *c, yaml_document_t *doc, yaml_node_
 	return 0;
 }
 
+static int get_seconds(double *out, yaml_node_t *v, const char *key, const char *path,
+		       char *msg, size_t n)
+{
+	const char *s = scalar(v);
+	char what[160], *end;
+
+	errno = 0;
+	if (s && *s >= '0' && *s <= '9') {
+		*out = strtod(s, &end);
+		if (!*end && !errno && *out >= 0.001 && *out <= 86400)
+			return 0;
+	}
+	snprintf(what, sizeof what, "'%s': expected a number of seconds from 0.001 to 86400", key);
+	return bad(msg, n, path, v, what);
+}
+
+static int parse_limits(struct cgi_config *c, yaml_document_t *doc, yaml_node_t *m,
+			const char *path, char *msg, size_t n)
+{
+	if (m->type != YAML_MAPPING_NODE)
+		return bad(msg, n, path, m,
+			   "'request_limits': expected a mapping with wall_seconds and cpu_seconds");
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(doc, p->key);
+		yaml_node_t *vn = yaml_document_get_node(doc, p->value);
+		const char *k = scalar(kn);
+		char what[200];
+
+		if (k && !strcmp(k, "wall_seconds")) {
+			if (get_seconds(&c->wall_seconds, vn, "request_limits.wall_seconds", path, msg, n))
+				return -1;
+		} else if (k && !strcmp(k, "cpu_seconds")) {
+			if (get_seconds(&c->cpu_seconds, vn, "request_limits.cpu_seconds", path, msg, n))
+				return -1;
+		} else {
+			snprintf(what, sizeof what, "unknown key 'request_limits.%.80s' "
+				 "(expected wall_seconds, cpu_seconds)", k ? k : "?");
+			return bad(msg, n, path, kn, what);
+		}
+	}
+	return 0;
+}
+
+static int add_host(struct cgi_config *c, const char *h)
+{
+	char **v = realloc(c->allowed, (c->nallowed + 1) * sizeof *v);
+
+	if (!v)
+		return -1;
+	c->allowed = v;
+	if (!(v[c->nallowed] = strdup(h)))
+		return -1;
+	c->nallowed++;
+	return 0;
+}
+
+static int parse_hosts(struct cgi_config *c, yaml_document_t *doc, yaml_node_t *m,
+		       const char *path, char *msg, size_t n)
+{
+	if (m->type != YAML_SEQUENCE_NODE || m->data.sequence.items.start == m->data.sequence.items.top)
+		return bad(msg, n, path, m, "'allowed_hosts': expected a list of host names "
+			   "(as in [tyche.example.org, localhost])");
+	for (yaml_node_item_t *it = m->data.sequence.items.start; it < m->data.sequence.items.top; it++) {
+		yaml_node_t *vn = yaml_document_get_node(doc, *it);
+		const char *h = scalar(vn);
+		char name[256], port[8], what[300];
+
+		if (!h || cgi_split_hostport(h, name, sizeof name, port, sizeof port)) {
+			snprintf(what, sizeof what, "'allowed_hosts': '%.100s' is not a host name, "
+				 "an IP address or either with :port", h ? h : "(not a string)");
+			return bad(msg, n, path, vn, what);
+		}
+		if (add_host(c, h))
+			return bad(msg, n, path, vn, "out of memory");
+	}
+	return 0;
+}
+
 static int parse_root(struct cgi_config *c, yaml_document_t *doc, const char *path,
 		      char *msg, size_t n)
 {
@@ -143,15 +226,26 @@ static int parse_root(struct cgi_config *c, yaml_document_t *doc, const char *pa
 			rc = get_bool(&c->single_user, vn, k, path, msg, n);
 		else if (!strcmp(k, "defaults"))
 			rc = parse_defaults(c, doc, vn, path, msg, n);
+		else if (!strcmp(k, "allowed_hosts")) {
+			for (size_t i = 0; i < c->nallowed; i++)
+				free(c->allowed[i]);
+			c->nallowed = 0;
+			rc = parse_hosts(c, doc, vn, path, msg, n);
+		} else if (!strcmp(k, "request_limits"))
+			rc = parse_limits(c, doc, vn, path, msg, n);
 		else if (strcmp(k, "sources") && strcmp(k, "proxy")) {
 			snprintf(what, sizeof what,
 				 "unknown key '%.80s' (expected contexts, store, cache, models, "
-				 "single_user, defaults, or tyche-fetch's sources, proxy)", k);
+				 "single_user, defaults, allowed_hosts, request_limits, or tyche-fetch's "
+				 "sources, proxy)", k);
 			return bad(msg, n, path, kn, what);
 		}
 		if (rc)
 			return rc;
 	}
+	if (!c->nallowed && (add_host(c, "localhost") || add_host(c, "127.0.0.1") ||
+			     add_host(c, "::1")))
+		return bad(msg, n, path, root, "out of memory");
 	if (!c->contexts)
 		return bad(msg, n, path, root, "missing key 'contexts'");
 	if (!c->store)
@@ -171,6 +265,8 @@ int cgi_config_load(struct cgi_config *c, const char *path, char *msg, size_t n)
 	memset(c, 0, sizeof *c);
 	c->samples = 1000;
 	c->seed = 1;
+	c->wall_seconds = 30;
+	c->cpu_seconds = 30;
 	f = fopen(path, "r");
 	if (!f) {
 		snprintf(msg, n, "%s: cannot read the config: %s", path, strerror(errno));
@@ -200,5 +296,8 @@ void cgi_config_release(struct cgi_config *c)
 	free(c->store);
 	free(c->cache);
 	free(c->models);
+	for (size_t i = 0; i < c->nallowed; i++)
+		free(c->allowed[i]);
+	free(c->allowed);
 	memset(c, 0, sizeof *c);
 }

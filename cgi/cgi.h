@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cJSON.h>
 
@@ -31,6 +32,9 @@ struct cgi_config {
 	long samples;      /* defaults */
 	uint64_t seed;
 	int single_user;
+	char **allowed;    /* allowed_hosts: "name" or "name:port" */
+	size_t nallowed;   /* default: localhost, 127.0.0.1, ::1 */
+	double wall_seconds, cpu_seconds;   /* request_limits (default 30, 30) */
 };
 
 struct cgi_request {
@@ -71,6 +75,27 @@ int cgi_json(struct cgi_response *r, int status, cJSON *v);
  * 403 for someone else's scenario, 503 EBUSY, 500 otherwise. */
 int cgi_fail_tyche(struct cgi_response *r, int rc, const tyche_error *err,
 		   const char *what);
+
+/* 504 naming what stopped and how to ask for less; the budget of the
+ * current request is in cgi_budget_wall / cgi_budget_cpu. */
+int cgi_fail_timeout(struct cgi_response *r, const char *what);
+extern double cgi_budget_wall, cgi_budget_cpu;
+
+/* One request: RFC 3875 variables from the environment, the body from
+ * in_fd, the answer to out.  hard_limits: also set RLIMIT_CPU (only in a
+ * process that serves one request).  Returns the answer's status. */
+int cgi_handle(int in_fd, FILE *out, int hard_limits);
+/* Split a Host value into a lower-case name and a port ("" if none); -1
+ * when it is not "name", "name:port", "[v6]", "[v6]:port" or bare v6. */
+int cgi_split_hostport(const char *s, char *name, size_t nn, char *port, size_t pn);
+/* Does "host[:port]" name one of the config's allowed hosts? */
+int cgi_host_allowed(const struct cgi_config *c, const char *hostport);
+/* Replace every invalid UTF-8 sequence in b by U+FFFD. */
+void cgi_utf8_fix(struct cgi_buf *b);
+/* Log at most the first few diagnostics of a study to stderr, then how
+ * many more there were (a broken 100k-row table must not flood the web
+ * server's error log on every request). */
+void cgi_log_diags(const tyche_diags *d, const char *context);
 
 /* Config (cgi-config.c). */
 int cgi_config_load(struct cgi_config *c, const char *path, char *msg, size_t n);

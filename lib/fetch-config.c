@@ -4,7 +4,8 @@
  * libyaml's document API.
  *
  * The file is shared with tyche.cgi, so its top-level keys (contexts, store,
- * cache, defaults, single_user, models) are accepted and skipped; anything else,
+ * cache, defaults, single_user, models, allowed_hosts, request_limits) are
+ * accepted and skipped; anything else,
  * and any unknown key inside a source, is an error: a misspelt "max_bytes"
  * silently ignored would leave a limit unset on a cron job nobody watches.
  */
@@ -233,8 +234,9 @@ static int parse_root(struct cfg_parse *p, tyche_fetch_config *c)
 				return rc;
 		} else if (strcmp(k, "contexts") && strcmp(k, "store") &&
 			   strcmp(k, "defaults") && strcmp(k, "single_user") &&
-			   strcmp(k, "models"))
-			return cerr(p, kn, "unknown top-level key '%s' (expected sources, proxy, or tyche.cgi's contexts, store, cache, defaults, single_user, models)", k);
+			   strcmp(k, "models") && strcmp(k, "allowed_hosts") &&
+			   strcmp(k, "request_limits"))
+			return cerr(p, kn, "unknown top-level key '%s' (expected sources, proxy, or tyche.cgi's contexts, store, cache, defaults, single_user, models, allowed_hosts, request_limits)", k);
 	}
 	if (!seen_sources)
 		return cerr(p, root, "no 'sources' list");

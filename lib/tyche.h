@@ -445,6 +445,15 @@ TYCHE_API void tyche_opt_sweep_free(tyche_opt_sweep *sw);  /* NULL is fine */
  * statistic and method (base's metric and sense are ignored). */
 TYCHE_API int tyche_opt_bounds(const tyche_surface *s, const tyche_opt_problem *base,
 			       tyche_opt_sweep **out, tyche_error *err);
+/* The same bounds for the default problem (each metric's mean over
+ * [0, max amount] per category, no budget) as lo[m], hi[m] (M each; NaN
+ * where the optimiser found no optimum), read from a file beside the
+ * surface's cache file (tyche_surface_cache_path(ctx, o) + ".bounds") or
+ * computed and written there atomically when absent, stale or corrupt
+ * (lib/bounds-cache.c).  *from_cache (may be NULL) says which. */
+TYCHE_API int tyche_opt_bounds_cached(const tyche_context *ctx, const tyche_surface *s,
+				      const tyche_analysis_opts *o, double *lo, double *hi,
+				      int *from_cache, tyche_error *err);
 /* Pareto (a): for each budget, each of metrics[0..nm-1] (NULL, 0: every
  * metric) optimised with base's sense, statistic and limits. */
 TYCHE_API int tyche_opt_pareto_budget(const tyche_surface *s,

@@ -129,6 +129,12 @@ test_expect_success 'cross-origin POSTs are 403 before routing, whatever the pat
 			-H "X-Tyche-Request: 1" -H "Origin: http://evil.example" --data-binary "{}" "$BASE/tyche.cgi$p") &&
 		test "$code" = 403 &&
 		json "j[\"error\"]" <body >actual &&
+		grep "^request refused: the Origin header .http://evil.example. does not name an allowed host" actual || return 1
+		# an allowed host name, but not the origin of this page
+		code=$(curl -s -o body -w "%{http_code}" -u alice:alice-pw -H "Content-Type: application/json" \
+			-H "X-Tyche-Request: 1" -H "Origin: http://localhost:1" --data-binary "{}" "$BASE/tyche.cgi$p") &&
+		test "$code" = 403 &&
+		json "j[\"error\"]" <body >actual &&
 		echo "cross-origin request refused (Origin does not match this server)" >expect &&
 		test_cmp expect actual || return 1
 		code=$(curl -s -o body -w "%{http_code}" -u alice:alice-pw -H "Content-Type: application/json" \
@@ -141,6 +147,19 @@ test_expect_success 'cross-origin POSTs are 403 before routing, whatever the pat
 	code=$(curl -s -o body -w "%{http_code}" -u alice:alice-pw -H "Content-Type: application/json" \
 		-H "X-Tyche-Request: 1" -H "Origin: http://127.0.0.1:$PORT" -H "Sec-Fetch-Site: same-origin" \
 		--data-binary "{}" "$BASE/tyche.cgi/contexts/electrolysis/explore") &&
+	test "$code" = 200
+'
+
+test_expect_success 'DNS rebinding: a Host that is not an allowed host is a 403, GET too' '
+	for p in /contexts /contexts/electrolysis /scenarios; do
+		code=$(curl -s -o body -w "%{http_code}" -u alice:alice-pw -H "Host: rebind.evil.example:$PORT" \
+			"$BASE/tyche.cgi$p") &&
+		test "$code" = 403 &&
+		json "j[\"error\"]" <body >actual &&
+		grep "^request refused: the Host header .rebind.evil.example\(:$PORT\)\{0,1\}. is not a name of this server (allowed hosts: localhost, 127.0.0.1, ::1;" actual || return 1
+	done &&
+	code=$(curl -s -o body -w "%{http_code}" -u alice:alice-pw -H "Host: localhost:$PORT" \
+		"$BASE/tyche.cgi/contexts") &&
 	test "$code" = 200
 '
 

@@ -3,7 +3,9 @@
 # serve.sh - `make serve`: try the browser UI on this machine.  Starts
 # nginx + fcgiwrap on 127.0.0.1:8080 (TYCHE_SERVE_PORT) with the bundled
 # example context, in single-user mode without a password (loopback only),
-# and leaves them running.  Stop them with `sh t/serve.sh stop`.
+# and leaves them running.  Stop them with `sh t/serve.sh stop`.  The
+# config keeps allowed_hosts at its loopback default (localhost, 127.0.0.1,
+# ::1), so the CGI answers only URLs naming this machine by those names.
 #
 #   sh t/serve.sh [BUILD_DIR]     start (the Makefile passes its BUILD)
 #   sh t/serve.sh stop            stop and remove the temp tree

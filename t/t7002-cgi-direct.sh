@@ -26,7 +26,7 @@ cgi() {
 	_b=${3-}
 	printf '%s' "$_b" | env REQUEST_METHOD="$1" PATH_INFO="$2" QUERY_STRING="${QS-}" \
 		CONTENT_TYPE=application/json CONTENT_LENGTH="${CL-${#_b}}" \
-		HTTP_X_TYCHE_REQUEST=1 TYCHE_CONFIG="${CFG-$TRASH/tyche.yml}" \
+		HTTP_X_TYCHE_REQUEST=1 HTTP_HOST="${HOST-localhost}" TYCHE_CONFIG="${CFG-$TRASH/tyche.yml}" \
 		${USR:+REMOTE_USER=$USR} tyche.cgi >out || return 1
 	sed -n '1,/^\r$/p' out >head &&
 	sed '1,/^\r$/d' out >body &&
@@ -53,7 +53,7 @@ test_expect_success 'an unknown config key is a 500 with the line in the log' '
 	test "$(CFG=$TRASH/bad.yml cgi GET /contexts 2>err)" = 500 &&
 	json "j[\"error\"]" <body >actual &&
 	echo "server configuration error (see the server log)" >expect && test_cmp expect actual &&
-	grep "bad.yml:2: unknown key .stroe. (expected contexts, store, cache, models, single_user, defaults, or tyche-fetch.s sources, proxy)" err &&
+	grep "bad.yml:2: unknown key .stroe. (expected contexts, store, cache, models, single_user, defaults, allowed_hosts, request_limits, or tyche-fetch.s sources, proxy)" err &&
 	test "$(CFG=$TRASH/none.yml cgi GET /contexts 2>err)" = 500 &&
 	grep "cannot read the config" err
 '
@@ -99,8 +99,9 @@ test_expect_success 'CONTENT_LENGTH: exactly that many bytes are read' '
 
 test_expect_success 'POST without the custom header, PUT, odd paths' '
 	printf "{}" | env REQUEST_METHOD=POST PATH_INFO=/scenarios CONTENT_LENGTH=2 \
-		CONTENT_TYPE=application/json TYCHE_CONFIG=$TRASH/tyche.yml tyche.cgi >out &&
-	grep "^Status: 403" out &&
+		CONTENT_TYPE=application/json HTTP_HOST=localhost TYCHE_CONFIG=$TRASH/tyche.yml \
+		tyche.cgi >out &&
+	grep "^Status: 403" out && grep "needs the header X-Tyche-Request: 1" out &&
 	test "$(cgi PUT /scenarios)" = 405 &&
 	test "$(cgi GET /contexts/electrolysis/../../etc)" = 404 &&
 	test "$(cgi GET /contexts/%00x)" = 404 &&

@@ -1,8 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # run.sh - build every t/fuzz/fuzz-NAME.c as a libFuzzer binary against all
-# of lib/*.c (ASan + UBSan) and run each for $FUZZ_SECONDS (default 30),
-# seeded from t/fuzz/corpus-NAME/ when that directory exists.
+# of lib/*.c (ASan + UBSan) and run each for $FUZZ_SECONDS (default 180),
+# seeded from t/fuzz/corpus-NAME/ when that directory exists.  An input
+# that runs longer than $FUZZ_TIMEOUT seconds (default 10) is a failure:
+# a hang is a bug here, as a crash is.  fuzz-cgi.c also links cgi/*.c
+# except tyche-cgi.c (the file that holds only main()).
 #
 #   sh t/fuzz/run.sh            all targets
 #   sh t/fuzz/run.sh dist csv   only fuzz-dist.c and fuzz-csv.c
@@ -16,7 +19,8 @@
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+FUZZ_SECONDS=${FUZZ_SECONDS:-180}
+FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
 FUZZ_BUILD=${FUZZ_BUILD:-${TYCHE_BUILD:-$TOP/build}/fuzz}
 CLANG=${CLANG:-clang}
 PKGS="libcurl libcjson yaml-0.1 zlib gsl nlopt libarchive expat libsodium"
@@ -50,6 +54,24 @@ for src in "$TOP"/lib/*.c; do
 	objs="$objs $obj"
 done
 
+# The CGI without its main(), for fuzz-cgi.c.
+mkdir -p "$FUZZ_BUILD/cgi" || exit 2
+cgi_objs=
+for src in "$TOP"/cgi/*.c; do
+	[ "$(basename "$src")" = tyche-cgi.c ] && continue
+	obj="$FUZZ_BUILD/cgi/$(basename "$src" .c).o"
+	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
+	   [ -n "$(find "$TOP/lib" "$TOP/cgi" -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
+		if ! $CLANG $CFLAGS -I"$TOP/cgi" -fsanitize=fuzzer-no-link,$SAN -c -o "$obj" "$src" \
+			2>"$obj.err"; then
+			echo "run.sh: warning: skipping $src (does not compile, see $obj.err)" >&2
+			rm -f "$obj"
+			continue
+		fi
+	fi
+	cgi_objs="$cgi_objs $obj"
+done
+
 # An archive, so that each target links only the members it needs.
 lib="$FUZZ_BUILD/libtyche-fuzz.a"
 rm -f "$lib"
@@ -72,8 +94,10 @@ for src in $targets; do
 	art="$FUZZ_BUILD/artifacts-$name"
 	seeds="$TOP/t/fuzz/corpus-$name"
 	mkdir -p "$scratch" "$art"
+	extra=
+	[ "$name" = cgi ] && extra="-I$TOP/cgi $cgi_objs"
 	# shellcheck disable=SC2086
-	if ! $CLANG $CFLAGS -fsanitize=fuzzer,$SAN -o "$bin" "$src" "$lib" $LIBS; then
+	if ! $CLANG $CFLAGS -fsanitize=fuzzer,$SAN -o "$bin" "$src" $extra "$lib" $LIBS; then
 		echo "fuzz-$name: build failed" >&2
 		status=1
 		continue
@@ -82,7 +106,7 @@ for src in $targets; do
 	echo "fuzz-$name: ${FUZZ_SECONDS}s"
 	# shellcheck disable=SC2086
 	if ! UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		"$bin" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
+		"$bin" -max_total_time="$FUZZ_SECONDS" -timeout="$FUZZ_TIMEOUT" -print_final_stats=1 \
 		-artifact_prefix="$art/" "$scratch" $seeds >"$FUZZ_BUILD/fuzz-$name.log" 2>&1; then
 		echo "fuzz-$name: FAILED, see $FUZZ_BUILD/fuzz-$name.log and $art/" >&2
 		tail -30 "$FUZZ_BUILD/fuzz-$name.log" >&2

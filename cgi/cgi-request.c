@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cgi-request.c - one request of tyche.cgi, callable as a function
+ * (cgi_handle) so that main() in tyche-cgi.c stays thin and the libFuzzer
+ * target t/fuzz/fuzz-cgi.c drives the same code: read one RFC 3875
+ * request, check it, route it, and write one answer (JSON or SVG, gzip
+ * when accepted).
+ *
+ * The order of checks matters and is easy to get wrong:
+ *   1. a POST's body is read first (exactly CONTENT_LENGTH bytes, capped),
+ *      also when the POST will be refused: a CGI that exits while the web
+ *      server still writes the body to its stdin gets its answer dropped
+ *      (a reset, not a 403);
+ *   2. the config is loaded and the request's work budget set;
+ *   3. Host (and Origin, when present) must name one of the config's
+ *      allowed_hosts, for every method and in every mode: comparing Origin
+ *      with the request's own Host is no defence against DNS rebinding,
+ *      where a hostile name resolves to this server and both agree;
+ *   4. any POST that is cross-origin (Origin not ours, or Sec-Fetch-Site
+ *      not same-origin) or lacks the X-Tyche-Request header is a 403
+ *      before routing, whatever its path, so no handler can forget it;
+ *   5. only GET and POST exist; every state change is a POST.
+ * The custom header makes a cross-site form or no-cors fetch impossible:
+ * a browser sends it cross-origin only after a CORS preflight, which this
+ * program never approves.  Every answer goes through send_response, which
+ * makes the body valid UTF-8 whatever a handler put in it.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "cgi.h"
+
+/* ------------------------------------------------------------ buffers */
+
+void cgi_buf_add(struct cgi_buf *b, const void *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			fputs("tyche.cgi: out of memory\n", stderr);
+			exit(1);
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void cgi_buf_adds(struct cgi_buf *b, const char *s)
+{
+	cgi_buf_add(b, s, strlen(s));
+}
+
+void cgi_buf_release(struct cgi_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+/* ------------------------------------------------------------ answers */
+
+int cgi_json(struct cgi_response *r, int status, cJSON *v)
+{
+	char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+
+	cJSON_Delete(v);
+	r->body.len = 0;
+	if (!text) {
+		r->status = 500;
+		r->content_type = "application/json";
+		cgi_buf_adds(&r->body, "{\"error\":\"out of memory\",\"status\":500}");
+		return 500;
+	}
+	r->status = status;
+	r->content_type = "application/json";
+	cgi_buf_adds(&r->body, text);
+	cgi_buf_adds(&r->body, "\n");
+	free(text);
+	return status;
+}
+
+int cgi_fail(struct cgi_response *r, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	cJSON *o = cJSON_CreateObject();
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cJSON_AddStringToObject(o, "error", msg);
+	cJSON_AddNumberToObject(o, "status", status);
+	return cgi_json(r, status, o);
+}
+
+int cgi_fail_tyche(struct cgi_response *r, int rc, const tyche_error *err,
+		   const char *what)
+{
+	/* err->where may be a server path: log it, answer with msg only. */
+	if (err->where[0])
+		fprintf(stderr, "tyche.cgi: %s: %s: %s\n", what, err->where, err->msg);
+	switch (rc) {
+	case TYCHE_EDATA:
+	case TYCHE_EUSAGE:
+		return cgi_fail(r, strstr(err->msg, "another user") ? 403 : 400, "%s: %s", what, err->msg);
+	case TYCHE_ENOENT:
+		return cgi_fail(r, 404, "%s: not found", what);
+	case TYCHE_ETIMEOUT:
+		fprintf(stderr, "tyche.cgi: %s: %s\n", what, err->msg);
+		return cgi_fail_timeout(r, what);
+	case TYCHE_EBUSY:
+		r->retry_after = 2;
+		return cgi_fail(r, 503, "warming up: the response surface is being built, retry in a few seconds");
+	case TYCHE_EINFEASIBLE:
+		return cgi_fail(r, 422, "%s: %s", what, err->msg);
+	default:
+		fprintf(stderr, "tyche.cgi: %s: %s\n", what, err->msg);
+		return cgi_fail(r, 500, "%s: internal error (see the server log)", what);
+	}
+}
+
+int cgi_fail_timeout(struct cgi_response *r, const char *what)
+{
+	return cgi_fail(r, 504, "%s: stopped, this request ran out of its time budget "
+			"(%g s of wall-clock time, %g s of CPU time); ask for fewer samples or a "
+			"smaller problem (fewer categories or limits, a shorter max_time), or ask "
+			"the server's administrator to raise request_limits in the server config",
+			what, cgi_budget_wall, cgi_budget_cpu);
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+static int accepts_gzip(void)
+{
+	const char *ae = getenv("HTTP_ACCEPT_ENCODING");
+	const char *p;
+
+	if (!ae)
+		return 0;
+	for (p = ae; *p; p++) {
+		const char *q = p + 4;
+
+		if (strncasecmp(p, "gzip", 4) || (p != ae && p[-1] != ' ' && p[-1] != ','))
+			continue;
+		while (*q == ' ')
+			q++;
+		if (*q == ';') {   /* gzip;q=0 refuses it */
+			const char *v = strstr(q, "q=");
+
+			if (v && strtod(v + 2, NULL) <= 0)
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int gzip_body(const struct cgi_buf *in, struct cgi_buf *out)
+{
+	z_stream z;
+	int rc;
+
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	out->cap = deflateBound(&z, in->len) + 1;
+	out->p = malloc(out->cap);
+	if (!out->p) {
+		deflateEnd(&z);
+		return -1;
+	}
+	z.next_in = (unsigned char *)in->p;
+	z.avail_in = (uInt)in->len;
+	z.next_out = (unsigned char *)out->p;
+	z.avail_out = (uInt)out->cap;
+	rc = deflate(&z, Z_FINISH);
+	out->len = z.total_out;
+	deflateEnd(&z);
+	return rc == Z_STREAM_END ? 0 : -1;
+}
+
+static void send_response(FILE *out, struct cgi_response *r, int head_only)
+{
+	struct cgi_buf gz = { 0 };
+	const struct cgi_buf *b = &r->body;
+	int zip = 0;
+
+	cgi_utf8_fix(&r->body);
+
+	if (b->len >= 512 && accepts_gzip() && gzip_body(b, &gz) == 0) {
+		b = &gz;
+		zip = 1;
+	}
+	fprintf(out, "Status: %d %s\r\n", r->status, reason(r->status));
+	fprintf(out, "Content-Type: %s\r\n", r->content_type ? r->content_type : "application/json");
+	fprintf(out, "Content-Length: %zu\r\n", b->len);
+	if (zip)
+		fputs("Content-Encoding: gzip\r\n", out);
+	fputs("Vary: Accept-Encoding\r\n"
+	      "Cache-Control: no-store\r\n"
+	      "X-Content-Type-Options: nosniff\r\n"
+	      "Referrer-Policy: no-referrer\r\n"
+	      "X-Frame-Options: DENY\r\n"
+	      "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'; "
+	      "base-uri 'none'; form-action 'none'\r\n", out);
+	if (r->retry_after)
+		fprintf(out, "Retry-After: %d\r\n", r->retry_after);
+	if (r->status == 405)
+		fputs("Allow: GET, POST\r\n", out);
+	fputs("\r\n", out);
+	if (!head_only)
+		fwrite(b->p ? b->p : "", 1, b->len, out);
+	fflush(out);
+	cgi_buf_release(&gz);
+}
+
+/* ------------------------------------------------------------ checks */
+
+int cgi_name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* ------------------------------------------------------------ hosts */
+
+/* Split "name", "name:port", "[v6]", "[v6]:port" or a bare v6 literal
+ * into a lower-case name (no brackets, no trailing dot) and a port (""
+ * when none); -1 when it is none of those. */
+int cgi_split_hostport(const char *s, char *name, size_t nn, char *port, size_t pn)
+{
+	const char *end, *colon;
+	size_t len;
+
+	*port = '\0';
+	if (*s == '[') {
+		end = strchr(s, ']');
+		if (!end)
+			return -1;
+		len = (size_t)(end - s - 1);
+		s++;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] && !colon)
+			return -1;
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL;   /* a bare IPv6 literal */
+		len = colon ? (size_t)(colon - s) : strlen(s);
+	}
+	if (colon) {
+		size_t pl = strlen(colon + 1);
+
+		if (pl == 0 || pl > 5 || pl >= pn || strspn(colon + 1, "0123456789") != pl)
+			return -1;
+		memcpy(port, colon + 1, pl + 1);
+	}
+	if (len && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= nn)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '.' || ch == '-' || ch == ':' || ch == '_'))
+			return -1;
+		name[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	name[len] = '\0';
+	return 0;
+}
+
+int cgi_host_allowed(const struct cgi_config *c, const char *hostport)
+{
+	char name[256], port[8], an[256], ap[8];
+
+	if (cgi_split_hostport(hostport, name, sizeof name, port, sizeof port))
+		return 0;
+	for (size_t i = 0; i < c->nallowed; i++) {
+		if (cgi_split_hostport(c->allowed[i], an, sizeof an, ap, sizeof ap) || strcmp(an, name))
+			continue;
+		if (!*ap || !strcmp(ap, port))
+			return 1;
+	}
+	return 0;
+}
+
+static void allowed_list(const struct cgi_config *c, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->nallowed; i++) {
+		strncat(buf, i ? ", " : "", n - strlen(buf) - 1);
+		strncat(buf, c->allowed[i], n - strlen(buf) - 1);
+	}
+}
+
+/* 0 if Host (and Origin, when sent) name an allowed host; else the answer
+ * is set.  In every mode: a DNS name an attacker points at this server
+ * carries the attacker's name in Host, and the page's origin in Origin. */
+static int check_hosts(const struct cgi_config *c, struct cgi_response *r)
+{
+	const char *host = getenv("HTTP_HOST");
+	const char *origin = getenv("HTTP_ORIGIN");
+	char list[600];
+
+	allowed_list(c, list, sizeof list);
+	if (!host || !*host) {
+		cgi_fail(r, 403, "request refused: it has no Host header (this server answers for "
+			 "the host names %s, set by allowed_hosts in its config)", list);
+		return -1;
+	}
+	if (!cgi_host_allowed(c, host)) {
+		fprintf(stderr, "tyche.cgi: refused a request for host '%.200s'\n", host);
+		cgi_fail(r, 403, "request refused: the Host header '%.100s' is not a name of this "
+			 "server (allowed hosts: %s; an administrator sets them with allowed_hosts "
+			 "in the server config)", host, list);
+		return -1;
+	}
+	if (origin) {
+		const char *sep = strstr(origin, "://");
+		size_t sl = sep ? (size_t)(sep - origin) : 0;
+
+		if (!sep || !((sl == 4 && !strncasecmp(origin, "http", 4)) ||
+			      (sl == 5 && !strncasecmp(origin, "https", 5))) ||
+		    !cgi_host_allowed(c, sep + 3)) {
+			fprintf(stderr, "tyche.cgi: refused a request from origin '%.200s'\n", origin);
+			cgi_fail(r, 403, "request refused: the Origin header '%.100s' does not name "
+				 "an allowed host of this server (allowed hosts: %s; an administrator "
+				 "sets them with allowed_hosts in the server config)", origin, list);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Does Origin name this server?  HTTP_HOST is the Host header under
+ * Apache, but Debian's nginx fastcgi_params pass $host, which drops the
+ * port: then scheme://HTTP_HOST:SERVER_PORT is this server too. */
+static int is_own_origin(const char *origin)
+{
+	const char *https = getenv("HTTPS");
+	const char *scheme = getenv("REQUEST_SCHEME");
+	const char *host = getenv("HTTP_HOST");
+	const char *port = getenv("SERVER_PORT");
+	char own[600];
+
+	if (!host || !*host)
+		return 0;
+	if (!scheme)
+		scheme = https && (!strcasecmp(https, "on") || !strcmp(https, "1")) ? "https" : "http";
+	snprintf(own, sizeof own, "%s://%.250s", scheme, host);
+	if (!strcasecmp(origin, own))
+		return 1;
+	if (port && !strchr(host, ':') && !strchr(host, ']')) {
+		snprintf(own, sizeof own, "%s://%.250s:%.10s", scheme, host, port);
+		return !strcasecmp(origin, own);
+	}
+	return 0;
+}
+
+/* 0 if the POST may go on; else the answer is set. */
+static int check_post_origin(struct cgi_response *r)
+{
+	const char *origin = getenv("HTTP_ORIGIN");
+	const char *site = getenv("HTTP_SEC_FETCH_SITE");
+	const char *custom = getenv("HTTP_X_TYCHE_REQUEST");
+	if (site && strcmp(site, "same-origin")) {
+		cgi_fail(r, 403, "cross-origin request refused (Sec-Fetch-Site: %s)",
+			 strcmp(site, "cross-site") && strcmp(site, "same-site") && strcmp(site, "none")
+				 ? "invalid" : site);
+		return -1;
+	}
+	if (origin) {
+		if (!is_own_origin(origin)) {
+			fprintf(stderr, "tyche.cgi: refused a POST from origin '%.200s'\n", origin);
+			cgi_fail(r, 403, "cross-origin request refused (Origin does not match this server)");
+			return -1;
+		}
+	}
+	if (!custom || strcmp(custom, "1")) {
+		cgi_fail(r, 403, "a POST needs the header X-Tyche-Request: 1");
+		return -1;
+	}
+	return 0;
+}
+
+static int read_body(int in_fd, struct cgi_request *q, struct cgi_response *r)
+{
+	const char *cl = getenv("CONTENT_LENGTH");
+	unsigned long long len;
+	char *end;
+	size_t got = 0;
+
+	if (!cl || !*cl) {
+		q->body = calloc(1, 1);
+		return 0;
+	}
+	errno = 0;
+	len = strtoull(cl, &end, 10);
+	if (*end || errno || cl[0] == '-' || cl[0] == '+') {
+		cgi_fail(r, 400, "CONTENT_LENGTH is not a number");
+		return -1;
+	}
+	if (len > CGI_MAX_BODY) {
+		/* Drain a moderate excess so the server can deliver the answer
+		 * (it is still writing the body to our stdin); beyond that the
+		 * web server's own limit is meant to act (doc/deploy.md). */
+		char sink[65536];
+
+		for (size_t left = len < 16u * CGI_MAX_BODY ? len : 0; left;) {
+			ssize_t k = read(in_fd, sink, left < sizeof sink ? left : sizeof sink);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			left -= (size_t)k;
+		}
+		cgi_fail(r, 413, "request body of %llu bytes is over the limit of %u bytes",
+			 len, CGI_MAX_BODY);
+		return -1;
+	}
+	q->body = malloc(len + 1);
+	if (!q->body) {
+		cgi_fail(r, 500, "out of memory");
+		return -1;
+	}
+	while (got < len) {
+		ssize_t k = read(in_fd, q->body + got, len - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			cgi_fail(r, 400, "request body shorter than CONTENT_LENGTH");
+			return -1;
+		}
+		got += (size_t)k;
+	}
+	q->body[len] = '\0';
+	q->body_len = len;
+	return 0;
+}
+
+/* Split PATH_INFO into decoded segments; -1 on anything odd. */
+static int split_path(struct cgi_request *q)
+{
+	char *copy = strdup(q->path), *p = copy, *save = NULL;
+
+	if (!copy)
+		return -1;
+	for (char *s = strtok_r(p, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+		if (q->nseg == sizeof q->seg / sizeof q->seg[0] || cgi_url_decode(s) ||
+		    !strcmp(s, ".") || !strcmp(s, "..")) {
+			free(copy);
+			return -1;
+		}
+		q->seg[q->nseg] = strdup(s);
+		if (!q->seg[q->nseg]) {
+			free(copy);
+			return -1;
+		}
+		q->nseg++;
+	}
+	free(copy);
+	return 0;
+}
+
+/* ------------------------------------------------------------ routing */
+
+static int route(const struct cgi_config *c, struct cgi_request *q,
+		 struct cgi_response *r)
+{
+	int get = !strcmp(q->method, "GET") || !strcmp(q->method, "HEAD");
+	int post = !strcmp(q->method, "POST");
+	const char *name;
+
+	if (q->nseg == 0 || (q->nseg == 1 && !strcmp(q->seg[0], "version"))) {
+		cJSON *o;
+
+		if (!get)
+			return cgi_fail(r, 405, "use GET for this resource");
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "service", "tyche");
+		cJSON_AddStringToObject(o, "version", tyche_version());
+		cJSON_AddStringToObject(o, "user", q->user ? q->user : "");
+		cJSON_AddBoolToObject(o, "store", q->user || c->single_user);
+		return cgi_json(r, 200, o);
+	}
+	if (!strcmp(q->seg[0], "contexts")) {
+		if (q->nseg == 1) {
+			if (!get)
+				return cgi_fail(r, 405, "use GET for this resource");
+			return cgi_contexts_list(c, r);
+		}
+		name = q->seg[1];
+		if (!cgi_name_ok(name, CGI_CONTEXT_NAME_MAX))
+			return cgi_fail(r, 404, "no such context");
+		if (q->nseg == 2) {
+			if (!get)
+				return cgi_fail(r, 405, "use GET for this resource");
+			return cgi_context_info(c, name, r);
+		}
+		if (q->nseg == 3 && (!strcmp(q->seg[2], "explore") || !strcmp(q->seg[2], "plot") ||
+				     !strcmp(q->seg[2], "optimise"))) {
+			if (!post)
+				return cgi_fail(r, 405, "use POST with a JSON body for %s", q->seg[2]);
+			if (!strcmp(q->seg[2], "explore"))
+				return cgi_explore(c, name, q, r);
+			if (!strcmp(q->seg[2], "plot"))
+				return cgi_plot(c, name, q, r);
+			return cgi_optimise(c, name, q, r);
+		}
+		return cgi_fail(r, 404, "no such resource");
+	}
+	if (!strcmp(q->seg[0], "scenarios"))
+		return cgi_store_route(c, q, r);
+	return cgi_fail(r, 404, "no such resource");
+}
+
+/* The request's work budget, for the 504 message. */
+double cgi_budget_wall, cgi_budget_cpu;
+
+/* RLIMIT_CPU a little above the budget: the last guard when a loop does
+ * not check the budget.  Never raises a limit already set lower. */
+static void set_cpu_rlimit(double cpu)
+{
+	struct rlimit rl;
+	rlim_t soft;
+
+	if (!(cpu > 0) || getrlimit(RLIMIT_CPU, &rl))
+		return;
+	soft = (rlim_t)ceil(cpu) + 2;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < soft + 2)
+		return;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < soft)
+		return;
+	rl.rlim_cur = soft;
+	rl.rlim_max = soft + 2;
+	setrlimit(RLIMIT_CPU, &rl);
+}
+
+int cgi_handle(int in_fd, FILE *out, int hard_limits)
+{
+	struct cgi_config c;
+	struct cgi_request q;
+	struct cgi_response r, body_err;
+	const char *cfg = getenv("TYCHE_CONFIG");
+	char msg[1024];
+	int head = 0, post, body_failed = 0;
+
+	memset(&c, 0, sizeof c);
+	memset(&q, 0, sizeof q);
+	memset(&r, 0, sizeof r);
+	memset(&body_err, 0, sizeof body_err);
+	q.method = getenv("REQUEST_METHOD");
+	q.path = getenv("PATH_INFO");
+	q.query = getenv("QUERY_STRING");
+	q.content_type = getenv("CONTENT_TYPE");
+	q.user = getenv("REMOTE_USER");
+	if (q.user && !*q.user)
+		q.user = NULL;
+	if (!q.path)
+		q.path = "";
+	if (!q.query)
+		q.query = "";
+	if (!q.method)
+		q.method = "";
+	head = !strcmp(q.method, "HEAD");
+	post = !strcmp(q.method, "POST");
+	if (!post && strcmp(q.method, "GET") && !head) {
+		cgi_fail(&r, 405, "method %s is not allowed; use GET or POST",
+			 strlen(q.method) < 16 && cgi_name_ok(q.method, 16) ? q.method : "(unknown)");
+		goto send;
+	}
+	/* the body first, whatever the answer will be (see the top) */
+	if (post && read_body(in_fd, &q, &body_err))
+		body_failed = 1;
+	if (cgi_config_load(&c, cfg && *cfg ? cfg : CGI_DEFAULT_CONFIG, msg, sizeof msg)) {
+		fprintf(stderr, "tyche.cgi: %s\n", msg);
+		cgi_fail(&r, 500, "server configuration error (see the server log)");
+		goto send;
+	}
+	cgi_budget_wall = c.wall_seconds;
+	cgi_budget_cpu = c.cpu_seconds;
+	tyche_budget_set(c.wall_seconds, c.cpu_seconds);
+	if (hard_limits)
+		set_cpu_rlimit(c.cpu_seconds);
+	if (check_hosts(&c, &r))
+		goto send;
+	if (post && check_post_origin(&r))
+		goto send;
+	if (body_failed) {
+		r = body_err;
+		memset(&body_err, 0, sizeof body_err);
+		goto send;
+	}
+	if (split_path(&q)) {
+		cgi_fail(&r, 404, "no such resource");
+		goto send;
+	}
+	route(&c, &q, &r);
+send:
+	send_response(out, &r, head);
+	cgi_buf_release(&r.body);
+	cgi_buf_release(&body_err.body);
+	for (size_t i = 0; i < q.nseg; i++)
+		free(q.seg[i]);
+	free(q.body);
+	cgi_config_release(&c);
+	tyche_budget_set(0, 0);
+	return r.status;
+}
