@@ -147,7 +147,9 @@ install: all
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libtyche.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libtyche.so
 	ln -sf libtyche.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libtyche.so.$(firstword $(subst ., ,$(VERSION)))
+	install -d $(DESTDIR)$(PREFIX)/include/tyche
 	install -m 644 lib/tyche.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/tyche/*.h $(DESTDIR)$(PREFIX)/include/tyche/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' tyche.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tyche.pc
 	$(if $(MANS),install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	$(if $(wildcard models/*.yml),install -m 644 models/*.yml $(DESTDIR)$(PREFIX)/share/tyche/models/)

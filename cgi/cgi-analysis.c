@@ -243,16 +243,16 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", name);
 	cJSON_AddStringToObject(o, "hash", tyche_context_hash(ctx));
-	cJSON_AddNumberToObject(o, "samples", (double)tyche_surface_nsamples(s));
-	cJSON_AddNumberToObject(o, "seed", (double)tyche_surface_seed(s));
+	cgi_json_add_num(o, "samples", (double)tyche_surface_nsamples(s));
+	cgi_json_add_num(o, "seed", (double)tyche_surface_seed(s));
 	x = cJSON_AddObjectToObject(o, "counts");
-	cJSON_AddNumberToObject(x, "technologies", (double)sum.technologies);
-	cJSON_AddNumberToObject(x, "scenarios", (double)sum.scenarios);
-	cJSON_AddNumberToObject(x, "categories", (double)sum.categories);
-	cJSON_AddNumberToObject(x, "tranches", (double)sum.tranches);
-	cJSON_AddNumberToObject(x, "investments", (double)sum.investments);
-	cJSON_AddNumberToObject(x, "metrics", (double)sum.metrics);
-	cJSON_AddNumberToObject(x, "uncertain_cells", (double)sum.uncertain_cells);
+	cgi_json_add_num(x, "technologies", (double)sum.technologies);
+	cgi_json_add_num(x, "scenarios", (double)sum.scenarios);
+	cgi_json_add_num(x, "categories", (double)sum.categories);
+	cgi_json_add_num(x, "tranches", (double)sum.tranches);
+	cgi_json_add_num(x, "investments", (double)sum.investments);
+	cgi_json_add_num(x, "metrics", (double)sum.metrics);
+	cgi_json_add_num(x, "uncertain_cells", (double)sum.uncertain_cells);
 	a = cJSON_AddArrayToObject(o, "technologies");
 	for (size_t i = 0; i < sum.technologies; i++) {
 		cJSON *te = cJSON_CreateObject(), *sc;
@@ -268,7 +268,7 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 		cJSON *cat = cJSON_CreateObject(), *tr;
 
 		cJSON_AddStringToObject(cat, "name", tyche_surface_category(s, i));
-		cJSON_AddNumberToObject(cat, "max", tyche_surface_max_amount(s, i));
+		cgi_json_add_num(cat, "max", tyche_surface_max_amount(s, i));
 		tr = cJSON_AddArrayToObject(cat, "tranches");
 		for (size_t t = 0; t < tyche_surface_ntranches(s, i); t++) {
 			cJSON *tt = cJSON_CreateObject();
@@ -276,7 +276,7 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 			const char *tn = tyche_surface_tranche(s, i, t, &amt);
 
 			cJSON_AddStringToObject(tt, "name", tn ? tn : "");
-			cJSON_AddNumberToObject(tt, "amount", amt);
+			cgi_json_add_num(tt, "amount", amt);
 			cJSON_AddItemToArray(tr, tt);
 		}
 		cJSON_AddItemToArray(a, cat);
@@ -289,8 +289,8 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 		tyche_surface_metric_range(s, m, &lo, &hi);
 		cJSON_AddStringToObject(mm, "name", tyche_surface_metric(s, m));
 		cJSON_AddStringToObject(mm, "units", tyche_surface_metric_units(s, m));
-		cJSON_AddNumberToObject(mm, "min", lo);
-		cJSON_AddNumberToObject(mm, "max", hi);
+		cgi_json_add_num(mm, "min", lo);
+		cgi_json_add_num(mm, "max", hi);
 		if (have_bounds) {
 			cJSON *b = cJSON_AddObjectToObject(mm, "bounds");
 
@@ -298,7 +298,7 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 				double v = k ? hi_b[m] : lo_b[m];
 
 				if (v == v)
-					cJSON_AddNumberToObject(b, k ? "max" : "min", v);
+					cgi_json_add_num(b, k ? "max" : "min", v);
 				else
 					cJSON_AddNullToObject(b, k ? "max" : "min");
 			}
@@ -354,15 +354,12 @@ int cgi_parse_amounts(const tyche_surface *s, const cJSON *obj, double *amounts,
 
 static int parse_stats(const cJSON *arr, tyche_stat *st, size_t *n, struct cgi_response *r)
 {
-	static const char *const dflt[] = { "mean", "std", "q10", "q50", "q90" };
 	tyche_error err = { 0 };
 	size_t i = 0;
 
 	*n = 0;
 	if (!arr) {
-		for (i = 0; i < 5; i++)
-			tyche_stat_parse(&st[i], dflt[i], &err);
-		*n = 5;
+		*n = tyche_stat_defaults(st, MAX_STATS);
 		return 0;
 	}
 	if (cJSON_GetArraySize(arr) < 1 || cJSON_GetArraySize(arr) > MAX_STATS) {
@@ -385,33 +382,21 @@ static int parse_stats(const cJSON *arr, tyche_stat *st, size_t *n, struct cgi_r
 
 cJSON *cgi_results_summary(const tyche_surface *s, const double *amounts)
 {
-	static const char *const names[] = { "mean", "std", "q10", "q50", "q90" };
-	size_t M = tyche_surface_nmetrics(s), N = tyche_surface_nsamples(s);
-	double *totals = malloc((M * N + 1) * sizeof *totals);
-	double *work = malloc((N + 1) * sizeof *work);
+	tyche_explore_result *e = NULL;
 	tyche_error err = { 0 };
-	cJSON *o = cJSON_CreateObject(), *mo;
+	cJSON *o, *mo;
 
-	if (!totals || !work) {
-		free(totals);
-		free(work);
-		cJSON_Delete(o);
+	if (tyche_explore(&e, s, amounts, NULL, 0, 0, &err))
 		return NULL;
-	}
-	tyche_surface_eval(s, amounts, totals, NULL);
+	o = cJSON_CreateObject();
 	mo = cJSON_AddObjectToObject(o, "metrics");
-	for (size_t m = 0; m < M; m++) {
+	for (size_t m = 0; m < e->nmetrics; m++) {
 		cJSON *x = cJSON_AddObjectToObject(mo, tyche_surface_metric(s, m));
 
-		for (size_t k = 0; k < 5; k++) {
-			tyche_stat st;
-
-			tyche_stat_parse(&st, names[k], &err);
-			cJSON_AddNumberToObject(x, names[k], tyche_stat_eval(&st, totals + m * N, N, work));
-		}
+		for (size_t k = 0; k < e->nstats; k++)
+			cgi_json_add_num(x, e->stats[k].name, tyche_explore_value(e, 0, m, k));
 	}
-	free(totals);
-	free(work);
+	tyche_explore_free(e);
 	return o;
 }
 
@@ -496,26 +481,23 @@ static char *plot_groups(int type, const tyche_plot_group *g, size_t ng,
 	return rc ? NULL : svg;
 }
 
-/* Heatmap of stat over (categories + Total) x metrics. */
-static char *plot_heat(const tyche_surface *s, const double *totals, const double *bycat,
+/* Heatmap of the statistic over (categories + Total) x metrics; e holds
+ * that one statistic per level (lib/explore.c computes it). */
+static char *plot_heat(const tyche_surface *s, const tyche_explore_result *e,
 		       const struct plot_req *pr, const char *title, tyche_error *err)
 {
-	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s);
-	size_t N = tyche_surface_nsamples(s);
-	double *v = malloc(((C + 1) * M + 1) * sizeof *v), *work = malloc((N + 1) * sizeof *work);
+	size_t C = e->ncategories, M = e->nmetrics;
+	double *v = malloc(((C + 1) * M + 1) * sizeof *v);
 	const char **rows = malloc((C + 1) * sizeof *rows), **cols = malloc((M + 1) * sizeof *cols);
 	tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
 	tyche_plot_heat h;
 	char *svg = NULL;
 
-	if (v && work && rows && cols) {
+	if (v && rows && cols) {
 		for (size_t c = 0; c <= C; c++) {
 			rows[c] = c < C ? tyche_surface_category(s, c) : "Total";
-			for (size_t m = 0; m < M; m++) {
-				const double *x = c < C ? bycat + (c * M + m) * N : totals + m * N;
-
-				v[c * M + m] = tyche_stat_eval(&pr->stat, x, N, work);
-			}
+			for (size_t m = 0; m < M; m++)
+				v[c * M + m] = tyche_explore_value(e, c < C ? c + 1 : 0, m, 0);
 		}
 		for (size_t m = 0; m < M; m++)
 			cols[m] = tyche_surface_metric(s, m);
@@ -534,7 +516,6 @@ static char *plot_heat(const tyche_surface *s, const double *totals, const doubl
 			svg = NULL;
 	}
 	free(v);
-	free(work);
 	free(rows);
 	free(cols);
 	return svg;
@@ -542,38 +523,37 @@ static char *plot_heat(const tyche_surface *s, const double *totals, const doubl
 
 /* ------------------------------------------------------------ explore */
 
-/* The portfolio a request names: its amounts and the surface evaluated
- * there, totals[m*N + i] and bycat[(c*M + m)*N + i].  On failure the
- * answer is set and -1 returned; release with portfolio_release either
- * way. */
-struct portfolio {
-	double *amounts, *totals, *bycat;
-};
-
-static int portfolio_eval(const tyche_surface *s, const cJSON *in, struct portfolio *p,
-			  struct cgi_response *r)
+/* The portfolio a request names, explored with the statistics st (by
+ * category too).  On failure the answer is set and NULL returned. */
+static tyche_explore_result *portfolio(const tyche_surface *s, const cJSON *in,
+				       const tyche_stat *st, size_t nst,
+				       struct cgi_response *r)
 {
-	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s),
-	       N = tyche_surface_nsamples(s);
+	size_t C = tyche_surface_ncategories(s);
+	double *amounts = calloc(C + 1, sizeof *amounts);
+	tyche_explore_result *e = NULL;
+	tyche_error err = { 0 };
 
-	p->amounts = calloc(C + 1, sizeof *p->amounts);
-	p->totals = calloc(M * N + 1, sizeof *p->totals);
-	p->bycat = calloc(C * M * N + 1, sizeof *p->bycat);
-	if (!p->amounts || !p->totals || !p->bycat) {
+	if (!amounts) {
 		cgi_fail(r, 500, "out of memory");
-		return -1;
+		return NULL;
 	}
-	if (cgi_parse_amounts(s, cJSON_GetObjectItemCaseSensitive(in, "amounts"), p->amounts, r))
-		return -1;
-	tyche_surface_eval(s, p->amounts, p->totals, p->bycat);
-	return 0;
+	if (!cgi_parse_amounts(s, cJSON_GetObjectItemCaseSensitive(in, "amounts"), amounts, r) &&
+	    tyche_explore(&e, s, amounts, st, nst, 1, &err))
+		cgi_fail_tyche(r, err.code, &err, "explore");
+	free(amounts);
+	return e;
 }
 
-static void portfolio_release(struct portfolio *p)
+/* "extrapolated": the categories whose amount lies outside their tranche
+ * amounts, where the response surface extrapolates linearly. */
+static void add_extrapolated(cJSON *o, const tyche_surface *s, const tyche_explore_result *e)
 {
-	free(p->amounts);
-	free(p->totals);
-	free(p->bycat);
+	cJSON *a = cJSON_AddArrayToObject(o, "extrapolated");
+
+	for (size_t c = 0; c < e->ncategories; c++)
+		if (e->outside[c])
+			cJSON_AddItemToArray(a, cJSON_CreateString(tyche_surface_category(s, c)));
 }
 
 int cgi_explore(const struct cgi_config *c, const char *name,
@@ -585,11 +565,10 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 	};
 	cJSON *in = cgi_json_body(q, r), *o = NULL, *a, *plots = NULL;
 	tyche_surface *s = NULL;
+	tyche_explore_result *e = NULL, *heat = NULL;
 	tyche_stat st[MAX_STATS];
 	struct plot_req pr;
 	size_t nst, C, M, N;
-	struct portfolio pf = { NULL, NULL, NULL };
-	double *amounts, *totals, *bycat, *work = NULL;
 	const cJSON *plot;
 	tyche_error err = { 0 };
 
@@ -602,28 +581,21 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 	plot = cJSON_GetObjectItemCaseSensitive(in, "plot");
 	if (plot && parse_plot(s, plot, &pr, 0, r))
 		goto out;
-	C = tyche_surface_ncategories(s);
-	M = tyche_surface_nmetrics(s);
-	N = tyche_surface_nsamples(s);
-	work = calloc(N + 1, sizeof *work);
-	if (!work) {
-		cgi_fail(r, 500, "out of memory");
+	if (!(e = portfolio(s, in, st, nst, r)))
 		goto out;
-	}
-	if (portfolio_eval(s, in, &pf, r))
-		goto out;
-	amounts = pf.amounts;
-	totals = pf.totals;
-	bycat = pf.bycat;
+	C = e->ncategories;
+	M = e->nmetrics;
+	N = e->nsamples;
 
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "context", name);
 	cJSON_AddStringToObject(o, "context_hash", tyche_surface_context_hash(s));
-	cJSON_AddNumberToObject(o, "samples", (double)N);
-	cJSON_AddNumberToObject(o, "seed", (double)tyche_surface_seed(s));
+	cgi_json_add_num(o, "samples", (double)N);
+	cgi_json_add_num(o, "seed", (double)tyche_surface_seed(s));
 	a = cJSON_AddObjectToObject(o, "amounts");
 	for (size_t i = 0; i < C; i++)
-		cJSON_AddNumberToObject(a, tyche_surface_category(s, i), amounts[i]);
+		cgi_json_add_num(a, tyche_surface_category(s, i), e->amounts[i]);
+	add_extrapolated(o, s, e);
 	a = cJSON_AddArrayToObject(o, "statistics");
 	for (size_t k = 0; k < nst; k++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(st[k].name));
@@ -644,14 +616,11 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 		cJSON *row = cJSON_CreateArray();
 
 		for (size_t m = 0; m < M; m++) {
-			const double *v = i < C ? bycat + (i * M + m) * N : totals + m * N;
 			cJSON *x = cJSON_CreateObject();
-			double vals[MAX_STATS];
 
-			/* one copy and one selection pass for every statistic */
-			tyche_stat_eval_many(st, nst, v, N, work, vals);
 			for (size_t k = 0; k < nst; k++)
-				cJSON_AddNumberToObject(x, st[k].name, vals[k]);
+				cgi_json_add_num(x, st[k].name,
+						 tyche_explore_value(e, i < C ? i + 1 : 0, m, k));
 			cJSON_AddItemToArray(row, x);
 		}
 		if (i < C)
@@ -663,8 +632,10 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 		plots = cJSON_AddObjectToObject(o, "plots");
 		cJSON_AddStringToObject(plots, "type", plot_types[pr.type]);
 		if (pr.type >= 3) {
-			char *svg = plot_heat(s, totals, bycat, &pr, NULL, &err);
+			char *svg = NULL;
 
+			if (!tyche_explore(&heat, s, e->amounts, &pr.stat, 1, 1, &err))
+				svg = plot_heat(s, heat, &pr, NULL, &err);
 			if (!svg) {
 				cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
 				goto out;
@@ -683,7 +654,7 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 					char id[48], xl[300], *svg;
 
 					g.label = i < C ? tyche_surface_category(s, i) : "Total";
-					g.v = i < C ? bycat + (i * M + m) * N : totals + m * N;
+					g.v = i < C ? e->by_cat + (i * M + m) * N : e->totals + m * N;
 					g.n = N;
 					snprintf(id, sizeof id, "p%zu_%zu", i, m);
 					po.id = id;
@@ -712,8 +683,8 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 out:
 	cJSON_Delete(o);
 	cJSON_Delete(in);
-	portfolio_release(&pf);
-	free(work);
+	tyche_explore_free(e);
+	tyche_explore_free(heat);
 	tyche_surface_free(s);
 	return r->status;
 }
@@ -730,9 +701,9 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 	};
 	cJSON *in = cgi_json_body(q, r), *rest = NULL;
 	tyche_surface *s = NULL;
+	tyche_explore_result *e = NULL;
 	struct plot_req pr;
 	size_t C, M, N;
-	struct portfolio pf = { NULL, NULL, NULL };
 	double *totals, *bycat;
 	tyche_plot_group *g = NULL;
 	tyche_error err = { 0 };
@@ -755,13 +726,13 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 		cgi_fail(r, 500, "out of memory");
 		goto out;
 	}
-	if (portfolio_eval(s, in, &pf, r))
+	if (!(e = portfolio(s, in, &pr.stat, 1, r)))
 		goto out;
-	totals = pf.totals;
-	bycat = pf.bycat;
+	totals = e->totals;
+	bycat = e->by_cat;
 	if (pr.type >= 3) {
 		snprintf(title, sizeof title, "%s of every metric", pr.stat.name);
-		svg = plot_heat(s, totals, bycat, &pr, title, &err);
+		svg = plot_heat(s, e, &pr, title, &err);
 	} else {
 		size_t m;
 		tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
@@ -802,7 +773,7 @@ out:
 	free(svg);
 	cJSON_Delete(rest);
 	cJSON_Delete(in);
-	portfolio_release(&pf);
+	tyche_explore_free(e);
 	free(g);
 	tyche_surface_free(s);
 	return r->status;
@@ -810,8 +781,10 @@ out:
 
 /* ------------------------------------------------------------ optimise */
 
-static int parse_limit(const tyche_surface *s, const cJSON *l, size_t i,
-		       tyche_opt_limit *out, struct cgi_response *r)
+/* limits[i] of the request into the library's limit spec (the library
+ * resolves the names; only the JSON shape is checked here). */
+static int parse_limit(const cJSON *l, size_t i, tyche_opt_limit_spec *out,
+		       struct cgi_response *r)
 {
 	static const struct cgi_field f[] = {
 		{ "metric", CGI_J_STRING, 1 }, { "sense", CGI_J_STRING, 1 },
@@ -819,8 +792,6 @@ static int parse_limit(const tyche_surface *s, const cJSON *l, size_t i,
 	};
 	char where[64];
 	const cJSON *v;
-	tyche_error err = { 0 };
-	long m;
 
 	snprintf(where, sizeof where, "limits[%zu]", i);
 	if (!cJSON_IsObject(l)) {
@@ -829,32 +800,15 @@ static int parse_limit(const tyche_surface *s, const cJSON *l, size_t i,
 	}
 	if (cgi_json_check(l, where, f, 4, r))
 		return -1;
-	v = cJSON_GetObjectItemCaseSensitive(l, "metric");
-	m = tyche_surface_find_metric(s, v->valuestring);
-	if (m < 0) {
-		cgi_fail(r, 400, "field '%s.metric': no metric named '%.100s'", where, v->valuestring);
-		return -1;
-	}
-	out->metric = (size_t)m;
-	v = cJSON_GetObjectItemCaseSensitive(l, "sense");
-	if (!strcmp(v->valuestring, ">="))
-		out->upper = 0;
-	else if (!strcmp(v->valuestring, "<="))
-		out->upper = 1;
-	else {
-		cgi_fail(r, 400, "field '%s.sense' must be \">=\" or \"<=\"", where);
-		return -1;
-	}
+	memset(out, 0, sizeof(*out));
+	out->metric = cJSON_GetObjectItemCaseSensitive(l, "metric")->valuestring;
+	out->sense = cJSON_GetObjectItemCaseSensitive(l, "sense")->valuestring;
 	snprintf(where, sizeof where, "limits[%zu].bound", i);
 	if (cgi_json_number(cJSON_GetObjectItemCaseSensitive(l, "bound"), where, -1e300, 1e300,
 			    &out->bound, r))
 		return -1;
-	tyche_stat_parse(&out->stat, "mean", &err);
 	v = cJSON_GetObjectItemCaseSensitive(l, "statistic");
-	if (v && tyche_stat_parse(&out->stat, v->valuestring, &err)) {
-		cgi_fail(r, 400, "field 'limits[%zu].statistic': %s", i, err.msg);
-		return -1;
-	}
+	out->statistic = v ? v->valuestring : NULL;
 	return 0;
 }
 
@@ -870,46 +824,32 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 	};
 	cJSON *in = cgi_json_body(q, r);
 	tyche_surface *s = NULL;
-	tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
-	tyche_opt_limit *limits = NULL;
+	tyche_opt_spec spec = TYCHE_OPT_SPEC_INIT;
+	tyche_opt_problem *prob = NULL;
+	tyche_opt_limit_spec *limits = NULL;
 	tyche_opt_result *res = NULL;
 	tyche_error err = { 0 };
-	double *upper = NULL, *start = NULL;
+	double *upper = NULL, *start = NULL, left;
 	const cJSON *v;
 	char *text = NULL;
 	size_t C, nl = 0;
-	long m;
 
 	if (!in)
 		return r->status;
 	if (cgi_json_check(in, "", f, 9, r) || cgi_load_surface(c, name, NULL, &s, r))
 		goto out;
 	C = tyche_surface_ncategories(s);
-	v = cJSON_GetObjectItemCaseSensitive(in, "metric");
-	if ((m = tyche_surface_find_metric(s, v->valuestring)) < 0) {
-		cgi_fail(r, 400, "field 'metric': no metric named '%.100s'", v->valuestring);
-		goto out;
-	}
-	p.metric = (size_t)m;
-	if ((v = cJSON_GetObjectItemCaseSensitive(in, "sense"))) {
-		if (!strcmp(v->valuestring, "max"))
-			p.minimize = 0;
-		else if (!strcmp(v->valuestring, "min"))
-			p.minimize = 1;
-		else {
-			cgi_fail(r, 400, "field 'sense' must be \"max\" or \"min\"");
-			goto out;
-		}
-	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(in, "statistic")) &&
-	    tyche_stat_parse(&p.stat, v->valuestring, &err)) {
-		cgi_fail(r, 400, "field 'statistic': %s", err.msg);
-		goto out;
-	}
+	spec.metric = cJSON_GetObjectItemCaseSensitive(in, "metric")->valuestring;
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "sense")))
+		spec.sense = v->valuestring;
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "statistic")))
+		spec.statistic = v->valuestring;
+	if ((v = cJSON_GetObjectItemCaseSensitive(in, "method")))
+		spec.method = v->valuestring;
 	if ((v = cJSON_GetObjectItemCaseSensitive(in, "budget"))) {
-		if (cgi_json_number(v, "budget", 0, 1e300, &p.budget, r))
+		if (cgi_json_number(v, "budget", 0, 1e300, &spec.budget, r))
 			goto out;
-		p.has_budget = 1;
+		spec.has_budget = 1;
 	}
 	upper = calloc(C + 1, sizeof *upper);
 	start = calloc(C + 1, sizeof *start);
@@ -923,13 +863,13 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 		/* categories not named keep their max amount */
 		for (size_t i = 0; i < C; i++)
 			if (!cJSON_GetObjectItemCaseSensitive(v, tyche_surface_category(s, i)))
-				upper[i] = tyche_surface_max_amount(s, i);
-		p.upper = upper;
+				upper[i] = NAN;
+		spec.upper = upper;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(in, "start"))) {
 		if (cgi_parse_amounts(s, v, start, r))
 			goto out;
-		p.start = start;
+		spec.start = start;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(in, "limits"))) {
 		size_t i = 0;
@@ -945,25 +885,28 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 			goto out;
 		}
 		for (const cJSON *l = v->child; l; l = l->next, i++)
-			if (parse_limit(s, l, i, &limits[i], r))
+			if (parse_limit(l, i, &limits[i], r))
 				goto out;
-		p.limits = limits;
-		p.nlimits = nl;
+		spec.limits = limits;
+		spec.nlimits = nl;
 	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(in, "method")) &&
-	    tyche_opt_method_parse(v->valuestring, &p.method, &err)) {
-		cgi_fail(r, 400, "field 'method': %s", err.msg);
-		goto out;
-	}
-	p.seed = c->seed;
-	p.max_time = 10;
+	spec.seed = c->seed;
+	spec.max_time = 10;
 	if ((v = cJSON_GetObjectItemCaseSensitive(in, "max_time")) &&
-	    cgi_json_number(v, "max_time", 0.01, 30, &p.max_time, r))
+	    cgi_json_number(v, "max_time", 0.01, 30, &spec.max_time, r))
 		goto out;
-	/* leave the optimiser's answer time within the request's budget */
-	if (isfinite(tyche_budget_left()) && p.max_time > 0.8 * tyche_budget_left())
-		p.max_time = fmax(0.01, 0.8 * tyche_budget_left());
-	if (tyche_optimize(s, &p, &res, &err)) {
+	/* leave room in the request's budget to answer */
+	left = tyche_budget_left();
+	if (isfinite(left) && spec.max_time > 0.8 * left)
+		spec.max_time = 0.8 * left > 0.01 ? 0.8 * left : 0.01;
+	if (tyche_opt_problem_create(&prob, s, &spec, &err)) {
+		if (err.code == TYCHE_EUSAGE)
+			cgi_fail(r, 400, "field '%s': %s", err.where, err.msg);
+		else
+			cgi_fail_tyche(r, err.code, &err, "optimise");
+		goto out;
+	}
+	if (tyche_optimize(s, prob, &res, &err)) {
 		cgi_fail_tyche(r, err.code ? err.code : TYCHE_EUSAGE, &err, "optimise");
 		goto out;
 	}
@@ -980,6 +923,7 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 out:
 	free(text);
 	tyche_opt_result_free(res);
+	tyche_opt_problem_free(prob);
 	free(limits);
 	free(upper);
 	free(start);

@@ -324,6 +324,16 @@ int cgi_json_check(const cJSON *obj, const char *where, const struct cgi_field *
 	return 0;
 }
 
+void cgi_json_add_num(cJSON *obj, const char *name, double v)
+{
+	char buf[32];
+
+	if (isfinite(v))
+		cJSON_AddRawToObject(obj, name, tyche_format_double(v, buf));
+	else
+		cJSON_AddNullToObject(obj, name);
+}
+
 int cgi_json_number(const cJSON *v, const char *where, double lo, double hi,
 		    double *out, struct cgi_response *r)
 {

@@ -117,6 +117,10 @@ int cgi_json_check(const cJSON *obj, const char *where, const struct cgi_field *
 /* A finite number in [lo, hi] or an answer naming where. */
 int cgi_json_number(const cJSON *v, const char *where, double lo, double hi,
 		    double *out, struct cgi_response *r);
+/* Add v to obj under name as libtyche formats every number (the
+ * shortest text that reads back to v; cJSON's own printing can take a
+ * digit more), or null when v is not finite. */
+void cgi_json_add_num(cJSON *obj, const char *name, double v);
 /* Query string parameter (decoded, malloc'd) or NULL. */
 char *cgi_query_get(const char *query, const char *key);
 /* %-decode in place; -1 on a bad escape or an embedded NUL. */

@@ -510,3 +510,12 @@ void ty_buf_num(struct ty_buf *b, double v, int json)
 	else
 		ty_buf_adds(b, s);
 }
+
+const char *tyche_format_double(double v, char *buf)
+{
+	const char *s = ty_fmt_double(v, buf);
+
+	if (s != buf)          /* NaN and inf come back as constants */
+		snprintf(buf, 32, "%s", s);
+	return buf;
+}

@@ -18,6 +18,11 @@
 extern "C" {
 #endif
 
+/* The one number formatter of every output: the shortest text of the
+ * %.15g, %.16g and %.17g forms (integers below 2^53 as digits) that reads
+ * back to the same double; NaN, inf, -inf.  buf holds 32 bytes. */
+TYCHE_API const char *tyche_format_double(double v, char *buf);
+
 /* The default statistics, "mean,std,q10,q50,q90": fills out[0..4] (max
  * must be >= 5) and returns how many. */
 #define TYCHE_STATS_DEFAULT "mean,std,q10,q50,q90"

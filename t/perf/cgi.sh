@@ -56,7 +56,7 @@ bench plot-heatmap heat.lua /contexts/electrolysis/plot
 
 # Cold start: the program alone, a fresh process per run.
 if command -v hyperfine >/dev/null; then
-	export REQUEST_METHOD=GET TYCHE_CONFIG="$SRV/tyche.yml" REMOTE_USER=alice
+	export REQUEST_METHOD=GET HTTP_HOST=localhost TYCHE_CONFIG="$SRV/tyche.yml" REMOTE_USER=alice
 	for p in /version /contexts/electrolysis; do
 		PATH_INFO=$p hyperfine -N -w 5 -r 100 --export-json cold.json \
 			"$SRV/cgi-bin/tyche.cgi" >/dev/null 2>&1 &&
