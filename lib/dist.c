@@ -28,8 +28,9 @@
  * known to return (shape_ranges below; the table in doc/contributing.md
  * says why), and a beta outside that box (only a hand-built struct can
  * have one) is inverted by our own bracketed Brent search with a hard
- * iteration cap instead.  Inside the box the same GSL calls run as
- * always, so results stay bit-identical.
+ * iteration cap instead, as is a beta for which GSL's Newton polish gives
+ * up (NaN, e.g. beta(1e4, 2) at some p).  Inside the box the same GSL
+ * calls run as always, so every result GSL gave stays bit-identical.
  */
 #include <ctype.h>
 #include <math.h>
@@ -893,9 +894,15 @@ static inline double std_ppf(const struct ty_dist *d, double p)
 	case TY_DIST_TRUNCNORM:
 		return truncnorm_ppf(d->a, d->b, p);
 	case TY_DIST_BETA:
+	{
+		double x;
+
 		if (!beta_shapes_ok(d->a, d->b))
 			return beta_ppf_capped(p, d->a, d->b);
-		return gsl_cdf_beta_Pinv(p, d->a, d->b);
+		x = gsl_cdf_beta_Pinv(p, d->a, d->b);
+		/* GSL's Newton polish gave up (e.g. beta(1e4, 2) at some p) */
+		return isnan(x) ? beta_ppf_capped(p, d->a, d->b) : x;
+	}
 	case TY_DIST_LOGNORM:
 		return gsl_cdf_lognormal_Pinv(p, 0, d->a);
 	case TY_DIST_GAMMA:
