@@ -702,12 +702,16 @@ static double nl_phase1(unsigned n, const double *x, double *grad, void *data)
 }
 
 /* Seconds a solver may still run: the run's max_time, never more than
- * the process's budget left (0 = no limit for NLopt, so at least 1 ms). */
-static double time_left(const struct ty_opt_ev *e)
+ * the process's budget left (0 = no limit for NLopt, so at least 1 ms).
+ * *budget_first: the budget is the nearer of the two, so a solver's own
+ * time-out means the budget ran out (its clock and ours differ a little). */
+static double time_left(const struct ty_opt_ev *e, int *budget_first)
 {
 	double left = e->deadline > 0 ? e->deadline - ty_opt_now() : DEFAULT_MAX_TIME;
+	double bl = tyche_budget_left();
 
-	left = fmin(left, tyche_budget_left());
+	*budget_first = bl <= left;
+	left = fmin(left, bl);
 	return fmax(1e-3, left);
 }
 
@@ -742,6 +746,7 @@ static nlopt_result run_slsqp(struct ty_opt_ev *e, double *x, int phase1)
 	struct nl_con budget = { e, 0 };
 	struct nl_con *lim = NULL;
 	nlopt_result r;
+	int budget_first;
 
 	if (!opt)
 		return NLOPT_OUT_OF_MEMORY;
@@ -778,10 +783,14 @@ static nlopt_result run_slsqp(struct ty_opt_ev *e, double *x, int phase1)
 	nlopt_set_ftol_rel(opt, 1e-12);
 	nlopt_set_xtol_rel(opt, 1e-10);
 	nlopt_set_maxeval(opt, 500);
-	nlopt_set_maxtime(opt, time_left(e));
+	nlopt_set_maxtime(opt, time_left(e, &budget_first));
 	e->opt = opt;
 	r = nlopt_optimize(opt, x, &f);
 	e->opt = NULL;
+	if (r == NLOPT_MAXTIME_REACHED && budget_first) {
+		e->budget_out = 1;
+		e->stop = 1;
+	}
 	nlopt_destroy(opt);
 	free(lim);
 	return r;
@@ -864,6 +873,7 @@ static int solve_global(struct ty_opt_ev *e, const double *x0, char *why, size_t
 	struct nl_con *lim = NULL;
 	nlopt_result r;
 	long maxeval = p->max_eval > 0 ? p->max_eval : DEFAULT_GLOBAL_EVALS;
+	int budget_first;
 
 	opt = nlopt_create(NLOPT_GN_ISRES, n);
 	if (!opt) {
@@ -895,11 +905,15 @@ static int solve_global(struct ty_opt_ev *e, const double *x0, char *why, size_t
 		}
 	}
 	nlopt_set_maxeval(opt, (int)maxeval);
-	nlopt_set_maxtime(opt, time_left(e));
+	nlopt_set_maxtime(opt, time_left(e, &budget_first));
 	nlopt_srand((unsigned long)p->seed);
 	e->opt = opt;
 	r = nlopt_optimize(opt, x, &f);
 	e->opt = NULL;
+	if (r == NLOPT_MAXTIME_REACHED && budget_first) {
+		e->budget_out = 1;
+		e->stop = 1;
+	}
 	nlopt_destroy(opt);
 	free(lim);
 	if (r == NLOPT_OUT_OF_MEMORY || r == NLOPT_INVALID_ARGS) {
@@ -1128,7 +1142,8 @@ static int solve_milp(struct ty_opt_ev *e, char *why, size_t whyn, tyche_error *
 	{
 		glp_iocp parm;
 		int r, st;
-		double left = time_left(e);
+		int budget_first;
+		double left = time_left(e, &budget_first);
 
 		glp_init_iocp(&parm);
 		parm.msg_lev = GLP_MSG_OFF;
@@ -1136,7 +1151,8 @@ static int solve_milp(struct ty_opt_ev *e, char *why, size_t whyn, tyche_error *
 		parm.tm_lim = (int)fmax(1.0, fmin(left, 1e6) * 1000.0);
 		r = glp_intopt(lp, &parm);
 		st = glp_mip_status(lp);
-		if (ty_budget_spent()) {   /* GLPK's own time-out under a spent budget */
+		if (ty_budget_spent() || (r == GLP_ETMLIM && budget_first)) {
+			/* GLPK's own time-out under a spent budget */
 			e->budget_out = 1;
 			rc = -1;
 			goto out;
