@@ -14,6 +14,7 @@ int run_exit_code(int code)
 	case TYCHE_ENOENT: return RUN_EX_NOINPUT;
 	case TYCHE_EIO: return RUN_EX_NOINPUT;
 	case TYCHE_EINFEASIBLE: return RUN_EX_FAIL;
+	case TYCHE_ETIMEOUT: return 75;   /* EX_TEMPFAIL: --time-limit ran out */
 	default: return RUN_EX_SOFTWARE;
 	}
 }

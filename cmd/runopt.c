@@ -3,6 +3,7 @@
  * runopt.c - one option parser for the tyche-run analysis commands, so
  * --samples, --seed, --amount ... mean the same everywhere.  Numbers are
  * parsed strictly: "1e6" is fine, "1e6x" is a usage error.
+ * --time-limit is not stored: it sets the process's work budget at once.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -55,7 +56,7 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 	       O_OUTPUT, O_MODELS, O_AMOUNT, O_LIMIT, O_UPPER, O_STAT, O_METRIC,
 	       O_SENSE, O_METHOD, O_BUDGET, O_BUDGETS, O_VS, O_ORDER, O_SCENARIO,
 	       O_BYCAT, O_CACHE, O_NOCACHE, O_SAVE, O_SHARE, O_STORE, O_TAG,
-	       O_START, O_MAXTIME, O_MAXEVAL, O_HELP };
+	       O_START, O_MAXTIME, O_MAXEVAL, O_TIMELIMIT, O_HELP };
 	static const struct option opts[] = {
 		{ "samples", required_argument, NULL, O_SAMPLES },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -87,6 +88,7 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 		{ "start", required_argument, NULL, O_START },
 		{ "max-time", required_argument, NULL, O_MAXTIME },
 		{ "max-eval", required_argument, NULL, O_MAXEVAL },
+		{ "time-limit", required_argument, NULL, O_TIMELIMIT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -174,6 +176,15 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 		case O_SHARE: o->share = 1; break;
 		case O_STORE: o->store = optarg; break;
 		case O_START: o->start = optarg; break;
+		case O_TIMELIMIT:
+			/* the whole run's budget, wall clock and CPU alike, from
+			 * now (context loading counts); see tyche_budget_set */
+			if (num("time-limit", optarg, &v) || !(v > 0)) {
+				fprintf(stderr, "tyche-run: --time-limit must be > 0 seconds\n");
+				return RUN_EX_USAGE;
+			}
+			tyche_budget_set(v, v);
+			break;
 		case O_MAXTIME:
 			if (num("max-time", optarg, &o->max_time) || o->max_time <= 0) {
 				fprintf(stderr, "tyche-run: --max-time must be > 0 seconds\n");

@@ -19,6 +19,18 @@
  * get wrong: GSL's default error handler calls abort() (e.g. when the beta
  * inverse fails to converge for absurd shapes from a fuzzed cell); we turn
  * it off once, so a failure gives NaN, never a crash of the CGI.
+ *
+ * The second one: NaN is not the worst GSL can do.  gsl_cdf_beta_Pinv
+ * starts with a bisection that loops for ever when gsl_cdf_beta_P returns
+ * NaN, and that CDF's continued fraction gives up (NaN) after 512 steps,
+ * which shapes near 1e6 need.  So every family whose quantile is iterative
+ * (beta, gamma) has its shapes limited by the parser to a box where GSL is
+ * known to return (shape_ranges below; the table in doc/contributing.md
+ * says why), and a beta outside that box (only a hand-built struct can
+ * have one) is inverted by our own bracketed Brent search with a hard
+ * iteration cap instead, as is a beta for which GSL's Newton polish gives
+ * up (NaN, e.g. beta(1e4, 2) at some p).  Inside the box the same GSL
+ * calls run as always, so every result GSL gave stays bit-identical.
  */
 #include <ctype.h>
 #include <math.h>
@@ -28,6 +40,8 @@
 #include <string.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_machine.h>
+#include <gsl/gsl_roots.h>
 
 #include "dist.h"
 
@@ -55,6 +69,27 @@ static const struct family families[] = {
 	{ "weibull_min", TY_DIST_WEIBULL_MIN, 3, { "c", "loc", "scale" } },
 	{ "expon", TY_DIST_EXPON, 2, { "loc", "scale" } },
 };
+
+/*
+ * Shapes of the families with an iterative quantile (GSL 2.7):
+ *  - beta: gsl_cdf_beta_Pinv bisects until it brackets the answer and
+ *    never ends if gsl_cdf_beta_P is NaN, which its continued fraction
+ *    (512 steps, about sqrt(max(a, b)) needed) gives from a, b ~ 1e6 on.
+ *    At 1e4 that is about a tenth of the cap; 2e6 random (a, b, x) up to
+ *    3e5 gave no NaN.  Below 1e-3 the quantile underflows to 0 or NaN for
+ *    almost every p.  Its Newton polish stops after 65 steps.
+ *  - gamma: gsl_cdf_gamma_Pinv's Newton stops after 33 steps and the
+ *    incomplete gamma it calls has capped series; every loop ends (at most
+ *    about 1 ms a call up to a = 1e12).  Below 1e-3 the quantile is NaN or
+ *    0 for almost every p; above 1e7 the draws are loc + a*scale give or
+ *    take a relative 3e-4, better written as a norm.
+ * Keep doc/contributing.md's table in step.
+ */
+#define BETA_SHAPE_MIN 1e-3
+#define BETA_SHAPE_MAX 1e4
+#define GAMMA_SHAPE_MIN 1e-3
+#define GAMMA_SHAPE_MAX 1e7
+#define BRENT_MAX_ITER 200   /* bisection alone would need 64 on doubles */
 
 static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
 
@@ -269,14 +304,23 @@ static int check_params(struct parser *p, struct ty_dist *d, const char *name,
 		break;
 	case TY_DIST_BETA:
 		for (int i = 0; i < 2; i++)
-			if (!(v[i] > 0)) {
-				fail(p, at[i], "%s of beta must be > 0, found %s",
-				     f->params[i], ty_fmt_double(v[i], b1));
+			if (!(v[i] >= BETA_SHAPE_MIN && v[i] <= BETA_SHAPE_MAX)) {
+				fail(p, at[i], "%s of beta must be in [%g, %g] (the range "
+				     "where its quantile is known to converge), found %s",
+				     f->params[i], BETA_SHAPE_MIN, BETA_SHAPE_MAX,
+				     ty_fmt_double(v[i], b1));
 				return -1;
 			}
 		break;
-	case TY_DIST_LOGNORM:
 	case TY_DIST_GAMMA:
+		if (!(v[0] >= GAMMA_SHAPE_MIN && v[0] <= GAMMA_SHAPE_MAX)) {
+			fail(p, at[0], "a of gamma must be in [%g, %g] (the range where "
+			     "its quantile is known to converge), found %s",
+			     GAMMA_SHAPE_MIN, GAMMA_SHAPE_MAX, ty_fmt_double(v[0], b1));
+			return -1;
+		}
+		break;
+	case TY_DIST_LOGNORM:
 	case TY_DIST_WEIBULL_MIN:
 		if (!(v[0] > 0)) {
 			fail(p, at[0], "%s of %s must be > 0, found %s", f->params[0],
@@ -784,6 +828,56 @@ static void truncnorm_moments(double a, double b, double *m, double *v)
 	*v = 1 + (a * fa - b * fb) / z - *m * *m;
 }
 
+static double beta_cdf_minus(double x, void *arg)
+{
+	const double *q = arg;   /* a, b, p */
+
+	return gsl_cdf_beta_P(x, q[0], q[1]) - q[2];
+}
+
+/* Beta quantile by Brent's method on the CDF over [0, 1], at most
+ * BRENT_MAX_ITER steps; NaN when it does not converge or the CDF is NaN. */
+static double beta_ppf_capped(double p, double a, double b)
+{
+	double q[3] = { a, b, p }, x = NAN, flo, fhi;
+	gsl_function f = { beta_cdf_minus, q };
+	gsl_root_fsolver *s;
+
+	if (p <= 0)
+		return 0;
+	if (p >= 1)
+		return 1;
+	flo = beta_cdf_minus(0, q);
+	fhi = beta_cdf_minus(1, q);
+	if (!(flo <= 0 && fhi >= 0))
+		return NAN;
+	s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+	if (!s || gsl_root_fsolver_set(s, &f, 0, 1) != GSL_SUCCESS) {
+		gsl_root_fsolver_free(s);
+		return NAN;
+	}
+	for (int i = 0; i < BRENT_MAX_ITER; i++) {
+		double lo, hi;
+
+		if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
+			break;
+		lo = gsl_root_fsolver_x_lower(s);
+		hi = gsl_root_fsolver_x_upper(s);
+		if (gsl_root_test_interval(lo, hi, 1e-300, 4 * GSL_DBL_EPSILON) == GSL_SUCCESS) {
+			x = gsl_root_fsolver_root(s);
+			break;
+		}
+	}
+	gsl_root_fsolver_free(s);
+	return x;
+}
+
+static int beta_shapes_ok(double a, double b)
+{
+	return a >= BETA_SHAPE_MIN && a <= BETA_SHAPE_MAX &&
+		b >= BETA_SHAPE_MIN && b <= BETA_SHAPE_MAX;
+}
+
 /* Standard (loc 0, scale 1) quantile of a non-mixture. */
 static inline double std_ppf(const struct ty_dist *d, double p)
 {
@@ -800,7 +894,15 @@ static inline double std_ppf(const struct ty_dist *d, double p)
 	case TY_DIST_TRUNCNORM:
 		return truncnorm_ppf(d->a, d->b, p);
 	case TY_DIST_BETA:
-		return gsl_cdf_beta_Pinv(p, d->a, d->b);
+	{
+		double x;
+
+		if (!beta_shapes_ok(d->a, d->b))
+			return beta_ppf_capped(p, d->a, d->b);
+		x = gsl_cdf_beta_Pinv(p, d->a, d->b);
+		/* GSL's Newton polish gave up (e.g. beta(1e4, 2) at some p) */
+		return isnan(x) ? beta_ppf_capped(p, d->a, d->b) : x;
+	}
 	case TY_DIST_LOGNORM:
 		return gsl_cdf_lognormal_Pinv(p, 0, d->a);
 	case TY_DIST_GAMMA:

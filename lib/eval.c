@@ -14,7 +14,10 @@
  * any thread; a consumer writes finished units strictly in unit order,
  * which keeps output byte-identical for any thread count and block size.
  * Number formatting, the expensive part of writing 1e6 rows, happens in
- * the workers.
+ * the workers.  Workers read the process's work budget once a block and
+ * return TYCHE_ETIMEOUT; the consumer then stops and joins them all, and
+ * the caller gets the budget's message, never a half result (streamed
+ * text already written stays written: the exit status tells).
  */
 #include <math.h>
 #include <pthread.h>
@@ -518,6 +521,10 @@ static int work_values(struct pipe *P, struct ty_eval_ws *ws, const struct unit 
 		double *sub[512];
 		int rc;
 
+		/* the process's budget, once a block: a clock read per TY_VM_BLOCK
+		 * samples; the consumer then stops every worker (pipe_run) */
+		if (ty_budget_spent())
+			return TYCHE_ETIMEOUT;
 		for (size_t r = 0; r < T->nresults && r < 512; r++)
 			sub[r] = rows[r] + off;
 		rc = ty_eval_block(P->E, ws, u->tech, u->scen, u->first + off, m, sub);
@@ -525,6 +532,16 @@ static int work_values(struct pipe *P, struct ty_eval_ws *ws, const struct unit 
 			return rc;
 	}
 	return 0;
+}
+
+/* TYCHE_ETIMEOUT from a worker: the budget's own message (what ran out),
+ * naming what was being done. */
+static int timeout_error(tyche_error *err, const char *what)
+{
+	if (ty_budget_check(err, what))
+		return TYCHE_ETIMEOUT;
+	return ty_error_at(err, TYCHE_ETIMEOUT, "", 0, 0,
+			   "stopped while %s: the time budget ran out", what);
 }
 
 /* ------------------------------------------------------------ one scenario */
@@ -570,6 +587,8 @@ int ty_eval_scenario(const struct ty_eval *E, size_t tech, size_t scen, size_t N
 	P.work = work_values;
 	rc = pipe_run(&P, threads ? threads : (nb < ty_ncores() ? (unsigned)nb : 0), consume_scen, &so);
 	free(units);
+	if (rc == TYCHE_ETIMEOUT)
+		return timeout_error(err, "evaluating the scenarios");
 	if (rc)
 		return ty_error_at(err, rc, E->ctx->path, 0, 0,
 				   "evaluation of technology '%s', scenario '%s' failed",
@@ -976,6 +995,8 @@ int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
 	ty_eval_free(E);
 	if (rc == TYCHE_EIO)
 		return ty_error_at(err, rc, "", 0, 0, "cannot write the output");
+	if (rc == TYCHE_ETIMEOUT)
+		return timeout_error(err, "evaluating the scenarios");
 	if (rc)
 		return ty_error_at(err, rc, ctx->path, 0, 0, "evaluation failed");
 	return 0;

@@ -16,6 +16,10 @@
  *  - The waterfall starts from every amount at 0 (the surface's
  *    extrapolation when 0 is not a tranche), not from the smallest
  *    tranche: its steps then add up to the portfolio's value.
+ *  - The process's work budget is checked between points (and inside each
+ *    optimisation); when it runs out the whole sweep, waterfall or tornado
+ *    fails with TYCHE_ETIMEOUT: half a curve is not a result.  That is
+ *    unlike a point's own max_time, which is a status of that point.
  */
 #include <math.h>
 #include <stdio.h>
@@ -57,7 +61,10 @@ static int sweep_add(tyche_opt_sweep *sw, const tyche_surface *s, const tyche_op
 		     double limit, tyche_error *err)
 {
 	tyche_opt_point *pt = &sw->v[sw->n];
-	int rc = tyche_optimize(s, q, &pt->result, err);
+	int rc = ty_budget_check(err, "sweeping the optimisations");
+
+	if (!rc)
+		rc = tyche_optimize(s, q, &pt->result, err);
 
 	if (rc)
 		return rc;
@@ -389,6 +396,10 @@ int tyche_waterfall_build(const tyche_surface *s, const double *amounts,
 			size_t best = (size_t)-1;
 			double bv = 0;
 
+			rc = ty_budget_check(err, "building the waterfall");
+			if (rc)
+				goto out;
+
 			for (size_t j = 0; j < ns; j++) {
 				double v;
 
@@ -414,6 +425,9 @@ int tyche_waterfall_build(const tyche_surface *s, const double *amounts,
 		for (size_t k = 0; k < ns; k++)
 			perm[k] = order_mode == TYCHE_WF_ALL ? k : k;
 		for (size_t o = 0; o < nperm; o++) {
+			rc = ty_budget_check(err, "building the waterfall");
+			if (rc)
+				goto out;
 			memset(f.cur, 0, f.C * sizeof(double));
 			for (size_t k = 0; k < ns; k++) {
 				size_t c = steps[perm[k]];
@@ -587,6 +601,10 @@ struct tor {
 static int tor_value(struct tor *t, const struct ty_cell_override *ov, size_t nov,
 		     double *out, tyche_error *err)
 {
+	int brc = ty_budget_check(err, "building the tornado");
+
+	if (brc)
+		return brc;
 	if (t->E) {
 		int rc;
 

@@ -28,6 +28,11 @@
  *    nlopt_srand() before each run, and stops on the evaluation count,
  *    not the clock, so one seed gives one answer.  The time limit is a
  *    safety net: when it stops a run, the status says so.
+ *  - Two clocks stop a run.  The problem's max_time ends it with status
+ *    TYCHE_OPT_LIMIT and the best point found; the process's work budget
+ *    (tyche_budget_set) ends it with TYCHE_ETIMEOUT and no result at all.
+ *    Callbacks check both and call nlopt_force_stop; NLopt's maxtime and
+ *    GLPK's tm_lim are never longer than the budget left.
  */
 #include <math.h>
 #include <stdio.h>
@@ -594,8 +599,15 @@ struct nl_con {
 	size_t k;        /* 1 + limit index, or 0 for the budget */
 };
 
+/* The run's own max_time (status TYCHE_OPT_LIMIT, best point reported) or
+ * the process's work budget (TYCHE_ETIMEOUT, no result): both stop it. */
 static int over_time(struct ty_opt_ev *e)
 {
+	if (ty_budget_spent()) {
+		e->budget_out = 1;
+		e->stop = 1;
+		return 1;
+	}
 	if (e->deadline > 0 && ty_opt_now() > e->deadline) {
 		e->timed_out = 1;
 		return 1;
@@ -636,6 +648,10 @@ static double nl_limit(unsigned n, const double *x, double *grad, void *data)
 		for (unsigned c = 0; c < n; c++)
 			grad[c] = sign * e->gvals[cd->k * n + c] / e->cscale[cd->k];
 	}
+	if (over_time(e))
+		e->stop = 1;
+	if (e->stop && e->opt)
+		nlopt_force_stop(e->opt);
 	if (isnan(e->vals[cd->k]))
 		return HUGE_VAL;
 	return sign * (e->vals[cd->k] - L->bound) / e->cscale[cd->k];
@@ -685,6 +701,20 @@ static double nl_phase1(unsigned n, const double *x, double *grad, void *data)
 	return f;
 }
 
+/* Seconds a solver may still run: the run's max_time, never more than
+ * the process's budget left (0 = no limit for NLopt, so at least 1 ms).
+ * *budget_first: the budget is the nearer of the two, so a solver's own
+ * time-out means the budget ran out (its clock and ours differ a little). */
+static double time_left(const struct ty_opt_ev *e, int *budget_first)
+{
+	double left = e->deadline > 0 ? e->deadline - ty_opt_now() : DEFAULT_MAX_TIME;
+	double bl = tyche_budget_left();
+
+	*budget_first = bl <= left;
+	left = fmin(left, bl);
+	return fmax(1e-3, left);
+}
+
 /* Scale the objective and the limits by their gradient's size at x. */
 static void set_scales(struct ty_opt_ev *e, const double *x)
 {
@@ -716,6 +746,7 @@ static nlopt_result run_slsqp(struct ty_opt_ev *e, double *x, int phase1)
 	struct nl_con budget = { e, 0 };
 	struct nl_con *lim = NULL;
 	nlopt_result r;
+	int budget_first;
 
 	if (!opt)
 		return NLOPT_OUT_OF_MEMORY;
@@ -752,11 +783,14 @@ static nlopt_result run_slsqp(struct ty_opt_ev *e, double *x, int phase1)
 	nlopt_set_ftol_rel(opt, 1e-12);
 	nlopt_set_xtol_rel(opt, 1e-10);
 	nlopt_set_maxeval(opt, 500);
-	if (e->deadline > 0)
-		nlopt_set_maxtime(opt, fmax(1e-3, e->deadline - ty_opt_now()));
+	nlopt_set_maxtime(opt, time_left(e, &budget_first));
 	e->opt = opt;
 	r = nlopt_optimize(opt, x, &f);
 	e->opt = NULL;
+	if (r == NLOPT_MAXTIME_REACHED && budget_first) {
+		e->budget_out = 1;
+		e->stop = 1;
+	}
 	nlopt_destroy(opt);
 	free(lim);
 	return r;
@@ -839,6 +873,7 @@ static int solve_global(struct ty_opt_ev *e, const double *x0, char *why, size_t
 	struct nl_con *lim = NULL;
 	nlopt_result r;
 	long maxeval = p->max_eval > 0 ? p->max_eval : DEFAULT_GLOBAL_EVALS;
+	int budget_first;
 
 	opt = nlopt_create(NLOPT_GN_ISRES, n);
 	if (!opt) {
@@ -870,12 +905,15 @@ static int solve_global(struct ty_opt_ev *e, const double *x0, char *why, size_t
 		}
 	}
 	nlopt_set_maxeval(opt, (int)maxeval);
-	if (e->deadline > 0)
-		nlopt_set_maxtime(opt, fmax(1e-3, e->deadline - ty_opt_now()));
+	nlopt_set_maxtime(opt, time_left(e, &budget_first));
 	nlopt_srand((unsigned long)p->seed);
 	e->opt = opt;
 	r = nlopt_optimize(opt, x, &f);
 	e->opt = NULL;
+	if (r == NLOPT_MAXTIME_REACHED && budget_first) {
+		e->budget_out = 1;
+		e->stop = 1;
+	}
 	nlopt_destroy(opt);
 	free(lim);
 	if (r == NLOPT_OUT_OF_MEMORY || r == NLOPT_INVALID_ARGS) {
@@ -989,6 +1027,12 @@ static int solve_milp(struct ty_opt_ev *e, char *why, size_t whyn, tyche_error *
 		double a[C ? C : 1];
 		size_t r = k;
 
+		if (k % 64 == 0 && ty_budget_spent()) {
+			e->budget_out = 1;
+			rc = -1;
+			goto out;
+		}
+
 		for (size_t c = 0; c < C; c++) {
 			cidx[k * C + c] = r % gn[c];
 			r /= gn[c];
@@ -1098,7 +1142,8 @@ static int solve_milp(struct ty_opt_ev *e, char *why, size_t whyn, tyche_error *
 	{
 		glp_iocp parm;
 		int r, st;
-		double left = e->deadline > 0 ? e->deadline - ty_opt_now() : DEFAULT_MAX_TIME;
+		int budget_first;
+		double left = time_left(e, &budget_first);
 
 		glp_init_iocp(&parm);
 		parm.msg_lev = GLP_MSG_OFF;
@@ -1106,6 +1151,12 @@ static int solve_milp(struct ty_opt_ev *e, char *why, size_t whyn, tyche_error *
 		parm.tm_lim = (int)fmax(1.0, fmin(left, 1e6) * 1000.0);
 		r = glp_intopt(lp, &parm);
 		st = glp_mip_status(lp);
+		if (ty_budget_spent() || (r == GLP_ETMLIM && budget_first)) {
+			/* GLPK's own time-out under a spent budget */
+			e->budget_out = 1;
+			rc = -1;
+			goto out;
+		}
 		if (r == GLP_ENOPFS || r == GLP_ENODFS || st == GLP_NOFEAS) {
 			*infeasible = 1;
 			goto out;
@@ -1376,6 +1427,8 @@ int tyche_optimize(const tyche_surface *s, const tyche_opt_problem *p,
 	int rc, failed = 0, proved_infeasible = 0;
 
 	rc = check_problem(s, p, err);
+	if (!rc)
+		rc = ty_budget_check(err, "optimising");
 	if (rc)
 		return rc;
 	C = tyche_surface_ncategories(s);
@@ -1428,6 +1481,14 @@ int tyche_optimize(const tyche_surface *s, const tyche_opt_problem *p,
 		failed = rc < 0;
 		rc = 0;
 		break;
+	}
+	if (e.budget_out || ty_budget_spent()) {
+		/* the process's budget, not this run's max_time: no half result */
+		rc = ty_budget_check(err, "optimising");
+		if (!rc)
+			rc = ty_error_at(err, TYCHE_ETIMEOUT, "", 0, 0,
+					 "stopped while optimising: the time budget ran out");
+		goto fail;
 	}
 	if (!failed && (e.have_best || e.have_least))
 		tidy(&e);

@@ -38,6 +38,7 @@ struct ty_opt_ev {
 	int milp_point;
 	double deadline;
 	int timed_out, stop;
+	int budget_out;               /* the process's budget ran out (not max_time) */
 	void *opt;                    /* the running nlopt_opt, to stop it */
 };
 

@@ -16,6 +16,11 @@
  * bytes, and a CRC-32 of everything before it.  Loading reads the file
  * once and points the arrays into that buffer: no parsing of numbers, so
  * a CGI request pays only for the read and the checksum.
+ *
+ * Builds and the tranches/investments writers check the process's work
+ * budget per tranche (the evaluator checks per block underneath) and stop
+ * with TYCHE_ETIMEOUT; a stopped build writes no cache file and always
+ * releases the cache lock, so the next request builds afresh.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -319,7 +324,9 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, s
 
 				if (s < 0)
 					continue;
-				rc = need_scenario(&Bd, t, (size_t)s, err);
+				rc = ty_budget_check(err, "building the surface");
+				if (!rc)
+					rc = need_scenario(&Bd, t, (size_t)s, err);
 				if (rc)
 					break;
 				for (size_t r = 0; r < T->nresults; r++) {
@@ -1249,11 +1256,16 @@ static int write_tables(const tyche_context *ctx, const tyche_analysis_opts *o, 
 
 				if (s < 0)
 					continue;
-				rc = need_scenario(&Bd, t, (size_t)s, err);
+				rc = ty_budget_check(err, "writing the tranches");
+				if (!rc)
+					rc = need_scenario(&Bd, t, (size_t)s, err);
 				if (rc)
 					break;
 				nr = metric_rows(T, rows);
 				for (size_t i = 0; i < N && !rc; i++) {
+					if (i % 4096 == 4095 &&
+					    (rc = ty_budget_check(err, "writing the tranches")))
+						break;
 					for (size_t k = 0; k < nr; k++)
 						row_out(&b, json, kn, kv, 4, i + 1, T->results[rows[k]].index,
 							amounts[order[oi]][i],
@@ -1298,7 +1310,9 @@ static int write_tables(const tyche_context *ctx, const tyche_analysis_opts *o, 
 					s = find_scen(T, tr->scenario);
 					if (s < 0)
 						continue;
-					rc = need_scenario(&Bd, t, (size_t)s, err);
+					rc = ty_budget_check(err, "writing the investments");
+					if (!rc)
+						rc = need_scenario(&Bd, t, (size_t)s, err);
 					if (rc)
 						break;
 					any = 1;
@@ -1307,6 +1321,9 @@ static int write_tables(const tyche_context *ctx, const tyche_analysis_opts *o, 
 							sum[r * N + i] += Bd.res[t][s].rows[rows[r]][i];
 				}
 				for (size_t i = 0; any && i < N && !rc; i++) {
+					if (i % 4096 == 4095 &&
+					    (rc = ty_budget_check(err, "writing the investments")))
+						break;
 					for (size_t r = 0; r < nr; r++)
 						row_out(&b, json, kn, kv, 2, i + 1, T->results[rows[r]].index,
 							amt[i], sum[r * N + i], T->results[rows[r]].units,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tyche.h"
@@ -725,6 +726,105 @@ static void test_pv(void)
 	tyche_context_free(ctx);
 }
 
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A budget that is spent by now: wall and CPU of a microsecond. */
+static void spend_budget(void)
+{
+	double t0 = cpu_now();
+
+	tyche_budget_set(1e-6, 1e-6);
+	while (cpu_now() - t0 < 1e-4)
+		;
+}
+
+/*
+ * Issue 12: the process's work budget stops every optimiser and sweep
+ * with TYCHE_ETIMEOUT and the budget's message (no result), promptly,
+ * both when it is already spent and when it runs out during a long run;
+ * a run's own max_time stays a status (TYCHE_OPT_LIMIT) with a result.
+ */
+static void test_budget(void)
+{
+	static const struct tr t[] = {
+		{ "A", 0, "0", "0" }, { "A", 100, "10", "-5" }, { "A", 200, "20", "-10" },
+		{ "B", 0, "0", "0" }, { "B", 100, "4", "1" }, { "B", 200, "8", "2" },
+	};
+	tyche_surface *s = surface_of(t, 6, 20000);
+	tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+	tyche_opt_result *r = NULL;
+	tyche_opt_sweep *sw = NULL;
+	tyche_error err = { 0 };
+	double budgets[] = { 0, 100, 300 }, t0;
+	size_t x = 0;
+	int rc;
+
+	p.has_budget = 1;
+	p.budget = 250;
+	for (int m = 0; m < 3; m++) {
+		tyche_opt_method_parse(methods[m], &p.method, &err);
+		spend_budget();
+		t0 = cpu_now();
+		rc = tyche_optimize(s, &p, &r, &err);
+		ok(rc == TYCHE_ETIMEOUT && !r && strstr(err.msg, "stopped while optimising"),
+		   "%s: a spent budget gives TYCHE_ETIMEOUT and no result (%s)", methods[m],
+		   err.msg);
+		ok(cpu_now() - t0 < 2, "%s: in %.3f CPU s", methods[m], cpu_now() - t0);
+		tyche_opt_result_free(r);
+		r = NULL;
+	}
+	spend_budget();
+	t0 = cpu_now();
+	rc = tyche_opt_pareto_budget(s, &p, &x, 1, budgets, 3, &sw, &err);
+	ok(rc == TYCHE_ETIMEOUT && !sw, "pareto: a spent budget gives TYCHE_ETIMEOUT, no sweep");
+	ok(cpu_now() - t0 < 2, "pareto: in %.3f CPU s", cpu_now() - t0);
+	tyche_opt_sweep_free(sw);
+	sw = NULL;
+
+	/* running out in the middle: a global search of a million evaluations */
+	tyche_opt_method_parse("global", &p.method, &err);
+	p.max_eval = 1000000;
+	p.max_time = 1000;
+	tyche_budget_set(0.3, 0.3);
+	t0 = cpu_now();
+	rc = tyche_optimize(s, &p, &r, &err);
+	ok(rc == TYCHE_ETIMEOUT && !r && strstr(err.msg, "budget of 0.3 s ran out"),
+	   "global: the budget stops a long search (%s)", err.msg);
+	ok(cpu_now() - t0 < 2, "global: stopped in %.3f CPU s", cpu_now() - t0);
+	tyche_opt_result_free(r);
+	r = NULL;
+	tyche_budget_set(0.3, 0.3);
+	t0 = cpu_now();
+	rc = tyche_opt_pareto_vs(s, &p, 1, 0, NULL, 50, &sw, &err);
+	ok(rc == TYCHE_ETIMEOUT && !sw, "pareto vs: the budget stops the sweep (%s)", err.msg);
+	ok(cpu_now() - t0 < 2, "pareto vs: stopped in %.3f CPU s", cpu_now() - t0);
+	tyche_opt_sweep_free(sw);
+	sw = NULL;
+
+	/* no budget: everything works again; max_time is still a status */
+	tyche_budget_set(0, 0);
+	p.max_time = 0.05;
+	rc = tyche_optimize(s, &p, &r, &err);
+	ok(rc == 0 && r && (r->status == TYCHE_OPT_LIMIT || r->status == TYCHE_OPT_OPTIMAL),
+	   "without a budget, max_time gives a result (status %s)",
+	   r ? tyche_opt_status_name(r->status) : "none");
+	tyche_opt_result_free(r);
+	r = NULL;
+	p.max_eval = 0;
+	p.max_time = 0;
+	tyche_opt_method_parse("milp", &p.method, &err);
+	r = solve(s, &p);
+	ok(r && r->status == TYCHE_OPT_OPTIMAL, "without a budget the milp solves");
+	tyche_opt_result_free(r);
+	tyche_surface_free(s);
+}
+
 int main(void)
 {
 	snprintf(tmproot, sizeof tmproot, "/tmp/u-optim-XXXXXX");
@@ -742,6 +842,7 @@ int main(void)
 	test_waterfall();
 	test_tornado();
 	test_pv();
+	test_budget();
 	nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }

@@ -2,11 +2,15 @@
 /*
  * u-surface.c - tyche_surface_open finds the cached surface without
  * loading the context (the quick hash equals the full one), and never
- * trusts a cache of other contents.
+ * trusts a cache of other contents.  And (issue 12) a build stopped by
+ * the process's work budget returns TYCHE_ETIMEOUT promptly, writes no
+ * cache file and releases the cache lock, so the next build succeeds.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "surface.h"
@@ -29,6 +33,78 @@ static int same_eval(const tyche_surface *a, const tyche_surface *b)
 	free(x);
 	free(y);
 	return same;
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Files in dir other than lock files (a cache file or a leftover .tmp). */
+static int cache_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && !strstr(e->d_name, ".lock"))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_budget(tyche_context *ctx, const char *dir)
+{
+	tyche_analysis_opts o = TYCHE_ANALYSIS_OPTS_INIT;
+	tyche_surface *s = NULL;
+	tyche_error err = { 0 };
+	char cache[4200];
+	int from_cache = -1, rc;
+	double t0;
+
+	snprintf(cache, sizeof cache, "%s/budget-cache", dir);
+	o.cache_dir = cache;
+	o.seed = 9;
+	o.samples = 64;
+	tyche_budget_set(1e-9, 1e-9);
+	t0 = cpu_now();
+	rc = tyche_surface_build(&s, ctx, &o, &from_cache, &err);
+	ok(rc == TYCHE_ETIMEOUT && !s && strstr(err.msg, "ran out"),
+	   "a spent budget stops the build: %s", err.msg);
+	ok(cpu_now() - t0 < 2, "at once (%.3f CPU s)", cpu_now() - t0);
+	ok(cache_files(cache) == 0, "and leaves no cache file");
+
+	/* running out in the middle of a large build, with worker threads */
+	o.samples = 2000000;
+	o.threads = 2;
+	tyche_budget_set(0.2, 0.2);
+	t0 = cpu_now();
+	rc = tyche_surface_build(&s, ctx, &o, &from_cache, &err);
+	ok(rc == TYCHE_ETIMEOUT && !s && strstr(err.msg, "budget of 0.2 s ran out"),
+	   "the budget stops a 2e6-sample build: %s", err.msg);
+	ok(cpu_now() - t0 < 2, "promptly (%.3f CPU s)", cpu_now() - t0);
+	ok(cache_files(cache) == 0, "no partial cache file");
+	tyche_surface_free(s);
+	s = NULL;
+
+	/* no budget: the lock was released and the build succeeds and caches */
+	tyche_budget_set(0, 0);
+	o.samples = 64;
+	o.nowait = 1;   /* a lock still held would give TYCHE_EBUSY */
+	rc = tyche_surface_build(&s, ctx, &o, &from_cache, &err);
+	ok(rc == 0 && s && from_cache == 0, "the next build succeeds (rc %d: %s)", rc,
+	   rc ? err.msg : "");
+	tyche_surface_free(s);
+	s = NULL;
+	rc = tyche_surface_build(&s, ctx, &o, &from_cache, &err);
+	ok(rc == 0 && s && from_cache == 1, "and its cache file is sound");
+	tyche_surface_free(s);
 }
 
 int main(void)
@@ -87,6 +163,7 @@ int main(void)
 	ok(tyche_surface_open(&s3, ctxdir, NULL, &o, NULL, &err) == TYCHE_EDATA && !s3,
 	   "a broken context gives TYCHE_EDATA: %s", err.msg);
 
+	test_budget(ctx, dir);
 	tyche_surface_free(s1);
 	tyche_context_free(ctx);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
