@@ -24,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 
 #include "eval.h"
 
@@ -718,23 +716,6 @@ static int consume_text(struct pipe *P, size_t u, struct slot *s, void *arg)
 	return rc ? TYCHE_EIO : 0;
 }
 
-static int summary_stats(double *v, size_t n, double out[5])
-{
-	for (size_t i = 0; i < n; i++)
-		if (isnan(v[i])) {
-			for (int k = 0; k < 5; k++)
-				out[k] = NAN;
-			return 0;
-		}
-	out[0] = gsl_stats_mean(v, 1, n);
-	out[1] = n > 1 ? gsl_stats_sd_m(v, 1, n, out[0]) : NAN;
-	gsl_sort(v, 1, n);
-	out[2] = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.1);
-	out[3] = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.5);
-	out[4] = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.9);
-	return 0;
-}
-
 /* Memory for --summary's samples of one scenario; rows beyond it are
  * done in further passes over the scenario (draws are keyed, so a pass
  * reproduces the same samples). */
@@ -791,17 +772,23 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 	const tyche_context *ctx = E->ctx;
 	size_t N = o->samples, group = TY_SUMMARY_BYTES / (N * sizeof(double));
 	size_t done = 0, total = 0;
-	double *buf, *out[4 * TY_MAX_METRICS];
+	double *buf, *work, *out[4 * TY_MAX_METRICS];
 	int json = o->format == TYCHE_FMT_JSON, rc = 0;
+	tyche_stat dflt[5];   /* the default set: every output's statistics */
 
 	if (group < 1)
 		group = 1;
 	if (group > E->max_rows)
 		group = E->max_rows ? E->max_rows : 1;
+	tyche_stat_defaults(dflt, 5);
 	buf = malloc(group * N * sizeof(double));
-	if (!buf)
+	work = malloc(N * sizeof(double));
+	if (!buf || !work) {
+		free(buf);
+		free(work);
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0,
 				   "out of memory for %zu samples", N);
+	}
 	for (size_t t = 0; t < ctx->ntech; t++)
 		total += ctx->tech[t].nscen;
 	for (size_t t = 0; t < ctx->ntech && !rc; t++) {
@@ -819,7 +806,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 					for (size_t i = 0; i < N; i++)
 						if (!isfinite(out[r][i]))
 							st->bad[t][s][r]++;
-					summary_stats(out[r], N, stt[r]);
+					tyche_stat_eval_many(dflt, 5, out[r], N, work, stt[r]);
 				}
 			}
 			if (!rc) {
@@ -834,6 +821,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 		}
 	}
 	free(buf);
+	free(work);
 	return rc;
 }
 
