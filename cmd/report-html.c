@@ -407,17 +407,8 @@ int report_table_csv(const struct report_table *t, FILE *f)
 				fputc(',', f);
 			if (cell->s) {
 				csv_field(f, cell->s);
-			} else if (isnan(cell->v)) {
-				fputs("NaN", f);
-			} else if (isinf(cell->v)) {
-				fputs(cell->v > 0 ? "inf" : "-inf", f);
 			} else {
-				for (int prec = 15; prec <= 17; prec++) {
-					snprintf(buf, sizeof buf, "%.*g", prec, cell->v);
-					if (strtod(buf, NULL) == cell->v)
-						break;
-				}
-				fputs(buf, f);
+				fputs(tyche_format_double(cell->v, buf), f);
 			}
 		}
 		fputc('\n', f);

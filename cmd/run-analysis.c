@@ -3,6 +3,7 @@
  * run-analysis.c - `tyche-run tranches`, `investments` and `explore`.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,20 +159,11 @@ void run_print_number(FILE *f, double v, int json)
 {
 	char buf[32];
 
-	if (v != v)
-		fputs(json ? "\"NaN\"" : "NaN", f);
-	else if (v > 1.7976931348623157e308)
-		fputs(json ? "\"inf\"" : "inf", f);
-	else if (v < -1.7976931348623157e308)
-		fputs(json ? "\"-inf\"" : "-inf", f);
-	else {
-		for (int prec = 15; prec <= 17; prec++) {
-			snprintf(buf, sizeof buf, "%.*g", prec, v);
-			if (strtod(buf, NULL) == v)
-				break;
-		}
+	tyche_format_double(v, buf);
+	if (json && !isfinite(v))
+		fprintf(f, "\"%s\"", buf);
+	else
 		fputs(buf, f);
-	}
 }
 
 /* --save: the inputs and the portfolio statistics as JSON texts. */

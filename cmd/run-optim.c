@@ -139,12 +139,9 @@ static void csv_str(FILE *f, const char *s)
 
 static void csv_num(FILE *f, double v)
 {
-	if (isnan(v))
-		fputs("NaN", f);
-	else if (isinf(v))
-		fputs(v > 0 ? "inf" : "-inf", f);
-	else
-		fprintf(f, "%.17g", v);
+	char buf[32];
+
+	fputs(tyche_format_double(v, buf), f);
 }
 
 /* Long-form rows of one result: Variable,Index,Value,Bound,Sense,Holds */
@@ -332,11 +329,11 @@ static int print_sweep(struct ctx *c, const tyche_opt_sweep *sw)
 			if (isnan(pt->budget))
 				b[0] = '\0';
 			else
-				snprintf(b, sizeof b, "%.17g", pt->budget);
+				tyche_format_double(pt->budget, b);
 			if (isnan(pt->limit))
 				l[0] = '\0';
 			else
-				snprintf(l, sizeof l, "%.17g", pt->limit);
+				tyche_format_double(pt->limit, l);
 			mem = open_memstream(&buf, &len);
 			if (!mem)
 				return RUN_EX_SOFTWARE;

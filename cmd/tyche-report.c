@@ -1167,8 +1167,7 @@ static void leaf_cb(const char *ptr, const cJSON *leaf, void *arg)
 		L->n++;
 	}
 	if (cJSON_IsNumber(leaf)) {
-		snprintf(buf, sizeof buf, "%.17g", leaf->valuedouble);
-		text = buf;
+		text = tyche_format_double(leaf->valuedouble, buf);
 		L->num[i * L->nsc + L->cur] = leaf->valuedouble;
 	} else if (cJSON_IsString(leaf)) {
 		text = leaf->valuestring;

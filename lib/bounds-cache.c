@@ -69,42 +69,19 @@ static int bounds_write(const char *path, const tyche_surface *s, const double *
 			const double *hi, tyche_error *err)
 {
 	size_t M = tyche_surface_nmetrics(s);
-	char *tmp = ty_asprintf("%s.XXXXXX", path);
-	FILE *f;
-	int fd, ok;
+	struct ty_buf b = TY_BUF_INIT;
+	int rc;
 
-	if (!tmp)
-		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	fd = mkstemp(tmp);
-	/* readable as the surface file beside it is (mkstemp makes 0600) */
-	if (fd >= 0)
-		fchmod(fd, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		ty_error_at(err, TYCHE_EIO, path, 0, 0, "cannot write the bounds cache: %s",
-			    strerror(errno));
-		free(tmp);
-		return TYCHE_EIO;
-	}
-	fprintf(f, BOUNDS_MAGIC " %s %zu %llu %zu\n", tyche_surface_context_hash(s),
-		tyche_surface_nsamples(s), (unsigned long long)tyche_surface_seed(s), M);
+	ty_buf_addf(&b, BOUNDS_MAGIC " %s %zu %llu %zu\n", tyche_surface_context_hash(s),
+		    tyche_surface_nsamples(s), (unsigned long long)tyche_surface_seed(s), M);
 	for (size_t m = 0; m < M; m++)
-		fprintf(f, "%a %a\n", lo[m], hi[m]);
-	fputs("end\n", f);
-	ok = !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path)) {
-		ty_error_at(err, TYCHE_EIO, path, 0, 0, "cannot write the bounds cache: %s",
-			    strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return TYCHE_EIO;
-	}
-	free(tmp);
-	return 0;
+		ty_buf_addf(&b, "%a %a\n", lo[m], hi[m]);
+	ty_buf_adds(&b, "end\n");
+	/* readable as the surface file beside it is */
+	rc = b.oom ? ty_error_at(err, TYCHE_ENOMEM, path, 0, 0, "out of memory")
+		   : ty_write_atomic(path, b.p, b.len, 0644, 1, err);
+	ty_buf_release(&b);
+	return rc;
 }
 
 int tyche_opt_bounds_cached(const tyche_context *ctx, const tyche_surface *s,

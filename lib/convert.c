@@ -20,9 +20,7 @@
 static int write_table(const struct ty_table *t, const char *path, tyche_error *err)
 {
 	struct ty_buf b = TY_BUF_INIT;
-	char *tmp = ty_asprintf("%s.tmp", path);
-	FILE *f;
-	int rc = 0;
+	int rc;
 
 	for (size_t c = 0; c < t->ncols; c++) {
 		if (c)
@@ -38,27 +36,10 @@ static int write_table(const struct ty_table *t, const char *path, tyche_error *
 		}
 		ty_buf_addc(&b, '\n');
 	}
-	if (b.oom || !tmp) {
+	if (b.oom)
 		rc = ty_error_at(err, TYCHE_ENOMEM, path, 0, 0, "out of memory");
-		goto out;
-	}
-	f = fopen(tmp, "w");
-	if (!f) {
-		rc = ty_error_at(err, TYCHE_EIO, tmp, 0, 0, "cannot create: %s", strerror(errno));
-		goto out;
-	}
-	if (fwrite(b.p, 1, b.len, f) != b.len || fflush(f) || fsync(fileno(f))) {
-		fclose(f);
-		unlink(tmp);
-		rc = ty_error_at(err, TYCHE_EIO, tmp, 0, 0, "cannot write: %s", strerror(errno));
-		goto out;
-	}
-	if (fclose(f) || rename(tmp, path)) {
-		unlink(tmp);
-		rc = ty_error_at(err, TYCHE_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
-	}
-out:
-	free(tmp);
+	else
+		rc = ty_write_atomic(path, b.p ? b.p : "", b.len, 0644, 1, err);
 	ty_buf_release(&b);
 	return rc;
 }

@@ -49,6 +49,23 @@ TY_HIDDEN int ty_budget_check(tyche_error *err, const char *what);
 /* 1 when the budget is spent (no message; for solver stop callbacks). */
 TY_HIDDEN int ty_budget_spent(void);
 
+/* Files (lib/fsutil.c).  mkdir -p: 0, or -1 with errno (ENOTDIR when a
+ * component is not a folder).  Atomic write: data replaces dir/name (or
+ * path) through a temp file named TY_TMP_PREFIX... beside it, created
+ * O_EXCL|O_NOFOLLOW with `mode` and flock'ed while it exists; with sync
+ * the file and the folder are fsync'ed.  A located TYCHE_EIO on failure,
+ * and nothing is left behind.  The hook (tests only) runs just before the
+ * rename. */
+#include <sys/types.h>
+#define TY_TMP_PREFIX ".tmp."
+TY_HIDDEN int ty_mkdir_p(const char *dir, mode_t mode);
+TY_HIDDEN int ty_write_atomic_at(int dfd, const char *dirpath, const char *name,
+				 const void *data, size_t len, mode_t mode, int sync,
+				 tyche_error *err);
+TY_HIDDEN int ty_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			      int sync, tyche_error *err);
+TY_HIDDEN extern void (*ty_before_rename_hook)(const char *tmp_path);
+
 /* Read a whole file (at most max bytes; more is a located TYCHE_EDATA).
  * *out is NUL-terminated; *len excludes the NUL. */
 TY_HIDDEN int ty_read_file(const char *path, size_t max, char **out,
@@ -81,6 +98,11 @@ TY_HIDDEN const char *ty_fmt_double(double v, char *buf);
  * value becomes the string "NaN", "inf" or "-inf" (JSON has no such
  * numbers).  The one number writer of every CSV and JSON output. */
 TY_HIDDEN void ty_buf_num(struct ty_buf *b, double v, int json);
+
+/* A JSON number item (cJSON) holding v as ty_fmt_double writes it (cJSON's
+ * own printing may take a digit more), or null when v is not finite.
+ * Returns a cJSON * (void * here so this header needs no cJSON.h). */
+TY_HIDDEN void *ty_json_num(double v);
 
 /* Strict number parser for data cells: decimal with optional sign, point
  * and exponent; no inf/nan/hex, no trailing junk (surrounding blanks ok).

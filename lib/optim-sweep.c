@@ -218,7 +218,7 @@ out:
 
 static cJSON *jnum(double v)
 {
-	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+	return ty_json_num(v);   /* the one number formatter */
 }
 
 char *tyche_opt_sweep_json(const tyche_surface *s, const tyche_opt_sweep *sw, int pretty)

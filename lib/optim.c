@@ -1562,7 +1562,7 @@ void ty_opt_ev_release_all(struct ty_opt_ev *e)
 
 static cJSON *num(double v)
 {
-	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+	return ty_json_num(v);   /* the one number formatter */
 }
 
 cJSON *ty_opt_result_cjson(const tyche_surface *s, const tyche_opt_result *r)

@@ -675,8 +675,7 @@ int tyche_surface_write(const tyche_surface *s, const char *path, tyche_error *e
 {
 	struct ty_buf b = TY_BUF_INIT;
 	uint32_t u32[2] = { SURF_VERSION, SURF_ENDIAN };
-	char *tmp = NULL;
-	int fd = -1, rc = 0;
+	int rc;
 	uLong crc;
 	uint64_t crc64;
 
@@ -715,40 +714,7 @@ int tyche_surface_write(const tyche_surface *s, const char *path, tyche_error *e
 		ty_buf_release(&b);
 		return ty_error_at(err, TYCHE_ENOMEM, path, 0, 0, "out of memory");
 	}
-	tmp = ty_asprintf("%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = ty_error_at(err, TYCHE_EIO, tmp, 0, 0, "cannot create: %s", strerror(errno));
-		goto out;
-	}
-	for (size_t off = 0; off < b.len;) {
-		ssize_t w = write(fd, b.p + off, b.len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = ty_error_at(err, TYCHE_EIO, tmp, 0, 0, "write error: %s", strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) || close(fd)) {
-		fd = -1;
-		rc = ty_error_at(err, TYCHE_EIO, tmp, 0, 0, "cannot write: %s", strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		rc = ty_error_at(err, TYCHE_EIO, path, 0, 0, "cannot rename into place: %s",
-				 strerror(errno));
-		goto out;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc && tmp)
-		unlink(tmp);
-	free(tmp);
+	rc = ty_write_atomic(path, b.p, b.len, 0644, 1, err);
 	ty_buf_release(&b);
 	return rc;
 }
@@ -944,23 +910,6 @@ static char *cache_dir(const tyche_analysis_opts *o)
 	return NULL;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char *p = ty_strdup(dir);
-
-	if (!p)
-		return -1;
-	for (char *q = p + 1; *q; q++) {
-		if (*q == '/') {
-			*q = '\0';
-			mkdir(p, 0755);
-			*q = '/';
-		}
-	}
-	mkdir(p, 0755);
-	free(p);
-	return 0;
-}
 
 static char *cache_path_for(const char *name, const char *hash,
 			    const tyche_analysis_opts *o)
@@ -1029,7 +978,7 @@ int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
 			return 0;
 		}
 		dir = cache_dir(o);
-		mkdir_p(dir);
+		ty_mkdir_p(dir, 0755);
 		lock = ty_asprintf("%s.lock", path);
 		fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (fd >= 0) {

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cJSON.h>
+
 #include "internal.h"
 
 const char *tyche_version(void)
@@ -518,4 +520,11 @@ const char *tyche_format_double(double v, char *buf)
 	if (s != buf)          /* NaN and inf come back as constants */
 		snprintf(buf, 32, "%s", s);
 	return buf;
+}
+
+void *ty_json_num(double v)
+{
+	char buf[32];
+
+	return isfinite(v) ? cJSON_CreateRaw(ty_fmt_double(v, buf)) : cJSON_CreateNull();
 }
