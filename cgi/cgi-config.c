@@ -301,3 +301,62 @@ void cgi_config_release(struct cgi_config *c)
 	free(c->allowed);
 	memset(c, 0, sizeof *c);
 }
+
+int cgi_split_hostport(const char *s, char *name, size_t nn, char *port, size_t pn)
+{
+	const char *end, *colon;
+	size_t len;
+
+	*port = '\0';
+	if (*s == '[') {
+		end = strchr(s, ']');
+		if (!end)
+			return -1;
+		len = (size_t)(end - s - 1);
+		s++;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] && !colon)
+			return -1;
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL;   /* a bare IPv6 literal */
+		len = colon ? (size_t)(colon - s) : strlen(s);
+	}
+	if (colon) {
+		size_t pl = strlen(colon + 1);
+
+		if (pl == 0 || pl > 5 || pl >= pn || strspn(colon + 1, "0123456789") != pl)
+			return -1;
+		memcpy(port, colon + 1, pl + 1);
+	}
+	if (len && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= nn)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '.' || ch == '-' || ch == ':' || ch == '_'))
+			return -1;
+		name[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	name[len] = '\0';
+	return 0;
+}
+
+int cgi_host_allowed(const struct cgi_config *c, const char *hostport)
+{
+	char name[256], port[8], an[256], ap[8];
+
+	if (cgi_split_hostport(hostport, name, sizeof name, port, sizeof port))
+		return 0;
+	for (size_t i = 0; i < c->nallowed; i++) {
+		if (cgi_split_hostport(c->allowed[i], an, sizeof an, ap, sizeof ap) || strcmp(an, name))
+			continue;
+		if (!*ap || !strcmp(ap, port))
+			return 1;
+	}
+	return 0;
+}

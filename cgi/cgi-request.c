@@ -39,112 +39,6 @@
 
 #include "cgi.h"
 
-/* ------------------------------------------------------------ buffers */
-
-void cgi_buf_add(struct cgi_buf *b, const void *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			fputs("tyche.cgi: out of memory\n", stderr);
-			exit(1);
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void cgi_buf_adds(struct cgi_buf *b, const char *s)
-{
-	cgi_buf_add(b, s, strlen(s));
-}
-
-void cgi_buf_release(struct cgi_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-/* ------------------------------------------------------------ answers */
-
-int cgi_json(struct cgi_response *r, int status, cJSON *v)
-{
-	char *text = v ? cJSON_PrintUnformatted(v) : NULL;
-
-	cJSON_Delete(v);
-	r->body.len = 0;
-	if (!text) {
-		r->status = 500;
-		r->content_type = "application/json";
-		cgi_buf_adds(&r->body, "{\"error\":\"out of memory\",\"status\":500}");
-		return 500;
-	}
-	r->status = status;
-	r->content_type = "application/json";
-	cgi_buf_adds(&r->body, text);
-	cgi_buf_adds(&r->body, "\n");
-	free(text);
-	return status;
-}
-
-int cgi_fail(struct cgi_response *r, int status, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	cJSON *o = cJSON_CreateObject();
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	cJSON_AddStringToObject(o, "error", msg);
-	cJSON_AddNumberToObject(o, "status", status);
-	return cgi_json(r, status, o);
-}
-
-int cgi_fail_tyche(struct cgi_response *r, int rc, const tyche_error *err,
-		   const char *what)
-{
-	/* err->where may be a server path: log it, answer with msg only. */
-	if (err->where[0])
-		fprintf(stderr, "tyche.cgi: %s: %s: %s\n", what, err->where, err->msg);
-	switch (rc) {
-	case TYCHE_EDATA:
-	case TYCHE_EUSAGE:
-		return cgi_fail(r, strstr(err->msg, "another user") ? 403 : 400, "%s: %s", what, err->msg);
-	case TYCHE_ENOENT:
-		return cgi_fail(r, 404, "%s: not found", what);
-	case TYCHE_ETIMEOUT:
-		fprintf(stderr, "tyche.cgi: %s: %s\n", what, err->msg);
-		return cgi_fail_timeout(r, what);
-	case TYCHE_EBUSY:
-		r->retry_after = 2;
-		return cgi_fail(r, 503, "warming up: the response surface is being built, retry in a few seconds");
-	case TYCHE_EINFEASIBLE:
-		return cgi_fail(r, 422, "%s: %s", what, err->msg);
-	default:
-		fprintf(stderr, "tyche.cgi: %s: %s\n", what, err->msg);
-		return cgi_fail(r, 500, "%s: internal error (see the server log)", what);
-	}
-}
-
-int cgi_fail_timeout(struct cgi_response *r, const char *what)
-{
-	return cgi_fail(r, 504, "%s: stopped, this request ran out of its time budget "
-			"(%g s of wall-clock time, %g s of CPU time); ask for fewer samples or a "
-			"smaller problem (fewer categories or limits, a shorter max_time), or ask "
-			"the server's administrator to raise request_limits in the server config",
-			what, cgi_budget_wall, cgi_budget_cpu);
-}
-
 static const char *reason(int status)
 {
 	switch (status) {
@@ -251,82 +145,12 @@ static void send_response(FILE *out, struct cgi_response *r, int head_only)
 
 /* ------------------------------------------------------------ checks */
 
-int cgi_name_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
-			return 0;
-	return 1;
-}
 
 /* ------------------------------------------------------------ hosts */
 
 /* Split "name", "name:port", "[v6]", "[v6]:port" or a bare v6 literal
  * into a lower-case name (no brackets, no trailing dot) and a port (""
  * when none); -1 when it is none of those. */
-int cgi_split_hostport(const char *s, char *name, size_t nn, char *port, size_t pn)
-{
-	const char *end, *colon;
-	size_t len;
-
-	*port = '\0';
-	if (*s == '[') {
-		end = strchr(s, ']');
-		if (!end)
-			return -1;
-		len = (size_t)(end - s - 1);
-		s++;
-		colon = end[1] == ':' ? end + 1 : NULL;
-		if (end[1] && !colon)
-			return -1;
-	} else {
-		colon = strchr(s, ':');
-		if (colon && strchr(colon + 1, ':'))
-			colon = NULL;   /* a bare IPv6 literal */
-		len = colon ? (size_t)(colon - s) : strlen(s);
-	}
-	if (colon) {
-		size_t pl = strlen(colon + 1);
-
-		if (pl == 0 || pl > 5 || pl >= pn || strspn(colon + 1, "0123456789") != pl)
-			return -1;
-		memcpy(port, colon + 1, pl + 1);
-	}
-	if (len && s[len - 1] == '.')
-		len--;
-	if (len == 0 || len >= nn)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '.' || ch == '-' || ch == ':' || ch == '_'))
-			return -1;
-		name[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-	}
-	name[len] = '\0';
-	return 0;
-}
-
-int cgi_host_allowed(const struct cgi_config *c, const char *hostport)
-{
-	char name[256], port[8], an[256], ap[8];
-
-	if (cgi_split_hostport(hostport, name, sizeof name, port, sizeof port))
-		return 0;
-	for (size_t i = 0; i < c->nallowed; i++) {
-		if (cgi_split_hostport(c->allowed[i], an, sizeof an, ap, sizeof ap) || strcmp(an, name))
-			continue;
-		if (!*ap || !strcmp(ap, port))
-			return 1;
-	}
-	return 0;
-}
 
 static void allowed_list(const struct cgi_config *c, char *buf, size_t n)
 {
@@ -561,7 +385,6 @@ static int route(const struct cgi_config *c, struct cgi_request *q,
 }
 
 /* The request's work budget, for the 504 message. */
-double cgi_budget_wall, cgi_budget_cpu;
 
 /* RLIMIT_CPU a little above the budget: the last guard when a loop does
  * not check the budget.  Never raises a limit already set lower. */
