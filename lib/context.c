@@ -69,6 +69,11 @@ static void cell_diag(struct loader *L, int sev, int ti, size_t r, size_t c,
 	int line, col;
 	va_list ap;
 
+	if (L->d && L->d->n >= TY_MAX_DIAGS) {
+		/* only counted from now on: skip the formatting */
+		ty_diag_add(L->d, sev, "", 0, 0, "%s", "");
+		return;
+	}
 	ty_table_loc(L->t[ti], r, c, where, &line, &col);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);

@@ -90,7 +90,10 @@ static size_t name_hash(const char *s, size_t len)
 
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return (size_t)(h ^ (h >> 29));
+	h ^= h >> 33;                           /* murmur3 finaliser: names */
+	h *= 0xff51afd7ed558ccdull;             /* like x1 .. x400000 differ */
+	h ^= h >> 33;                           /* only in a few low bits */
+	return (size_t)h;
 }
 
 int ty_names_init(struct ty_names *t, struct ty_pool *pool, size_t n)
