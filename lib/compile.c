@@ -17,6 +17,13 @@
  * "x / 4" stays a division (x * 0.25 can differ in the last bit).  The
  * reference results are reproduced bit for bit only because the written
  * grouping is kept.
+ *
+ * Hostile models: a sum of 50,000 terms is a left-deep tree 50,000 tall,
+ * so compile_bin and find_set walk the left spine in a loop (never
+ * recurse on args[0]); the remaining recursion follows real nesting,
+ * which the parser caps, plus inlined helpers (MAX_COMPILE_DEPTH).
+ * Scopes, index sets and the constant pool are hashed, and MAX_WORK
+ * bounds the nodes visited, since folded code emits nothing.
  */
 #include <math.h>
 #include <stdio.h>
