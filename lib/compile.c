@@ -17,6 +17,13 @@
  * "x / 4" stays a division (x * 0.25 can differ in the last bit).  The
  * reference results are reproduced bit for bit only because the written
  * grouping is kept.
+ *
+ * Hostile models: a sum of 50,000 terms is a left-deep tree 50,000 tall,
+ * so compile_bin and find_set walk the left spine in a loop (never
+ * recurse on args[0]); the remaining recursion follows real nesting,
+ * which the parser caps, plus inlined helpers (MAX_COMPILE_DEPTH).
+ * Scopes, index sets and the constant pool are hashed, and MAX_WORK
+ * bounds the nodes visited, since folded code emits nothing.
  */
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +34,13 @@
 
 #define MAX_CODE (1u << 20)   /* instructions per section after inlining */
 #define MAX_HELPER_DEPTH 64
+/* compile() calls on the C stack: an expression's own nesting (at most
+ * about 4 AST levels per TY_MAX_NEST level) plus inlined helper bodies. */
+#define MAX_COMPILE_DEPTH 2048
+/* AST nodes visited per section, counting every inlined helper body and
+ * every unrolled sum body: folding emits no code, so MAX_CODE alone would
+ * not bound the work of h() + h() + ... with a large constant helper. */
+#define MAX_WORK (1u << 23)
 
 const char *const ty_arr_names[ARR_COUNT_] = {
 	"scale", "cost", "p", "capital", "lifetime", "fixed", "input_raw", "input",
@@ -82,6 +96,13 @@ struct scope {
 	struct binding *b;
 	size_t n;
 	int barrier;     /* a helper body: nothing outside is visible */
+	const struct ty_names *idx;   /* b by name, or NULL: search b */
+};
+
+/* The names of one index set by name, built on first use. */
+struct set_index {
+	int built;
+	struct ty_names t;
 };
 
 struct cc {
@@ -97,6 +118,12 @@ struct cc {
 	unsigned used;
 	struct scope *sc;
 	int helper_depth;
+	int depth;               /* compile() calls on the stack */
+	size_t work;             /* AST nodes visited */
+	uint32_t *khash;         /* k by bit pattern: index + 1, 0 = empty */
+	size_t khcap;
+	struct ty_pool pool;     /* the set indexes */
+	struct set_index sets[SET_METRIC + 1];
 };
 
 struct val {
@@ -136,13 +163,49 @@ static int emit(struct cc *c, int op, unsigned a, uint32_t b, const struct ty_as
 	return emit_at(c, c->ncode, op, a, b, at);
 }
 
+static size_t khash_of(double v)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof(u));
+	u ^= u >> 33;
+	u *= 0xff51afd7ed558ccdull;
+	u ^= u >> 33;
+	return (size_t)u;
+}
+
+/* Index of the constant with v's bit pattern, or where to insert it. */
+static size_t kslot(const struct cc *c, double v)
+{
+	size_t k = khash_of(v) & (c->khcap - 1);
+
+	for (; c->khash[k]; k = (k + 1) & (c->khcap - 1))
+		if (!memcmp(&c->k[c->khash[k] - 1], &v, sizeof(v)))
+			break;
+	return k;
+}
+
 static int kindex(struct cc *c, double v, uint32_t *out)
 {
-	for (size_t i = 0; i < c->nk; i++)
-		if (!memcmp(&c->k[i], &v, sizeof(v))) {
-			*out = (uint32_t)i;
-			return 0;
-		}
+	size_t slot;
+
+	if (2 * (c->nk + 1) > c->khcap) {
+		size_t ncap = c->khcap ? 2 * c->khcap : 64;
+		uint32_t *nh = ty_calloc(ncap, sizeof(*nh));
+
+		if (!nh)
+			return oom(c);
+		free(c->khash);
+		c->khash = nh;
+		c->khcap = ncap;
+		for (size_t i = 0; i < c->nk; i++)
+			c->khash[kslot(c, c->k[i])] = (uint32_t)(i + 1);
+	}
+	slot = kslot(c, v);
+	if (c->khash[slot]) {
+		*out = c->khash[slot] - 1;
+		return 0;
+	}
 	if (c->nk == c->capk) {
 		size_t ncap = c->capk ? 2 * c->capk : 16;
 		double *nk = ty_realloc(c->k, ncap * sizeof(*nk));
@@ -153,6 +216,7 @@ static int kindex(struct cc *c, double v, uint32_t *out)
 		c->capk = ncap;
 	}
 	c->k[c->nk] = v;
+	c->khash[slot] = (uint32_t)(c->nk + 1);
 	*out = (uint32_t)c->nk++;
 	return 0;
 }
@@ -206,17 +270,33 @@ static const char *set_name_at(const struct cc *c, enum set s, size_t i)
 	return r && !ty_label_is_empty(r) ? r : NULL;
 }
 
-static long set_find(const struct cc *c, enum set s, const char *name)
+/* Offset of the first index of set s named `name`, or -1.  A set can
+ * have 100,000 names and be searched once per component: hashed. */
+static long set_find(struct cc *c, enum set s, const char *name)
 {
+	struct set_index *si = &c->sets[s];
 	size_t n = set_size(c, s);
 
-	for (size_t i = 0; i < n; i++) {
-		const char *x = set_name_at(c, s, i);
+	if (!si->built) {
+		if (ty_names_init(&si->t, &c->pool, n)) {
+			/* out of memory: search linearly */
+			for (size_t i = 0; i < n; i++) {
+				const char *x = set_name_at(c, s, i);
 
-		if (x && !strcmp(x, name))
-			return (long)i;
+				if (x && !strcmp(x, name))
+					return (long)i;
+			}
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const char *x = set_name_at(c, s, i);
+
+			if (x)
+				ty_names_put(&si->t, x, i);   /* the first one wins */
+		}
+		si->built = 1;
 	}
-	return -1;
+	return ty_names_get(&si->t, name);
 }
 
 /* "Module, Inverter, BoS" (at most 12 names) */
@@ -258,9 +338,16 @@ static void scope_list(const struct cc *c, struct ty_buf *b)
 static struct binding *lookup(struct cc *c, const char *name)
 {
 	for (struct scope *s = c->sc; s; s = s->up) {
-		for (size_t i = s->n; i-- > 0;)
-			if (!strcmp(s->b[i].name, name))
+		if (s->idx) {
+			long i = ty_names_get(s->idx, name);
+
+			if (i >= 0 && (size_t)i < s->n)
 				return &s->b[i];
+		} else {
+			for (size_t i = s->n; i-- > 0;)
+				if (!strcmp(s->b[i].name, name))
+					return &s->b[i];
+		}
 		if (s->barrier)
 			break;
 	}
@@ -274,6 +361,12 @@ static int not_in_scope(struct cc *c, const struct ty_ast *at, size_t pos, const
 }
 
 /* ------------------------------------------------------------- compile */
+
+static int too_much_work(struct cc *c, const struct ty_ast *at)
+{
+	return ty_src_error(c->err, at->src, at->pos, "section too large after inlining "
+			    "helpers and sums (more than %u expression nodes)", MAX_WORK);
+}
 
 static int compile(struct cc *c, const struct ty_ast *a, struct val *out);
 
@@ -405,7 +498,8 @@ static int inline_helper(struct cc *c, const struct ty_ast *a, const struct ty_h
 		}
 	}
 	if (!rc) {
-		sc = (struct scope){ c->sc, bs, h->nparams, 1 };
+		sc = (struct scope){ c->sc, bs, h->nparams, 1,
+				     h->param_idx.cap ? &h->param_idx : NULL };
 		c->sc = &sc;
 		c->helper_depth++;
 		rc = compile(c, h->body, out);
@@ -483,39 +577,67 @@ static int compile_name(struct cc *c, const struct ty_ast *a, struct val *out)
 
 /* The index set a sum variable ranges over: the set of every array it
  * indexes directly in the sum's body. */
-static int find_set(struct cc *c, const struct ty_ast *a, const char *var, enum set *set,
+static int find_set(struct cc *c, const struct ty_ast *body, const char *var, enum set *set,
 		    const struct ty_ast **first)
 {
-	int rc;
+	/* pre-order, left to right, with an explicit stack: a left-deep
+	 * chain is as tall as it is long */
+	const struct ty_ast *small[64], **st = small, *a;
+	size_t n = 0, cap = TY_ARRAY_SIZE(small);
+	int rc = 0;
 
-	if (a->kind == AST_CALL && !strcmp(a->name, "sum") && a->nargs == 2 &&
-	    a->args[0]->kind == AST_NAME && !strcmp(a->args[0]->name, var))
-		return 0;   /* an inner sum rebinding the same name */
-	if (a->kind == AST_INDEX && a->idx_kind == IDX_IDENT && !strcmp(a->idx_name, var)) {
-		int arr = arr_lookup(a->name);
+	st[n++] = body;
+	while (n && !rc) {
+		a = st[--n];
+		if (++c->work > MAX_WORK) {
+			rc = too_much_work(c, a);
+			break;
+		}
+		if (a->kind == AST_CALL && !strcmp(a->name, "sum") && a->nargs == 2 &&
+		    a->args[0]->kind == AST_NAME && !strcmp(a->args[0]->name, var))
+			continue;   /* an inner sum rebinding the same name */
+		if (a->kind == AST_INDEX && a->idx_kind == IDX_IDENT && !strcmp(a->idx_name, var)) {
+			int arr = arr_lookup(a->name);
 
-		if (arr >= 0 && arr_set[arr] != SET_NONE) {
-			enum set s = arr_set[arr];
+			if (arr >= 0 && arr_set[arr] != SET_NONE) {
+				enum set s = arr_set[arr];
 
-			if (*set == SET_NONE) {
-				*set = s;
-				*first = a;
-			} else if (*set != s) {
-				int l1, c1;
+				if (*set == SET_NONE) {
+					*set = s;
+					*first = a;
+				} else if (*set != s) {
+					int l1, c1;
 
-				ty_src_loc((*first)->src, (*first)->pos, &l1, &c1);
-				return ty_src_error(c->err, a->src, a->idx_pos, "sum index '%s' "
-						    "indexes %s[...] (the %s set) here but %s[...] "
-						    "(the %s set) at %d:%d: expected arrays of one set",
-						    var, a->name, set_names[s], (*first)->name,
-						    set_names[*set], l1, c1);
+					ty_src_loc((*first)->src, (*first)->pos, &l1, &c1);
+					rc = ty_src_error(c->err, a->src, a->idx_pos, "sum index '%s' "
+							  "indexes %s[...] (the %s set) here but %s[...] "
+							  "(the %s set) at %d:%d: expected arrays of one "
+							  "set", var, a->name, set_names[s],
+							  (*first)->name, set_names[*set], l1, c1);
+					break;
+				}
 			}
 		}
+		if (n + a->nargs > cap) {
+			size_t ncap = 2 * (n + a->nargs);
+			const struct ty_ast **ns = ty_malloc(ncap * sizeof(*ns));
+
+			if (!ns) {
+				rc = oom(c);
+				break;
+			}
+			memcpy(ns, st, n * sizeof(*ns));
+			if (st != small)
+				free(st);
+			st = ns;
+			cap = ncap;
+		}
+		for (size_t i = a->nargs; i-- > 0;)
+			st[n++] = a->args[i];
 	}
-	for (size_t i = 0; i < a->nargs; i++)
-		if ((rc = find_set(c, a->args[i], var, set, first)))
-			return rc;
-	return 0;
+	if (st != small)
+		free(st);
+	return rc;
 }
 
 static int add_vals(struct cc *c, struct val *acc, const struct val *v, const struct ty_ast *at)
@@ -583,7 +705,7 @@ static int compile_sum(struct cc *c, const struct ty_ast *a, struct val *out)
 	out->k = 0.0;
 	for (size_t i = 0; i < n; i++) {
 		struct binding bd = { .name = var, .kind = B_SUMVAR, .idx = i, .set = s };
-		struct scope sc = { c->sc, &bd, 1, 0 };
+		struct scope sc = { c->sc, &bd, 1, 0, NULL };
 		struct val v;
 
 		c->sc = &sc;
@@ -763,46 +885,42 @@ static double fold2(int tk, double x, double y)
 	}
 }
 
-static int compile_bin(struct cc *c, const struct ty_ast *a, struct val *out)
+/* Combine l (whose code ends at lend) with r, for node a. */
+static int combine(struct cc *c, const struct ty_ast *a, struct val lv, size_t lend,
+		   const struct val *r, struct val *out)
 {
-	struct val l, r;
-	size_t lend;
+	const struct val *l = &lv;     /* a copy: out may be the left operand */
 	int rc, op;
 
-	if ((rc = compile(c, a->args[0], &l)))
-		return rc;
-	lend = c->ncode;
-	if ((rc = compile(c, a->args[1], &r)))
-		return rc;
-	if (l.is_k && r.is_k) {
+	if (l->is_k && r->is_k) {
 		out->is_k = 1;
-		out->k = fold2(a->op, l.k, r.k);
+		out->k = fold2(a->op, l->k, r->k);
 		return 0;
 	}
 	out->is_k = 0;
-	if (l.is_k) {
+	if (l->is_k) {
 		switch (a->op) {
-		case TK_PLUS: return emit_k(c, c->ncode, OP_ADDK, l.k, a);
-		case TK_STAR: return emit_k(c, c->ncode, OP_MULK, l.k, a);
-		case TK_MINUS: return emit_k(c, c->ncode, OP_KSUB, l.k, a);
-		case TK_SLASH: return emit_k(c, c->ncode, OP_KDIV, l.k, a);
-		case TK_CARET: return emit_k(c, c->ncode, OP_KPOW, l.k, a);
+		case TK_PLUS: return emit_k(c, c->ncode, OP_ADDK, l->k, a);
+		case TK_STAR: return emit_k(c, c->ncode, OP_MULK, l->k, a);
+		case TK_MINUS: return emit_k(c, c->ncode, OP_KSUB, l->k, a);
+		case TK_SLASH: return emit_k(c, c->ncode, OP_KDIV, l->k, a);
+		case TK_CARET: return emit_k(c, c->ncode, OP_KPOW, l->k, a);
 		default:
 			/* k < x: push k before x's code, keep the order */
-			if ((rc = emit_k(c, lend, OP_PUSHK, l.k, a)))
+			if ((rc = emit_k(c, lend, OP_PUSHK, l->k, a)))
 				return rc;
 			return emit(c, cmp_op(a->op), 0, 0, a);
 		}
 	}
-	if (r.is_k) {
+	if (r->is_k) {
 		switch (a->op) {
-		case TK_PLUS: return emit_k(c, c->ncode, OP_ADDK, r.k, a);
-		case TK_STAR: return emit_k(c, c->ncode, OP_MULK, r.k, a);
-		case TK_MINUS: return emit_k(c, c->ncode, OP_SUBK, r.k, a);
-		case TK_SLASH: return emit_k(c, c->ncode, OP_DIVK, r.k, a);
-		case TK_CARET: return emit_k(c, c->ncode, OP_POWK, r.k, a);
+		case TK_PLUS: return emit_k(c, c->ncode, OP_ADDK, r->k, a);
+		case TK_STAR: return emit_k(c, c->ncode, OP_MULK, r->k, a);
+		case TK_MINUS: return emit_k(c, c->ncode, OP_SUBK, r->k, a);
+		case TK_SLASH: return emit_k(c, c->ncode, OP_DIVK, r->k, a);
+		case TK_CARET: return emit_k(c, c->ncode, OP_POWK, r->k, a);
 		default:
-			if ((rc = emit_k(c, c->ncode, OP_PUSHK, r.k, a)))
+			if ((rc = emit_k(c, c->ncode, OP_PUSHK, r->k, a)))
 				return rc;
 			return emit(c, cmp_op(a->op), 0, 0, a);
 		}
@@ -818,7 +936,61 @@ static int compile_bin(struct cc *c, const struct ty_ast *a, struct val *out)
 	return emit(c, op, 0, 0, a);
 }
 
-static int compile(struct cc *c, const struct ty_ast *a, struct val *out)
+/*
+ * A binary node and the whole left spine under it (a + b - c * d ... is
+ * a left-deep tree as tall as it is long): walk down args[0] in a loop,
+ * compile the leftmost operand, then each right operand and its operator
+ * bottom-up, which is exactly the order and code the plain recursion
+ * (compile l, compile r, combine) would give.
+ */
+static int compile_bin(struct cc *c, const struct ty_ast *a, struct val *out)
+{
+	const struct ty_ast *stack_spine[64], **spine = stack_spine, *x;
+	size_t n = 0, cap = TY_ARRAY_SIZE(stack_spine);
+	struct val acc;
+	int rc = 0;
+
+	for (x = a; x->kind == AST_BIN; x = x->args[0]) {
+		if (n == cap) {
+			const struct ty_ast **ns = ty_malloc(2 * cap * sizeof(*ns));
+
+			if (!ns) {
+				rc = oom(c);
+				goto out;
+			}
+			memcpy(ns, spine, n * sizeof(*ns));
+			if (spine != stack_spine)
+				free(spine);
+			spine = ns;
+			cap *= 2;
+		}
+		spine[n++] = x;
+		if (++c->work > MAX_WORK) {
+			rc = too_much_work(c, x);
+			goto out;
+		}
+	}
+	if ((rc = compile(c, x, &acc)))
+		goto out;
+	while (n-- > 0) {
+		struct val r;
+		size_t lend = c->ncode;
+
+		if ((rc = compile(c, spine[n]->args[1], &r)))
+			goto out;
+		if ((rc = combine(c, spine[n], acc, lend, &r, &acc)))
+			goto out;
+		if (!(n & 4095) && (rc = ty_budget_check(c->err, "compiling the model")))
+			goto out;
+	}
+	*out = acc;
+out:
+	if (spine != stack_spine)
+		free(spine);
+	return rc;
+}
+
+static int compile_node(struct cc *c, const struct ty_ast *a, struct val *out)
 {
 	int rc;
 
@@ -845,6 +1017,21 @@ static int compile(struct cc *c, const struct ty_ast *a, struct val *out)
 		return compile_bin(c, a, out);
 	}
 	return ty_src_error(c->err, a->src, a->pos, "internal error: bad node");
+}
+
+static int compile(struct cc *c, const struct ty_ast *a, struct val *out)
+{
+	int rc;
+
+	if (++c->work > MAX_WORK)
+		return too_much_work(c, a);
+	if (c->depth >= MAX_COMPILE_DEPTH)
+		return ty_src_error(c->err, a->src, a->pos, "expression too deeply nested "
+				    "after inlining helpers (limit %d levels)", MAX_COMPILE_DEPTH);
+	c->depth++;
+	rc = compile_node(c, a, out);
+	c->depth--;
+	return rc;
 }
 
 /* ------------------------------------------------------------- sections */
@@ -923,37 +1110,50 @@ int ty_fn_compile(struct ty_fn **out, const struct ty_model *m, const char *sect
 	enum set lab_set;
 	int rc;
 
-	for (size_t i = 0; i < m->nsections; i++)
-		if (!strcmp(m->sections[i].name, section))
-			sec = &m->sections[i];
+	if (m->section_idx.cap) {
+		long si = ty_names_get(&m->section_idx, section);
+
+		sec = si >= 0 && (size_t)si < m->nsections ? &m->sections[si] : NULL;
+	} else {
+		for (size_t i = 0; i < m->nsections; i++)
+			if (!strcmp(m->sections[i].name, section))
+				sec = &m->sections[i];
+	}
 	if (!sec)
 		return ty_error_at(err, TYCHE_EDATA, m->name, 0, 0, "no section '%s' in the "
 				   "model file", section);
 	if ((rc = check_shape(&c, sec, &lab_set)))
-		return rc;
+		goto fail;
 	/* a label that names an index must sit at that index's offset */
 	for (size_t i = 0; i < sec->ncomps; i++) {
 		long at = set_find(&c, lab_set, sec->comps[i].name);
 
-		if (at >= 0 && (size_t)at != i)
-			return ty_src_error(err, &sec->comps[i].key, 0, "component '%s' is at "
-					    "offset %zu but the %s index '%s' has offset %ld: "
-					    "expected the components in offset order",
-					    sec->comps[i].name, i, set_names[lab_set],
-					    sec->comps[i].name, at);
+		if (at >= 0 && (size_t)at != i) {
+			rc = ty_src_error(err, &sec->comps[i].key, 0, "component '%s' is at "
+					  "offset %zu but the %s index '%s' has offset %ld: "
+					  "expected the components in offset order",
+					  sec->comps[i].name, i, set_names[lab_set],
+					  sec->comps[i].name, at);
+			goto fail;
+		}
 	}
-	if (sec->nlets && !(lets = ty_calloc(sec->nlets, sizeof(*lets))))
-		return oom(&c);
+	if (sec->nlets && !(lets = ty_calloc(sec->nlets, sizeof(*lets)))) {
+		rc = oom(&c);
+		goto fail;
+	}
 	for (size_t i = 0; i < sec->nlets; i++) {
 		lets[i].name = sec->lets[i].name;
 		lets[i].kind = B_PENDING;
 	}
-	sc = (struct scope){ NULL, lets, sec->nlets, 0 };
+	sc = (struct scope){ NULL, lets, sec->nlets, 0,
+			     sec->let_idx.cap ? &sec->let_idx : NULL };
 	c.sc = &sc;
 	rc = 0;
 	for (size_t i = 0; i < sec->nlets && !rc; i++) {
 		struct val v;
 
+		if (!(i & 4095) && (rc = ty_budget_check(err, "compiling the model")))
+			break;
 		if ((rc = compile(&c, sec->lets[i].ast, &v)))
 			break;
 		if (v.is_k) {
@@ -975,6 +1175,8 @@ int ty_fn_compile(struct ty_fn **out, const struct ty_model *m, const char *sect
 		rc = emit(&c, OP_RET, 0, (uint32_t)i, sec->comps[i].ast);
 	}
 	free(lets);
+	free(c.khash);
+	ty_pool_release(&c.pool);
 	if (!rc && !(f = ty_calloc(1, sizeof(*f))))
 		rc = oom(&c);
 	if (rc) {
@@ -1004,6 +1206,9 @@ int ty_fn_compile(struct ty_fn **out, const struct ty_model *m, const char *sect
 		}
 	*out = f;
 	return 0;
+fail:
+	ty_pool_release(&c.pool);
+	return rc;
 }
 
 size_t ty_fn_ncomp(const struct ty_fn *f)

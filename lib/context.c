@@ -69,6 +69,11 @@ static void cell_diag(struct loader *L, int sev, int ti, size_t r, size_t c,
 	int line, col;
 	va_list ap;
 
+	if (L->d && L->d->n >= TY_MAX_DIAGS) {
+		/* only counted from now on: skip the formatting */
+		ty_diag_add(L->d, sev, "", 0, 0, "%s", "");
+		return;
+	}
 	ty_table_loc(L->t[ti], r, c, where, &line, &col);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -86,6 +91,29 @@ static const char *cell(struct loader *L, int ti, size_t r, int k)
 static size_t colpos(struct loader *L, int ti, int k)
 {
 	return (size_t)L->col[ti][k];
+}
+
+/* The functions table's Model column names a model, never a path: a
+ * file name stem of letters, digits, '_', '-' and '.', not starting with
+ * '.' (so no "..", no hidden file, no '/' or '\\'). */
+#define TY_MAX_MODEL_NAME 128
+
+static int model_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (!s || !*s || *s == '.')
+		return 0;
+	for (; s[n]; n++) {
+		unsigned char ch = (unsigned char)s[n];
+
+		if (n >= TY_MAX_MODEL_NAME)
+			return 0;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.'))
+			return 0;
+	}
+	return 1;
 }
 
 /* Bytes of cell text to quote in a message: at most 60, cut at a UTF-8
@@ -726,10 +754,58 @@ static int par_cmp(const void *a, const void *b)
 	return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
+/* Rows of the parameters table ordered by (technology, scenario, row):
+ * each scenario's rows are then one binary search away (a scan of the
+ * whole table per scenario was quadratic). */
+struct par_key {
+	const char *tech, *scen;
+	size_t row;
+};
+
+static int par_key_cmp(const void *a, const void *b)
+{
+	const struct par_key *x = a, *y = b;
+	int c = strcmp(x->tech, y->tech);
+
+	if (!c)
+		c = strcmp(x->scen, y->scen);
+	return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/* First position in the sorted rows of (tech, scen). */
+static size_t par_lower(const struct par_key *rows, size_t n, const char *tech,
+			const char *scen)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(rows[mid].tech, tech);
+
+		if (!c)
+			c = strcmp(rows[mid].scen, scen);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void load_parameters(struct loader *L)
 {
 	tyche_context *ctx = L->ctx;
 	struct ty_table *t = L->t[TY_T_PARAMETERS];
+	struct par_key *rows = ty_calloc(t->nrows ? t->nrows : 1, sizeof(*rows));
+
+	if (!rows) {
+		ty_diag_add(L->d, TYCHE_SEV_ERROR, t->source, 0, 0, "out of memory");
+		return;
+	}
+	for (size_t r = 0; r < t->nrows; r++)
+		rows[r] = (struct par_key){ cell(L, TY_T_PARAMETERS, r, 0),
+					    cell(L, TY_T_PARAMETERS, r, 1), r };
+	qsort(rows, t->nrows, sizeof(*rows), par_key_cmp);
 
 	for (size_t ti = 0; ti < ctx->ntech; ti++) {
 		struct ty_tech *T = &ctx->tech[ti];
@@ -744,17 +820,28 @@ static void load_parameters(struct loader *L)
 			size_t n = 0;
 			int bad = 0;
 
-			for (size_t r = 0; r < t->nrows; r++) {
+			size_t cap = 0;
+
+			for (size_t ri = par_lower(rows, t->nrows, T->name, S->name);
+			     ri < t->nrows; ri++) {
+				size_t r = rows[ri].row;
 				long off;
 
-				if (strcmp(cell(L, TY_T_PARAMETERS, r, 0), T->name) ||
-				    strcmp(cell(L, TY_T_PARAMETERS, r, 1), S->name))
-					continue;
+				if (strcmp(rows[ri].tech, T->name) || strcmp(rows[ri].scen, S->name))
+					break;
 				if (parse_offset(L, TY_T_PARAMETERS, r, 3, &off)) {
 					bad = 1;
 					continue;
 				}
-				v = realloc(v, (n + 1) * sizeof(*v));
+				if (n == cap) {
+					struct par_row *nv;
+
+					cap = cap ? 2 * cap : 16;
+					nv = realloc(v, cap * sizeof(*v));
+					if (!nv)
+						break;
+					v = nv;
+				}
 				v[n].offset = off;
 				v[n].name = cell(L, TY_T_PARAMETERS, r, 2);
 				v[n].row = r;
@@ -822,6 +909,7 @@ static void load_parameters(struct loader *L)
 		}
 		free(ref);
 	}
+	free(rows);
 	/* rows naming an unknown technology or scenario */
 	for (size_t r = 0; r < t->nrows; r++) {
 		const char *tech = cell(L, TY_T_PARAMETERS, r, 0);
@@ -872,6 +960,13 @@ static void load_functions(struct loader *L)
 		}
 		T->style = ty_strdup(cell(L, TY_T_FUNCTIONS, r, 1));
 		T->model = ty_strdup(cell(L, TY_T_FUNCTIONS, r, 2));
+		if (T->model && !ty_label_is_empty(T->model) && !model_name_ok(T->model)) {
+			cell_err(L, TY_T_FUNCTIONS, r, colpos(L, TY_T_FUNCTIONS, 2),
+				 "model '%.80s%s' is not a model name: expected letters, digits, '_', "
+				 "'-' or '.' (at most %d, not starting with '.'), never a path",
+				 T->model, strlen(T->model) > 80 ? "..." : "", TY_MAX_MODEL_NAME);
+			T->model[0] = '\0';   /* never looked up */
+		}
 		for (int k = 0; k < 4; k++)
 			T->fn[k] = ty_strdup(cell(L, TY_T_FUNCTIONS, r, 3 + k));
 		if (strcmp(T->style, "numpy"))
@@ -1028,10 +1123,15 @@ static void load_tranches(struct loader *L)
 	 * 100k tranches took minutes and, all of one amount, 6 GB of
 	 * "equal amount" messages (one per pair).  `names` and `cats` grow
 	 * with the accepted tranches, so names index k is tranche k. */
-	struct strset cats = { 0 }, names = { 0 }, amounts = { 0 };
+	struct strset cats = { 0 }, names = { 0 }, amounts = { 0 }, all = { 0 };
 	size_t *amount_first = ty_calloc(t->nrows, sizeof(size_t));
 	char *known_scen = NULL;
 
+	/* every technology's scenarios, once (a loop over the technologies
+	 * per row was quadratic) */
+	for (size_t ti = 0; ti < ctx->ntech; ti++)
+		for (size_t s = 0; s < ctx->tech[ti].nscen; s++)
+			strset_add(&all, ctx->tech[ti].scen[s].name);
 	ctx->tranches = ty_calloc(t->nrows, sizeof(struct ty_tranche));
 	for (size_t r = 0; r < t->nrows; r++) {
 		const char *cat = cell(L, TY_T_TRANCHES, r, 0);
@@ -1060,19 +1160,10 @@ static void load_tranches(struct loader *L)
 				 name, cat, ctx->tranches[k].line);
 			bad = 1;
 		}
-		for (size_t ti = 0; ti < ctx->ntech; ti++)
-			if (find_scen(&ctx->tech[ti], scen) >= 0)
-				found = 1;
+		found = strset_find(&all, scen) >= 0;
 		if (!found && ctx->ntech) {
-			if (!known_scen) {
-				struct strset all = { 0 };
-
-				for (size_t ti = 0; ti < ctx->ntech; ti++)
-					for (size_t s = 0; s < ctx->tech[ti].nscen; s++)
-						strset_add(&all, ctx->tech[ti].scen[s].name);
+			if (!known_scen)
 				known_scen = list_names(all.v, all.n);
-				strset_release(&all);
-			}
 			cell_err(L, TY_T_TRANCHES, r, colpos(L, TY_T_TRANCHES, 2),
 				 "tranche '%s' points at scenario '%s', which no technology has; expected one of %s",
 				 name, scen, known_scen ? known_scen : "(none)");
@@ -1151,6 +1242,7 @@ static void load_tranches(struct loader *L)
 	strset_release(&amounts);
 	free(amount_first);
 	free(known_scen);
+	strset_release(&all);
 }
 
 static void load_investments(struct loader *L)
@@ -1402,6 +1494,8 @@ static char *model_file_for(const char *ctxpath, const tyche_load_opts *opts,
 						    : getenv("TYCHE_MODEL_PATH");
 	char *search;
 
+	if (!model_name_ok(model))
+		return NULL;     /* a path: never opened */
 	/* beside the tables */
 	if (stat(ctxpath, &st) == 0 && S_ISDIR(st.st_mode)) {
 		dir = ty_strdup(ctxpath);

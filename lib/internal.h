@@ -20,6 +20,7 @@
 #define TY_MAX_FIELD_BYTES (1u << 20)  /* one CSV field */
 #define TY_MAX_ROWS 2000000u
 #define TY_MAX_COLS 4096u
+#define TY_MAX_DIAGS 1000u             /* kept per tyche_diags; the rest counted */
 
 /* Fill *err (if not NULL) and return code. */
 TY_HIDDEN int ty_error_at(tyche_error *err, int code, const char *where,

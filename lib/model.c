@@ -18,6 +18,9 @@
  * start mark plus the token's offset in the value; ty_src_loc re-aligns
  * the value with the raw bytes of the file.  Name resolution is not done
  * here (it depends on the technology), only syntax and helper recursion.
+ * A model file can be hostile (400,000 lets, 100,000 helpers): every
+ * duplicate check and name lookup goes through a struct ty_names hash,
+ * and the helper-recursion search uses explicit stacks, never the C stack.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +235,8 @@ void ty_model_free(struct ty_model *m)
 
 int ty_model_has_section(const struct ty_model *m, const char *section)
 {
+	if (m && m->section_idx.cap)
+		return ty_names_get(&m->section_idx, section) >= 0;
 	for (size_t i = 0; m && i < m->nsections; i++)
 		if (!strcmp(m->sections[i].name, section))
 			return 1;
@@ -250,10 +255,9 @@ const char *ty_model_section_name(const struct ty_model *m, size_t i)
 
 const struct ty_helper *ty_model_helper(const struct ty_model *m, const char *name)
 {
-	for (size_t i = 0; i < m->nhelpers; i++)
-		if (!strcmp(m->helpers[i].name, name))
-			return &m->helpers[i];
-	return NULL;
+	long i = ty_names_get(&m->helper_idx, name);
+
+	return i >= 0 && (size_t)i < m->nhelpers ? &m->helpers[i] : NULL;
 }
 
 /* ---------------------------------------------------------- yaml reading */
@@ -310,7 +314,7 @@ static int scalar_src(struct loader *ld, const yaml_node_t *n, struct ty_src *s,
 }
 
 static int load_items(struct loader *ld, const yaml_node_t *map, struct ty_item **out,
-		      size_t *nout, int is_let)
+		      size_t *nout, struct ty_names *idx, int is_let)
 {
 	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
 	struct ty_item *v;
@@ -318,7 +322,7 @@ static int load_items(struct loader *ld, const yaml_node_t *map, struct ty_item 
 	int rc;
 
 	v = ty_pool_alloc(&ld->m->pool, (n ? n : 1) * sizeof(*v));
-	if (!v)
+	if (!v || ty_names_init(idx, &ld->m->pool, n))
 		return ty_error_at(ld->err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 	for (yaml_node_pair_t *pr = map->data.mapping.pairs.start;
 	     pr < map->data.mapping.pairs.top; pr++) {
@@ -341,10 +345,11 @@ static int load_items(struct loader *ld, const yaml_node_t *map, struct ty_item 
 				return node_error(ld, kn, "local name '%s' is a built-in name: "
 						  "expected another name", it->name);
 		}
-		for (size_t j = 0; j < k; j++)
-			if (!strcmp(v[j].name, it->name))
-				return node_error(ld, kn, "duplicate %s '%s'",
-						  is_let ? "local" : "component", it->name);
+		if (ty_names_put(idx, it->name, k) >= 0)
+			return node_error(ld, kn, "duplicate %s '%s'",
+					  is_let ? "local" : "component", it->name);
+		if (!(k & 4095) && (rc = ty_budget_check(ld->err, "reading the model file")))
+			return rc;
 		if ((rc = scalar_src(ld, vn, &it->val, "an expression")))
 			return rc;
 		if ((rc = ty_parse_expr(&ld->m->pool, &it->val, &it->ast, ld->err)))
@@ -359,6 +364,7 @@ static int load_items(struct loader *ld, const yaml_node_t *map, struct ty_item 
 static int load_section(struct loader *ld, const yaml_node_t *kn, const yaml_node_t *vn,
 			struct ty_section *sec)
 {
+	struct ty_names comp_idx;
 	int rc;
 
 	if ((rc = scalar_src(ld, kn, &sec->key, "a section name")))
@@ -378,12 +384,12 @@ static int load_section(struct loader *ld, const yaml_node_t *kn, const yaml_nod
 			if (lv->type != YAML_MAPPING_NODE)
 				return node_error(ld, lv, "'let' is %s: expected a mapping of "
 						  "local names to expressions", kind_name(lv));
-			if ((rc = load_items(ld, lv, &sec->lets, &sec->nlets, 1)))
+			if ((rc = load_items(ld, lv, &sec->lets, &sec->nlets, &sec->let_idx, 1)))
 				return rc;
 			tmp.data.mapping.pairs.start = first + 1;
 		}
 	}
-	if ((rc = load_items(ld, &tmp, &sec->comps, &sec->ncomps, 0)))
+	if ((rc = load_items(ld, &tmp, &sec->comps, &sec->ncomps, &comp_idx, 0)))
 		return rc;
 	if (!sec->ncomps)
 		return node_error(ld, kn, "section '%s' returns nothing: expected at least one "
@@ -401,7 +407,7 @@ static int load_helpers(struct loader *ld, const yaml_node_t *vn)
 				  "'npv(rate, n): expression'", kind_name(vn));
 	n = (size_t)(vn->data.mapping.pairs.top - vn->data.mapping.pairs.start);
 	ld->m->helpers = ty_calloc(n ? n : 1, sizeof(*ld->m->helpers));
-	if (!ld->m->helpers)
+	if (!ld->m->helpers || ty_names_init(&ld->m->helper_idx, &ld->m->pool, n))
 		return ty_error_at(ld->err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 	for (yaml_node_pair_t *pr = vn->data.mapping.pairs.start;
 	     pr < vn->data.mapping.pairs.top; pr++) {
@@ -412,7 +418,7 @@ static int load_helpers(struct loader *ld, const yaml_node_t *vn)
 		if ((rc = scalar_src(ld, kn, &h->key, "a helper name, e.g. npv(rate, n)")))
 			return rc;
 		if ((rc = ty_parse_helper_key(&ld->m->pool, &h->key, &h->name, &h->params,
-					      &h->param_pos, &h->nparams, ld->err)))
+					      &h->param_pos, &h->nparams, &h->param_idx, ld->err)))
 			return rc;
 		if (is_reserved(h->name))
 			return ty_src_error(ld->err, &h->key, 0, "helper name '%s' is a built-in "
@@ -422,7 +428,7 @@ static int load_helpers(struct loader *ld, const yaml_node_t *vn)
 				return ty_src_error(ld->err, &h->key, h->param_pos[i],
 						    "parameter name '%s' is a built-in name: "
 						    "expected another name", h->params[i]);
-		if (ty_model_helper(ld->m, h->name))
+		if (ty_names_put(&ld->m->helper_idx, h->name, ld->m->nhelpers) >= 0)
 			return ty_src_error(ld->err, &h->key, 0, "duplicate helper '%s'", h->name);
 		if ((rc = scalar_src(ld, bn, &h->val, "an expression")))
 			return rc;
@@ -435,88 +441,152 @@ static int load_helpers(struct loader *ld, const yaml_node_t *vn)
 
 /* ---------------------------------------------------- helper recursion */
 
-static int helper_is_param(const struct ty_helper *h, const char *name)
-{
-	for (size_t i = 0; i < h->nparams; i++)
-		if (!strcmp(h->params[i], name))
-			return 1;
-	return 0;
-}
+/*
+ * A depth-first search over the helper call graph with explicit stacks
+ * (a chain of 100,000 helpers must not overflow the C stack).  Each
+ * helper's calls are listed in pre-order of its body, so the cycle
+ * reported is the first one a recursive walk would meet.
+ */
 
-struct rec {
-	const struct ty_model *m;
-	int *state;                 /* 0 new, 1 on the path, 2 done */
-	const struct ty_helper **path;
-	size_t npath;
-	tyche_error *err;
+struct call {
+	size_t callee;
+	const struct ty_ast *at;
 };
 
-static int visit_helper(struct rec *r, const struct ty_helper *h);
+struct vec {
+	void *p;
+	size_t n, cap, size;
+};
 
-static int visit_ast(struct rec *r, const struct ty_helper *h, const struct ty_ast *a)
+static void *vec_push(struct vec *v)
 {
-	const struct ty_helper *callee = NULL;
-	int rc;
+	if (v->n == v->cap) {
+		size_t ncap = v->cap ? 2 * v->cap : 16;
+		void *np = ty_realloc(v->p, ncap * v->size);
 
-	if (a->kind == AST_CALL)
-		callee = ty_model_helper(r->m, a->name);
-	else if (a->kind == AST_NAME && !helper_is_param(h, a->name))
-		callee = ty_model_helper(r->m, a->name);
-	if (callee) {
-		size_t ci = (size_t)(callee - r->m->helpers);
-
-		if (r->state[ci] == 1) {
-			struct ty_buf b = TY_BUF_INIT;
-			size_t i = 0;
-
-			while (r->path[i] != callee)
-				i++;
-			for (; i < r->npath; i++)
-				ty_buf_addf(&b, "%s -> ", r->path[i]->name);
-			ty_buf_adds(&b, callee->name);
-			rc = ty_src_error(r->err, a->src, a->pos, "recursive helper: %s "
-					  "(helpers cannot call themselves)", b.p ? b.p : "");
-			ty_buf_release(&b);
-			return rc;
-		}
-		if (r->state[ci] == 0 && (rc = visit_helper(r, callee)))
-			return rc;
+		if (!np)
+			return NULL;
+		v->p = np;
+		v->cap = ncap;
 	}
-	for (size_t i = 0; i < a->nargs; i++)
-		if ((rc = visit_ast(r, h, a->args[i])))
-			return rc;
+	return (char *)v->p + v->n++ * v->size;
+}
+
+/* Append the helpers h's body calls to *calls, in pre-order. */
+static int list_calls(const struct ty_model *m, const struct ty_helper *h, struct vec *calls,
+		      struct vec *stack)
+{
+	const struct ty_ast **top;
+
+	stack->n = 0;
+	if (!(top = vec_push(stack)))
+		return TYCHE_ENOMEM;
+	*top = h->body;
+	while (stack->n) {
+		const struct ty_ast *a = ((const struct ty_ast **)stack->p)[--stack->n];
+		const struct ty_helper *callee = NULL;
+
+		if (a->kind == AST_CALL ||
+		    (a->kind == AST_NAME && ty_names_get(&h->param_idx, a->name) < 0))
+			callee = ty_model_helper(m, a->name);
+		if (callee) {
+			struct call *c = vec_push(calls);
+
+			if (!c)
+				return TYCHE_ENOMEM;
+			c->callee = (size_t)(callee - m->helpers);
+			c->at = a;
+		}
+		for (size_t i = a->nargs; i-- > 0;) {
+			if (!(top = vec_push(stack)))
+				return TYCHE_ENOMEM;
+			*top = a->args[i];
+		}
+	}
 	return 0;
 }
 
-static int visit_helper(struct rec *r, const struct ty_helper *h)
-{
-	size_t hi = (size_t)(h - r->m->helpers);
-	int rc;
-
-	r->state[hi] = 1;
-	r->path[r->npath++] = h;
-	rc = visit_ast(r, h, h->body);
-	r->npath--;
-	r->state[hi] = 2;
-	return rc;
-}
+struct frame {
+	size_t h;
+	size_t next, end;    /* its calls: calls[next..end) */
+};
 
 static int check_recursion(const struct ty_model *m, tyche_error *err)
 {
-	struct rec r = { .m = m, .err = err };
+	size_t *first = NULL;
+	unsigned char *state = NULL;     /* 0 new, 1 on the path, 2 done */
+	struct vec calls = { .size = sizeof(struct call) };
+	struct vec nodes = { .size = sizeof(struct ty_ast *) };
+	struct vec path = { .size = sizeof(struct frame) };
 	int rc = 0;
 
 	if (!m->nhelpers)
 		return 0;
-	r.state = ty_calloc(m->nhelpers, sizeof(*r.state));
-	r.path = ty_calloc(m->nhelpers, sizeof(*r.path));
-	if (!r.state || !r.path)
-		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	for (size_t i = 0; !rc && i < m->nhelpers; i++)
-		if (!r.state[i])
-			rc = visit_helper(&r, &m->helpers[i]);
-	free(r.state);
-	free(r.path);
+	first = ty_calloc(m->nhelpers + 1, sizeof(*first));
+	state = ty_calloc(m->nhelpers, 1);
+	if (!first || !state)
+		rc = TYCHE_ENOMEM;
+	for (size_t i = 0; !rc && i < m->nhelpers; i++) {
+		first[i] = calls.n;
+		rc = list_calls(m, &m->helpers[i], &calls, &nodes);
+	}
+	if (!rc)
+		first[m->nhelpers] = calls.n;
+	for (size_t i = 0; !rc && i < m->nhelpers; i++) {
+		struct frame *f;
+
+		if (state[i])
+			continue;
+		if (!(f = vec_push(&path))) {
+			rc = TYCHE_ENOMEM;
+			break;
+		}
+		*f = (struct frame){ i, first[i], first[i + 1] };
+		state[i] = 1;
+		while (path.n && !rc) {
+			struct frame *top = (struct frame *)path.p + path.n - 1;
+			const struct call *c;
+
+			if (top->next == top->end) {
+				state[top->h] = 2;
+				path.n--;
+				continue;
+			}
+			c = (const struct call *)calls.p + top->next++;
+			if (state[c->callee] == 1) {
+				struct ty_buf b = TY_BUF_INIT;
+				size_t j = 0;
+				const struct frame *fr = path.p;
+
+				while (fr[j].h != c->callee)
+					j++;
+				for (; j < path.n; j++)
+					ty_buf_addf(&b, "%s -> ", m->helpers[fr[j].h].name);
+				ty_buf_adds(&b, m->helpers[c->callee].name);
+				rc = ty_src_error(err, c->at->src, c->at->pos, "recursive helper: %s "
+						  "(helpers cannot call themselves)", b.p ? b.p : "");
+				ty_buf_release(&b);
+				break;
+			}
+			if (state[c->callee] == 0) {
+				size_t h = c->callee;
+
+				if (!(f = vec_push(&path))) {
+					rc = TYCHE_ENOMEM;
+					break;
+				}
+				*f = (struct frame){ h, first[h], first[h + 1] };
+				state[h] = 1;
+			}
+		}
+	}
+	if (rc == TYCHE_ENOMEM)
+		ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	free(first);
+	free(state);
+	free(calls.p);
+	free(nodes.p);
+	free(path.p);
 	return rc;
 }
 
@@ -546,7 +616,7 @@ static int load_doc(struct loader *ld, yaml_parser_t *parser)
 				  "sections", kind_name(root));
 	n = (size_t)(root->data.mapping.pairs.top - root->data.mapping.pairs.start);
 	ld->m->sections = ty_calloc(n ? n : 1, sizeof(*ld->m->sections));
-	if (!ld->m->sections)
+	if (!ld->m->sections || ty_names_init(&ld->m->section_idx, &ld->m->pool, n))
 		return ty_error_at(ld->err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 	/* helpers first, wherever they are in the file */
 	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
@@ -580,6 +650,7 @@ static int load_doc(struct loader *ld, yaml_parser_t *parser)
 			return node_error(ld, kn, "duplicate section '%s'", (char *)kn->data.scalar.value);
 		if ((rc = load_section(ld, kn, vn, sec)))
 			return rc;
+		ty_names_put(&ld->m->section_idx, sec->name, ld->m->nsections);
 		ld->m->nsections++;
 	}
 	return check_recursion(ld->m, ld->err);

@@ -101,13 +101,37 @@ TY_HIDDEN void *ty_pool_alloc(struct ty_pool *p, size_t n);
 TY_HIDDEN char *ty_pool_strndup(struct ty_pool *p, const char *s, size_t n);
 TY_HIDDEN void ty_pool_release(struct ty_pool *p);
 
+/* Limits that keep every walk of a hostile model bounded.  Long chains of
+ * one precedence level (a + b + ... , a * b * ...) are not nesting: the
+ * parser builds them in a loop and every walk follows the left spine in a
+ * loop too, so only real nesting ('(', unary '-', '^', call arguments)
+ * costs stack and is capped. */
+#define TY_MAX_NEST 256                 /* nesting levels in one expression */
+#define TY_MAX_EXPR_BYTES (1u << 20)    /* one expression's text */
+
+/* A string -> index table (open addressing) sized once for at most n
+ * names; its memory comes from a pool, so it has no release. */
+struct ty_names {
+	const char **keys;
+	size_t *vals;
+	size_t cap;          /* power of two, > 2 n; 0 = empty table */
+};
+TY_HIDDEN int ty_names_init(struct ty_names *t, struct ty_pool *pool, size_t n);
+/* Index of key[0..len) or -1. */
+TY_HIDDEN long ty_names_getn(const struct ty_names *t, const char *key, size_t len);
+TY_HIDDEN long ty_names_get(const struct ty_names *t, const char *key);
+/* Insert key -> val unless present; returns the index already stored or
+ * -1 when inserted.  The key is not copied. */
+TY_HIDDEN long ty_names_put(struct ty_names *t, const char *key, size_t val);
+
 /* Parse one expression; errors are located TYCHE_EDATA. */
 TY_HIDDEN int ty_parse_expr(struct ty_pool *pool, const struct ty_src *src,
 			    struct ty_ast **out, tyche_error *err);
 /* Parse a helper key "name(a, b)" or "name". */
 TY_HIDDEN int ty_parse_helper_key(struct ty_pool *pool, const struct ty_src *src,
 				  char **name, char ***params, size_t **param_pos,
-				  size_t *nparams, tyche_error *err);
+				  size_t *nparams, struct ty_names *param_idx,
+				  tyche_error *err);
 /* 1 if s is a valid identifier. */
 TY_HIDDEN int ty_is_ident(const char *s);
 
@@ -124,6 +148,7 @@ struct ty_helper {
 	char **params;
 	size_t *param_pos;
 	size_t nparams;
+	struct ty_names param_idx;   /* params by name */
 	struct ty_src key, val;
 	struct ty_ast *body;
 };
@@ -133,6 +158,7 @@ struct ty_section {
 	struct ty_src key;
 	struct ty_item *lets;
 	size_t nlets;
+	struct ty_names let_idx;     /* lets by name */
 	struct ty_item *comps;
 	size_t ncomps;
 };
@@ -147,6 +173,8 @@ struct ty_model {
 	size_t nhelpers;
 	struct ty_section *sections;
 	size_t nsections;
+	struct ty_names helper_idx;   /* helpers by name */
+	struct ty_names section_idx;  /* sections by name */
 	struct ty_pool pool;
 };
 

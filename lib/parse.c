@@ -17,14 +17,18 @@
  * do not chain (a < b < c is an error, not (a < b) < c).  Nothing here is
  * evaluated or folded: the AST keeps the written grouping, which is what
  * makes the results bit-identical to the reference.
+ *
+ * Hostile input: a chain of one level (a + b + ... with 50,000 terms) is
+ * built by a loop as a left-deep tree, so it costs no stack here, and
+ * every later walk must follow args[0] in a loop too, never recurse on
+ * it.  Real nesting ('(', unary '-', '^', call arguments) recurses and is
+ * capped at TY_MAX_NEST levels with a located error.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "modelint.h"
-
-#define MAX_DEPTH 200
 
 /* ------------------------------------------------------------------ pool */
 
@@ -76,6 +80,60 @@ void ty_pool_release(struct ty_pool *p)
 		free(b);
 	}
 	p->head = NULL;
+}
+
+/* ------------------------------------------------------------ name table */
+
+static size_t name_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;    /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	h ^= h >> 33;                           /* murmur3 finaliser: names */
+	h *= 0xff51afd7ed558ccdull;             /* like x1 .. x400000 differ */
+	h ^= h >> 33;                           /* only in a few low bits */
+	return (size_t)h;
+}
+
+int ty_names_init(struct ty_names *t, struct ty_pool *pool, size_t n)
+{
+	size_t cap = 4;
+
+	while (cap <= 2 * n)
+		cap *= 2;
+	t->keys = ty_pool_alloc(pool, cap * sizeof(*t->keys));
+	t->vals = ty_pool_alloc(pool, cap * sizeof(*t->vals));
+	t->cap = t->keys && t->vals ? cap : 0;
+	return t->cap ? 0 : TYCHE_ENOMEM;
+}
+
+long ty_names_getn(const struct ty_names *t, const char *key, size_t len)
+{
+	if (!t->cap)
+		return -1;
+	for (size_t k = name_hash(key, len) & (t->cap - 1); t->keys[k];
+	     k = (k + 1) & (t->cap - 1))
+		if (!strncmp(t->keys[k], key, len) && !t->keys[k][len])
+			return (long)t->vals[k];
+	return -1;
+}
+
+long ty_names_get(const struct ty_names *t, const char *key)
+{
+	return ty_names_getn(t, key, strlen(key));
+}
+
+long ty_names_put(struct ty_names *t, const char *key, size_t val)
+{
+	size_t len = strlen(key), k;
+
+	for (k = name_hash(key, len) & (t->cap - 1); t->keys[k]; k = (k + 1) & (t->cap - 1))
+		if (!strcmp(t->keys[k], key))
+			return (long)t->vals[k];
+	t->keys[k] = key;
+	t->vals[k] = val;
+	return -1;
 }
 
 /* ---------------------------------------------------------------- parser */
@@ -171,6 +229,17 @@ static struct ty_ast *node(struct parser *p, enum ty_ast_kind kind, size_t pos)
 static struct ty_ast *parse_expr(struct parser *p);
 static struct ty_ast *parse_unary(struct parser *p);
 
+/* One more level of real nesting at the current token; 0 when too deep
+ * (the error is set).  Every caller undoes it with p->depth-- on success. */
+static int enter(struct parser *p)
+{
+	if (++p->depth <= TY_MAX_NEST)
+		return 1;
+	fail(p, p->tok.start, "expression too deeply nested (limit %d): expected fewer "
+	     "parentheses, unary '-', '^' or nested calls", TY_MAX_NEST);
+	return 0;
+}
+
 static struct ty_ast *binary(struct parser *p, int op, size_t pos, struct ty_ast *l, struct ty_ast *r)
 {
 	struct ty_ast *a;
@@ -249,6 +318,8 @@ static struct ty_ast *parse_call(struct parser *p, struct ty_ast *a)
 	size_t n = 0, cap = 0;
 
 	/* at '(' */
+	if (!enter(p))
+		return NULL;
 	advance(p);
 	if (p->tok.kind != TK_RPAREN) {
 		for (;;) {
@@ -281,6 +352,7 @@ static struct ty_ast *parse_call(struct parser *p, struct ty_ast *a)
 	a->nargs = n;
 	a->end = p->tok.end;
 	advance(p);
+	p->depth--;
 	return a;
 }
 
@@ -317,6 +389,8 @@ static struct ty_ast *parse_primary(struct parser *p)
 		}
 		return a;
 	case TK_LPAREN:
+		if (!enter(p))
+			return NULL;
 		advance(p);
 		a = parse_expr(p);
 		if (!a)
@@ -330,6 +404,7 @@ static struct ty_ast *parse_primary(struct parser *p)
 				    "at %d:%d", tok_text(p, &p->tok, buf, sizeof(buf)), l, c);
 		}
 		advance(p);
+		p->depth--;
 		return a;
 	case TK_STR:
 		return fail(p, t.start, "a quoted name is only allowed inside [...]: "
@@ -347,9 +422,14 @@ static struct ty_ast *parse_power(struct parser *p)
 		return NULL;
 	if (p->tok.kind == TK_CARET) {
 		size_t pos = p->tok.start;
+		struct ty_ast *a;
 
+		if (!enter(p))
+			return NULL;
 		advance(p);
-		return binary(p, TK_CARET, pos, base, parse_unary(p));
+		a = binary(p, TK_CARET, pos, base, parse_unary(p));
+		p->depth--;
+		return a;
 	}
 	return base;
 }
@@ -358,12 +438,11 @@ static struct ty_ast *parse_unary(struct parser *p)
 {
 	struct ty_ast *a, *e;
 
-	if (++p->depth > MAX_DEPTH)
-		return fail(p, p->tok.start, "expression nested too deeply (more than %d levels)",
-			    MAX_DEPTH);
 	if (p->tok.kind == TK_MINUS) {
 		size_t pos = p->tok.start;
 
+		if (!enter(p))
+			return NULL;
 		advance(p);
 		e = parse_unary(p);
 		if (!e)
@@ -384,9 +463,7 @@ static struct ty_ast *parse_unary(struct parser *p)
 		return fail(p, p->tok.start, "unary '+' is not supported: expected a number, "
 			    "a name, '-' or '('");
 	}
-	a = parse_power(p);
-	p->depth--;
-	return a;
+	return parse_power(p);
 }
 
 static struct ty_ast *parse_term(struct parser *p)
@@ -424,12 +501,8 @@ static int is_cmp(int k)
 
 static struct ty_ast *parse_expr(struct parser *p)
 {
-	struct ty_ast *l;
+	struct ty_ast *l = parse_sum(p);
 
-	if (++p->depth > MAX_DEPTH)
-		return fail(p, p->tok.start, "expression nested too deeply (more than %d levels)",
-			    MAX_DEPTH);
-	l = parse_sum(p);
 	if (l && is_cmp(p->tok.kind)) {
 		int op = p->tok.kind;
 		size_t pos = p->tok.start;
@@ -444,7 +517,6 @@ static struct ty_ast *parse_expr(struct parser *p)
 				    tok_text(p, &p->tok, buf, sizeof(buf)));
 		}
 	}
-	p->depth--;
 	return l;
 }
 
@@ -454,6 +526,10 @@ int ty_parse_expr(struct ty_pool *pool, const struct ty_src *src, struct ty_ast 
 	struct parser p = { .pool = pool, .src = src, .err = err };
 	struct ty_ast *a;
 
+	if (src->len > TY_MAX_EXPR_BYTES)
+		return ty_src_error(err, src, 0, "expression too large (%zu bytes, limit %u): "
+				    "expected a shorter formula; use let bindings or helpers",
+				    src->len, TY_MAX_EXPR_BYTES);
 	ty_lex_init(&p.lx, src->text, src->len);
 	advance(&p);
 	if (p.tok.kind == TK_EOF)
@@ -468,7 +544,8 @@ int ty_parse_expr(struct ty_pool *pool, const struct ty_src *src, struct ty_ast 
 }
 
 int ty_parse_helper_key(struct ty_pool *pool, const struct ty_src *src, char **name,
-			char ***params, size_t **param_pos, size_t *nparams, tyche_error *err)
+			char ***params, size_t **param_pos, size_t *nparams,
+			struct ty_names *param_idx, tyche_error *err)
 {
 	struct parser p = { .pool = pool, .src = src, .err = err };
 	char **pv = NULL;
@@ -488,7 +565,7 @@ int ty_parse_helper_key(struct ty_pool *pool, const struct ty_src *src, char **n
 
 		pv = ty_pool_alloc(pool, cap * sizeof(*pv));
 		pp = ty_pool_alloc(pool, cap * sizeof(*pp));
-		if (!pv || !pp)
+		if (!pv || !pp || ty_names_init(param_idx, pool, cap))
 			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 		advance(&p);
 		if (p.tok.kind != TK_RPAREN) {
@@ -497,14 +574,15 @@ int ty_parse_helper_key(struct ty_pool *pool, const struct ty_src *src, char **n
 					unexpected(&p, "a parameter name");
 					return TYCHE_EDATA;
 				}
-				for (size_t i = 0; i < n; i++)
-					if (strlen(pv[i]) == p.tok.end - p.tok.start &&
-					    !memcmp(pv[i], src->text + p.tok.start, strlen(pv[i])))
-						return ty_src_error(err, src, p.tok.start,
-								    "duplicate parameter '%s'", pv[i]);
 				pp[n] = p.tok.start;
-				pv[n++] = ty_pool_strndup(pool, src->text + p.tok.start,
-							  p.tok.end - p.tok.start);
+				pv[n] = ty_pool_strndup(pool, src->text + p.tok.start,
+							p.tok.end - p.tok.start);
+				if (!pv[n])
+					return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+				if (ty_names_put(param_idx, pv[n], n) >= 0)
+					return ty_src_error(err, src, p.tok.start,
+							    "duplicate parameter '%s'", pv[n]);
+				n++;
 				advance(&p);
 				if (p.tok.kind == TK_COMMA) {
 					advance(&p);

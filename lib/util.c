@@ -6,6 +6,9 @@
  * Numbers in data cells are parsed by ty_parse_number, not strtod alone:
  * strtod accepts "inf", "nan", hex floats and leading blanks that a
  * modeller never means, and those must be reported, not read.
+ * A diagnostics list keeps at most TY_MAX_DIAGS entries (then one "... and
+ * N more" entry) but counts every problem: callers must not expect one
+ * entry per ty_diag_add.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -63,6 +66,53 @@ const char *tyche_error_format(const tyche_error *e, char *buf, size_t n)
 	return buf;
 }
 
+/*
+ * Past TY_MAX_DIAGS kept diagnostics (a 100,000-row broken table gives a
+ * million), the rest are only counted: nerrors and nwarnings stay exact,
+ * and one last entry, rewritten in place, says how many were not kept.
+ */
+#define DIAG_MORE_LEN 160
+
+static int diag_overflow(tyche_diags *d, int severity)
+{
+	tyche_diag *g;
+
+	if (d->n == TY_MAX_DIAGS) {
+		char *msg = malloc(DIAG_MORE_LEN), *where = strdup("");
+
+		if (d->n == d->cap) {
+			tyche_diag *v = realloc(d->v, (d->cap + 1) * sizeof(*v));
+
+			if (!v) {
+				free(msg);
+				free(where);
+				return TYCHE_ENOMEM;
+			}
+			d->v = v;
+			d->cap++;
+		}
+		if (!msg || !where) {
+			free(msg);
+			free(where);
+			return TYCHE_ENOMEM;
+		}
+		d->v[d->n] = (tyche_diag){ .severity = severity, .where = where, .msg = msg };
+		d->n++;
+	}
+	g = &d->v[d->n - 1];
+	if (severity == TYCHE_SEV_ERROR) {
+		d->nerrors++;
+		g->severity = TYCHE_SEV_ERROR;
+	} else {
+		d->nwarnings++;
+	}
+	snprintf(g->msg, DIAG_MORE_LEN, "... and %zu more problems not shown (only the first "
+		 "%u are kept; %zu errors and %zu warnings in all)",
+		 d->nerrors + d->nwarnings - TY_MAX_DIAGS, TY_MAX_DIAGS, d->nerrors,
+		 d->nwarnings);
+	return severity == TYCHE_SEV_ERROR ? TYCHE_EDATA : 0;
+}
+
 int ty_diag_add(tyche_diags *d, int severity, const char *where, int line,
 		int col, const char *fmt, ...)
 {
@@ -72,6 +122,8 @@ int ty_diag_add(tyche_diags *d, int severity, const char *where, int line,
 
 	if (!d)
 		return severity == TYCHE_SEV_ERROR ? TYCHE_EDATA : 0;
+	if (d->n >= TY_MAX_DIAGS)
+		return diag_overflow(d, severity);
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 16;
 		tyche_diag *v = realloc(d->v, cap * sizeof(*v));

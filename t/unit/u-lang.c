@@ -5,11 +5,17 @@
  * comparisons, pow, if, sum order, helpers, lets) and the exact text and
  * file:line:col of every compile error.
  *
+ * test_hostile: shapes a hostile model file uses to crash or stall the
+ * compiler (a 50,000-term sum, 400,000 lets, deep nesting of every kind,
+ * a 100,000-helper chain): each must give the right value or a located
+ * limit error, within 2 CPU seconds.
+ *
  * Expected values are computed here with plain C doubles in the written
  * grouping (volatile, so the C compiler cannot fold them differently), and
  * compared bit for bit.
  */
 #include <stdint.h>
+#include <time.h>
 
 #include "tap.h"
 #include "model.h"
@@ -497,6 +503,218 @@ static void test_model_errors(void)
 	       "m.yml:2:11: 'capital' is not available in a capital section", "capital in capital");
 }
 
+/* ------------------------------------------------------------- hostile */
+
+static char *grow(char *s, size_t *len, size_t *cap, const char *add)
+{
+	size_t n = strlen(add);
+
+	if (*len + n + 1 > *cap) {
+		*cap = 2 * (*len + n + 1);
+		s = realloc(s, *cap);
+		if (!s)
+			abort();
+	}
+	memcpy(s + *len, add, n + 1);
+	*len += n;
+	return s;
+}
+
+/* `depth` copies of open, then mid, then `depth` copies of close */
+static char *nested(const char *open, const char *mid, const char *close, int depth)
+{
+	char *s = NULL;
+	size_t len = 0, cap = 0;
+
+	s = grow(s, &len, &cap, "");
+	for (int i = 0; i < depth; i++)
+		s = grow(s, &len, &cap, open);
+	s = grow(s, &len, &cap, mid);
+	for (int i = 0; i < depth; i++)
+		s = grow(s, &len, &cap, close);
+	return s;
+}
+
+#define CPU_OK(t0, what) ok((double)(clock() - (t0)) / CLOCKS_PER_SEC < 2.0, \
+			     "%s in < 2 CPU s (%.2f s)", what, \
+			     (double)(clock() - (t0)) / CLOCKS_PER_SEC)
+
+static void test_hostile(void)
+{
+	char *s = NULL, buf[64], want[256];
+	size_t len = 0, cap = 0;
+	volatile double acc;
+	double got;
+	clock_t t0;
+
+	/* a sum of 50,000 terms (about 350 KB): compiles, same rounding as
+	 * the written left-to-right grouping */
+	t0 = clock();
+	s = grow(s, &len, &cap, "p[0]");
+	acc = P[0][0];
+	for (int i = 1; i < 50000; i++) {
+		snprintf(buf, sizeof(buf), " %s p[%d]", i % 3 == 2 ? "-" : "+", i % 4);
+		s = grow(s, &len, &cap, buf);
+		acc = i % 3 == 2 ? acc - P[i % 4][0] : acc + P[i % 4][0];
+	}
+	got = ev(s);
+	ok(bits_eq(got, acc) && !errbuf[0], "50,000-term sum = %.17g (got %.17g %s)", acc, got,
+	   errbuf);
+	CPU_OK(t0, "50,000-term sum");
+	/* and of products and constants (distinct constants: hashed pool) */
+	len = 0;
+	t0 = clock();
+	s = grow(s, &len, &cap, "p[3]");
+	acc = P[3][0];
+	for (int i = 1; i < 50000; i++) {
+		snprintf(buf, sizeof(buf), " + p[%d] * %d.5", i % 3, i);
+		s = grow(s, &len, &cap, buf);
+		acc = acc + P[i % 3][0] * (i + 0.5);
+	}
+	got = ev(s);
+	ok(bits_eq(got, acc) && !errbuf[0], "50,000 products and constants = %.17g (got %.17g %s)",
+	   acc, got, errbuf);
+	CPU_OK(t0, "50,000 products and constants");
+	free(s);
+
+	/* real nesting is capped at 256 levels, with the place */
+	s = nested("(", "1", ")", 256);
+	is_val(s, 1);
+	free(s);
+	s = nested("(", "1", ")", 100000);
+	is_err(s, "<expr>:1:257: expression too deeply nested (limit 256): expected fewer "
+	       "parentheses, unary '-', '^' or nested calls");
+	free(s);
+	s = nested("-", "1", "", 100000);
+	is_err(s, "<expr>:1:257: expression too deeply nested (limit 256): expected fewer "
+	       "parentheses, unary '-', '^' or nested calls");
+	free(s);
+	s = nested("abs(", "1", ")", 100000);
+	is_err(s, "<expr>:1:1028: expression too deeply nested (limit 256): expected fewer "
+	       "parentheses, unary '-', '^' or nested calls");
+	free(s);
+	s = nested("if(1, 2, ", "3", ")", 300);
+	snprintf(want, sizeof(want), "<expr>:1:%d: expression too deeply nested (limit 256): "
+		 "expected fewer parentheses, unary '-', '^' or nested calls", 256 * 9 + 3);
+	is_err(s, want);
+	free(s);
+	s = nested("2^", "1", "", 100000);
+	is_err(s, "<expr>:1:514: expression too deeply nested (limit 256): expected fewer "
+	       "parentheses, unary '-', '^' or nested calls");
+	free(s);
+	s = nested("min(1, ", "1", ")", 255);
+	is_val(s, 1);
+	free(s);
+
+	/* 400,000 lets: linear, the right value when they fold ... */
+	s = NULL;
+	len = cap = 0;
+	t0 = clock();
+	s = grow(s, &len, &cap, "s:\n  let:\n    x0: 1\n");
+	for (int i = 1; i < 400000; i++) {
+		snprintf(buf, sizeof(buf), "    x%d: x%d + 1\n", i, i - 1);
+		s = grow(s, &len, &cap, buf);
+	}
+	s = grow(s, &len, &cap, "  Cost: x399999 * p[3]\n  Jobs: x0\n");
+	{
+		struct ty_model *m = NULL;
+		struct ty_fn *f = NULL;
+		tyche_error err = { 0 };
+		struct ty_vm *vm = ty_vm_create();
+		double out0[NS], out1[NS], *o[2] = { out0, out1 };
+		struct ty_fn_args a = args(NS);
+		struct ty_model_names nm = names;
+
+		nm.n_metric = 2;
+		ok(!ty_model_parse(&m, "m.yml", s, len, &err) &&
+		   !ty_fn_compile(&f, m, "s", TY_FN_METRICS, &nm, &err) &&
+		   !ty_fn_eval(vm, f, &a, o) && out0[0] == 800000 && out1[0] == 1,
+		   "400,000 folded lets give 400000 * 2 (%s)", err.msg);
+		ty_fn_free(f);
+		ty_model_free(m);
+		ty_vm_free(vm);
+	}
+	CPU_OK(t0, "400,000 folded lets");
+	/* (400,000 lets that do not fold, a located size error, are timed
+	 * alone by t/t1200-hostile-model.sh) */
+	/* a duplicate among 200,000 is found, in time */
+	len = 0;
+	t0 = clock();
+	s = grow(s, &len, &cap, "s:\n  let:\n");
+	for (int i = 0; i < 200000; i++) {
+		snprintf(buf, sizeof(buf), "    x%d: 1\n", i == 199999 ? 7 : i);
+		s = grow(s, &len, &cap, buf);
+	}
+	s = grow(s, &len, &cap, "  Cost: x0\n");
+	IS_STR(model_err(s, NULL, TY_FN_METRICS), "m.yml:200002:5: duplicate local 'x7'",
+	       "a duplicate among 200,000 lets");
+	CPU_OK(t0, "200,000 lets with a duplicate");
+
+	/* a chain of 100,000 helpers: loads (no recursion on the C stack),
+	 * using it is a located depth error; a long cycle is reported */
+	len = 0;
+	t0 = clock();
+	s = grow(s, &len, &cap, "helpers:\n  h0: p[0]\n");
+	for (int i = 1; i < 100000; i++) {
+		snprintf(buf, sizeof(buf), "  h%d: h%d + 1\n", i, i - 1);
+		s = grow(s, &len, &cap, buf);
+	}
+	s = grow(s, &len, &cap, "s:\n  Cost: h99999\n");
+	IS_STR(model_err(s, "s", TY_FN_METRICS), "m.yml:99938:11: helpers nested too deeply "
+	       "(more than 64 levels)", "a chain of 100,000 helpers");
+	CPU_OK(t0, "a chain of 100,000 helpers");
+	len = 0;
+	t0 = clock();
+	s = grow(s, &len, &cap, "helpers:\n");
+	for (int i = 0; i < 100000; i++) {
+		snprintf(buf, sizeof(buf), "  h%d: h%d + 1\n", i, (i + 1) % 100000);
+		s = grow(s, &len, &cap, buf);
+	}
+	s = grow(s, &len, &cap, "s:\n  Cost: 1\n");
+	ok(!strncmp(model_err(s, NULL, TY_FN_METRICS), "m.yml:100001:11: recursive helper: "
+		    "h0 -> h1 -> h2 -> ", 41),
+	   "a 100,000-helper cycle is reported (%.80s)", errbuf);
+	CPU_OK(t0, "a 100,000-helper cycle");
+	/* a helper of 100,000 parameters with a duplicate, and one used */
+	len = 0;
+	t0 = clock();
+	/* an explicit key: libyaml caps implicit keys at 1024 characters */
+	s = grow(s, &len, &cap, "helpers:\n  ? f(");
+	for (int i = 0; i < 100000; i++) {
+		snprintf(buf, sizeof(buf), "%sa%d", i ? ", " : "", i == 99999 ? 5 : i);
+		s = grow(s, &len, &cap, buf);
+	}
+	snprintf(want, sizeof(want), "m.yml:2:%zu: duplicate parameter 'a5'",
+		 len - strlen("a5") - strlen("helpers:\n") + 1);
+	s = grow(s, &len, &cap, ")\n  : 1\ns:\n  Cost: 1\n");
+	IS_STR(model_err(s, NULL, TY_FN_METRICS), want, "a duplicate among 100,000 parameters");
+	CPU_OK(t0, "100,000 parameters");
+	/* a constant helper inlined 50,000 times: the work is capped */
+	len = 0;
+	t0 = clock();
+	s = grow(s, &len, &cap, "helpers:\n  k: 1");
+	for (int i = 0; i < 2000; i++)
+		s = grow(s, &len, &cap, " + 1");
+	s = grow(s, &len, &cap, "\ns:\n  Cost: k");
+	for (int i = 0; i < 50000; i++)
+		s = grow(s, &len, &cap, " + k");
+	s = grow(s, &len, &cap, "\n");
+	ok(strstr(model_err(s, "s", TY_FN_METRICS), ": section too large after inlining helpers "
+		  "and sums (more than 8388608 expression nodes)") != NULL,
+	   "inlining a large helper 50,000 times is capped (%s)", errbuf);
+	CPU_OK(t0, "inlining a large helper 50,000 times");
+	/* an expression over 1 MiB */
+	len = 0;
+	s = grow(s, &len, &cap, "s:\n  Cost: 1");
+	for (int i = 0; i < 300000; i++)
+		s = grow(s, &len, &cap, " + 1");
+	s = grow(s, &len, &cap, "\n");
+	IS_STR(model_err(s, NULL, TY_FN_METRICS), "m.yml:2:9: expression too large (1200001 "
+	       "bytes, limit 1048576): expected a shorter formula; use let bindings or helpers",
+	       "an expression over 1 MiB");
+	free(s);
+}
+
 int main(void)
 {
 	setup();
@@ -507,5 +725,6 @@ int main(void)
 	test_fold();
 	test_errors();
 	test_model_errors();
+	test_hostile();
 	return tap_done();
 }
