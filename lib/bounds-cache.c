@@ -6,10 +6,11 @@
  *
  * The bounds take 2 x metrics optimisations (seconds at a few hundred
  * categories, minutes at thousands), so a web request must not redo them.
- * The file is keyed exactly as the surface file is (same name plus
- * ".bounds": context hash, samples, seed are in the name) and its first
- * line repeats the key, so a renamed, stale, truncated or corrupt file is
- * recomputed, never trusted.  Numbers are written as C99 hex floats ("%a")
+ * Where the file lives and what it is called is the cache module's
+ * business (ty_cache_bounds_path, lib/surface-cache.c: keyed exactly as
+ * the surface file, which also removes it on invalidation); this file
+ * owns only its content.  Its first line repeats the key, so a renamed,
+ * stale, truncated or corrupt file is recomputed, never trusted.  Numbers are written as C99 hex floats ("%a")
  * so a cached bound is bit for bit the computed one (NaN stands for "the
  * optimiser did not reach an optimum").  The write is atomic (temp file
  * in the same directory, then rename); two processes computing at once
@@ -23,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "surface.h"
 
 #define BOUNDS_MAGIC "tyche-bounds/1"
 #define BOUNDS_MAX_BYTES (16u << 20)
@@ -91,16 +92,12 @@ int tyche_opt_bounds_cached(const tyche_context *ctx, const tyche_surface *s,
 	tyche_opt_problem base = TYCHE_OPT_PROBLEM_INIT;
 	tyche_opt_sweep *sw = NULL;
 	size_t M = tyche_surface_nmetrics(s);
-	char *surf = tyche_surface_cache_path(ctx, o), *path = NULL;
+	char *path = ty_cache_bounds_path(ctx, o);
 	int rc;
 
 	if (from_cache)
 		*from_cache = 0;
-	if (surf) {
-		path = ty_asprintf("%s.bounds", surf);
-		free(surf);
-		if (!path)
-			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	if (path) {
 		if (!bounds_read(path, s, lo, hi)) {
 			if (from_cache)
 				*from_cache = 1;

@@ -27,9 +27,20 @@
 #include <string.h>
 
 #include "eval.h"
+#include "grow.h"
+#include "names.h"
 #include "results.h"
 
 #define MAX_KEYS 6
+
+/* Streaming (the tranche and investment writers): rows are written
+ * group by group as they are computed, then dropped. */
+struct sink {
+	int json, first;
+	tyche_write_fn w;
+	void *arg;
+	struct ty_buf b;
+};
 
 struct tyche_results {
 	int kind;                 /* enum tyche_results_kind */
@@ -41,13 +52,17 @@ struct tyche_results {
 	double **amount;          /* [nrows] -> N amounts (shared, owned in
 	                             amount_store) or NULL */
 	double **amount_store;
-	size_t namount_store;
+	size_t namount_store, amount_store_cap;
 	uint64_t seed;
 	char hash[65];
 	int oom;
+	const char *what;         /* the work, in the budget's message */
+	struct sink *sink;        /* NULL: rows stay (tyche_results_compute) */
 };
 
 static const char *const var_names[] = { "Cost", "Metric", "Output" };
+
+static int drain(tyche_results *R, tyche_error *err);
 
 void tyche_results_free(tyche_results *r)
 {
@@ -92,29 +107,18 @@ static double *add_row(tyche_results *r, const char *const *keys, const char *un
 	if (r->oom)
 		return NULL;
 	if (i == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 16;
-		char **k = ty_realloc(r->keys, cap * r->nkeys * sizeof(char *));
-		char **u = k ? ty_realloc(r->units, cap * sizeof(char *)) : NULL;
-		double **a = NULL, *v = NULL;
+		/* the four arrays grow alike, one row (of keys, values...) each */
+		size_t kc = r->cap, uc = r->cap, ac = r->cap, vc = r->cap;
 
-		if (k)
-			r->keys = k;
-		if (u)
-			r->units = u;
-		if (u)
-			a = ty_realloc(r->amount, cap * sizeof(double *));
-		if (a)
-			r->amount = a;
-		if (a && r->N && cap > SIZE_MAX / sizeof(double) / r->N)
-			a = NULL;
-		if (a)
-			v = ty_realloc(r->values, cap * r->N * sizeof(double) + 1);
-		if (!v) {
+		if (r->N > SIZE_MAX / sizeof(double) ||
+		    ty_grow(&r->keys, &kc, i + 1, r->nkeys * sizeof(char *)) ||
+		    ty_grow(&r->units, &uc, i + 1, sizeof(char *)) ||
+		    ty_grow(&r->amount, &ac, i + 1, sizeof(double *)) ||
+		    ty_grow(&r->values, &vc, i + 1, r->N * sizeof(double))) {
 			r->oom = 1;
 			return NULL;
 		}
-		r->values = v;
-		r->cap = cap;
+		r->cap = vc;
 	}
 	for (size_t k = 0; k < r->nkeys; k++) {
 		r->keys[i * r->nkeys + k] = ty_strdup(keys[k] ? keys[k] : "");
@@ -132,19 +136,22 @@ static double *add_row(tyche_results *r, const char *const *keys, const char *un
 /* Keep an amount array alive for the results' lifetime. */
 static double *keep_amount(tyche_results *r, double *a)
 {
-	double **v;
-
 	if (!a)
 		return NULL;
-	v = ty_realloc(r->amount_store, (r->namount_store + 1) * sizeof(double *));
-	if (!v) {
+	if (ty_grow(&r->amount_store, &r->amount_store_cap, r->namount_store + 1,
+		    sizeof(double *))) {
 		free(a);
 		r->oom = 1;
 		return NULL;
 	}
-	r->amount_store = v;
-	v[r->namount_store++] = a;
+	r->amount_store[r->namount_store++] = a;
 	return a;
+}
+
+long ty_scenario_find(const struct ty_tech *T, const char *name)
+{
+	/* a technology's scenarios are sorted by name (lib/context.c) */
+	return ty_names_find(T->scen, T->nscen, sizeof(*T->scen), NULL, name);
 }
 
 void ty_tranche_amounts(const struct ty_tranche *tr, uint64_t seed, size_t N, int median,
@@ -237,24 +244,6 @@ static int cache_get(struct scen_cache *c, size_t t, size_t s, double ***out,
 	return 0;
 }
 
-static long find_scen(const struct ty_tech *T, const char *name)
-{
-	size_t lo = 0, hi = T->nscen;
-
-	while (lo < hi) {         /* scenarios are sorted by name */
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(T->scen[mid].name, name);
-
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
 static int scenarios(tyche_results *R, struct scen_cache *c, tyche_error *err)
 {
 	const tyche_context *ctx = c->ctx;
@@ -336,12 +325,14 @@ static int tranches(tyche_results *R, struct scen_cache *c, double **amounts,
 
 		for (size_t t = 0; t < ctx->ntech && !rc; t++) {
 			const struct ty_tech *T = &ctx->tech[t];
-			long s = find_scen(T, tr->scenario);
+			long s = ty_scenario_find(T, tr->scenario);
 			double **rows;
 
 			if (s < 0)
 				continue;
-			rc = cache_get(c, t, (size_t)s, &rows, err);
+			rc = ty_budget_check(err, R->what);
+			if (!rc)
+				rc = cache_get(c, t, (size_t)s, &rows, err);
 			for (size_t r = 0; !rc && r < T->nresults; r++) {
 				const struct ty_result_row *rr = &T->results[r];
 				const char *k[5] = { tr->category, tr->name, tr->scenario, T->name,
@@ -356,6 +347,8 @@ static int tranches(tyche_results *R, struct scen_cache *c, double **amounts,
 				else
 					memcpy(v, rows[r], c->N * sizeof(double));
 			}
+			if (!rc)
+				rc = drain(R, err);   /* one (tranche, technology) */
 		}
 	}
 	free(order);
@@ -406,10 +399,12 @@ static int investments(tyche_results *R, struct scen_cache *c, double **amounts,
 				if (strcmp(ctx->invest[j].investment, inv[k]))
 					continue;
 				tr = &ctx->tranches[ctx->invest[j].tranche_ix];
-				s = find_scen(T, tr->scenario);
+				s = ty_scenario_find(T, tr->scenario);
 				if (s < 0)
 					continue;
-				rc = cache_get(c, t, (size_t)s, &rows, err);
+				rc = ty_budget_check(err, R->what);
+				if (!rc)
+					rc = cache_get(c, t, (size_t)s, &rows, err);
 				for (size_t r = 0; !rc && r < T->nresults; r++) {
 					const struct ty_result_row *rr = &T->results[r];
 					double *v;
@@ -433,14 +428,26 @@ static int investments(tyche_results *R, struct scen_cache *c, double **amounts,
 				}
 				any = 1;
 			}
+			if (!rc)
+				rc = drain(R, err);   /* one (investment, technology) */
+		}
+		if (R->sink) {
+			/* its rows are written: this investment's amounts go */
+			free(R->amount_store[--R->namount_store]);
 		}
 	}
 	free(inv);
 	return rc;
 }
 
-int tyche_results_compute(tyche_results **out, const tyche_context *ctx, int kind,
-			  const tyche_analysis_opts *o, tyche_error *err)
+static void write_head(const tyche_results *r, struct ty_buf *b, int json);
+
+/* The results of `kind`; with a sink, written group by group as they are
+ * computed (then *out keeps no rows).  `what` names the work in the
+ * budget's message. */
+static int compute(tyche_results **out, const tyche_context *ctx, int kind,
+		   const tyche_analysis_opts *o, struct sink *sink, const char *what,
+		   tyche_error *err)
 {
 	static const char *const kn_scen[] = { "Technology", "Scenario", "Variable", "Index" };
 	static const char *const kn_tr[] = { "Category", "Tranche", "Scenario", "Technology",
@@ -474,6 +481,7 @@ int tyche_results_compute(tyche_results **out, const tyche_context *ctx, int kin
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 	R->seed = o->seed;
 	memcpy(R->hash, ctx->hash, sizeof R->hash);
+	R->what = what;
 	rc = cache_init(&c, ctx, o, err);
 	if (!rc && kind != TYCHE_RESULTS_SCENARIOS) {
 		amounts = ty_calloc(ctx->ntranches + 1, sizeof(double *));
@@ -486,6 +494,10 @@ int tyche_results_compute(tyche_results **out, const tyche_context *ctx, int kin
 			else
 				ty_tranche_amounts(&ctx->tranches[k], o->seed, N, 0, amounts[k]);
 		}
+	}
+	if (!rc && sink) {
+		R->sink = sink;
+		write_head(R, &sink->b, sink->json);
 	}
 	if (!rc)
 		rc = kind == TYCHE_RESULTS_SCENARIOS ? scenarios(R, &c, err)
@@ -501,6 +513,15 @@ int tyche_results_compute(tyche_results **out, const tyche_context *ctx, int kin
 	}
 	*out = R;
 	return 0;
+}
+
+int tyche_results_compute(tyche_results **out, const tyche_context *ctx, int kind,
+			  const tyche_analysis_opts *o, tyche_error *err)
+{
+	return compute(out, ctx, kind, o, NULL,
+		       kind == TYCHE_RESULTS_TRANCHES ? "computing the tranches"
+		       : kind == TYCHE_RESULTS_INVESTMENTS ? "computing the investments"
+		       : "evaluating scenarios", err);
 }
 
 /* ------------------------------------------------------------ accessors */
@@ -653,6 +674,13 @@ static int flush(struct ty_buf *b, tyche_write_fn w, void *arg, int force)
 	return rc;
 }
 
+static int write_error(int rc, tyche_error *err)
+{
+	if (rc == TYCHE_ENOMEM)
+		return ty_error_at(err, rc, "", 0, 0, "out of memory");
+	return ty_error_at(err, rc, "", 0, 0, "cannot write the output");
+}
+
 static void put_key(struct ty_buf *b, int json, const char *name, const char *v)
 {
 	if (json) {
@@ -680,79 +708,154 @@ static int same_group(const tyche_results *r, size_t a, size_t b)
 	return 1;
 }
 
-int tyche_results_write(const tyche_results *r, int format, tyche_write_fn w, void *arg,
-			tyche_error *err)
+/* "[" or the CSV header line. */
+static void write_head(const tyche_results *r, struct ty_buf *b, int json)
 {
-	struct ty_buf b = TY_BUF_INIT;
-	int json = format == TYCHE_FMT_JSON, first = 1, rc = 0;
-	int has_amount = r->kind != TYCHE_RESULTS_SCENARIOS;
-
 	if (json) {
-		ty_buf_addc(&b, '[');
-	} else {
-		for (size_t k = 0; k <= r->nkeys; k++) {
-			if (k == r->sample_pos)
-				ty_buf_adds(&b, "Sample,");
-			if (k < r->nkeys) {
-				ty_buf_csv(&b, r->key_name[k]);
-				ty_buf_addc(&b, ',');
-			}
-		}
-		ty_buf_adds(&b, has_amount ? "Amount,Value,Units\n" : "Value,Units\n");
+		ty_buf_addc(b, '[');
+		return;
 	}
+	for (size_t k = 0; k <= r->nkeys; k++) {
+		if (k == r->sample_pos)
+			ty_buf_adds(b, "Sample,");
+		if (k < r->nkeys) {
+			ty_buf_csv(b, r->key_name[k]);
+			ty_buf_addc(b, ',');
+		}
+	}
+	ty_buf_adds(b, r->kind != TYCHE_RESULTS_SCENARIOS ? "Amount,Value,Units\n"
+							 : "Value,Units\n");
+}
+
+/* Rows 0..nrows-1 in long form, group by group, sample by sample; the
+ * buffer flushed once past 64 KiB.  With `what`, the budget is checked
+ * every 4096 samples. */
+static int write_rows(const tyche_results *r, struct ty_buf *b, int json, int *first,
+		      tyche_write_fn w, void *arg, const char *what, tyche_error *err)
+{
+	int has_amount = r->kind != TYCHE_RESULTS_SCENARIOS, rc = 0;
+
 	for (size_t g0 = 0; g0 < r->nrows && !rc;) {
 		size_t g1 = g0 + 1;
 
 		while (g1 < r->nrows && same_group(r, g0, g1))
 			g1++;
 		for (size_t i = 0; i < r->N && !rc; i++) {
+			if (what && i % 4096 == 4095 && (rc = ty_budget_check(err, what)))
+				return rc;
 			for (size_t row = g0; row < g1; row++) {
 				if (json)
-					ty_buf_adds(&b, first ? "\n{" : ",\n{");
-				first = 0;
+					ty_buf_adds(b, *first ? "\n{" : ",\n{");
+				*first = 0;
 				for (size_t k = 0; k <= r->nkeys; k++) {
 					if (k == r->sample_pos) {
 						if (json)
-							ty_buf_addf(&b, "\"Sample\":%zu,", i + 1);
+							ty_buf_addf(b, "\"Sample\":%zu,", i + 1);
 						else
-							ty_buf_addf(&b, "%zu,", i + 1);
+							ty_buf_addf(b, "%zu,", i + 1);
 					}
 					if (k < r->nkeys)
-						put_key(&b, json, r->key_name[k],
+						put_key(b, json, r->key_name[k],
 							r->keys[row * r->nkeys + k]);
 				}
 				if (has_amount) {
 					if (json)
-						ty_buf_adds(&b, "\"Amount\":");
-					put_num(&b, json, r->amount[row] ? r->amount[row][i] : NAN);
-					ty_buf_adds(&b, json ? ",\"Value\":" : ",");
+						ty_buf_adds(b, "\"Amount\":");
+					put_num(b, json, r->amount[row] ? r->amount[row][i] : NAN);
+					ty_buf_adds(b, json ? ",\"Value\":" : ",");
 				} else if (json) {
-					ty_buf_adds(&b, "\"Value\":");
+					ty_buf_adds(b, "\"Value\":");
 				}
-				put_num(&b, json, r->values[row * r->N + i]);
+				put_num(b, json, r->values[row * r->N + i]);
 				if (json) {
-					ty_buf_adds(&b, ",\"Units\":");
-					ty_buf_json_str(&b, r->units[row]);
-					ty_buf_addc(&b, '}');
+					ty_buf_adds(b, ",\"Units\":");
+					ty_buf_json_str(b, r->units[row]);
+					ty_buf_addc(b, '}');
 				} else {
-					ty_buf_addc(&b, ',');
-					ty_buf_csv(&b, r->units[row]);
-					ty_buf_addc(&b, '\n');
+					ty_buf_addc(b, ',');
+					ty_buf_csv(b, r->units[row]);
+					ty_buf_addc(b, '\n');
 				}
 			}
-			rc = flush(&b, w, arg, 0);
+			rc = flush(b, w, arg, 0);
 		}
 		g0 = g1;
 	}
+	return rc ? write_error(rc, err) : 0;
+}
+
+/* Streaming: write the rows so far to the sink and drop them. */
+static int drain(tyche_results *R, tyche_error *err)
+{
+	struct sink *k = R->sink;
+	int rc;
+
+	if (!k)
+		return 0;
+	if (R->oom)
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	rc = write_rows(R, &k->b, k->json, &k->first, k->w, k->arg, R->what, err);
+	for (size_t i = 0; i < R->nrows * R->nkeys; i++)
+		free(R->keys[i]);
+	for (size_t i = 0; i < R->nrows; i++)
+		free(R->units[i]);
+	R->nrows = 0;
+	return rc;
+}
+
+int tyche_results_write(const tyche_results *r, int format, tyche_write_fn w, void *arg,
+			tyche_error *err)
+{
+	struct ty_buf b = TY_BUF_INIT;
+	int json = format == TYCHE_FMT_JSON, first = 1, rc;
+
+	write_head(r, &b, json);
+	rc = write_rows(r, &b, json, &first, w, arg, NULL, err);
 	if (!rc) {
 		if (json)
 			ty_buf_adds(&b, "\n]\n");
 		rc = flush(&b, w, arg, 1);
+		if (rc)
+			rc = write_error(rc, err);
 	}
 	ty_buf_release(&b);
-	if (rc == TYCHE_ENOMEM)
-		return ty_error_at(err, rc, "", 0, 0, "out of memory");
-	if (rc)
-		return ty_error_at(err, rc, "", 0, 0, "cannot write the output");
-	return 0;
+	return rc;
+}
+
+/* The tranche or investment table, streamed: each (tranche or investment,
+ * technology) is written as soon as it is computed, so memory holds one
+ * group's rows, and rows already written stay written when the budget
+ * runs out. */
+static int write_table(const tyche_context *ctx, const tyche_analysis_opts *o, int kind,
+		       int format, tyche_write_fn w, void *arg, const char *what,
+		       tyche_error *err)
+{
+	struct sink k = { format == TYCHE_FMT_JSON, 1, w, arg, TY_BUF_INIT };
+	tyche_results *R = NULL;
+	int rc = compute(&R, ctx, kind, o, &k, what, err);
+
+	if (!rc) {
+		if (k.json)
+			ty_buf_adds(&k.b, "\n]\n");
+		rc = flush(&k.b, w, arg, 1);
+		if (rc)
+			rc = write_error(rc, err);
+	}
+	tyche_results_free(R);
+	ty_buf_release(&k.b);
+	return rc;
+}
+
+int tyche_tranches_write(const tyche_context *ctx, const tyche_analysis_opts *o, int format,
+			 tyche_write_fn w, void *arg, tyche_error *err)
+{
+	return write_table(ctx, o, TYCHE_RESULTS_TRANCHES, format, w, arg,
+			   "writing the tranches", err);
+}
+
+int tyche_investments_write(const tyche_context *ctx, const tyche_analysis_opts *o,
+			    int format, tyche_write_fn w, void *arg, tyche_error *err)
+{
+	return write_table(ctx, o, TYCHE_RESULTS_INVESTMENTS, format, w, arg,
+			   "writing the investments", err);
 }

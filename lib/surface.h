@@ -1,5 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* surface.h - the response surface's layout (internal). */
+/*
+ * surface.h - the response surface's layout (internal), shared by the
+ * three files of the surface concept:
+ *   lib/surface.c        building it from the scenario evaluations, and
+ *                        evaluating it (interpolation, gradients, lookups)
+ *   lib/surface-file.c   the cache file format (write / read)
+ *   lib/surface-cache.c  where cache files live, their names, the build
+ *                        lock, and invalidation (also of the bounds file)
+ *
+ * Easy to get wrong: every surface, built or read, must go through
+ * ty_surface_index before it is handed out: the by-name lookups
+ * (tyche_surface_find_category / _metric) search cat_ord / metric_ord.
+ */
 #ifndef TY_SURFACE_H
 #define TY_SURFACE_H
 
@@ -18,14 +30,38 @@ struct tyche_surface {
 	char **metric, **units;/* M */
 	double **val;          /* [c][(m*T + t)*N + i] metric m of tranche t */
 	double *lo, *hi;       /* M: metric ranges */
+	size_t *cat_ord;       /* C: categories sorted by name (lib/names.h) */
+	size_t *metric_ord;    /* M: metrics sorted by name */
 	void *blob;            /* file contents that amt/val point into when
 	                          read from a file (NULL when built) */
 };
 
+/* ------------------------------------------------- lib/surface.c */
+
+/* An empty surface (NULL when out of memory). */
+TY_HIDDEN tyche_surface *ty_surface_new(void);
+/* Build the name indexes of a filled surface: 0, or -1 out of memory. */
+TY_HIDDEN int ty_surface_index(tyche_surface *s);
+/* Build the surface of o->samples samples drawn with o->seed (no cache). */
+TY_HIDDEN int ty_surface_build_sampled(tyche_surface **out, const tyche_context *ctx,
+				       const tyche_analysis_opts *o, tyche_error *err);
 /* A surface of one sample in which every cell sits at its median except
  * the overrides (for the tornado).  The surface keeps no pointer to ov. */
 TY_HIDDEN int ty_surface_build_fixed(tyche_surface **out, const tyche_context *ctx,
 				     const struct ty_cell_override *ov, size_t nov,
 				     tyche_error *err);
+
+/* ------------------------------------------------- lib/surface-file.c */
+
+/* The file format's version: in the file's header, and part of the cache
+ * file's name (so a new format never meets an old file of the same name). */
+#define TY_SURFACE_FILE_VERSION 1u
+
+/* ------------------------------------------------- lib/surface-cache.c */
+
+/* The metric-bounds cache file (lib/bounds-cache.c) of this context and
+ * these options, beside the surface file (malloc'd), or NULL: no cache or
+ * out of memory. */
+TY_HIDDEN char *ty_cache_bounds_path(const tyche_context *ctx, const tyche_analysis_opts *o);
 
 #endif

@@ -887,6 +887,21 @@ TYCHE_API int tyche_plot_tornado(char **out, double base, const tyche_plot_swing
 				 size_t n, const tyche_plot_opts *o, tyche_error *err);
 /* ------------------------------------------------------------- end plots */
 
+/* ------------------------------------------- analysis cache (issue 13) */
+/* Remove the cached analysis files (surfaces and their metric bounds, of
+ * every sample count and seed) of one context from the cache directory
+ * (lib/surface-cache.c).  cache_dir as tyche_analysis_opts.cache_dir
+ * (NULL: $TYCHE_CACHE, else $XDG_CACHE_HOME/tyche, else
+ * $HOME/.cache/tyche; "": no cache, nothing to do).  context: the
+ * context's name (tyche_context_name) or its directory or workbook path
+ * (the base name is used); NULL: the files of every context.  Lock files
+ * stay.  0 (also when the folder does not exist), or TYCHE_EIO naming a
+ * file or the folder that could not be removed or read (the others are
+ * removed all the same). */
+TYCHE_API int tyche_cache_invalidate(const char *cache_dir, const char *context,
+				     tyche_error *err);
+/* ------------------------------------------- end analysis cache */
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,10 @@
  * trusts a cache of other contents.  And (issue 12) a build stopped by
  * the process's work budget returns TYCHE_ETIMEOUT promptly, writes no
  * cache file and releases the cache lock, so the next build succeeds.
+ * And (issue 13) tyche_cache_invalidate removes one context's surface and
+ * bounds files of every sample count and seed, by name or by path, and
+ * keeps other contexts' files (also one whose name starts with the same
+ * letters), lock files and foreign files; NULL removes every context's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +111,101 @@ static void test_budget(tyche_context *ctx, const char *dir)
 	tyche_surface_free(s);
 }
 
+static int exists(const char *path)
+{
+	return path && access(path, F_OK) == 0;
+}
+
+static void touch(const char *dir, const char *name)
+{
+	char p[4200];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	f = fopen(p, "w");
+	if (f)
+		fclose(f);
+}
+
+static void test_invalidate(const tyche_context *ctx, const char *dir, const char *ex)
+{
+	tyche_analysis_opts o1 = TYCHE_ANALYSIS_OPTS_INIT, o2 = TYCHE_ANALYSIS_OPTS_INIT;
+	tyche_context *other = NULL;
+	tyche_surface *s = NULL;
+	tyche_error err = { 0 };
+	char cache[4200], odir[4200], cmd[9000], lock[4300], foreign[4300], junk[4300];
+	char *p1, *p2, *b1, *po;
+	double lo[64], hi[64];
+	int rc;
+
+	snprintf(cache, sizeof cache, "%s/inv-cache", dir);
+	/* a context whose name starts with "ctx-": its files must stay */
+	snprintf(odir, sizeof odir, "%s/ctx-b", dir);
+	snprintf(cmd, sizeof cmd, "cp -R '%s' '%s'", ex, odir);
+	ok(system(cmd) == 0 && tyche_context_load(&other, odir, NULL, NULL) == 0,
+	   "a second context, ctx-b");
+	o1.cache_dir = o2.cache_dir = cache;
+	o1.samples = 16;
+	o1.seed = 1;
+	o2.samples = 24;
+	o2.seed = 2;
+	p1 = tyche_surface_cache_path(ctx, &o1);
+	p2 = tyche_surface_cache_path(ctx, &o2);
+	b1 = ty_cache_bounds_path(ctx, &o1);
+	po = other ? tyche_surface_cache_path(other, &o1) : NULL;
+	ok(tyche_surface_build(&s, ctx, &o1, NULL, &err) == 0, "build: 16 samples");
+	ok(s && tyche_surface_nmetrics(s) <= 64 &&
+	   tyche_opt_bounds_cached(ctx, s, &o1, lo, hi, NULL, &err) == 0,
+	   "its metric bounds are cached: %s", err.msg);
+	tyche_surface_free(s);
+	s = NULL;
+	ok(tyche_surface_build(&s, ctx, &o2, NULL, &err) == 0, "build: 24 samples, seed 2");
+	tyche_surface_free(s);
+	s = NULL;
+	ok(other && tyche_surface_build(&s, other, &o1, NULL, &err) == 0, "build ctx-b");
+	tyche_surface_free(s);
+	s = NULL;
+	ok(exists(p1) && exists(p2) && exists(b1) && exists(po), "four cache files exist");
+	snprintf(lock, sizeof lock, "%s.lock", p1);
+	ok(exists(lock), "and the lock file of the build");
+	touch(cache, "notes.txt");
+	touch(cache, "ctx-0123.tysurf");          /* not NAME-24 hex digits */
+	snprintf(foreign, sizeof foreign, "%s/notes.txt", cache);
+	snprintf(junk, sizeof junk, "%s/ctx-0123.tysurf", cache);
+
+	rc = tyche_cache_invalidate(cache, tyche_context_name(ctx), &err);
+	ok(rc == 0, "invalidate ctx by name (rc %d: %s)", rc, err.msg);
+	ok(!exists(p1) && !exists(p2), "its surfaces of both settings are gone");
+	ok(!exists(b1), "and its bounds file");
+	ok(exists(po), "ctx-b's surface stays");
+	ok(exists(lock) && exists(foreign) && exists(junk),
+	   "lock files and files of other shapes stay");
+
+	/* by the context's path, with a trailing slash */
+	ok(tyche_surface_build(&s, ctx, &o1, NULL, &err) == 0 && exists(p1), "rebuilt");
+	tyche_surface_free(s);
+	s = NULL;
+	snprintf(odir, sizeof odir, "%s/ctx/", dir);
+	ok(tyche_cache_invalidate(cache, odir, &err) == 0 && !exists(p1) && exists(po),
+	   "invalidate by the context's folder path");
+
+	/* NULL: every context's files (as tyche-fetch needs after a release) */
+	ok(tyche_surface_build(&s, ctx, &o2, NULL, &err) == 0 && exists(p2), "rebuilt");
+	tyche_surface_free(s);
+	ok(tyche_cache_invalidate(cache, NULL, &err) == 0, "invalidate every context");
+	ok(!exists(p2) && !exists(po) && !exists(junk), "every surface file is gone");
+	ok(exists(lock) && exists(foreign), "locks and other files stay");
+
+	ok(tyche_cache_invalidate("", "ctx", &err) == 0, "\"\" (no cache) is nothing to do");
+	snprintf(cmd, sizeof cmd, "%s/no-such-folder", dir);
+	ok(tyche_cache_invalidate(cmd, "ctx", &err) == 0, "a cache folder not made yet is fine");
+	free(p1);
+	free(p2);
+	free(b1);
+	free(po);
+	tyche_context_free(other);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/u-surface-XXXXXX", cache[4200], ctxdir[4200], cmd[9000];
@@ -164,6 +263,7 @@ int main(void)
 	   "a broken context gives TYCHE_EDATA: %s", err.msg);
 
 	test_budget(ctx, dir);
+	test_invalidate(ctx, dir, ex);
 	tyche_surface_free(s1);
 	tyche_context_free(ctx);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * surface-cache.c - the analysis cache: where its files live, what they
+ * are called, the lock while a surface is built, finding a cached surface
+ * (also without loading the context: tyche_surface_open), and removing a
+ * context's files (tyche_cache_invalidate).  This file owns the cache
+ * files' names: no other file knows the suffixes.
+ *
+ * A context's files, in the cache directory:
+ *   NAME-KEY.tysurf         the surface (format: lib/surface-file.c)
+ *   NAME-KEY.tysurf.bounds  its metric bounds (lib/bounds-cache.c)
+ *   NAME-KEY.tysurf.lock    flock'ed while the surface is being built
+ * NAME is the context's name with '/' and bytes below 0x20 or from 0x80
+ * up made '_'; KEY is 24 hex digits of SHA-256("tyche-surface/VERSION/
+ * context hash/samples/seed").  The surface and bounds files also hold
+ * their key inside and are checked against it, so a stale, renamed or
+ * corrupt file is rebuilt, never trusted.
+ *
+ * Easy to get wrong:
+ *  - The name sanitising must be the same for building a path and for
+ *    invalidating: both go through cache_name().  Bytes >= 0x80 are
+ *    replaced too (compared as signed char, as the first version did on
+ *    x86, so file names stay the same on every platform).
+ *  - Invalidation never removes .lock files: unlinking a lock another
+ *    process holds lets a second builder in beside it.  It removes data
+ *    files only; the next request rebuilds them.
+ *  - A cache that cannot be written or read is not an error: the surface
+ *    is built and returned all the same.
+ *  - A build stopped (budget, error) writes no cache file and always
+ *    releases the lock, so the next request builds afresh.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "surface.h"
+
+#define SURF_SUFFIX ".tysurf"
+#define BOUNDS_SUFFIX ".tysurf.bounds"
+#define LOCK_SUFFIX ".tysurf.lock"
+#define KEY_HEX 24
+
+/* ------------------------------------------------------------ names */
+
+/* The cache directory of tyche_analysis_opts.cache_dir = opt: 0 with *out
+ * malloc'd, or NULL when there is no cache; -1 when out of memory. */
+static int cache_dir_of(const char *opt, char **out)
+{
+	const char *e;
+
+	*out = NULL;
+	if (opt) {
+		if (!opt[0])
+			return 0;
+		*out = ty_strdup(opt);
+	} else if ((e = getenv("TYCHE_CACHE")) && *e) {
+		*out = ty_strdup(e);
+	} else if ((e = getenv("XDG_CACHE_HOME")) && *e) {
+		*out = ty_asprintf("%s/tyche", e);
+	} else if ((e = getenv("HOME")) && *e) {
+		*out = ty_asprintf("%s/.cache/tyche", e);
+	} else {
+		return 0;
+	}
+	return *out ? 0 : -1;
+}
+
+/* The cache directory (malloc'd), or NULL: no cache or out of memory. */
+static char *cache_dir(const char *opt)
+{
+	char *dir;
+
+	cache_dir_of(opt, &dir);
+	return dir;
+}
+
+/* The context name as it appears in file names (sanitised in place). */
+static char *cache_name(char *name)
+{
+	/* the context name may hold characters unfit for a file name */
+	for (char *q = name; q && *q; q++)
+		if (*q == '/' || (signed char)*q < 0x20)
+			*q = '_';
+	return name;
+}
+
+/* DIR/NAME-KEY.tysurf for these settings (malloc'd), or NULL. */
+static char *surface_path(const char *name, const char *hash, const tyche_analysis_opts *o)
+{
+	char *dir = cache_dir(o->cache_dir), *path = NULL, *key, *nm;
+	unsigned char h[32];
+	char hex[65];
+
+	if (!dir)
+		return NULL;
+	key = ty_asprintf("tyche-surface/%u/%s/%zu/%llu", TY_SURFACE_FILE_VERSION, hash,
+			  o->samples, (unsigned long long)o->seed);
+	nm = cache_name(ty_strdup(name));
+	if (key && nm) {
+		crypto_hash_sha256(h, (const unsigned char *)key, strlen(key));
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", h[i]);
+		path = ty_asprintf("%s/%s-%.*s" SURF_SUFFIX, dir, nm, KEY_HEX, hex);
+	}
+	free(nm);
+	free(key);
+	free(dir);
+	return path;
+}
+
+char *tyche_surface_cache_path(const tyche_context *ctx, const tyche_analysis_opts *o)
+{
+	return surface_path(ctx->name, ctx->hash, o);
+}
+
+char *ty_cache_bounds_path(const tyche_context *ctx, const tyche_analysis_opts *o)
+{
+	char *surf = tyche_surface_cache_path(ctx, o), *path;
+
+	if (!surf)
+		return NULL;
+	path = ty_asprintf("%s%s", surf, BOUNDS_SUFFIX + strlen(SURF_SUFFIX));
+	free(surf);
+	return path;
+}
+
+/* ------------------------------------------------------------ lookup */
+
+/* A cached surface for exactly these settings, or NULL. */
+static tyche_surface *cache_try(const char *path, const char *hash,
+				const tyche_analysis_opts *o)
+{
+	tyche_surface *s = NULL;
+	tyche_error e = { 0 };
+
+	if (tyche_surface_read(&s, path, &e))
+		return NULL;
+	if (strcmp(s->ctx_hash, hash) || s->N != o->samples || s->seed != o->seed) {
+		tyche_surface_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
+			const tyche_analysis_opts *o, int *from_cache, tyche_error *err)
+{
+	char *path = NULL, *lock = NULL, *dir = NULL;
+	tyche_surface *s;
+	int fd = -1, rc;
+
+	if (o->samples < 1)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "the number of samples must be at least 1");
+	if (from_cache)
+		*from_cache = 0;
+	path = tyche_surface_cache_path(ctx, o);
+	if (path) {
+		s = cache_try(path, ctx->hash, o);
+		if (s) {
+			if (from_cache)
+				*from_cache = 1;
+			*out = s;
+			free(path);
+			return 0;
+		}
+		dir = cache_dir(o->cache_dir);
+		if (dir)
+			ty_mkdir_p(dir, 0755);
+		lock = ty_asprintf("%s%s", path, LOCK_SUFFIX + strlen(SURF_SUFFIX));
+		fd = lock ? open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
+		if (fd >= 0) {
+			if (flock(fd, LOCK_EX | LOCK_NB)) {
+				if (o->nowait) {
+					close(fd);
+					free(lock);
+					free(path);
+					free(dir);
+					return ty_error_at(err, TYCHE_EBUSY, "", 0, 0,
+							   "the analysis of this context is being prepared; try again in a moment");
+				}
+				flock(fd, LOCK_EX);
+			}
+			/* someone may have built it while we waited */
+			s = cache_try(path, ctx->hash, o);
+			if (s) {
+				flock(fd, LOCK_UN);
+				close(fd);
+				if (from_cache)
+					*from_cache = 1;
+				*out = s;
+				free(lock);
+				free(path);
+				free(dir);
+				return 0;
+			}
+		}
+	}
+	rc = ty_surface_build_sampled(&s, ctx, o, err);
+	if (!rc && path) {
+		tyche_error we = { 0 };
+
+		/* a cache that cannot be written is not an error: it is rebuilt */
+		tyche_surface_write(s, path, &we);
+	}
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+	free(lock);
+	free(path);
+	free(dir);
+	if (rc)
+		return rc;
+	*out = s;
+	return 0;
+}
+
+int tyche_surface_open(tyche_surface **out, const char *path, const tyche_load_opts *lo,
+		       const tyche_analysis_opts *o, tyche_diags *diags, tyche_error *err)
+{
+	tyche_context *ctx = NULL;
+	char hash[65];
+	int rc;
+
+	if (o->samples >= 1 && !ty_context_quick_hash(path, lo, hash)) {
+		char *name = ty_context_name_of(path);
+		char *cpath = name ? surface_path(name, hash, o) : NULL;
+		tyche_surface *s = cpath ? cache_try(cpath, hash, o) : NULL;
+
+		free(name);
+		free(cpath);
+		if (s) {
+			*out = s;
+			return 0;
+		}
+	}
+	{
+		tyche_diags local = TYCHE_DIAGS_INIT;
+		tyche_diags *d = diags ? diags : &local;
+		size_t before = d->nerrors;
+
+		rc = tyche_context_load(&ctx, path, lo, d);
+		if (rc)
+			ty_error_at(err, rc, path, 0, 0,
+				    rc == TYCHE_EDATA ? "the context does not load (%zu errors)"
+						      : "the context cannot be read (%zu errors)",
+				    d->nerrors - before);
+		tyche_diags_release(&local);
+		if (rc)
+			return rc;
+	}
+	rc = tyche_surface_build(out, ctx, o, NULL, err);
+	tyche_context_free(ctx);
+	return rc;
+}
+
+
+/* ------------------------------------------------------------ invalidation */
+
+static int has_suffix(const char *s, size_t n, const char *suf)
+{
+	size_t k = strlen(suf);
+
+	return n >= k && !memcmp(s + n - k, suf, k);
+}
+
+/* Is file name f a surface or bounds file of the context whose file name
+ * part is nm (NULL: of any context)? */
+static int is_cache_file(const char *f, const char *nm)
+{
+	size_t n = strlen(f), k, base;
+
+	if (has_suffix(f, n, BOUNDS_SUFFIX))
+		base = n - strlen(BOUNDS_SUFFIX);
+	else if (has_suffix(f, n, SURF_SUFFIX))
+		base = n - strlen(SURF_SUFFIX);
+	else
+		return 0;
+	if (!nm)
+		return 1;
+	/* exactly NAME "-" KEY: "a" must not take the files of "a-b" */
+	k = strlen(nm);
+	if (base != k + 1 + KEY_HEX || strncmp(f, nm, k) || f[k] != '-')
+		return 0;
+	for (size_t i = k + 1; i < base; i++)
+		if (!((f[i] >= '0' && f[i] <= '9') || (f[i] >= 'a' && f[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int tyche_cache_invalidate(const char *cache_dir_opt, const char *context, tyche_error *err)
+{
+	char *dir, *nm = NULL;
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if (cache_dir_of(cache_dir_opt, &dir))
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	if (!dir)
+		return 0;                 /* no cache: nothing to remove */
+	if (context) {
+		nm = ty_context_name_of(context);
+		if (!nm) {
+			free(dir);
+			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		}
+		cache_name(nm);
+	}
+	d = opendir(dir);
+	if (!d) {
+		int e = errno;
+
+		if (e != ENOENT)
+			rc = ty_error_at(err, TYCHE_EIO, dir, 0, 0, "cannot read the cache folder: %s",
+					 strerror(e));
+		free(nm);
+		free(dir);
+		return rc;
+	}
+	while ((de = readdir(d))) {
+		char *p;
+
+		if (!is_cache_file(de->d_name, nm))
+			continue;
+		p = ty_asprintf("%s/%s", dir, de->d_name);
+		if (!p) {
+			if (!rc)
+				rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+			continue;
+		}
+		/* one that cannot go is reported; the others go all the same */
+		if (unlink(p) && errno != ENOENT && !rc)
+			rc = ty_error_at(err, TYCHE_EIO, p, 0, 0, "cannot remove the cache file: %s",
+					 strerror(errno));
+		free(p);
+	}
+	closedir(d);
+	free(nm);
+	free(dir);
+	return rc;
+}
