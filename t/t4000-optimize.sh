@@ -212,7 +212,7 @@ test_expect_success 'tornado: the uncertain input and its swing' '
 	tyche-run tornado --metric X --scenario B100 toy >t.csv &&
 	cat >expect <<-\EOF &&
 	Rank,Input,Low,High,Swing,Base
-	1,Toy: X,2.3999999999999999,5.5999999999999996,3.1999999999999997,4
+	1,Toy: X,2.4,5.6,3.1999999999999997,4
 	EOF
 	test_cmp expect t.csv &&
 	tyche-run tornado --metric X --amount B=50 toy >p.csv &&
