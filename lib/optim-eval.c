@@ -92,6 +92,18 @@ static size_t select_index(const double *t, size_t N, size_t k, size_t *idx)
 	return idx[k];
 }
 
+/* Index of the (k+1)-th smallest of t, after select_index(t, N, k, idx)
+ * (the smallest of the part above position k); k + 1 < N. */
+static size_t next_order(const double *t, size_t N, size_t k, const size_t *idx)
+{
+	size_t j = idx[k + 1];
+
+	for (size_t i = k + 2; i < N; i++)
+		if (t[idx[i]] < t[j])
+			j = idx[i];
+	return j;
+}
+
 /* Weights w[i] such that d stat / d t_i = w[i] (where defined).  Returns 1
  * when the statistic has no useful derivative (p>X, p<X). */
 static int stat_weights(const tyche_stat *st, const double *t, size_t N, double *w,
@@ -144,14 +156,8 @@ static int stat_weights(const tyche_stat *st, const double *t, size_t N, double 
 			double q = t[k2];
 			size_t cnt = 0;
 
-			if (frac > 0 && k + 1 < N) {
-				size_t j = idx[k + 1];
-
-				for (size_t i = k + 2; i < N; i++)
-					if (t[idx[i]] < t[j])
-						j = idx[i];
-				q += (t[j] - q) * frac;
-			}
+			if (frac > 0 && k + 1 < N)
+				q += (t[next_order(t, N, k, idx)] - q) * frac;
 			for (size_t i = 0; i < N; i++)
 				cnt += t[i] <= q;
 			for (size_t i = 0; i < N && cnt; i++)
@@ -160,14 +166,8 @@ static int stat_weights(const tyche_stat *st, const double *t, size_t N, double 
 			return 0;
 		}
 		w[k2] = 1.0 - frac;
-		if (frac > 0 && k + 1 < N) {
-			size_t j = idx[k + 1];
-
-			for (size_t i = k + 2; i < N; i++)
-				if (t[idx[i]] < t[j])
-					j = idx[i];
-			w[j] += frac;
-		}
+		if (frac > 0 && k + 1 < N)
+			w[next_order(t, N, k, idx)] += frac;
 		return 0;
 	}
 	default:

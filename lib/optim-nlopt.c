@@ -239,6 +239,17 @@ static nlopt_result nl_run(struct nl_problem *np, struct ty_opt_ev *e, double *x
 	return r;
 }
 
+/* 1 with the reason in why when NLopt could not run at all (any other
+ * result, a stop included, leaves the evaluator's best point to judge). */
+static int nl_failed(nlopt_result r, const char *who, char *why, size_t whyn)
+{
+	if (r != NLOPT_OUT_OF_MEMORY && r != NLOPT_INVALID_ARGS)
+		return 0;
+	snprintf(why, whyn, "%s failed: %s", who,
+		 r == NLOPT_OUT_OF_MEMORY ? "out of memory" : "invalid arguments");
+	return 1;
+}
+
 /* One SLSQP run from x (updated in place).  phase1: minimise violations. */
 static nlopt_result run_slsqp(struct ty_opt_ev *e, double *x, int phase1)
 {
@@ -274,11 +285,8 @@ int ty_opt_solve_local(struct ty_opt_ev *e, const double *x0, char *why, size_t 
 	for (int round = 0; round < 4 && !e->stop; round++) {
 		nlopt_result r = run_slsqp(e, x, 0);
 
-		if (r == NLOPT_OUT_OF_MEMORY || r == NLOPT_INVALID_ARGS) {
-			snprintf(why, whyn, "SLSQP failed: %s",
-				 r == NLOPT_OUT_OF_MEMORY ? "out of memory" : "invalid arguments");
+		if (nl_failed(r, "SLSQP", why, whyn))
 			return -1;
-		}
 		if (!e->have_best) {
 			/* phase 1 from the least infeasible point */
 			ty_opt_amounts_to_x(e, e->best_x, x);
@@ -318,11 +326,8 @@ int ty_opt_solve_global(struct ty_opt_ev *e, const double *x0, char *why, size_t
 	nlopt_set_maxeval(np.opt, (int)maxeval);
 	nlopt_srand((unsigned long)p->seed);
 	r = nl_run(&np, e, x);
-	if (r == NLOPT_OUT_OF_MEMORY || r == NLOPT_INVALID_ARGS) {
-		snprintf(why, whyn, "ISRES failed: %s",
-			 r == NLOPT_OUT_OF_MEMORY ? "out of memory" : "invalid arguments");
+	if (nl_failed(r, "ISRES", why, whyn))
 		return -1;
-	}
 	/* polish the best point, then make sure local's answer is not better */
 	if (!e->stop) {
 		double xb[n ? n : 1];

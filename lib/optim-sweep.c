@@ -47,6 +47,18 @@ static tyche_opt_sweep *sweep_new(size_t n)
 	return sw;
 }
 
+/* The sweep's end: on success hand sw over with its time, else free it. */
+static int sweep_finish(tyche_opt_sweep *sw, double t0, int rc, tyche_opt_sweep **out)
+{
+	if (rc) {
+		tyche_opt_sweep_free(sw);
+		return rc;
+	}
+	sw->seconds = ty_opt_now() - t0;
+	*out = sw;
+	return 0;
+}
+
 /* Solve q and append the point. */
 static int sweep_add(tyche_opt_sweep *sw, const tyche_surface *s, const tyche_opt_problem *q,
 		     double limit, tyche_error *err)
@@ -85,13 +97,7 @@ int tyche_opt_bounds(const tyche_surface *s, const tyche_opt_problem *base,
 			q.minimize = mn;
 			rc = sweep_add(sw, s, &q, NAN, err);
 		}
-	if (rc) {
-		tyche_opt_sweep_free(sw);
-		return rc;
-	}
-	sw->seconds = ty_opt_now() - t0;
-	*out = sw;
-	return 0;
+	return sweep_finish(sw, t0, rc, out);
 }
 
 int tyche_opt_pareto_budget(const tyche_surface *s, const tyche_opt_problem *base,
@@ -119,13 +125,7 @@ int tyche_opt_pareto_budget(const tyche_surface *s, const tyche_opt_problem *bas
 			q.budget = budgets[b];
 			rc = sweep_add(sw, s, &q, NAN, err);
 		}
-	if (rc) {
-		tyche_opt_sweep_free(sw);
-		return rc;
-	}
-	sw->seconds = ty_opt_now() - t0;
-	*out = sw;
-	return 0;
+	return sweep_finish(sw, t0, rc, out);
 }
 
 int tyche_opt_pareto_vs(const tyche_surface *s, const tyche_opt_problem *base, size_t vs,
