@@ -52,7 +52,6 @@ double ty_opt_time_left(const struct ty_opt_ev *e, int *budget_first)
 	return fmax(1e-3, left);
 }
 
-
 /* Index of the k-th smallest of t (idx: scratch of N, left partitioned
  * around position k). */
 static size_t select_index(const double *t, size_t N, size_t k, size_t *idx)

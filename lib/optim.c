@@ -19,7 +19,7 @@
  *    (tyche_budget_set) ends it with TYCHE_ETIMEOUT and no result at all:
  *    check e.budget_out and ty_budget_spent() before any status.
  *  - The methods never call back into this file; explain_infeasible calls
- *    tyche_optimize itself, on problems with one limit fewer.
+ *    tyche_optimize itself, with each limit alone as the objective.
  */
 #include <math.h>
 #include <stdio.h>

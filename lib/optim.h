@@ -14,10 +14,12 @@
  *   optim-sweep.c    bounds and Pareto sweeps (calls tyche_optimize)
  *   waterfall.c, tornado.c   built from surface evaluations
  *
- * Calls go one way, down this list of layers, never back up:
+ * Calls go one way, never back (no loop between these files):
  *   optim-sweep.c -> optim.c -> optim-nlopt.c, optim-milp.c -> optim-eval.c
- *   optim-json.c, tornado.c -> optim-problem.c;  waterfall.c, tornado.c ->
- *   optim-json.c.  Only tyche_optimize is called from above the driver.
+ *   optim.c, optim-json.c, tornado.c -> optim-problem.c (names, lists)
+ *   waterfall.c, tornado.c -> optim-json.c (ty_opt_json_print)
+ * Above the driver only tyche_optimize and tyche_opt_result_free are
+ * called (and ty_opt_now, from the bottom layer).
  *
  * Easy to get wrong: the evaluator keeps *amounts*, the NLopt methods see
  * scaled x = amount / scale; convert with ty_opt_x_to_amounts and
