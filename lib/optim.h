@@ -1,13 +1,40 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * optim.h - the optimiser's evaluator, shared by optim.c (solvers) and
- * optim-sweep.c (bounds, Pareto, waterfall, tornado).  Internal.
+ * optim.h - internal declarations shared by the optimiser's files.  The
+ * public API is in tyche.h; nothing here is exported.
+ *
+ *   optim.c          the driver: tyche_optimize (checks, dispatch, result,
+ *                    statuses and messages)
+ *   optim-eval.c     the evaluator every method uses (values, gradients,
+ *                    feasibility, best point, clocks)
+ *   optim-nlopt.c    local (SLSQP) and global (ISRES + polish) methods
+ *   optim-milp.c     the piecewise-linear MILP over the tranche grid
+ *   optim-problem.c  problems from names and strings; status/method names
+ *   optim-json.c     the result and sweep JSON writers
+ *   optim-sweep.c    bounds and Pareto sweeps (calls tyche_optimize)
+ *   waterfall.c, tornado.c   built from surface evaluations
+ *
+ * Calls go one way, never back (no loop between these files):
+ *   optim-sweep.c -> optim.c -> optim-nlopt.c, optim-milp.c -> optim-eval.c
+ *   optim.c, optim-json.c, tornado.c -> optim-problem.c (names, lists)
+ *   waterfall.c, tornado.c -> optim-json.c (ty_opt_json_print)
+ * Above the driver only tyche_optimize and tyche_opt_result_free are
+ * called (and ty_opt_now, from the bottom layer).
+ *
+ * Easy to get wrong: the evaluator keeps *amounts*, the NLopt methods see
+ * scaled x = amount / scale; convert with ty_opt_x_to_amounts and
+ * ty_opt_amounts_to_x, never by hand.
  */
 #ifndef TY_OPTIM_H
 #define TY_OPTIM_H
 
 #include <cJSON.h>
 #include "internal.h"
+
+#define TY_OPT_DEFAULT_MAX_TIME 10.0
+#define TY_OPT_DEFAULT_GLOBAL_EVALS 2000
+#define TY_OPT_DEFAULT_MILP_CORNERS 20000
+#define TY_OPT_DEFAULT_TOL 1e-6
 
 /* One problem's evaluation state: the last point's totals and statistics
  * (vals[0] the objective, vals[1 + l] limit l), their gradients in scaled
@@ -17,7 +44,7 @@ struct ty_opt_ev {
 	const tyche_opt_problem *p;
 	size_t C, M, N, nv;
 	double *ub, *scale;           /* [C]: amount = x * scale, in [0, ub] */
-	double *amounts, *x_last;     /* [C] the current point */
+	double *amounts;              /* [C] the current point */
 	int have, have_grad;
 	double *vals;                 /* [nv] */
 	double *gvals;                /* [nv * C] d vals / d x */
@@ -34,25 +61,63 @@ struct ty_opt_ev {
 	 * while none is feasible the least infeasible one */
 	double *best_x, best_f, least_viol;
 	int have_best, have_least;
-	double *milp_x;
-	int milp_point;
 	double deadline;
 	int timed_out, stop;
 	int budget_out;               /* the process's budget ran out (not max_time) */
 	void *opt;                    /* the running nlopt_opt, to stop it */
 };
 
+/* ---- optim-eval.c: the evaluator */
+
+/* ub: [C] upper bounds of the amounts.  TYCHE_ENOMEM (no message) on
+ * failure; release in any case. */
 TY_HIDDEN int ty_opt_ev_init(struct ty_opt_ev *e, const tyche_surface *s,
 			     const tyche_opt_problem *p, const double *ub);
 TY_HIDDEN void ty_opt_ev_release(struct ty_opt_ev *e);
-TY_HIDDEN void ty_opt_ev_release_all(struct ty_opt_ev *e);
+/* Evaluate at amounts / at scaled x (clipped to the bounds); records the
+ * best feasible (else least infeasible) point. */
 TY_HIDDEN void ty_opt_ev_amounts(struct ty_opt_ev *e, const double *amounts);
+TY_HIDDEN void ty_opt_ev_x(struct ty_opt_ev *e, const double *x);
+/* d vals / d x at the current point into e->gvals. */
+TY_HIDDEN void ty_opt_ev_grad(struct ty_opt_ev *e);
+/* The statistic and metric of vals[k] (0 the objective, 1 + l limit l). */
+TY_HIDDEN const tyche_stat *ty_opt_ev_stat(const struct ty_opt_ev *e, size_t k,
+					   size_t *metric);
+TY_HIDDEN void ty_opt_x_to_amounts(const struct ty_opt_ev *e, const double *x, double *a);
+TY_HIDDEN void ty_opt_amounts_to_x(const struct ty_opt_ev *e, const double *a, double *x);
+/* Violation of limit l at value v (> 0: violated; NaN: infinite). */
+TY_HIDDEN double ty_opt_limit_violation(const struct ty_opt_ev *e, size_t l, double v);
+TY_HIDDEN double ty_opt_budget_sum(const struct ty_opt_ev *e, const double *amounts);
 TY_HIDDEN int ty_opt_feasible_vals(const struct ty_opt_ev *e, const double *amounts,
 				   const double *vals);
 /* 1 if v satisfies "v <= bound" (upper) or "v >= bound" within tol. */
 TY_HIDDEN int ty_opt_holds(int upper, double v, double bound, double tol);
-TY_HIDDEN size_t ty_opt_select_index(const double *t, size_t N, size_t k, size_t *idx);
+/* Monotonic seconds. */
 TY_HIDDEN double ty_opt_now(void);
+/* Seconds a solver may still run: the run's max_time, never more than the
+ * process's budget left; *budget_first when the budget is the nearer. */
+TY_HIDDEN double ty_opt_time_left(const struct ty_opt_ev *e, int *budget_first);
+
+/* ---- optim-nlopt.c and optim-milp.c: the methods, called by the driver
+ * only.  0 done (the best point, if any, is in e; none feasible means
+ * infeasible), -1 failed with the reason in why; the MILP also returns a
+ * TYCHE_E* code with err filled (grid too large, out of memory). */
+TY_HIDDEN int ty_opt_solve_local(struct ty_opt_ev *e, const double *x0, char *why,
+				 size_t whyn);
+TY_HIDDEN int ty_opt_solve_global(struct ty_opt_ev *e, const double *x0, char *why,
+				  size_t whyn);
+TY_HIDDEN int ty_opt_solve_milp(struct ty_opt_ev *e, char *why, size_t whyn,
+				tyche_error *err);
+
+/* ---- optim-problem.c */
+
+/* Append "'A', 'B', ..." (the surface's metric names) to b. */
+TY_HIDDEN void ty_opt_metric_list(struct ty_buf *b, const tyche_surface *s);
+
+/* ---- optim-json.c */
+
 TY_HIDDEN cJSON *ty_opt_result_cjson(const tyche_surface *s, const tyche_opt_result *r);
+/* Print o (indented when pretty) and delete it; NULL when out of memory. */
+TY_HIDDEN char *ty_opt_json_print(cJSON *o, int pretty);
 
 #endif

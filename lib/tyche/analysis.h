@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * tyche/analysis.h - the analyses every front end calls the same way
- * (lib/explore.c, lib/opt-spec.c, lib/stats.c): the default statistic set
+ * (lib/explore.c, lib/optim-problem.c, lib/stats.c): the default statistic set
  * and statistic lists, explore (a portfolio's statistics per metric and
  * category) and an optimisation problem built from the option strings
  * that the CLI and the JSON API both accept.  Included by tyche.h.

@@ -4,7 +4,9 @@
  * are known: one technology whose scenarios set parameters that the
  * metrics X and Y return directly, so each tranche's metric value is
  * exactly what the test writes.  Also pv-residential-simple (golden
- * median inputs) against brute force over the tranche grid.
+ * median inputs) against brute force over the tranche grid.  Sizes past
+ * old fixed limits (70-category waterfall, a tornado input of 12 cells, a
+ * MILP grid too large for GLPK) and the time budget.
  *
  * Every context is written to a fresh temporary directory and removed.
  */
@@ -609,6 +611,90 @@ static void test_tornado(void)
 	tyche_context_free(ctx);
 }
 
+/* Sizes past the old fixed limits: a waterfall of 70 categories (the
+ * steps were a fixed array of 64, so categories past it were silently
+ * dropped), a tornado input with 12 cells (its cell lists grow from 8),
+ * and a MILP grid whose matrix would not fit GLPK's int counts (refused
+ * at once, before any allocation or corner evaluation). */
+static void test_sizes(void)
+{
+	enum { NC = 70, NT = 12, MC = 10, MT = 7 };
+	struct tr t[2 * NC > MC * MT ? 2 * NC : MC * MT];
+	char names[NC][8], xs[NC][16];
+	tyche_surface *s;
+	tyche_error err = { 0 };
+	tyche_stat mean;
+
+	tyche_stat_parse(&mean, "mean", &err);
+	/* category C<c>: X = 0 at amount 0, c + 1 at 100 */
+	for (size_t c = 0; c < NC; c++) {
+		snprintf(names[c], sizeof names[c], "C%02zu", c);
+		snprintf(xs[c], sizeof xs[c], "%zu", c + 1);
+		t[2 * c] = (struct tr){ names[c], 0, "0", "0" };
+		t[2 * c + 1] = (struct tr){ names[c], 100, xs[c], "0" };
+	}
+	s = surface_of(t, 2 * NC, 1);
+	{
+		double am[NC];
+		tyche_waterfall *w = NULL;
+
+		for (size_t c = 0; c < NC; c++)
+			am[c] = 100;
+		if (ok(!tyche_waterfall_build(s, am, &mean, TYCHE_WF_BEST, NULL, 0, 0, 0,
+					      &w, &err), "waterfall of %d categories: %s", NC, err.msg)) {
+			ok(w->nsteps == NC, "every funded category is a step (%zu of %d)",
+			   w->nsteps, NC);
+			is_close(w->value[(w->nsteps - 1) * w->nmetrics], NC * (NC + 1) / 2.0,
+				 1e-12, 0, "the last step is the portfolio's X, 1 + ... + %d", NC);
+		}
+		tyche_waterfall_free(w);
+	}
+	tyche_surface_free(s);
+
+	/* one uncertain parameter in NT scenarios: one input of NT cells */
+	for (size_t k = 0; k < NT; k++)
+		t[k] = (struct tr){ "A", 10.0 * (double)k, "st.uniform(loc=0, scale=10)", "0" };
+	{
+		tyche_context *ctx = NULL;
+		tyche_diags d = TYCHE_DIAGS_INIT;
+		tyche_tornado *tor = NULL;
+		const char *const am[] = { "A=55" };
+
+		if (ok(!tyche_context_load(&ctx, write_ctx(t, NT), NULL, &d),
+		       "context of %d uncertain scenarios loads", NT) &&
+		    ok(!tyche_tornado_build(ctx, "X", am, 1, NULL, &tor, &err),
+		       "tornado over %d cells of one input: %s", NT, err.msg)) {
+			ok(tor->n == 1, "one input, however many cells (%zu)", tor->n);
+			is_str(tor->v[0].label, "Toy: X", "the input is the X parameter");
+			is_close(tor->v[0].low, 1, 1e-12, 0, "low: every cell at its q10 = 1");
+			is_close(tor->v[0].high, 9, 1e-12, 0, "high: every cell at its q90 = 9");
+		}
+		tyche_tornado_free(tor);
+		tyche_diags_release(&d);
+		tyche_context_free(ctx);
+	}
+
+	/* MC categories of MT tranches: MT^MC = 2.8e8 corners, allowed by
+	 * max_eval, but 3 * C nonzeros per corner are more than an int */
+	for (size_t c = 0; c < MC; c++)
+		for (size_t k = 0; k < MT; k++)
+			t[c * MT + k] = (struct tr){ names[c], 100.0 * (double)k, "1", "0" };
+	s = surface_of(t, MC * MT, 1);
+	{
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_result *r = NULL;
+		time_t t0 = time(NULL);
+
+		p.method = TYCHE_OPT_MILP;
+		p.max_eval = 1000000000000L;
+		ok(tyche_optimize(s, &p, &r, &err) == TYCHE_EUSAGE && !r &&
+		   strstr(err.msg, "282475249 corners (7 x 7 x 7") &&
+		   strstr(err.msg, "too many for the MILP") && time(NULL) - t0 < 5,
+		   "milp refuses a grid too large for GLPK at once: %s", err.msg);
+	}
+	tyche_surface_free(s);
+}
+
 /* pv-residential-simple at the golden median inputs: maximise LCOE with
  * a budget of 3e6 and a GHG limit; no feasible corner of the tranche grid
  * within the budget beats the result. */
@@ -841,6 +927,7 @@ int main(void)
 	test_sweeps();
 	test_waterfall();
 	test_tornado();
+	test_sizes();
 	test_pv();
 	test_budget();
 	nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);

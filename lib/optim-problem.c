@@ -1,22 +1,206 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * opt-spec.c - an optimisation problem from names: the one place where
+ * optim-problem.c - an optimisation problem from names and strings: the
+ * status and method names, "GHG>=40" / "q10(GHG)>=40" limits, "A=100"
+ * upper limits, and tyche_opt_problem_create, the one place where
  * "--metric LCOE --sense min --limit 'GHG>=40'" (the CLI) and
  * {"metric": "LCOE", "sense": "min", "limits": [...]} (the JSON API, the
  * report) become a tyche_opt_problem, so every front end accepts the same
  * words and refuses the same mistakes.
  *
- * Easy to get wrong: the problem points at arrays (limits, upper, start);
- * they are copied into one allocation owned by the problem, so the spec's
- * strings and arrays may go away after the call.  The field at fault goes
- * into err->where, never into the message alone: front ends map it to
- * their own names ("--limit", "field 'limits[2]'").
+ * Easy to get wrong:
+ *  - In a limit the *last* '<' or '>' is the operator, so the statistic
+ *    p>0.5 works in "p>0.5(GHG)>=0.9"; a limit without STAT( ) takes the
+ *    default statistic (the objective's).
+ *  - The problem points at arrays (limits, upper, start); they are copied
+ *    into one allocation owned by the problem, so the spec's strings and
+ *    arrays may go away after the call.
+ *  - The field at fault goes into err->where, never into the message
+ *    alone: front ends map it to their own names ("--limit", "field
+ *    'limits[2]'").  The parsers of single strings leave where empty.
+ *  - Nothing here solves anything; the driver checks the problem again
+ *    (a caller may fill tyche_opt_problem by hand).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "optim.h"
+
+/* ------------------------------------------------------------ names */
+
+const char *tyche_opt_status_name(int status)
+{
+	switch (status) {
+	case TYCHE_OPT_OPTIMAL: return "optimal";
+	case TYCHE_OPT_INFEASIBLE: return "infeasible";
+	case TYCHE_OPT_LIMIT: return "limit";
+	default: return "error";
+	}
+}
+
+const char *tyche_opt_method_name(int method)
+{
+	switch (method) {
+	case TYCHE_OPT_LOCAL: return "local";
+	case TYCHE_OPT_GLOBAL: return "global";
+	case TYCHE_OPT_MILP: return "milp";
+	default: return "?";
+	}
+}
+
+int tyche_opt_method_parse(const char *name, int *method, tyche_error *err)
+{
+	for (int m = TYCHE_OPT_LOCAL; m <= TYCHE_OPT_MILP; m++)
+		if (name && !strcmp(name, tyche_opt_method_name(m))) {
+			*method = m;
+			return 0;
+		}
+	return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+			   "unknown method '%s', expected local, global or milp",
+			   name ? name : "");
+}
+
+void ty_opt_metric_list(struct ty_buf *b, const tyche_surface *s)
+{
+	for (size_t m = 0; m < tyche_surface_nmetrics(s); m++)
+		ty_buf_addf(b, "%s'%s'", m ? ", " : "", tyche_surface_metric(s, m));
+}
+
+/* ------------------------------------------------------------ strings */
+
+static char *trim_dup(const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return ty_strndup(s, n);
+}
+
+int tyche_opt_parse_limit(const tyche_surface *s, const char *text, const tyche_stat *dflt,
+			  tyche_opt_limit *out, tyche_error *err)
+{
+	tyche_opt_limit L;
+	const char *op = NULL, *rhs;
+	char *lhs = NULL, *name = NULL, *num = NULL;
+	size_t len = strlen(text);
+	int rc = 0;
+	long m;
+
+	memset(&L, 0, sizeof L);
+	/* the last '<' or '>' is the operator: "p>0.5(GHG)>=0.9" works */
+	for (size_t i = len; i > 0; i--)
+		if (text[i - 1] == '<' || text[i - 1] == '>') {
+			op = text + i - 1;
+			break;
+		}
+	if (!op || op == text)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "limit '%s': expected METRIC>=NUMBER, METRIC<=NUMBER or STAT(METRIC)>=NUMBER",
+				   text);
+	L.upper = *op == '<';
+	rhs = op[1] == '=' ? op + 2 : op + 1;
+	num = trim_dup(rhs, strlen(rhs));
+	lhs = trim_dup(text, (size_t)(op - text));
+	if (!num || !lhs) {
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		goto out;
+	}
+	if (ty_parse_number(num, &L.bound) || !isfinite(L.bound)) {
+		rc = ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				 "limit '%s': '%s' is not a number", text, num);
+		goto out;
+	}
+	if (dflt)
+		L.stat = *dflt;
+	else
+		rc = tyche_stat_parse(&L.stat, "mean", err);
+	{
+		size_t n = strlen(lhs);
+		char *open = strchr(lhs, '(');
+
+		if (open && n && lhs[n - 1] == ')' && open != lhs) {
+			*open = '\0';
+			lhs[n - 1] = '\0';
+			rc = tyche_stat_parse(&L.stat, lhs, err);
+			if (rc)
+				goto out;
+			name = trim_dup(open + 1, strlen(open + 1));
+		} else {
+			name = ty_strdup(lhs);
+		}
+	}
+	if (!name) {
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		goto out;
+	}
+	m = tyche_surface_find_metric(s, name);
+	if (m < 0) {
+		struct ty_buf b = TY_BUF_INIT;
+
+		ty_opt_metric_list(&b, s);
+		rc = ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				 "limit '%s': unknown metric '%s'; the metrics are %s", text, name,
+				 b.p ? b.p : "");
+		ty_buf_release(&b);
+		goto out;
+	}
+	L.metric = (size_t)m;
+	*out = L;
+out:
+	free(lhs);
+	free(name);
+	free(num);
+	return rc;
+}
+
+int tyche_opt_parse_upper(const tyche_surface *s, const char *const *assign, size_t n,
+			  double *upper, tyche_error *err)
+{
+	size_t C = tyche_surface_ncategories(s);
+
+	for (size_t c = 0; c < C; c++)
+		upper[c] = tyche_surface_max_amount(s, c);
+	for (size_t k = 0; k < n; k++) {
+		const char *eq = strrchr(assign[k], '=');
+		char *name;
+		double v;
+		long c;
+
+		if (!eq || ty_parse_number(eq + 1, &v) || v < 0 || !isfinite(v))
+			return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+					   "upper limit '%s': expected CATEGORY=AMOUNT with an amount >= 0",
+					   assign[k]);
+		name = ty_strndup(assign[k], (size_t)(eq - assign[k]));
+		if (!name)
+			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		c = tyche_surface_find_category(s, name);
+		if (c < 0) {
+			struct ty_buf b = TY_BUF_INIT;
+			int rc;
+
+			for (size_t j = 0; j < C; j++)
+				ty_buf_addf(&b, "%s'%s' (max %g)", j ? ", " : "",
+					    tyche_surface_category(s, j),
+					    tyche_surface_max_amount(s, j));
+			rc = ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+					 "upper limit '%s': unknown category '%s'; the categories are %s",
+					 assign[k], name, b.p ? b.p : "");
+			ty_buf_release(&b);
+			free(name);
+			return rc;
+		}
+		free(name);
+		upper[c] = v;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ problems */
 
 struct owned_problem {
 	tyche_opt_problem p;      /* first: the public pointer is this */
@@ -47,8 +231,7 @@ static int metric_index(const tyche_surface *s, const char *name, const char *fi
 		*out = (size_t)m;
 		return 0;
 	}
-	for (size_t k = 0; k < tyche_surface_nmetrics(s); k++)
-		ty_buf_addf(&b, "%s'%s'", k ? ", " : "", tyche_surface_metric(s, k));
+	ty_opt_metric_list(&b, s);
 	rc = ty_error_at(err, TYCHE_EUSAGE, field, 0, 0, "unknown metric '%.100s'; the metrics are %s",
 			 name, b.p ? b.p : "none");
 	ty_buf_release(&b);
