@@ -2,7 +2,8 @@
 /*
  * tyche-fetch - what cron runs: pull signed data and model releases by
  * HTTPS GET, verify, quality-check and switch them in atomically; plus the
- * publisher's keygen and sign.  See doc/tyche-fetch.1 and
+ * publisher's keygen and sign, and trust-key (the admin's explicit reset
+ * of the trusted version after a fast-forward).  See doc/tyche-fetch.1 and
  * doc/fetch-protocol.md.
  *
  * Silence is success: cron mails any output, so nothing is printed on
@@ -164,7 +165,7 @@ static int cmd_trust_key(int argc, char **argv)
 	tyche_fetch_config *cfg = NULL;
 	tyche_fetch_result res;
 	tyche_error err = { 0 };
-	int c, reset = 0, status = 0;
+	int c, reset = 0, status = 0, bad = 0;
 	char buf[1200];
 
 	optind = 1;
@@ -174,10 +175,12 @@ static int cmd_trust_key(int argc, char **argv)
 		case 's': source = optarg; break;
 		case 'k': key = optarg; break;
 		case 'r': reset = 1; break;
-		default: source = NULL; optind = argc + 1; break;
+		default: bad = 1; break;
 		}
+		if (bad)
+			break;
 	}
-	if (!source || !key || optind != argc) {
+	if (bad || !source || !key || optind != argc) {
 		fputs("usage: tyche-fetch trust-key [--config FILE] --source SOURCE --key KEY [--reset-version]\n", stderr);
 		return EX_USAGE_;
 	}

@@ -9,7 +9,8 @@
  *   current           symlink "versions/<N>", switched with rename(2)
  *   previous          symlink to the version current pointed to before
  *   state.json        highest accepted version, its manifest hash, expiry,
- *                     and the ETag / Last-Modified for the conditional GET
+ *                     signing key id, the ETag / Last-Modified for the
+ *                     conditional GET, and a pending trust-key reset
  *   .lock             flock(2)ed by the running update
  *   versions/.tmp-*   staging trees; a killed run leaves them, the next
  *                     run (holding the lock) deletes them
@@ -22,7 +23,14 @@
  *  - state.json is written only after a release is installed (or found
  *    unchanged), so a failed verification is not hidden by a later 304;
  *  - nothing under DEST is trusted because it is ours: files reused from
- *    the current version are hashed again before they are copied.
+ *    the current version are hashed again before they are copied;
+ *  - cJSON numbers are doubles: versions are limited to 1..2^53-1, the raw
+ *    manifest text must write every number as plain digits ("1e3" would
+ *    parse as 1000), and integers are written with add_uint, never
+ *    cJSON_AddNumberToObject ("%1.15g" prints 9.00719925474099e+15);
+ *  - the only way below the highest accepted version is an explicit
+ *    trust-key --reset-version, and it applies only to releases signed by
+ *    the key it names (the fast-forwarding key must be gone from keys:).
  */
 #include <dirent.h>
 #include <errno.h>
