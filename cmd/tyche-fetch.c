@@ -2,7 +2,8 @@
 /*
  * tyche-fetch - what cron runs: pull signed data and model releases by
  * HTTPS GET, verify, quality-check and switch them in atomically; plus the
- * publisher's keygen and sign.  See doc/tyche-fetch.1 and
+ * publisher's keygen and sign, and trust-key (the admin's explicit reset
+ * of the trusted version after a fast-forward).  See doc/tyche-fetch.1 and
  * doc/fetch-protocol.md.
  *
  * Silence is success: cron mails any output, so nothing is printed on
@@ -11,6 +12,7 @@
  * (the admin's script must tell "network down, try later" from "someone
  * tampered with the release").
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@ enum {
 static const char usage_text[] =
 	"usage: tyche-fetch [--config FILE] [--verbose] [--dry-run] [--syslog] [SOURCE...]\n"
 	"       tyche-fetch [--config FILE] --rollback SOURCE\n"
+	"       tyche-fetch trust-key [--config FILE] --source SOURCE --key KEY [--reset-version]\n"
 	"       tyche-fetch keygen NAME\n"
 	"       tyche-fetch sign --key NAME.key --source SOURCE --version N\n"
 	"                        --expires YYYY-MM-DDTHH:MM:SSZ [--bundle] SRC_DIR OUT_DIR\n"
@@ -123,6 +126,84 @@ static int cmd_keygen(int argc, char **argv)
 	return 0;
 }
 
+/* Versions are exact integers from 1 to 2^53-1 (JSON numbers are doubles):
+ * only decimal digits, so "1e3", "1.5", "+7" and " 7" are refused. */
+static int parse_version(const char *s, long long *out)
+{
+	unsigned long long v;
+	const char *c;
+	char *end;
+
+	for (c = s; *c >= '0' && *c <= '9'; c++)
+		;
+	if (!*s || *c) {
+		fprintf(stderr, "tyche-fetch: sign: --version '%s' is not an integer (decimal digits only, from 1 to 9007199254740991)\n",
+			s);
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v < 1 || v > 9007199254740991ull) {
+		fprintf(stderr, "tyche-fetch: sign: --version %s is out of range: versions go from 1 to 9007199254740991 (2^53-1, the largest integer a JSON number holds exactly)\n",
+			s);
+		return -1;
+	}
+	*out = (long long)v;
+	return 0;
+}
+
+static int cmd_trust_key(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "source", required_argument, NULL, 's' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "reset-version", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *config = getenv("TYCHE_CONFIG"), *source = NULL, *key = NULL;
+	tyche_fetch_config *cfg = NULL;
+	tyche_fetch_result res;
+	tyche_error err = { 0 };
+	int c, reset = 0, status = 0, bad = 0;
+	char buf[1200];
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 's': source = optarg; break;
+		case 'k': key = optarg; break;
+		case 'r': reset = 1; break;
+		default: bad = 1; break;
+		}
+		if (bad)
+			break;
+	}
+	if (bad || !source || !key || optind != argc) {
+		fputs("usage: tyche-fetch trust-key [--config FILE] --source SOURCE --key KEY [--reset-version]\n", stderr);
+		return EX_USAGE_;
+	}
+	if (!config || !*config)
+		config = "/etc/tyche/tyche.yml";
+	if (tyche_fetch_config_load(&cfg, config, &err)) {
+		fprintf(stderr, "tyche-fetch: %s (config error)\n",
+			tyche_error_format(&err, buf, sizeof(buf)));
+		return EX_CONFIG_;
+	}
+	if (tyche_fetch_trust_key(cfg, source, key, reset, &res, &err)) {
+		report_failure(source, &res, &err);
+		status = exit_for(res.cls);
+	} else if (reset) {
+		printf("%s: trusted version %lld set aside; the next release signed by this key is accepted whatever its version\n",
+		       source, res.from_version);
+	} else {
+		printf("%s: the key is trusted\n", source);
+	}
+	tyche_fetch_config_free(cfg);
+	return status;
+}
+
 static int cmd_sign(int argc, char **argv, int file_only)
 {
 	static const struct option lo[] = {
@@ -137,7 +218,7 @@ static int cmd_sign(int argc, char **argv, int file_only)
 	long long version = 0;
 	int bundle = 0, c, rc;
 	tyche_error err = { 0 };
-	char buf[1200], *end;
+	char buf[1200];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -147,12 +228,8 @@ static int cmd_sign(int argc, char **argv, int file_only)
 		case 'e': expires = optarg; break;
 		case 'b': bundle = 1; break;
 		case 'V':
-			version = strtoll(optarg, &end, 10);
-			if (*end || end == optarg || version < 1) {
-				fprintf(stderr, "tyche-fetch: sign: --version '%s' is not a positive integer\n",
-					optarg);
+			if (parse_version(optarg, &version))
 				return EX_USAGE_;
-			}
 			break;
 		default:
 			fputs(usage_text, stderr);
@@ -203,6 +280,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "keygen"))
 		return cmd_keygen(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "trust-key"))
+		return cmd_trust_key(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "sign"))
 		return cmd_sign(argc - 1, argv + 1, 0);
 	if (argc > 1 && !strcmp(argv[1], "sign-file"))

@@ -8,6 +8,7 @@
  * accepted and skipped; anything else,
  * and any unknown key inside a source, is an error: a misspelt "max_bytes"
  * silently ignored would leave a limit unset on a cron job nobody watches.
+ * A key given twice in one mapping is an error too (libyaml keeps both).
  */
 #include <errno.h>
 #include <limits.h>
@@ -113,11 +114,33 @@ static int parse_keys(struct cfg_parse *p, yaml_node_t *n,
 	return 0;
 }
 
+/* A key given twice in one mapping is an error (libyaml keeps both):
+ * "last one wins" would hide a typo, and a second 'sources' or 'keys'
+ * list must not be merged into arrays sized for the first. */
+static int once(struct cfg_parse *p, yaml_node_t *kn, const char *k,
+		const char *const *names, unsigned *seen)
+{
+	unsigned i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(k, names[i])) {
+			if (*seen & (1u << i))
+				return cerr(p, kn, "'%s' is given twice", k);
+			*seen |= 1u << i;
+		}
+	return 0;
+}
+
 static int parse_source(struct cfg_parse *p, yaml_node_t *n,
 			struct ty_fetch_source *s)
 {
+	static const char *const names[] = {
+		"name", "url", "dest", "ca_file", "keys", "max_bytes", "timeout",
+		"retries", NULL
+	};
 	yaml_node_pair_t *pr;
 	unsigned long long v;
+	unsigned seen = 0;
 	int rc;
 
 	if (n->type != YAML_MAPPING_NODE)
@@ -132,6 +155,8 @@ static int parse_source(struct cfg_parse *p, yaml_node_t *n,
 
 		if (!k)
 			return cerr(p, kn, "a source key must be a string");
+		if (once(p, kn, k, names, &seen))
+			return TYCHE_FETCH_CONFIG;
 		if (!strcmp(k, "name"))
 			rc = get_str(p, vn, k, &s->name);
 		else if (!strcmp(k, "url"))
@@ -183,8 +208,13 @@ static int parse_source(struct cfg_parse *p, yaml_node_t *n,
 
 static int parse_root(struct cfg_parse *p, tyche_fetch_config *c)
 {
+	static const char *const names[] = {
+		"sources", "proxy", "cache", "contexts", "store", "defaults",
+		"single_user", "models", NULL
+	};
 	yaml_node_t *root = yaml_document_get_root_node(p->doc);
 	yaml_node_pair_t *pr;
+	unsigned seen = 0;
 	int rc, seen_sources = 0;
 
 	if (!root || root->type != YAML_MAPPING_NODE)
@@ -196,6 +226,8 @@ static int parse_root(struct cfg_parse *p, tyche_fetch_config *c)
 
 		if (!k)
 			return cerr(p, kn, "a top-level key must be a string");
+		if (once(p, kn, k, names, &seen))
+			return TYCHE_FETCH_CONFIG;
 		if (!strcmp(k, "sources")) {
 			yaml_node_item_t *it;
 			size_t cnt;

@@ -12,7 +12,9 @@
  * the first byte past the stated size or max_bytes, so a hostile server
  * cannot fill the disk.  Only transient failures are retried (connect,
  * timeout, reset, 408/429/5xx); a wrong size never is: a second copy of a
- * bad release is no better than the first.
+ * bad release is no better than the first.  The body of any other answer
+ * (error page, redirect) is discarded and read only up to
+ * TY_FETCH_MAX_ERROR_BODY: an endless error page must not stall a run.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,8 +33,10 @@ struct xfer {
 	struct ty_buf *mem;
 	unsigned long long got, limit;
 	long long expect;
-	int over;                     /* 1: past expect, 2: past limit */
+	int over;                     /* 1: past expect, 2: past limit,
+	                                 3: error page past its cap */
 	long status;                  /* of the response being received */
+	unsigned long long other;     /* bytes of a non-200 body so far */
 	char *etag, *last_modified;
 };
 
@@ -41,8 +45,16 @@ static size_t on_write(char *p, size_t sz, size_t n, void *ud)
 	struct xfer *x = ud;
 	size_t len = sz * n;
 
-	if (x->status != 200)         /* a redirect's or an error's page */
+	if (x->status != 200) {       /* a redirect's or an error's page */
+		/* discarded, but read only up to a cap: a hostile or broken
+		 * server must not make us read an endless error page */
+		if (x->other + len > TY_FETCH_MAX_ERROR_BODY) {
+			x->over = 3;
+			return 0;
+		}
+		x->other += len;
 		return len;
+	}
 	if (x->expect >= 0 && x->got + len > (unsigned long long)x->expect) {
 		x->over = 1;
 		return 0;
@@ -91,6 +103,7 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 		const char *sp = memchr(p, ' ', len);
 
 		x->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		x->other = 0;
 		free(x->etag);
 		free(x->last_modified);
 		x->etag = x->last_modified = NULL;
@@ -239,6 +252,15 @@ static int get_once(const char *url0, const struct ty_http_req *q,
 		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 		c = curl_easy_perform(h);
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		if ((c == CURLE_WRITE_ERROR && x->over == 3) ||
+		    (c == CURLE_FILESIZE_EXCEEDED && status != 200 && status != 0)) {
+			/* an error page too long to read: report the status */
+			*transient = status == 408 || status == 429 || status >= 500;
+			ty_error_at(err, TYCHE_EIO, url, 0, 0,
+				    "HTTP status %ld (its body was not read past %u bytes)",
+				    status, TY_FETCH_MAX_ERROR_BODY);
+			goto out;
+		}
 		if (c == CURLE_WRITE_ERROR && x->over == 1) {
 			ty_error_at(err, TYCHE_EDATA, url, 0, 0,
 				    "body larger than the %lld bytes the manifest states",
@@ -352,7 +374,7 @@ static int get_retry(const char *url, const struct ty_http_req *q, FILE *f,
 	int attempt, cls = 0, transient;
 
 	for (attempt = 0;; attempt++) {
-		struct xfer x = { f, mem, 0, q->limit, q->expect, 0, 0, NULL, NULL };
+		struct xfer x = { .f = f, .mem = mem, .limit = q->limit, .expect = q->expect };
 
 		if (mem)
 			mem->len = 0;

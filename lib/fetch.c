@@ -9,7 +9,8 @@
  *   current           symlink "versions/<N>", switched with rename(2)
  *   previous          symlink to the version current pointed to before
  *   state.json        highest accepted version, its manifest hash, expiry,
- *                     and the ETag / Last-Modified for the conditional GET
+ *                     signing key id, the ETag / Last-Modified for the
+ *                     conditional GET, and a pending trust-key reset
  *   .lock             flock(2)ed by the running update
  *   versions/.tmp-*   staging trees; a killed run leaves them, the next
  *                     run (holding the lock) deletes them
@@ -22,7 +23,14 @@
  *  - state.json is written only after a release is installed (or found
  *    unchanged), so a failed verification is not hidden by a later 304;
  *  - nothing under DEST is trusted because it is ours: files reused from
- *    the current version are hashed again before they are copied.
+ *    the current version are hashed again before they are copied;
+ *  - cJSON numbers are doubles: versions are limited to 1..2^53-1, the raw
+ *    manifest text must write every number as plain digits ("1e3" would
+ *    parse as 1000), and integers are written with add_uint, never
+ *    cJSON_AddNumberToObject ("%1.15g" prints 9.00719925474099e+15);
+ *  - the only way below the highest accepted version is an explicit
+ *    trust-key --reset-version, and it applies only to releases signed by
+ *    the key it names (the fast-forwarding key must be gone from keys:).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -127,7 +135,8 @@ static int list_tree(const char *root, const char *rel, struct strv *out,
 	closedir(d);
 	free(dir);
 	if (!*rel && !rc)
-		qsort(out->v, out->n, sizeof(char *), cmp_str);
+		if (out->n > 1)
+			qsort(out->v, out->n, sizeof(char *), cmp_str);
 	return rc;
 }
 
@@ -231,6 +240,16 @@ static void keyid(const unsigned char *pk, char out[KEYID_HEX + 1])
 	sodium_bin2hex(out, KEYID_HEX + 1, md, KEYID_HEX / 2);
 }
 
+/* Add an integer as its exact decimal text: cJSON_AddNumberToObject goes
+ * through a double and "%1.15g", which may print 9.00719925474099e+15. */
+static cJSON *add_uint(cJSON *o, const char *k, unsigned long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", v);
+	return cJSON_AddRawToObject(o, k, buf);
+}
+
 static void sha256_hex(const void *p, size_t n, char hex[65])
 {
 	unsigned char md[crypto_hash_sha256_BYTES];
@@ -301,6 +320,58 @@ static int json_uint(const cJSON *o, const char *k, unsigned long long max,
 	return 0;
 }
 
+/*
+ * cJSON keeps numbers as doubles: "1e3", "1000.0" and "01000" all become
+ * 1000, and 2^53 + 1 becomes 2^53.  Every number in a manifest is a count
+ * (format, version, size), so the raw text is checked first: each number
+ * token outside strings must be plain decimal digits without a leading
+ * zero.  Returns 0, or fills err naming the key the number belongs to.
+ * This only looks at tokens; cJSON still does the parsing.
+ */
+static int numbers_plain(const char *t, size_t len, const char *url,
+			 tyche_error *err)
+{
+	const char *key = NULL, *p = t, *e = t + len;
+	size_t klen = 0;
+
+	while (p < e) {
+		if (*p == '"') {
+			const char *q = ++p;
+
+			while (p < e && *p != '"')
+				p += *p == '\\' ? 2 : 1;
+			if (p >= e)
+				return 0;          /* cJSON reports it */
+			klen = (size_t)(p - q);
+			key = q;
+			p++;
+			while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+				p++;
+			if (p < e && *p != ':')
+				key = NULL;        /* a value, not a key */
+			continue;
+		}
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			const char *q = p;
+			int digits = 1;
+
+			while (p < e && strchr("0123456789+-.eE", *p) && *p)
+				p++;
+			for (const char *c = q; c < p; c++)
+				digits &= *c >= '0' && *c <= '9';
+			if (!digits || (*q == '0' && p - q > 1) || p - q > 20)
+				return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+						   "manifest: '%.*s' is %.*s; expected an integer written as plain decimal digits",
+						   key ? (int)(klen > 40 ? 40 : klen) : 5,
+						   key ? key : "(a number)",
+						   (int)(p - q > 40 ? 40 : p - q), q);
+			continue;
+		}
+		p++;
+	}
+	return 0;
+}
+
 static int parse_mfile(const cJSON *o, unsigned long long max, struct mfile *f,
 		       const char *what, const char *url, tyche_error *err)
 {
@@ -341,6 +412,8 @@ static int manifest_parse(const char *text, size_t len, const char *url,
 	size_t i;
 
 	memset(m, 0, sizeof(*m));
+	if (j && numbers_plain(text, len, url, err))
+		goto out;
 	if (!j || !cJSON_IsObject(j)) {
 		ty_error_at(err, TYCHE_EDATA, url, 0, 0, "manifest: not a JSON object");
 		goto out;
@@ -353,7 +426,15 @@ static int manifest_parse(const char *text, size_t len, const char *url,
 		ty_error_at(err, TYCHE_EDATA, url, 0, 0, "manifest: 'format' must be 1");
 		goto out;
 	}
-	if (!cJSON_IsString(src) || json_uint(j, "version", 1ull << 53, &ver) || ver < 1 ||
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "version")) &&
+	    json_uint(j, "version", TY_FETCH_MAX_VERSION, &ver)) {
+		ty_error_at(err, TYCHE_EDATA, url, 0, 0,
+			    "manifest: 'version' %.17g is out of range: versions go from 1 to %llu (2^53-1, the largest integer a JSON number holds exactly)",
+			    cJSON_GetObjectItemCaseSensitive(j, "version")->valuedouble,
+			    TY_FETCH_MAX_VERSION);
+		goto out;
+	}
+	if (!cJSON_IsString(src) || json_uint(j, "version", TY_FETCH_MAX_VERSION, &ver) || ver < 1 ||
 	    !cJSON_IsString(exp) || !cJSON_IsArray(files)) {
 		ty_error_at(err, TYCHE_EDATA, url, 0, 0,
 			    "manifest: expected source (string), version (positive integer), expires (string) and files (list)");
@@ -435,7 +516,7 @@ out:
 /* The .sig file is one line: "<keyid> <base64 signature>". */
 static int verify_sig(const struct ty_fetch_source *s, const char *body,
 		      size_t len, const char *sig, const char *url,
-		      tyche_error *err)
+		      char signer[KEYID_HEX + 1], tyche_error *err)
 {
 	char id[KEYID_HEX + 1], want[KEYID_HEX + 1];
 	unsigned char raw[crypto_sign_BYTES];
@@ -461,6 +542,7 @@ static int verify_sig(const struct ty_fetch_source *s, const char *body,
 					   "bad signature: manifest.json does not verify with trusted key %s",
 					   id),
 			       TYCHE_FETCH_VERIFY;
+		memcpy(signer, id, sizeof(id));
 		return 0;
 	}
 	return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
@@ -469,12 +551,44 @@ static int verify_sig(const struct ty_fetch_source *s, const char *body,
 	       TYCHE_FETCH_VERIFY;
 }
 
+int ty_fetch_manifest_check(const unsigned char *pk, const char *source,
+			    const char *body, size_t len, const char *sig,
+			    unsigned long long max_bytes, long long *version,
+			    tyche_error *err)
+{
+	unsigned char keys[1][TY_FETCH_KEY_BYTES];
+	struct ty_fetch_source s;
+	struct manifest m;
+	char signer[KEYID_HEX + 1];
+	int cls;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(keys[0], pk, TY_FETCH_KEY_BYTES);
+	s.keys = keys;
+	s.nkeys = 1;
+	if ((cls = verify_sig(&s, body, len, sig, "manifest.json", signer, err)))
+		return cls;
+	if ((cls = manifest_parse(body, len, "manifest.json", max_bytes, &m, err)))
+		return cls;
+	if (strcmp(m.source, source))
+		cls = (ty_error_at(err, TYCHE_EDATA, "manifest.json", 0, 0,
+				  "manifest is for source '%s', not '%s'", m.source, source),
+		       TYCHE_FETCH_VERIFY);
+	*version = m.version;
+	manifest_release(&m);
+	return cls;
+}
+
 /* ------------------------------------------------------------ state */
 
 struct state {
 	long long version;        /* highest accepted; 0 = none */
 	char manifest_sha[65];
+	char signer[KEYID_HEX + 1];     /* key id that signed it, or "" */
+	char reset_key[KEYID_HEX + 1];  /* trust-key --reset-version pending */
+	long long reset_from;     /* the version that reset set aside */
 	time_t expires;
+	char expires_s[32];
 	char *etag, *last_modified;
 	char *url;                /* the manifest URL the validators are for */
 };
@@ -501,14 +615,22 @@ static void state_read(const char *dest, struct state *st)
 	j = cJSON_ParseWithLength(text, len);
 	if (!j)
 		goto out;
-	if (!json_uint(j, "version", 1ull << 53, &ver))
+	if (!json_uint(j, "version", TY_FETCH_MAX_VERSION, &ver))
 		st->version = (long long)ver;
+	if (!json_uint(j, "reset_from", TY_FETCH_MAX_VERSION, &ver))
+		st->reset_from = (long long)ver;
+	v = cJSON_GetObjectItemCaseSensitive(j, "key");
+	if (cJSON_IsString(v) && strlen(v->valuestring) == KEYID_HEX)
+		memcpy(st->signer, v->valuestring, KEYID_HEX + 1);
+	v = cJSON_GetObjectItemCaseSensitive(j, "reset_key");
+	if (cJSON_IsString(v) && strlen(v->valuestring) == KEYID_HEX)
+		memcpy(st->reset_key, v->valuestring, KEYID_HEX + 1);
 	v = cJSON_GetObjectItemCaseSensitive(j, "manifest_sha256");
 	if (cJSON_IsString(v) && is_hex64(v->valuestring))
 		memcpy(st->manifest_sha, v->valuestring, 65);
 	v = cJSON_GetObjectItemCaseSensitive(j, "expires");
-	if (cJSON_IsString(v))
-		parse_time(v->valuestring, &st->expires);
+	if (cJSON_IsString(v) && !parse_time(v->valuestring, &st->expires))
+		snprintf(st->expires_s, sizeof(st->expires_s), "%s", v->valuestring);
 	v = cJSON_GetObjectItemCaseSensitive(j, "etag");
 	if (cJSON_IsString(v))
 		st->etag = ty_strdup(v->valuestring);
@@ -533,9 +655,15 @@ static int state_write(const char *dest, const struct state *st,
 
 	if (!j || !path)
 		goto out;
-	cJSON_AddNumberToObject(j, "version", (double)st->version);
+	add_uint(j, "version", (unsigned long long)st->version);
 	cJSON_AddStringToObject(j, "manifest_sha256", st->manifest_sha);
 	cJSON_AddStringToObject(j, "expires", expires_s);
+	if (st->signer[0])
+		cJSON_AddStringToObject(j, "key", st->signer);
+	if (st->reset_key[0]) {
+		cJSON_AddStringToObject(j, "reset_key", st->reset_key);
+		add_uint(j, "reset_from", (unsigned long long)st->reset_from);
+	}
 	if (st->etag)
 		cJSON_AddStringToObject(j, "etag", st->etag);
 	if (st->last_modified)
@@ -1110,8 +1238,9 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 	struct state st;
 	char *murl = ty_asprintf("%smanifest.json", s->url);
 	char *surl = ty_asprintf("%smanifest.json.sig", s->url);
-	char msha[65], *vdir = NULL;
-	long long cur, prev;
+	char msha[65], signer[KEYID_HEX + 1] = "", *vdir = NULL;
+	long long cur, prev, oldprev;
+	int reset = 0;
 	size_t removed = 0;
 	int cls = 0;
 	time_t now = time(NULL);
@@ -1127,7 +1256,7 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 	/* Validators are only good for the URL they came from: after the
 	 * admin points a source elsewhere, an old Last-Modified would make
 	 * the new server answer 304 and hide its releases. */
-	if (cur && st.version && st.url && !strcmp(st.url, murl)) {
+	if (cur && st.version && st.url && !strcmp(st.url, murl) && !st.reset_key[0]) {
 		q.etag = st.etag;
 		q.last_modified = st.last_modified;
 	}
@@ -1148,8 +1277,11 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 	if ((cls = ty_http_get_mem(surl, &q, &sr, r->err)))
 		goto out;
 	snprintf(r->res->url, sizeof(r->res->url), "%s", murl);
-	if ((cls = verify_sig(s, mr.body, mr.len, sr.body, murl, r->err)))
+	if ((cls = verify_sig(s, mr.body, mr.len, sr.body, murl, signer, r->err)))
 		goto out;
+	/* trust-key --reset-version: the first release signed by that key
+	 * is accepted whatever its version, and sets the floor anew */
+	reset = st.reset_key[0] && !strcmp(st.reset_key, signer);
 	if ((cls = manifest_parse(mr.body, mr.len, murl, s->max_bytes, &m, r->err)))
 		goto out;
 	sha256_hex(mr.body, mr.len, msha);
@@ -1166,13 +1298,13 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 			    m.expires_s, m.version);
 		goto out;
 	}
-	{
+	if (!reset) {
 		long long high = st.version > cur ? st.version : cur;
 
 		if (m.version < high) {
 			ty_error_at(r->err, TYCHE_EDATA, murl, 0, 0,
-				    "rollback refused: offered version %lld is older than version %lld already accepted",
-				    m.version, high);
+				    "rollback refused: offered version %lld is older than version %lld already accepted (after retiring the key that signed it: tyche-fetch trust-key --source %s --key NEW.pub --reset-version)",
+				    m.version, high, s->name);
 			goto out;
 		}
 		if (m.version == high && cur) {
@@ -1237,13 +1369,20 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 		goto out;
 	}
 	prev = cur;
+	oldprev = link_version(s->dest, "previous");
+	/* after a reset, what was accepted before (signed by the retired
+	 * key) is not kept as previous: --rollback must not bring it back;
+	 * clean_leftovers deletes it */
+	if (reset)
+		prev = 0;
 	if (cur == m.version) {
 		/* A run was killed after switching current but before writing
 		 * state.json: the new tree is live; replace it through a
 		 * detour via previous, so current never points at a partial
 		 * tree. */
-		prev = link_version(s->dest, "previous");
-		if (set_link(s->dest, "current", prev)) {
+		if (!reset)
+			prev = oldprev;
+		if (set_link(s->dest, "current", oldprev)) {
 			cls = ioerr(r, s->dest, "cannot switch current");
 			goto out;
 		}
@@ -1256,7 +1395,8 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 	r->staging = NULL;
 	kill_point("renamed");
 	/* previous first: killed between the two, both name the old tree */
-	if (fsync_path(r->versions) || (prev && set_link(s->dest, "previous", prev)) ||
+	if (fsync_path(r->versions) ||
+	    ((prev || reset) && set_link(s->dest, "previous", prev)) ||
 	    set_link(s->dest, "current", m.version) || fsync_path(s->dest)) {
 		cls = ioerr(r, s->dest, "cannot switch current");
 		goto out;
@@ -1272,6 +1412,9 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 	st.version = m.version;
 	st.expires = m.expires;
 	memcpy(st.manifest_sha, msha, sizeof(msha));
+	memcpy(st.signer, signer, sizeof(signer));
+	st.reset_key[0] = 0;
+	st.reset_from = 0;
 	if (state_write(s->dest, &st, m.expires_s) || fsync_path(s->dest)) {
 		cls = ioerr(r, s->dest, "cannot write state.json");
 		goto out;
@@ -1381,6 +1524,97 @@ int tyche_fetch_rollback(const tyche_fetch_config *c, const char *source,
 			invalidate_cache(c);
 		}
 	}
+	return finish(&r, cls);
+}
+
+/* A public key given as base64 text or as the path of a NAME.pub file. */
+static int read_pubkey(const char *arg, unsigned char pk[TY_FETCH_KEY_BYTES],
+		       tyche_error *err)
+{
+	char *text = NULL;
+	size_t len = 0, got = 0;
+	int ok;
+
+	ok = !sodium_base642bin(pk, TY_FETCH_KEY_BYTES, arg, strlen(arg), " \t\r\n", &got,
+				NULL, sodium_base64_VARIANT_ORIGINAL) &&
+	     got == TY_FETCH_KEY_BYTES;
+	if (!ok && !access(arg, F_OK)) {
+		if (ty_read_file(arg, 4096, &text, &len, err))
+			return TYCHE_FETCH_CONFIG;
+		ok = !sodium_base642bin(pk, TY_FETCH_KEY_BYTES, text, len, " \t\r\n", &got,
+					NULL, sodium_base64_VARIANT_ORIGINAL) &&
+		     got == TY_FETCH_KEY_BYTES;
+		free(text);
+	}
+	if (!ok)
+		return ty_error_at(err, TYCHE_EUSAGE, arg, 0, 0,
+				   "--key: expected a base64 Ed25519 public key (32 bytes) or a NAME.pub file"),
+		       TYCHE_FETCH_CONFIG;
+	return 0;
+}
+
+int tyche_fetch_trust_key(const tyche_fetch_config *c, const char *source,
+			  const char *key, int reset_version,
+			  tyche_fetch_result *res, tyche_error *err)
+{
+	unsigned char pk[TY_FETCH_KEY_BYTES];
+	char id[KEYID_HEX + 1], kid[KEYID_HEX + 1];
+	struct run r;
+	struct state st;
+	int cls = run_init(&r, c, source, res, err);
+	size_t k;
+
+	memset(&st, 0, sizeof(st));
+	if (!cls)
+		cls = read_pubkey(key ? key : "", pk, err);
+	if (cls)
+		return finish(&r, cls);
+	keyid(pk, id);
+	for (k = 0; k < r.s->nkeys && memcmp(r.s->keys[k], pk, sizeof(pk)); k++)
+		;
+	if (k == r.s->nkeys) {
+		ty_error_at(err, TYCHE_EDATA, c->path, 0, 0,
+			    "key %s is not in the keys of source '%s': add it there first", id,
+			    r.s->name);
+		return finish(&r, TYCHE_FETCH_CONFIG);
+	}
+	if (!reset_version)
+		return finish(&r, 0);
+	if ((mkdir(r.s->dest, 0755) && errno != EEXIST) ||
+	    (mkdir(r.versions, 0755) && errno != EEXIST))
+		return finish(&r, ioerr(&r, r.s->dest, "cannot create the destination"));
+	if ((cls = take_lock(&r)))
+		return finish(&r, cls);
+	state_read(r.s->dest, &st);
+	res->from_version = st.version;
+	/* The reset undoes a fast-forward only if the key that signed it is
+	 * no longer trusted. */
+	for (k = 0; st.signer[0] && k < r.s->nkeys; k++) {
+		keyid(r.s->keys[k], kid);
+		if (!strcmp(kid, st.signer))
+			break;
+	}
+	if (st.signer[0] && !strcmp(st.signer, id)) {
+		ty_error_at(err, TYCHE_EDATA, c->path, 0, 0,
+			    "key %s signed the accepted version %lld itself; a reset needs a new key",
+			    id, st.version);
+		cls = TYCHE_FETCH_CONFIG;
+	} else if (st.signer[0] && k < r.s->nkeys) {
+		ty_error_at(err, TYCHE_EDATA, c->path, 0, 0,
+			    "key %s, which signed the accepted version %lld, is still in the keys of source '%s': remove it first",
+			    st.signer, st.version, r.s->name);
+		cls = TYCHE_FETCH_CONFIG;
+	} else {
+		if (!st.reset_key[0])
+			st.reset_from = st.version;
+		memcpy(st.reset_key, id, sizeof(id));
+		res->to_version = 0;
+		res->changed = 1;
+		if (state_write(r.s->dest, &st, st.expires_s[0] ? st.expires_s : "") ||
+		    fsync_path(r.s->dest))
+			cls = ioerr(&r, r.s->dest, "cannot write state.json");
+	}
+	state_release(&st);
 	return finish(&r, cls);
 }
 
@@ -1499,7 +1733,7 @@ static cJSON *file_json(const char *path, unsigned long long size, const char *s
 
 	if (o) {
 		cJSON_AddStringToObject(o, "path", path);
-		cJSON_AddNumberToObject(o, "size", (double)size);
+		add_uint(o, "size", size);
 		cJSON_AddStringToObject(o, "sha256", sha);
 	}
 	return o;
@@ -1526,9 +1760,10 @@ int tyche_fetch_sign(const char *keyfile, const char *source, long long version,
 	if (!*source || *c)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "source '%s' must match [a-z0-9-]+", source);
-	if (version < 1 || version > (1ll << 53))
+	if (version < 1 || (unsigned long long)version > TY_FETCH_MAX_VERSION)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
-				   "version must be a positive integer");
+				   "version %lld is out of range: versions go from 1 to %llu (2^53-1, the largest integer a JSON number holds exactly)",
+				   version, TY_FETCH_MAX_VERSION);
 	if (parse_time(expires, &t))
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "expires '%s' is not YYYY-MM-DDTHH:MM:SSZ", expires);
@@ -1557,7 +1792,7 @@ int tyche_fetch_sign(const char *keyfile, const char *source, long long version,
 	}
 	cJSON_AddNumberToObject(j, "format", 1);
 	cJSON_AddStringToObject(j, "source", source);
-	cJSON_AddNumberToObject(j, "version", (double)version);
+	add_uint(j, "version", (unsigned long long)version);
 	cJSON_AddStringToObject(j, "expires", expires);
 	arr = cJSON_AddArrayToObject(j, "files");
 	for (i = 0; i < files.n; i++) {

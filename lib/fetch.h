@@ -18,6 +18,11 @@
 #define TY_FETCH_KEY_BYTES 32          /* Ed25519 public key */
 #define TY_FETCH_MAX_MANIFEST (4u << 20)
 #define TY_FETCH_MAX_FILES 100000u
+/* Versions are exact integers end to end: cJSON holds numbers as doubles,
+ * which are exact up to 2^53, so versions go from 1 to 2^53-1. */
+#define TY_FETCH_MAX_VERSION ((1ull << 53) - 1)
+/* A non-200 answer's body (error page, redirect) is read up to this. */
+#define TY_FETCH_MAX_ERROR_BODY (64u << 10)
 #define TY_FETCH_MAX_PATH 1024u
 #define TY_FETCH_DEFAULT_MAX_BYTES (1ull << 30)
 #define TY_FETCH_DEFAULT_TIMEOUT 300L
@@ -67,6 +72,15 @@ TY_HIDDEN int ty_http_get_file(const char *url, const struct ty_http_req *q,
 /* Sleep before retry number n (1-based); tests shorten it with
  * TYCHE_FETCH_BACKOFF_MS. */
 TY_HIDDEN void ty_fetch_backoff(int n);
+
+/* Steps 3 and 4 of an update on bytes in memory (for t/fuzz): verify the
+ * signature line sig with the one key pk, parse and check the manifest
+ * (format, version, expiry syntax, paths, sizes, source).  Returns a
+ * class; *version is the manifest's version on success. */
+TY_HIDDEN int ty_fetch_manifest_check(const unsigned char *pk, const char *source,
+				      const char *body, size_t len, const char *sig,
+				      unsigned long long max_bytes, long long *version,
+				      tyche_error *err);
 
 /* A manifest path is safe: relative, '/'-separated, no "", "." or ".."
  * segment, no control characters or backslash, bounded length. */

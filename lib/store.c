@@ -1386,7 +1386,11 @@ static void index_load(tyche_store *st, const char *dstamp, struct recs *idx,
 		r->stamp = t1 + 1;
 		r->rest = t2 + 1;
 	}
-	qsort(idx->v, idx->n, sizeof(idx->v[0]), cmp_rec_id);
+	/* an index of an empty store has no records and idx->v is NULL:
+	 * qsort(NULL, 0, ...) is undefined (UBSan stops there, and every
+	 * later listing met the same empty index) */
+	if (idx->n > 1)
+		qsort(idx->v, idx->n, sizeof(idx->v[0]), cmp_rec_id);
 }
 
 static void index_write(tyche_store *st, const char *dstamp, int settled,
@@ -1584,7 +1588,8 @@ int tyche_store_list(tyche_store *st, const char *user,
 		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 		goto out;
 	}
-	qsort(res, nres, sizeof(*res), cmp_newest);
+	if (nres > 1)
+		qsort(res, nres, sizeof(*res), cmp_newest);
 	*out = res;
 	*nout = nres;
 	res = NULL;

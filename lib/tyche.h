@@ -594,6 +594,17 @@ TYCHE_API int tyche_fetch_rollback(const tyche_fetch_config *c,
 				   const char *source, tyche_fetch_result *res,
 				   tyche_error *err);
 
+/* Check that key (base64, or a NAME.pub file) is in the source's keys.
+ * With reset_version, also record in DEST/state.json that the next release
+ * signed by that key is accepted whatever its version (recovery from a
+ * fast-forward signed by a key since retired; refused while the key that
+ * signed the accepted version is still trusted).  res->from_version is
+ * the trusted version set aside. */
+TYCHE_API int tyche_fetch_trust_key(const tyche_fetch_config *c,
+				    const char *source, const char *key,
+				    int reset_version, tyche_fetch_result *res,
+				    tyche_error *err);
+
 /* Publisher side.  keygen writes NAME.pub (base64, one line) and NAME.key
  * (mode 0600).  sign writes OUT_DIR/manifest.json, manifest.json.sig and
  * the files under OUT_DIR/v<version>/ (or one bundle.tar.gz there). */

@@ -3,6 +3,9 @@
 # t8000-fetch.sh - tyche-fetch against a real HTTPS server: nginx with a
 # self-signed certificate on a loopback port, plus fcgiwrap for the two
 # locations nginx cannot fake alone (500-then-200, a body cut mid-way).
+# Also: versions are exact integers up to 2^53-1 (sign and fetch), the
+# fast-forward recovery (trust-key --reset-version) and the cap on error
+# pages (a 256 MB 404 page is not read).
 #
 # Every fault case runs against an installed version 2 and then checks
 # that DEST is byte-identical to before (snapshot) and that the message
@@ -143,6 +146,8 @@ http {
 		ssl_certificate_key $SRV/key.pem;
 		root $SRV/www;
 		location /fail500/ { return 500; }
+		location /hugeerr/ { error_page 404 /huge-error.bin; }
+		location = /huge-error.bin { internal; }
 		location /redirect-other/ {
 			rewrite ^/redirect-other/(.*)\$ https://127.0.0.2:$p/r3/\$1 redirect;
 		}
@@ -450,6 +455,154 @@ test_expect_success 'an expired installed manifest with a 304 is reported (freez
 	sed -i "s/\"expires\":.*/\"expires\": \"2021-01-01T00:00:00Z\",/" fr.dest/state.json &&
 	test_expect_code 65 tyche-fetch --config fr.yml 2>err &&
 	grep "the installed manifest expired and the server offers nothing newer" err
+'
+
+# A version is an exact integer from 1 to 2^53-1 on both sides.
+MAXV=9007199254740991
+test_expect_success 'sign and fetch version 2^53-1: written and asked for exactly' '
+	tyche-fetch sign --key a.key --source lake --version $MAXV \
+		--expires 2030-01-01T00:00:00Z src1 "$SRV/www/maxv" &&
+	grep "\"version\":[[:space:]]*$MAXV," "$SRV/www/maxv/manifest.json" &&
+	! grep "e+" "$SRV/www/maxv/manifest.json" &&
+	test -d "$SRV/www/maxv/v$MAXV" &&
+	config maxv maxv &&
+	tyche-fetch --config maxv.yml &&
+	test "$(readlink maxv.dest/current)" = versions/$MAXV &&
+	diff -r src1 maxv.dest/current &&
+	grep "GET /maxv/v$MAXV/readme.txt HTTP/1.1\" 200" "$SRV/access.log" &&
+	grep "\"version\":[[:space:]]*$MAXV," maxv.dest/state.json &&
+	tyche-fetch --config maxv.yml --verbose >out &&
+	echo "lake: up to date (version $MAXV)" >expect && test_cmp expect out
+'
+
+test_expect_success 'sign refuses 2^53, 1.5, 1e3 and other non-integers' '
+	test_expect_code 64 tyche-fetch sign --key a.key --source lake --version 9007199254740992 \
+		--expires 2030-01-01T00:00:00Z src1 out53 2>err &&
+	grep "version 9007199254740992 is out of range: versions go from 1 to 9007199254740991" err &&
+	for v in 1.5 1e3 0x10 +7 -1 " 7" ""; do
+		test_expect_code 64 tyche-fetch sign --key a.key --source lake --version "$v" \
+			--expires 2030-01-01T00:00:00Z src1 outbad 2>err &&
+		grep "version .$v. is not an integer (decimal digits only" err || return 1
+	done &&
+	test_expect_code 64 tyche-fetch sign --key a.key --source lake --version 0 \
+		--expires 2030-01-01T00:00:00Z src1 outbad 2>err &&
+	grep "version 0 is out of range" err &&
+	test ! -e out53 && test ! -e outbad
+'
+
+test_expect_success 'fetch refuses a manifest whose version is 2^53, 1.5, 1e3 or 007' '
+	rm -rf v.dest &&
+	for v in 9007199254740992 1.5 1e3 1000.0 007 -3; do
+		rm -rf "$SRV/www/badv" && mkdir -p "$SRV/www/badv" &&
+		manifest "$SRV/www/badv" "$v" 2030-01-01T00:00:00Z &&
+		config v badv &&
+		test_expect_code 65 tyche-fetch --config v.yml 2>err &&
+		cat err &&
+		case $v in
+		9007199254740992) grep "manifest: .version. 9007199254740992 is out of range: versions go from 1 to 9007199254740991" err ;;
+		*) grep "manifest: .version. is $v; expected an integer written as plain decimal digits" err ;;
+		esac || return 1
+		test ! -e v.dest/current || return 1
+	done
+'
+
+test_expect_success 'a size written as 2e2 is refused too' '
+	rm -rf "$SRV/www/bads" && mkdir -p "$SRV/www/bads" &&
+	manifest "$SRV/www/bads" 3 2030-01-01T00:00:00Z "evil 2e0 $(sum_of evil)" &&
+	config v bads &&
+	test_expect_code 65 tyche-fetch --config v.yml 2>err &&
+	grep "manifest: .size. is 2e0; expected an integer written as plain decimal digits" err
+'
+
+# Fast-forward: key a signs version 2^53-1 (compromised, or a slip); the
+# admin retires a and trusts c; c's releases start again at 2.
+test_expect_success 'fast-forward: a lower version signed by the new key is refused' '
+	tyche-fetch keygen c &&
+	tyche-fetch sign --key a.key --source lake --version 1 \
+		--expires 2030-01-01T00:00:00Z src1 "$SRV/www/ff1" &&
+	tyche-fetch sign --key c.key --source lake --version 2 \
+		--expires 2030-01-01T00:00:00Z src2 "$SRV/www/ff2" &&
+	config ff ff1 &&
+	tyche-fetch --config ff.yml &&
+	config ff maxv && tyche-fetch --config ff.yml &&
+	test "$(readlink ff.dest/current)" = versions/$MAXV &&
+	config ff ff2 &&
+	sed -i "s|keys: .*|keys: [ \"$(cat c.pub)\" ]|" ff.yml &&
+	snap ff.dest >before &&
+	for i in 1 2; do
+		test_expect_code 65 tyche-fetch --config ff.yml 2>err &&
+		cat err &&
+		grep "rollback refused: offered version 2 is older than version $MAXV already accepted (after retiring the key that signed it: tyche-fetch trust-key --source lake --key NEW.pub --reset-version)" err || return 1
+	done &&
+	snap ff.dest >after && test_cmp before after
+'
+
+test_expect_success 'trust-key: the key must be in keys:, the old signer out of them' '
+	snap ff.dest >before &&
+	test_expect_code 78 tyche-fetch trust-key --config ff.yml --source lake --key a.pub --reset-version 2>err &&
+	grep "ff.yml: key [0-9a-f]* is not in the keys of source .lake.: add it there first" err &&
+	sed "s|keys: .*|keys: [ \"$(cat a.pub)\", \"$(cat c.pub)\" ]|" ff.yml >ff-both.yml &&
+	test_expect_code 78 tyche-fetch trust-key --config ff-both.yml --source lake --key c.pub --reset-version 2>err &&
+	grep "key $(cut -d" " -f1 "$SRV/www/maxv/manifest.json.sig"), which signed the accepted version $MAXV, is still in the keys of source .lake.: remove it first" err &&
+	test_expect_code 78 tyche-fetch trust-key --config ff-both.yml --source lake --key a.pub --reset-version 2>err &&
+	grep "signed the accepted version $MAXV itself; a reset needs a new key" err &&
+	test_expect_code 64 tyche-fetch trust-key --config ff.yml --source lake 2>err &&
+	grep "usage: tyche-fetch trust-key" err &&
+	test_expect_code 78 tyche-fetch trust-key --config ff.yml --source lake --key nonsense 2>err &&
+	grep "expected a base64 Ed25519 public key" err &&
+	tyche-fetch trust-key --config ff.yml --source lake --key "$(cat c.pub)" >out &&
+	echo "lake: the key is trusted" >expect && test_cmp expect out &&
+	snap ff.dest >after && test_cmp before after
+'
+
+test_expect_success 'trust-key --reset-version: the new key'"'"'s lower version is installed' '
+	tyche-fetch trust-key --config ff.yml --source lake --key c.pub --reset-version >out &&
+	cat out &&
+	grep "lake: trusted version $MAXV set aside" out &&
+	grep "\"reset_key\":[[:space:]]*\"$(cut -d" " -f1 "$SRV/www/ff2/manifest.json.sig")\"" ff.dest/state.json &&
+	tyche-fetch --config ff.yml --verbose >out &&
+	cat out &&
+	grep "lake: updated version $MAXV -> 2" out &&
+	test "$(readlink ff.dest/current)" = versions/2 &&
+	test ! -e ff.dest/previous &&
+	ls ff.dest/versions >vers && echo 2 >expect && test_cmp expect vers &&
+	diff -r src2 ff.dest/current &&
+	! grep reset_key ff.dest/state.json &&
+	grep "\"version\":[[:space:]]*2," ff.dest/state.json
+'
+
+test_expect_success 'after the reset: the floor is the new version, the old key stays out' '
+	tyche-fetch sign --key c.key --source lake --version 1 \
+		--expires 2030-01-01T00:00:00Z src1 "$SRV/www/ffold" &&
+	config ff ffold &&
+	sed -i "s|keys: .*|keys: [ \"$(cat c.pub)\" ]|" ff.yml &&
+	test_expect_code 65 tyche-fetch --config ff.yml 2>err &&
+	grep "rollback refused: offered version 1 is older than version 2 already accepted" err &&
+	config ff maxv &&
+	sed -i "s|keys: .*|keys: [ \"$(cat c.pub)\" ]|" ff.yml &&
+	test_expect_code 65 tyche-fetch --config ff.yml 2>err &&
+	grep "manifest signed by unknown key" err &&
+	test "$(readlink ff.dest/current)" = versions/2
+'
+
+# An error page is discarded, and read only up to 64 KiB.
+test_expect_success 'a huge error page is not read past the cap' '
+	truncate -s 256M "$SRV/www/huge-error.bin" &&
+	mkdir -p "$SRV/www/hugeerr" &&
+	cp "$SRV/www/r3/manifest.json" "$SRV/www/r3/manifest.json.sig" "$SRV/www/hugeerr/" &&
+	rm -rf he.dest && config he hugeerr &&
+	test_expect_code 69 tyche-fetch --config he.yml 2>err &&
+	cat err &&
+	grep "hugeerr/v3/.*: HTTP status 404 (its body was not read past 65536 bytes)" err &&
+	grep "GET /hugeerr/v3/.* 404 " "$SRV/access.log" | awk "{print \$10}" >sent &&
+	cat sent &&
+	test -s sent &&
+	while read n; do test "$n" -lt 16777216 || exit 1; done <sent &&
+	config he hugeerr/none &&
+	test_expect_code 69 tyche-fetch --config he.yml 2>err &&
+	cat err &&
+	grep "hugeerr/none/manifest.json: HTTP status 404 (its body was not read past 65536 bytes)" err &&
+	test ! -e he.dest/current
 '
 
 stop_servers

@@ -104,4 +104,35 @@ test_expect_success 'sign refuses a symlink in the release tree' '
 	test ! -e out/manifest.json
 '
 
+test_expect_success 'trust-key: usage, unknown source, key not trusted (no network)' '
+	write_config &&
+	test_expect_code 64 tyche-fetch trust-key --config tyche.yml --key "$KEY" 2>err &&
+	grep "^usage: tyche-fetch trust-key" err &&
+	test_expect_code 64 tyche-fetch trust-key --config tyche.yml --source lake --key "$KEY" extra 2>err &&
+	test_expect_code 64 tyche-fetch trust-key --bogus 2>err &&
+	test_expect_code 78 tyche-fetch trust-key --config tyche.yml --source other --key "$KEY" 2>err &&
+	grep "unknown source .other." err &&
+	test_expect_code 78 tyche-fetch trust-key --config tyche.yml --source lake --key k.pub --reset-version 2>err &&
+	grep "key [0-9a-f]\{16\} is not in the keys of source .lake.: add it there first (config error)" err &&
+	echo "$KEY" >trusted.pub &&
+	tyche-fetch trust-key --config tyche.yml --source lake --key trusted.pub >out &&
+	echo "lake: the key is trusted" >expect && test_cmp expect out &&
+	test ! -e dest/state.json &&
+	TYCHE_CONFIG=tyche.yml tyche-fetch trust-key --source lake --key "$KEY" --reset-version >out &&
+	grep "lake: trusted version 0 set aside" out &&
+	grep "\"reset_key\"" dest/state.json
+'
+
+test_expect_success 'a key given twice is an error (found by fuzz-manifest)' '
+	write_config &&
+	cat tyche.yml >twice.yml &&
+	sed -n "/^sources:/,\$p" tyche.yml >>twice.yml &&
+	test_expect_code 78 tyche-fetch --config twice.yml 2>err &&
+	grep "twice.yml:13:1: .sources. is given twice" err &&
+	write_config &&
+	echo "    timeout: 40" >>tyche.yml &&
+	test_expect_code 78 tyche-fetch --config tyche.yml 2>err &&
+	grep "tyche.yml:13:5: .timeout. is given twice" err
+'
+
 test_done

@@ -949,6 +949,39 @@ static void test_diff(tyche_store *st)
 	tyche_scenario_release(&b);
 }
 
+/* Regression: an empty store's index has no records; loading it called
+ * qsort(NULL, 0, ...) (UBSan: null pointer passed as argument 1), so under
+ * SANITIZE=1 every listing after the first died until index.tsv was
+ * deleted.  Listing must work with no index, an empty index and a damaged
+ * empty index, and then pick up a new scenario. */
+static void test_empty_index(void)
+{
+	char dir[400], path[600];
+	tyche_store *st = NULL;
+	tyche_scenario sc = TYCHE_SCENARIO_INIT;
+	tyche_error err = { 0 };
+
+	snprintf(dir, sizeof(dir), "%s/empty", root);
+	if (!ok(tyche_store_open(&st, dir, &err) == 0, "open an empty store"))
+		return;
+	ok(list_n(st, "alice", NULL, NULL) == 0, "an empty store lists nothing");
+	snprintf(path, sizeof(path), "%s/index.tsv", dir);
+	write_text(path, "tyche-store-index/3\n#dir\t-\t0\n");
+	ok(list_n(st, "alice", NULL, NULL) == 0, "an index with no records: listing works");
+	ok(list_n(st, "alice", NULL, NULL) == 0, "... and again (the index is not poisoned)");
+	write_text(path, "tyche-store-index/3\n#dir\t-\t1\n");
+	ok(list_n(st, "bob", NULL, NULL) == 0, "a settled index with no records: listing works");
+	write_text(path, "tyche-store-index/3\n");
+	ok(list_n(st, "bob", NULL, NULL) == 0, "an index cut after its schema line is ignored");
+	make(&sc, "first", "pv", "{}", NULL);
+	ok(tyche_store_save(st, "alice", &sc, &err) == 0, "save into the empty store: %s",
+	   err.msg);
+	ok(list_n(st, "alice", NULL, NULL) == 1, "the new scenario is listed");
+	ok(list_n(st, "alice", NULL, NULL) == 1, "... also from the rewritten index");
+	tyche_scenario_release(&sc);
+	tyche_store_free(st);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -981,6 +1014,7 @@ int main(void)
 	test_diff(st);
 	tyche_store_free(st);
 	test_list();
+	test_empty_index();
 	test_fast_path();
 
 	if (!tap_failed) {
