@@ -117,10 +117,13 @@ int cgi_contexts_list(const struct cgi_config *c, struct cgi_response *r)
 
 void cgi_log_diags(const tyche_diags *d, const char *context)
 {
+	/* the list keeps at most the library's cap (plus a closing "... and N
+	 * more" line); the totals count every problem */
+	size_t total = d->nerrors + d->nwarnings;
 	size_t shown = d->n < LOG_DIAGS_MAX ? d->n : LOG_DIAGS_MAX;
 
 	fprintf(stderr, "tyche.cgi: context '%.100s': %zu errors, %zu warnings%s\n", context,
-		d->nerrors, d->nwarnings, d->n > shown ? " (the first ones follow)" : "");
+		d->nerrors, d->nwarnings, total > shown ? " (the first ones follow)" : "");
 	for (size_t i = 0; i < shown; i++) {
 		const tyche_diag *g = &d->v[i];
 
@@ -128,9 +131,9 @@ void cgi_log_diags(const tyche_diags *d, const char *context)
 			g->line, g->col, g->severity == TYCHE_SEV_ERROR ? "error" : "warning",
 			g->msg ? g->msg : "");
 	}
-	if (d->n > shown)
+	if (total > shown)
 		fprintf(stderr, "tyche.cgi: ... and %zu more (run `tyche-run check` on the server "
-			"for all of them)\n", d->n - shown);
+			"for all of them)\n", total - shown);
 }
 
 /* The path of context `name` (already checked by cgi_name_ok), or -1. */

@@ -57,6 +57,7 @@ struct loader {
 	long col[7][8];           /* required column positions */
 	int table_ok[7];          /* table present with its columns */
 	const tyche_load_opts *opts;
+	int timeout;              /* the work budget ran out (TYCHE_ETIMEOUT) */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -1558,6 +1559,10 @@ static void load_models(struct loader *L)
 		}
 		if (ty_model_load(&T->mod, T->model_path, &e)) {
 			ty_diag_from_error(L->d, &e);
+			if (e.code == TYCHE_ETIMEOUT) {
+				L->timeout = 1;   /* stop: every model would time out */
+				break;
+			}
 			continue;
 		}
 		if (!T->capital || !T->input || !T->output || !T->metric)
@@ -1881,7 +1886,7 @@ int tyche_context_load(tyche_context **out, const char *path,
 	if (d->nerrors > errors0) {
 		tyche_context_free(ctx);
 		tyche_diags_release(&local);
-		return TYCHE_EDATA;
+		return L.timeout ? TYCHE_ETIMEOUT : TYCHE_EDATA;
 	}
 	*out = ctx;
 	tyche_diags_release(&local);

@@ -105,7 +105,8 @@ typedef struct tyche_load_opts {
  * tables, or a .xlsx workbook.  Every problem found goes to *diags (errors
  * and warnings); the function returns TYCHE_EDATA when there was at least
  * one error, TYCHE_ENOENT when the path does not exist, TYCHE_EIO when it
- * cannot be read.  *out is set only on success.
+ * cannot be read, TYCHE_ETIMEOUT when the work budget ran out while
+ * reading the models.  *out is set only on success.
  */
 TYCHE_API int tyche_context_load(tyche_context **out, const char *path,
 				 const tyche_load_opts *opts, tyche_diags *diags);
