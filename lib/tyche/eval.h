@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * tyche/eval.h - Monte-Carlo evaluation of every scenario, streamed as long-form text.
+ * Part of the public API; include "tyche.h", which includes every
+ * concept header in order.
+ */
+#ifndef TYCHE_EVAL_H
+#define TYCHE_EVAL_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------ evaluation */
+
+
+
+typedef struct tyche_eval_opts {
+	uint64_t seed;          /* every draw is a function of the seed and
+	                           the cell's identity; recorded with results */
+	size_t samples;         /* Monte-Carlo samples per scenario (>= 1) */
+	unsigned threads;       /* 0 = all cores; output never depends on it */
+	size_t block;           /* samples per work unit (0 = default) */
+	int format;             /* enum tyche_format */
+	int summary;            /* 1: per row mean, std, q10, q50, q90 */
+	tyche_write_fn write;   /* where the text goes */
+	void *write_arg;
+	void (*progress)(double done, void *arg);  /* 0..1, may be NULL */
+	void *progress_arg;
+} tyche_eval_opts;
+#define TYCHE_EVAL_OPTS_INIT { .seed = 1, .samples = 1000, .threads = 0, .block = 0, \
+	.format = TYCHE_FMT_CSV, .summary = 0, .write = NULL, .write_arg = NULL, \
+	.progress = NULL, .progress_arg = NULL }
+
+/*
+ * Evaluate every technology, scenario and sample: draw the designs and
+ * parameters, run the model, compute the unit cost and metrics; write the
+ * rows the results table lists, in long form
+ *   Technology,Scenario,Sample,Variable,Index,Value,Units
+ * sorted by Technology, Scenario, Sample, Variable, Index (as the
+ * reference).  Values print so they read back to the same double; NaN and
+ * inf as NaN, inf, -inf, each reported once per row as a warning in
+ * *warnings (may be NULL).  Output is byte-identical for any thread count
+ * and block size.
+ */
+TYCHE_API int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
+			     tyche_diags *warnings, tyche_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
