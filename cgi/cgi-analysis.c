@@ -909,7 +909,7 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 			cgi_fail_tyche(r, err.code, &err, "optimise");
 		goto out;
 	}
-	if (tyche_optimize(s, prob, &res, &err)) {
+	if (tyche_optimize(&res, s, prob, &err)) {
 		cgi_fail_tyche(r, err.code ? err.code : TYCHE_EUSAGE, &err, "optimise");
 		goto out;
 	}

@@ -291,7 +291,7 @@ int run_cmd_optimize(int argc, char **argv)
 		rc = make_problem(&c, 1);
 	if (rc)
 		return finish(&c, rc);
-	if (tyche_optimize(c.s, &c.p, &r, &err))
+	if (tyche_optimize(&r, c.s, &c.p, &err))
 		return finish(&c, fail_err(&err));
 	if (c.o.format == TYCHE_FMT_JSON) {
 		rc = print_json(c.out, tyche_opt_result_json(c.s, r, 1));
@@ -392,7 +392,7 @@ int run_cmd_bounds(int argc, char **argv)
 		rc = make_problem(&c, 0);
 	if (rc)
 		return finish(&c, rc);
-	if (tyche_opt_bounds(c.s, &c.p, &sw, &err))
+	if (tyche_opt_bounds(&sw, c.s, &c.p, &err))
 		return finish(&c, fail_err(&err));
 	rc = print_sweep(&c, sw);
 	tyche_opt_sweep_free(sw);
@@ -474,8 +474,8 @@ int run_cmd_pareto(int argc, char **argv)
 	if (c.o.budgets) {
 		size_t m = c.p.metric;
 
-		if (tyche_opt_pareto_budget(c.s, &c.p, c.o.metric ? &m : NULL,
-					    c.o.metric ? 1 : 0, budgets, nb, &sw, &err)) {
+		if (tyche_opt_pareto_budget(&sw, c.s, &c.p,
+					    c.o.metric ? &m : NULL, c.o.metric ? 1 : 0, budgets, nb, &err)) {
 			rc = fail_err(&err);
 			goto out;
 		}
@@ -505,7 +505,7 @@ int run_cmd_pareto(int argc, char **argv)
 		free(name);
 		if (rc)
 			goto out;
-		if (tyche_opt_pareto_vs(c.s, &c.p, vs, upper, bounds, nbounds, &sw, &err)) {
+		if (tyche_opt_pareto_vs(&sw, c.s, &c.p, vs, upper, bounds, nbounds, &err)) {
 			rc = fail_err(&err);
 			goto out;
 		}
@@ -598,8 +598,8 @@ int run_cmd_waterfall(int argc, char **argv)
 				order[norder++] = (size_t)j;
 		}
 	}
-	if (tyche_waterfall_build(c.s, amounts, &c.p.stat, mode, order, norder, c.p.metric,
-				  c.p.minimize, &w, &err)) {
+	if (tyche_waterfall_build(&w, c.s, amounts, &c.p.stat, mode, order, norder,
+				  c.p.metric, c.p.minimize, &err)) {
 		rc = fail_err(&err);
 		goto out;
 	}
@@ -684,7 +684,7 @@ int run_cmd_tornado(int argc, char **argv)
 	rc = run_load_context(o.context, &o.load, &ctx);
 	if (rc)
 		return rc;
-	if (tyche_tornado_build(ctx, o.metric, o.amounts, o.namounts, o.scenario, &t, &err)) {
+	if (tyche_tornado_build(&t, ctx, o.metric, o.amounts, o.namounts, o.scenario, &err)) {
 		rc = fail_err(&err);
 		goto out;
 	}

@@ -742,7 +742,7 @@ static void section_bounds(struct rep *r)
 		"maximised on its own under the same budget, limits and "
 		"statistic. The range tells which metrics the portfolio can change "
 		"much and which hardly at all.");
-	if (tyche_opt_bounds(r->s, &r->p, &sw, &err)) {
+	if (tyche_opt_bounds(&sw, r->s, &r->p, &err)) {
 		section_problem(r, "metric bounds", &err);
 		return;
 	}
@@ -850,7 +850,7 @@ static void section_pareto(struct rep *r, const double *budgets, size_t nb)
 		"The best value of the objective for each budget: how much every "
 		"extra unit of money buys. A flat stretch means more money buys "
 		"little; points where the solver found no portfolio are left out.");
-	if (tyche_opt_pareto_budget(r->s, &r->p, &r->p.metric, 1, budgets, nb, &sw, &err)) {
+	if (tyche_opt_pareto_budget(&sw, r->s, &r->p, &r->p.metric, 1, budgets, nb, &err)) {
 		section_problem(r, "Pareto sweep over the budget", &err);
 	} else {
 		snprintf(title, sizeof title, "%s %s against the budget", r->p.stat.name,
@@ -870,7 +870,7 @@ static void section_pareto(struct rep *r, const double *budgets, size_t nb)
 			section_problem(r, "Pareto sweep", &err);
 			return;
 		}
-		if (tyche_opt_pareto_vs(r->s, &r->p, (size_t)vs, 0, NULL, 7, &sw, &err)) {
+		if (tyche_opt_pareto_vs(&sw, r->s, &r->p, (size_t)vs, 0, NULL, 7, &err)) {
 			section_problem(r, "Pareto sweep against a metric", &err);
 			return;
 		}
@@ -922,8 +922,8 @@ static void section_waterfall(struct rep *r)
 	}
 	report_html_para(&r->h, "note", "Portfolio: %s.",
 			 amounts == r->explore ? "the explored amounts" : "the optimum");
-	if (tyche_waterfall_build(r->s, amounts, &r->p.stat, mode, order, norder, m,
-				  r->p.minimize, &w, &err)) {
+	if (tyche_waterfall_build(&w, r->s, amounts, &r->p.stat, mode, order, norder,
+				  m, r->p.minimize, &err)) {
 		section_problem(r, "waterfall", &err);
 		return;
 	}
@@ -1013,8 +1013,8 @@ static void section_tornado(struct rep *r)
 	} else {
 		report_html_para(&r->h, "note", "In scenario %s.", r->o.scenario);
 	}
-	if (tyche_tornado_build(r->ctx, metric, (const char *const *)assign, na, r->o.scenario,
-				&tt, &err)) {
+	if (tyche_tornado_build(&tt, r->ctx, metric, (const char *const *)assign, na,
+				r->o.scenario, &err)) {
 		section_problem(r, "tornado", &err);
 		goto out;
 	}
@@ -1538,7 +1538,7 @@ static int context_report(struct rep *r)
 				budgets[i] = r->sum_max * (double)i / (double)(nb - 1);
 		}
 		if ((r->inc & (INC_OPTIMISE | INC_WATERFALL | INC_EXPLORE)) &&
-		    (rc = tyche_optimize(r->s, &r->p, &r->opt, &opt_err))) {
+		    (rc = tyche_optimize(&r->opt, r->s, &r->p, &opt_err))) {
 			/* a bad problem (not an infeasible one) is the user's mistake */
 			if (rc == TYCHE_EUSAGE) {
 				rc = fail(&opt_err);

@@ -110,7 +110,7 @@ int tyche_opt_bounds_cached(const tyche_context *ctx, const tyche_surface *s,
 		free(path);
 		return rc;
 	}
-	rc = tyche_opt_bounds(s, &base, &sw, err);
+	rc = tyche_opt_bounds(&sw, s, &base, err);
 	if (rc) {
 		free(path);
 		return rc;

@@ -2,7 +2,7 @@
 /*
  * modelint.h - what the stages of the model language share: tokens, the
  * AST, the parsed model and the compiled function.  Only lex.c, parse.c,
- * compile.c, vm.c and model.c include it.
+ * compile.c, vm.c, model.c and srcloc.c include it.
  *
  * Every AST node remembers its byte offset inside the expression text and
  * the scalar it came from (struct ty_src), and every scalar remembers its
@@ -58,6 +58,9 @@ struct ty_src {
 };
 enum { TY_SRC_PLAIN, TY_SRC_SQUOTE, TY_SRC_DQUOTE, TY_SRC_BLOCK, TY_SRC_EXACT };
 
+/* 1-based line and column of byte offset `byte` of the model file
+ * (srcloc.c). */
+TY_HIDDEN void ty_byte_loc(const struct ty_model *m, size_t byte, int *line, int *col);
 /* 1-based line and column of byte `off` of the expression text. */
 TY_HIDDEN void ty_src_loc(const struct ty_src *s, size_t off, int *line, int *col);
 /* Fill *err with a located TYCHE_EDATA; returns TYCHE_EDATA. */

@@ -81,8 +81,8 @@ static char *trim_dup(const char *s, size_t n)
 	return ty_strndup(s, n);
 }
 
-int tyche_opt_parse_limit(const tyche_surface *s, const char *text, const tyche_stat *dflt,
-			  tyche_opt_limit *out, tyche_error *err)
+int tyche_opt_parse_limit(tyche_opt_limit *out, const tyche_surface *s, const char *text,
+			  const tyche_stat *dflt, tyche_error *err)
 {
 	tyche_opt_limit L;
 	const char *op = NULL, *rhs;
@@ -246,7 +246,7 @@ static int one_limit(const tyche_surface *s, const tyche_opt_limit_spec *l, size
 
 	snprintf(where, sizeof where, "limits[%zu]", i);
 	if (l->text) {
-		if (tyche_opt_parse_limit(s, l->text, dflt, out, &e2))
+		if (tyche_opt_parse_limit(out, s, l->text, dflt, &e2))
 			return ty_error_at(err, e2.code, where, 0, 0, "%s", e2.msg);
 		return 0;
 	}

@@ -67,7 +67,7 @@ static int sweep_add(tyche_opt_sweep *sw, const tyche_surface *s, const tyche_op
 	int rc = ty_budget_check(err, "sweeping the optimisations");
 
 	if (!rc)
-		rc = tyche_optimize(s, q, &pt->result, err);
+		rc = tyche_optimize(&pt->result, s, q, err);
 
 	if (rc)
 		return rc;
@@ -79,8 +79,8 @@ static int sweep_add(tyche_opt_sweep *sw, const tyche_surface *s, const tyche_op
 	return 0;
 }
 
-int tyche_opt_bounds(const tyche_surface *s, const tyche_opt_problem *base,
-		     tyche_opt_sweep **out, tyche_error *err)
+int tyche_opt_bounds(tyche_opt_sweep **out, const tyche_surface *s,
+		     const tyche_opt_problem *base, tyche_error *err)
 {
 	size_t M = tyche_surface_nmetrics(s);
 	tyche_opt_sweep *sw = sweep_new(2 * M);
@@ -100,9 +100,9 @@ int tyche_opt_bounds(const tyche_surface *s, const tyche_opt_problem *base,
 	return sweep_finish(sw, t0, rc, out);
 }
 
-int tyche_opt_pareto_budget(const tyche_surface *s, const tyche_opt_problem *base,
-			    const size_t *metrics, size_t nm, const double *budgets, size_t nb,
-			    tyche_opt_sweep **out, tyche_error *err)
+int tyche_opt_pareto_budget(tyche_opt_sweep **out, const tyche_surface *s,
+			    const tyche_opt_problem *base, const size_t *metrics, size_t nm, const double *budgets,
+			    size_t nb, tyche_error *err)
 {
 	size_t M = tyche_surface_nmetrics(s), per = metrics && nm ? nm : M;
 	tyche_opt_sweep *sw;
@@ -128,8 +128,8 @@ int tyche_opt_pareto_budget(const tyche_surface *s, const tyche_opt_problem *bas
 	return sweep_finish(sw, t0, rc, out);
 }
 
-int tyche_opt_pareto_vs(const tyche_surface *s, const tyche_opt_problem *base, size_t vs,
-			int vs_upper, const double *bounds, size_t nb, tyche_opt_sweep **out,
+int tyche_opt_pareto_vs(tyche_opt_sweep **out, const tyche_surface *s, const tyche_opt_problem *base,
+			size_t vs, int vs_upper, const double *bounds, size_t nb,
 			tyche_error *err)
 {
 	tyche_opt_limit *lim = NULL;
@@ -160,7 +160,7 @@ int tyche_opt_pareto_vs(const tyche_surface *s, const tyche_opt_problem *base, s
 
 			q.metric = vs;
 			q.minimize = mn;
-			rc = tyche_optimize(s, &q, &r, err);
+			rc = tyche_optimize(&r, s, &q, err);
 			if (rc)
 				goto out;
 			if (r->status == TYCHE_OPT_OPTIMAL || r->status == TYCHE_OPT_LIMIT) {

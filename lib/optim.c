@@ -97,7 +97,7 @@ static void explain_infeasible(const tyche_surface *s, const tyche_opt_problem *
 		q.upper = ub;
 		if (q.method == TYCHE_OPT_GLOBAL)
 			q.method = TYCHE_OPT_LOCAL;
-		if (tyche_optimize(s, &q, &r, NULL) || r->status != TYCHE_OPT_OPTIMAL) {
+		if (tyche_optimize(&r, s, &q, NULL) || r->status != TYCHE_OPT_OPTIMAL) {
 			tyche_opt_result_free(r);
 			continue;
 		}
@@ -296,8 +296,8 @@ static void set_status(tyche_opt_result *r, const struct ty_opt_ev *e, const dou
 	}
 }
 
-int tyche_optimize(const tyche_surface *s, const tyche_opt_problem *p,
-		   tyche_opt_result **out, tyche_error *err)
+int tyche_optimize(tyche_opt_result **out, const tyche_surface *s,
+		   const tyche_opt_problem *p, tyche_error *err)
 {
 	struct ty_opt_ev e = { 0 };
 	tyche_opt_result *r = NULL;

@@ -3,7 +3,7 @@
  * optim.h - internal declarations shared by the optimiser's files.  The
  * public API is in tyche.h; nothing here is exported.
  *
- *   optim.c          the driver: tyche_optimize (checks, dispatch, result,
+ *   optim.c          the driver: tyche_optimize (result, checks, dispatch,
  *                    statuses and messages)
  *   optim-eval.c     the evaluator every method uses (values, gradients,
  *                    feasibility, best point, clocks)

@@ -258,9 +258,9 @@ static int find_scenario(struct tor *t, const char *scenario, tyche_error *err)
 	return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "unknown scenario '%s'", scenario);
 }
 
-int tyche_tornado_build(const tyche_context *ctx, const char *metric,
-			const char *const *assign, size_t n, const char *scenario,
-			tyche_tornado **out, tyche_error *err)
+int tyche_tornado_build(tyche_tornado **out, const tyche_context *ctx,
+			const char *metric, const char *const *assign, size_t n,
+			const char *scenario, tyche_error *err)
 {
 	struct tor t;
 	struct input *in = NULL;

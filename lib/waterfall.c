@@ -113,10 +113,10 @@ static int find_steps(const tyche_surface *s, const double *amounts, int order_m
 	return 0;
 }
 
-int tyche_waterfall_build(const tyche_surface *s, const double *amounts,
-			  const tyche_stat *stat, int order_mode, const size_t *order,
-			  size_t norder, size_t metric, int minimize,
-			  tyche_waterfall **out, tyche_error *err)
+int tyche_waterfall_build(tyche_waterfall **out, const tyche_surface *s,
+			  const double *amounts, const tyche_stat *stat, int order_mode,
+			  const size_t *order, size_t norder, size_t metric,
+			  int minimize, tyche_error *err)
 {
 	struct wf f;
 	tyche_waterfall *w = NULL;

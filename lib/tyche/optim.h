@@ -112,8 +112,8 @@ TYCHE_API int tyche_opt_method_parse(const char *name, int *method, tyche_error 
  * statistic defaults to *dflt, NULL = mean).  Unknown metrics and bad
  * syntax are TYCHE_EUSAGE naming the metrics.
  */
-TYCHE_API int tyche_opt_parse_limit(const tyche_surface *s, const char *text,
-				    const tyche_stat *dflt, tyche_opt_limit *out,
+TYCHE_API int tyche_opt_parse_limit(tyche_opt_limit *out, const tyche_surface *s,
+				    const char *text, const tyche_stat *dflt,
 				    tyche_error *err);
 /* Fill upper[0..C-1] with the max amounts, then apply "Category=amount"
  * assignments (TYCHE_EUSAGE for unknown categories or negative amounts). */
@@ -122,8 +122,8 @@ TYCHE_API int tyche_opt_parse_upper(const tyche_surface *s,
 				    double *upper, tyche_error *err);
 
 /* Solve *p over s.  *out (free with tyche_opt_result_free) on return 0. */
-TYCHE_API int tyche_optimize(const tyche_surface *s, const tyche_opt_problem *p,
-			     tyche_opt_result **out, tyche_error *err);
+TYCHE_API int tyche_optimize(tyche_opt_result **out, const tyche_surface *s,
+			     const tyche_opt_problem *p, tyche_error *err);
 
 /* The result as a JSON object (malloc'd text, or NULL when out of memory):
  * {"status", "message", "method", "objective": {"metric", "statistic",
@@ -154,8 +154,8 @@ TYCHE_API void tyche_opt_sweep_free(tyche_opt_sweep *sw);  /* NULL is fine */
 /* Metric bounds: each metric minimised and maximised alone (in that
  * order, 2 points per metric) under base's budget, upper bounds, limits,
  * statistic and method (base's metric and sense are ignored). */
-TYCHE_API int tyche_opt_bounds(const tyche_surface *s, const tyche_opt_problem *base,
-			       tyche_opt_sweep **out, tyche_error *err);
+TYCHE_API int tyche_opt_bounds(tyche_opt_sweep **out, const tyche_surface *s,
+			       const tyche_opt_problem *base, tyche_error *err);
 /* The same bounds for the default problem (each metric's mean over
  * [0, max amount] per category, no budget) as lo[m], hi[m] (M each; NaN
  * where the optimiser found no optimum), read from a file beside the
@@ -167,18 +167,18 @@ TYCHE_API int tyche_opt_bounds_cached(const tyche_context *ctx, const tyche_surf
 				      int *from_cache, tyche_error *err);
 /* Pareto (a): for each budget, each of metrics[0..nm-1] (NULL, 0: every
  * metric) optimised with base's sense, statistic and limits. */
-TYCHE_API int tyche_opt_pareto_budget(const tyche_surface *s,
-				      const tyche_opt_problem *base,
-				      const size_t *metrics, size_t nm,
-				      const double *budgets, size_t nb,
-				      tyche_opt_sweep **out, tyche_error *err);
+TYCHE_API int tyche_opt_pareto_budget(tyche_opt_sweep **out,
+				      const tyche_surface *s,
+				      const tyche_opt_problem *base, const size_t *metrics,
+				      size_t nm, const double *budgets,
+				      size_t nb, tyche_error *err);
 /* Pareto (b): base's objective optimised with an added limit
  * stat(vs) >= bound (vs_upper: <=) for each of bounds[0..nb-1]; with
  * bounds NULL, nb points evenly over vs's range (its min and max under
  * base's budget and upper bounds). */
-TYCHE_API int tyche_opt_pareto_vs(const tyche_surface *s, const tyche_opt_problem *base,
-				  size_t vs, int vs_upper, const double *bounds,
-				  size_t nb, tyche_opt_sweep **out, tyche_error *err);
+TYCHE_API int tyche_opt_pareto_vs(tyche_opt_sweep **out, const tyche_surface *s,
+				  const tyche_opt_problem *base, size_t vs, int vs_upper,
+				  const double *bounds, size_t nb, tyche_error *err);
 
 /*
  * Waterfall: start from every amount at 0, then set the categories to
@@ -198,11 +198,11 @@ typedef struct tyche_waterfall {
 	double *start;       /* [nmetrics] at all-zero amounts */
 	double *value;       /* [(o * nsteps + k) * nmetrics + m] after step k */
 } tyche_waterfall;
-TYCHE_API int tyche_waterfall_build(const tyche_surface *s, const double *amounts,
-				    const tyche_stat *stat, int order_mode,
-				    const size_t *order, size_t norder,
-				    size_t metric, int minimize,
-				    tyche_waterfall **out, tyche_error *err);
+TYCHE_API int tyche_waterfall_build(tyche_waterfall **out, const tyche_surface *s,
+				    const double *amounts, const tyche_stat *stat,
+				    int order_mode, const size_t *order,
+				    size_t norder, size_t metric,
+				    int minimize, tyche_error *err);
 TYCHE_API void tyche_waterfall_free(tyche_waterfall *w);
 /* JSON of a sweep: [{"metric", "sense", "budget", "limit", "vs",
  * "result": {as tyche_opt_result_json}}]; of a waterfall: {"statistic",
@@ -234,9 +234,9 @@ typedef struct tyche_tornado {
 	size_t n;
 	tyche_tornado_bar *v;
 } tyche_tornado;
-TYCHE_API int tyche_tornado_build(const tyche_context *ctx, const char *metric,
-				  const char *const *assign, size_t n,
-				  const char *scenario, tyche_tornado **out,
+TYCHE_API int tyche_tornado_build(tyche_tornado **out, const tyche_context *ctx,
+				  const char *metric, const char *const *assign,
+				  size_t n, const char *scenario,
 				  tyche_error *err);
 TYCHE_API void tyche_tornado_free(tyche_tornado *t);
 TYCHE_API char *tyche_tornado_json(const tyche_tornado *t, int pretty);

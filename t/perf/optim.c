@@ -75,7 +75,7 @@ int main(void)
 		return 1;
 	}
 	printf("optim: pv-residential-simple, N = %zu, surface built in %.3f s\n", N, now() - t0);
-	if (tyche_opt_parse_limit(s, "GHG>=40", NULL, &lim, &err)) {
+	if (tyche_opt_parse_limit(&lim, s, "GHG>=40", NULL, &err)) {
 		fprintf(stderr, "optim: %s\n", err.msg);
 		return 1;
 	}
@@ -97,7 +97,7 @@ int main(void)
 			tyche_opt_result *res = NULL;
 
 			t0 = now();
-			if (tyche_optimize(s, &p, &res, &err)) {
+			if (tyche_optimize(&res, s, &p, &err)) {
 				fprintf(stderr, "optim: %s\n", err.msg);
 				return 1;
 			}
@@ -140,7 +140,7 @@ int main(void)
 		p.has_budget = 1;
 		p.budget = 3e6;
 		t0 = now();
-		if (tyche_opt_bounds(s, &p, &sw, &err)) {
+		if (tyche_opt_bounds(&sw, s, &p, &err)) {
 			fprintf(stderr, "optim: %s\n", err.msg);
 			return 1;
 		}
@@ -162,7 +162,7 @@ int main(void)
 			budgets[k] = 1e6 + 5e5 * k;
 		p.metric = m;
 		t0 = now();
-		if (tyche_opt_pareto_budget(s, &p, &m, 1, budgets, 17, &sw, &err)) {
+		if (tyche_opt_pareto_budget(&sw, s, &p, &m, 1, budgets, 17, &err)) {
 			fprintf(stderr, "optim: %s\n", err.msg);
 			return 1;
 		}

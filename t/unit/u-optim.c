@@ -146,7 +146,7 @@ static tyche_opt_result *solve(const tyche_surface *s, const tyche_opt_problem *
 	tyche_opt_result *r = NULL;
 	tyche_error err = { 0 };
 
-	if (tyche_optimize(s, p, &r, &err)) {
+	if (tyche_optimize(&r, s, p, &err)) {
 		printf("# tyche_optimize: %s\n", err.msg);
 		return NULL;
 	}
@@ -235,7 +235,7 @@ static void test_limits(void)
 	const char *const up[] = { "A=150" };
 	double upper[2];
 
-	ok(!tyche_opt_parse_limit(s, "Y>=-3", NULL, &lim, &err) && lim.metric == 1 &&
+	ok(!tyche_opt_parse_limit(&lim, s, "Y>=-3", NULL, &err) && lim.metric == 1 &&
 	   !lim.upper && lim.bound == -3 && lim.stat.kind == TYCHE_STAT_MEAN,
 	   "parse 'Y>=-3'");
 	for (int m = 0; m < 3; m++) {
@@ -259,7 +259,7 @@ static void test_limits(void)
 		tyche_opt_result_free(r);
 	}
 	/* infeasible: Y can reach 2 at most */
-	ok(!tyche_opt_parse_limit(s, "Y >= 5", NULL, &lim, &err), "parse 'Y >= 5'");
+	ok(!tyche_opt_parse_limit(&lim, s, "Y >= 5", NULL, &err), "parse 'Y >= 5'");
 	for (int m = 0; m < 3; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
@@ -278,7 +278,7 @@ static void test_limits(void)
 		tyche_opt_result_free(r);
 	}
 	/* an upper limit "<=" (not the reference's sign bug) */
-	ok(!tyche_opt_parse_limit(s, "Y<=-4", NULL, &lim, &err) && lim.upper, "parse 'Y<=-4'");
+	ok(!tyche_opt_parse_limit(&lim, s, "Y<=-4", NULL, &err) && lim.upper, "parse 'Y<=-4'");
 	{
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
@@ -313,12 +313,12 @@ static void test_limits(void)
 		is_close(r->objective, 23, 1e-9, 1e-6, "%s upper: X = 23", methods[m]);
 		tyche_opt_result_free(r);
 	}
-	ok(tyche_opt_parse_limit(s, "Z>=1", NULL, &lim, &err) == TYCHE_EUSAGE &&
+	ok(tyche_opt_parse_limit(&lim, s, "Z>=1", NULL, &err) == TYCHE_EUSAGE &&
 	   strstr(err.msg, "unknown metric 'Z'") && strstr(err.msg, "'X', 'Y'"),
 	   "an unknown metric names the metrics: %s", err.msg);
-	ok(tyche_opt_parse_limit(s, "X=1", NULL, &lim, &err) == TYCHE_EUSAGE,
+	ok(tyche_opt_parse_limit(&lim, s, "X=1", NULL, &err) == TYCHE_EUSAGE,
 	   "a limit without >= or <= is a usage error");
-	ok(!tyche_opt_parse_limit(s, "q10(X) <= 7", NULL, &lim, &err) &&
+	ok(!tyche_opt_parse_limit(&lim, s, "q10(X) <= 7", NULL, &err) &&
 	   lim.stat.kind == TYCHE_STAT_QUANTILE && lim.upper && lim.bound == 7,
 	   "parse 'q10(X) <= 7'");
 	tyche_surface_free(s);
@@ -461,7 +461,7 @@ static void test_milp_brute(void)
 
 		p.method = TYCHE_OPT_MILP;
 		p.max_eval = 20;
-		ok(tyche_optimize(s, &p, &r, &err) == TYCHE_EUSAGE && !r &&
+		ok(tyche_optimize(&r, s, &p, &err) == TYCHE_EUSAGE && !r &&
 		   strstr(err.msg, "48 corners (4 x 4 x 3") && strstr(err.msg, "limit of 20"),
 		   "milp refuses a grid over the limit, naming its size: %s", err.msg);
 	}
@@ -482,7 +482,7 @@ static void test_sweeps(void)
 	double budgets[] = { 0, 100, 300 };
 	size_t x = 0;
 
-	if (ok(!tyche_opt_bounds(s, &p, &sw, &err) && sw->n == 4, "bounds: 2 points per metric")) {
+	if (ok(!tyche_opt_bounds(&sw, s, &p, &err) && sw->n == 4, "bounds: 2 points per metric")) {
 		is_close(sw->v[0].result->objective, 0, 0, 1e-6, "min X = 0");
 		is_close(sw->v[1].result->objective, 28, 1e-9, 1e-6, "max X = 28");
 		is_close(sw->v[2].result->objective, -10, 1e-9, 1e-6, "min Y = -10");
@@ -491,7 +491,7 @@ static void test_sweeps(void)
 	}
 	tyche_opt_sweep_free(sw);
 	sw = NULL;
-	if (ok(!tyche_opt_pareto_budget(s, &p, &x, 1, budgets, 3, &sw, &err) && sw->n == 3,
+	if (ok(!tyche_opt_pareto_budget(&sw, s, &p, &x, 1, budgets, 3, &err) && sw->n == 3,
 	       "pareto budget: one point per budget")) {
 		is_close(sw->v[0].result->objective, 0, 0, 1e-6, "budget 0: X = 0");
 		is_close(sw->v[1].result->objective, 10, 1e-9, 1e-6, "budget 100: X = 10");
@@ -500,7 +500,7 @@ static void test_sweeps(void)
 	}
 	tyche_opt_sweep_free(sw);
 	sw = NULL;
-	if (ok(!tyche_opt_pareto_vs(s, &p, 1, 0, NULL, 5, &sw, &err) && sw->n == 5,
+	if (ok(!tyche_opt_pareto_vs(&sw, s, &p, 1, 0, NULL, 5, &err) && sw->n == 5,
 	       "pareto vs: 5 points over Y's range")) {
 		is_close(sw->v[0].limit, -10, 1e-9, 1e-6, "first limit: Y's min");
 		is_close(sw->v[4].limit, 2, 1e-9, 1e-6, "last limit: Y's max");
@@ -540,7 +540,7 @@ static void test_waterfall(void)
 	am[cat(s, "A")] = 100;
 	am[cat(s, "B")] = 100;
 	am[cat(s, "C")] = 50;
-	if (ok(!tyche_waterfall_build(s, am, &mean, TYCHE_WF_GIVEN, order, 3, 0, 0, &w, &err),
+	if (ok(!tyche_waterfall_build(&w, s, am, &mean, TYCHE_WF_GIVEN, order, 3, 0, 0, &err),
 	       "waterfall: given order")) {
 		is_close(w->start[0], 3, 0, 1e-12, "start X: every amount 0 = 1 + 2 + 0");
 		is_close(w->value[0 * 2 + 0], 5, 0, 1e-12, "step 1 (B): 5");
@@ -550,13 +550,13 @@ static void test_waterfall(void)
 	}
 	tyche_waterfall_free(w);
 	w = NULL;
-	if (ok(!tyche_waterfall_build(s, am, &mean, TYCHE_WF_BEST, NULL, 0, 0, 0, &w, &err),
+	if (ok(!tyche_waterfall_build(&w, s, am, &mean, TYCHE_WF_BEST, NULL, 0, 0, 0, &err),
 	       "waterfall: best order"))
 		ok(w->order[0] == (size_t)cat(s, "A") && w->order[1] == (size_t)cat(s, "C") &&
 		   w->order[2] == (size_t)cat(s, "B"), "greedy order A (+9), C (+3.5), B (+2)");
 	tyche_waterfall_free(w);
 	w = NULL;
-	if (ok(!tyche_waterfall_build(s, am, &mean, TYCHE_WF_ALL, NULL, 0, 0, 0, &w, &err) &&
+	if (ok(!tyche_waterfall_build(&w, s, am, &mean, TYCHE_WF_ALL, NULL, 0, 0, 0, &err) &&
 	       w->norders == 6 && w->nsteps == 3, "waterfall: all 6 orders")) {
 		int same = 1;
 
@@ -566,7 +566,7 @@ static void test_waterfall(void)
 	}
 	tyche_waterfall_free(w);
 	w = NULL;
-	ok(tyche_waterfall_build(s, am, &mean, TYCHE_WF_GIVEN, order, 2, 0, 0, &w, &err) ==
+	ok(tyche_waterfall_build(&w, s, am, &mean, TYCHE_WF_GIVEN, order, 2, 0, 0, &err) ==
 	   TYCHE_EUSAGE && strstr(err.msg, "'C' has an amount"),
 	   "an order that leaves out a funded category is refused: %s", err.msg);
 	tyche_surface_free(s);
@@ -587,7 +587,7 @@ static void test_tornado(void)
 
 	if (!ok(!tyche_context_load(&ctx, dir, NULL, &d), "tornado context loads"))
 		return;
-	if (ok(!tyche_tornado_build(ctx, "X", NULL, 0, "S1", &tor, &err),
+	if (ok(!tyche_tornado_build(&tor, ctx, "X", NULL, 0, "S1", &err),
 	       "tornado of a scenario: %s", err.msg)) {
 		ok(tor->n == 2, "two uncertain inputs (%zu)", tor->n);
 		is_close(tor->base, 5, 1e-12, 0, "base: X at its median 5");
@@ -598,14 +598,14 @@ static void test_tornado(void)
 	}
 	tyche_tornado_free(tor);
 	tor = NULL;
-	if (ok(!tyche_tornado_build(ctx, "X", half, 1, NULL, &tor, &err),
+	if (ok(!tyche_tornado_build(&tor, ctx, "X", half, 1, NULL, &err),
 	       "tornado of a portfolio: %s", err.msg)) {
 		is_close(tor->base, 2.5, 1e-12, 0, "base: half of the median");
 		is_close(tor->v[0].low, 0.5, 1e-12, 0, "low: half of q10");
 		is_close(tor->v[0].high, 4.5, 1e-12, 0, "high: half of q90");
 	}
 	tyche_tornado_free(tor);
-	ok(tyche_tornado_build(ctx, "X", NULL, 0, "Nope", &tor, &err) == TYCHE_EUSAGE,
+	ok(tyche_tornado_build(&tor, ctx, "X", NULL, 0, "Nope", &err) == TYCHE_EUSAGE,
 	   "unknown scenario is a usage error");
 	tyche_diags_release(&d);
 	tyche_context_free(ctx);
@@ -640,8 +640,8 @@ static void test_sizes(void)
 
 		for (size_t c = 0; c < NC; c++)
 			am[c] = 100;
-		if (ok(!tyche_waterfall_build(s, am, &mean, TYCHE_WF_BEST, NULL, 0, 0, 0,
-					      &w, &err), "waterfall of %d categories: %s", NC, err.msg)) {
+		if (ok(!tyche_waterfall_build(&w, s, am, &mean, TYCHE_WF_BEST, NULL, 0, 0,
+					      0, &err), "waterfall of %d categories: %s", NC, err.msg)) {
 			ok(w->nsteps == NC, "every funded category is a step (%zu of %d)",
 			   w->nsteps, NC);
 			is_close(w->value[(w->nsteps - 1) * w->nmetrics], NC * (NC + 1) / 2.0,
@@ -662,7 +662,7 @@ static void test_sizes(void)
 
 		if (ok(!tyche_context_load(&ctx, write_ctx(t, NT), NULL, &d),
 		       "context of %d uncertain scenarios loads", NT) &&
-		    ok(!tyche_tornado_build(ctx, "X", am, 1, NULL, &tor, &err),
+		    ok(!tyche_tornado_build(&tor, ctx, "X", am, 1, NULL, &err),
 		       "tornado over %d cells of one input: %s", NT, err.msg)) {
 			ok(tor->n == 1, "one input, however many cells (%zu)", tor->n);
 			is_str(tor->v[0].label, "Toy: X", "the input is the X parameter");
@@ -687,7 +687,7 @@ static void test_sizes(void)
 
 		p.method = TYCHE_OPT_MILP;
 		p.max_eval = 1000000000000L;
-		ok(tyche_optimize(s, &p, &r, &err) == TYCHE_EUSAGE && !r &&
+		ok(tyche_optimize(&r, s, &p, &err) == TYCHE_EUSAGE && !r &&
 		   strstr(err.msg, "282475249 corners (7 x 7 x 7") &&
 		   strstr(err.msg, "too many for the MILP") && time(NULL) - t0 < 5,
 		   "milp refuses a grid too large for GLPK at once: %s", err.msg);
@@ -739,7 +739,7 @@ static void test_pv(void)
 		long ghg = tyche_surface_find_metric(s, "GHG");
 		size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s);
 
-		ok(!tyche_opt_parse_limit(s, limtext, NULL, &lim, &err), "parse %s", limtext);
+		ok(!tyche_opt_parse_limit(&lim, s, limtext, NULL, &err), "parse %s", limtext);
 		p.metric = (size_t)lcoe;
 		p.has_budget = 1;
 		p.budget = 3e6;
@@ -857,7 +857,7 @@ static void test_budget(void)
 		tyche_opt_method_parse(methods[m], &p.method, &err);
 		spend_budget();
 		t0 = cpu_now();
-		rc = tyche_optimize(s, &p, &r, &err);
+		rc = tyche_optimize(&r, s, &p, &err);
 		ok(rc == TYCHE_ETIMEOUT && !r && strstr(err.msg, "stopped while optimising"),
 		   "%s: a spent budget gives TYCHE_ETIMEOUT and no result (%s)", methods[m],
 		   err.msg);
@@ -867,7 +867,7 @@ static void test_budget(void)
 	}
 	spend_budget();
 	t0 = cpu_now();
-	rc = tyche_opt_pareto_budget(s, &p, &x, 1, budgets, 3, &sw, &err);
+	rc = tyche_opt_pareto_budget(&sw, s, &p, &x, 1, budgets, 3, &err);
 	ok(rc == TYCHE_ETIMEOUT && !sw, "pareto: a spent budget gives TYCHE_ETIMEOUT, no sweep");
 	ok(cpu_now() - t0 < 2, "pareto: in %.3f CPU s", cpu_now() - t0);
 	tyche_opt_sweep_free(sw);
@@ -879,7 +879,7 @@ static void test_budget(void)
 	p.max_time = 1000;
 	tyche_budget_set(0.3, 0.3);
 	t0 = cpu_now();
-	rc = tyche_optimize(s, &p, &r, &err);
+	rc = tyche_optimize(&r, s, &p, &err);
 	ok(rc == TYCHE_ETIMEOUT && !r && strstr(err.msg, "budget of 0.3 s ran out"),
 	   "global: the budget stops a long search (%s)", err.msg);
 	ok(cpu_now() - t0 < 2, "global: stopped in %.3f CPU s", cpu_now() - t0);
@@ -887,7 +887,7 @@ static void test_budget(void)
 	r = NULL;
 	tyche_budget_set(0.3, 0.3);
 	t0 = cpu_now();
-	rc = tyche_opt_pareto_vs(s, &p, 1, 0, NULL, 50, &sw, &err);
+	rc = tyche_opt_pareto_vs(&sw, s, &p, 1, 0, NULL, 50, &err);
 	ok(rc == TYCHE_ETIMEOUT && !sw, "pareto vs: the budget stops the sweep (%s)", err.msg);
 	ok(cpu_now() - t0 < 2, "pareto vs: stopped in %.3f CPU s", cpu_now() - t0);
 	tyche_opt_sweep_free(sw);
@@ -896,7 +896,7 @@ static void test_budget(void)
 	/* no budget: everything works again; max_time is still a status */
 	tyche_budget_set(0, 0);
 	p.max_time = 0.05;
-	rc = tyche_optimize(s, &p, &r, &err);
+	rc = tyche_optimize(&r, s, &p, &err);
 	ok(rc == 0 && r && (r->status == TYCHE_OPT_LIMIT || r->status == TYCHE_OPT_OPTIMAL),
 	   "without a budget, max_time gives a result (status %s)",
 	   r ? tyche_opt_status_name(r->status) : "none");
