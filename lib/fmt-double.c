@@ -38,8 +38,9 @@
  * 15-digit decimal in the interval, so it is the shortest one padded;
  * for n = 16 and 17 both pick the closest; the only outputs that change
  * are shorter ones (subnormals: 5e-324 was 4.94065645841247e-324; and
- * values just above a power of two whose closest 16-digit decimal lies
- * in the narrow lower gap).
+ * powers of two whose closest 16-digit decimal lies in the narrow gap
+ * below them while another 16-digit one reads back: 46 of the 2046 normal
+ * ones, e.g. 2^-1017, 7.120236347223045e-307, was 7.1202363472230444e-307).
  */
 #include <math.h>
 #include <pthread.h>

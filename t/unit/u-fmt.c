@@ -384,6 +384,8 @@ int main(int argc, char **argv)
 	exact(1e100, "1e+100");
 	exact(0.3, "0.3");
 	exact(0.1 + 0.2, "0.30000000000000004");
+	/* shorter than before: the closest 16 digits fall in the narrow gap */
+	exact(ldexp(1.0, -1017), "7.120236347223045e-307");
 
 	/* the hard cases, each with (b) against every %.{p}g */
 	memset(&t, 0, sizeof(t));
