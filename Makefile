@@ -186,3 +186,10 @@ $(BUILD)/bin/tyche.cgi: LIBS = $(CGI_LIBS)
 serve: all
 	@sh t/serve.sh $(abspath $(BUILD))
 # --- end tyche.cgi
+
+# --- issue 13/17: ty_fmt_double against strtod for every float widened to
+# double (all 2^32 bit patterns, on every core; takes tens of minutes).
+.PHONY: check-fmt-exhaustive
+check-fmt-exhaustive: $(BUILD)/t/unit/u-fmt
+	$(BUILD)/t/unit/u-fmt --floats
+# --- end issue 13/17

@@ -92,8 +92,12 @@ TY_HIDDEN void ty_buf_json_str(struct ty_buf *b, const char *s);
 TY_HIDDEN char *ty_buf_detach(struct ty_buf *b);
 
 /* Format a double so it reads back to the same value (shortest round trip);
- * NaN/inf as "NaN", "inf", "-inf".  buf must hold 32 bytes. */
+ * NaN/inf as "NaN", "inf", "-inf".  buf must hold 32 bytes.  In
+ * lib/fmt-double.c, whose header note gives the layout rules. */
 TY_HIDDEN const char *ty_fmt_double(double v, char *buf);
+/* Exact check of the constants ty_fmt_double relies on (its power-of-ten
+ * table and integer logarithms); 0, or -1 with a message in msg. */
+TY_HIDDEN int ty_fmt_double_selfcheck(char *msg, size_t n);
 
 /* Append v as ty_fmt_double writes it; in JSON (json != 0) a non-finite
  * value becomes the string "NaN", "inf" or "-inf" (JSON has no such

@@ -441,42 +441,6 @@ char *ty_buf_detach(struct ty_buf *b)
 	return p;
 }
 
-const char *ty_fmt_double(double v, char *buf)
-{
-	if (isnan(v))
-		return "NaN";
-	if (isinf(v))
-		return v > 0 ? "inf" : "-inf";
-	/* whole numbers below 2^53 (common in model data) need no printf */
-	if (v == floor(v) && fabs(v) < 9007199254740992.0 && !(v == 0 && signbit(v))) {
-		long long k = (long long)v;
-		char tmp[24];
-		int n = 0, neg = k < 0;
-		unsigned long long u = neg ? (unsigned long long)(-k) : (unsigned long long)k;
-
-		do {
-			tmp[n++] = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		if (n <= 16) {
-			int j = 0;
-
-			if (neg)
-				buf[j++] = '-';
-			while (n)
-				buf[j++] = tmp[--n];
-			buf[j] = '\0';
-			return buf;
-		}
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, 32, "%.*g", prec, v);
-		if (prec == 17 || strtod(buf, NULL) == v)
-			break;
-	}
-	return buf;
-}
-
 int ty_parse_number(const char *s, double *v)
 {
 	const char *p = s, *start;
