@@ -190,6 +190,9 @@ serve: all
 # --- issue 13/17: ty_fmt_double against strtod for every float widened to
 # double (all 2^32 bit patterns, on every core; takes tens of minutes).
 .PHONY: check-fmt-exhaustive
+# The formatter's long proofs (minutes): 1e8 random doubles, then every
+# float widened to double.  `make test` runs u-fmt with 2e6 random values.
 check-fmt-exhaustive: $(BUILD)/t/unit/u-fmt
+	U_FMT_COUNT=100000000 $(BUILD)/t/unit/u-fmt
 	$(BUILD)/t/unit/u-fmt --floats
 # --- end issue 13/17

@@ -18,9 +18,10 @@
 extern "C" {
 #endif
 
-/* The one number formatter of every output: the shortest text of the
- * %.15g, %.16g and %.17g forms (integers below 2^53 as digits) that reads
- * back to the same double; NaN, inf, -inf.  buf holds 32 bytes. */
+/* The one number formatter of every output (lib/fmt-double.c): the
+ * shortest digits that read back to the same double, laid out as %.Pg
+ * with P = max(digits, 15) (integers below 2^53 as plain digits); NaN,
+ * inf, -inf.  buf holds 32 bytes. */
 TYCHE_API const char *tyche_format_double(double v, char *buf);
 
 /* The default statistics, "mean,std,q10,q50,q90": fills out[0..4] (max

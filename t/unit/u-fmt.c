@@ -12,7 +12,7 @@
  * trips; (c) the output is old_fmt's whenever old_fmt's has no more
  * significant digits, so outputs only ever change to get shorter.
  * Values: the hard cases (zeros, subnormals, DBL_MIN/MAX, every power of
- * two, 1e23, 2^53 neighbours, powers of ten and their neighbours), 1e7
+ * two, 1e23, 2^53 neighbours, powers of ten and their neighbours), 2e6
  * random bit patterns (fixed seed; U_FMT_COUNT=n changes it) and 1e6
  * short decimals such as model data holds.
  *
@@ -447,7 +447,7 @@ int main(int argc, char **argv)
 		struct rjob rj[2];
 		pthread_t th[2];
 
-		rcount = env ? strtoul(env, NULL, 10) : 10000000ul;
+		rcount = env ? strtoul(env, NULL, 10) : 2000000ul;
 		memset(rj, 0, sizeof(rj));
 		for (int i = 0; i < 2; i++) {
 			rj[i].part = i;
