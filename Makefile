@@ -60,7 +60,7 @@ MANS      := $(sort $(wildcard doc/*.1))
 STATIC = $(BUILD)/libtyche.a
 SHARED = $(BUILD)/libtyche.so.$(VERSION)
 
-.PHONY: all deps check test clean install fuzz perf check-exports check-lib serve FORCE
+.PHONY: all deps check test clean install fuzz perf check-exports check-lib check-calls serve FORCE
 all: $(STATIC) $(SHARED) $(CMDS) $(CGI_BIN) $(HELPERS) $(UNITS)
 
 # -MMD -MP: each object's header dependencies are tracked in a .d file.
@@ -115,7 +115,7 @@ check: deps
 
 # Tests run from t/ (git style); ../shared/reference is used when present.
 SHARED_REF := $(wildcard $(abspath ..)/shared/reference/golden)
-test: all check-exports check-lib
+test: all check-exports check-lib check-calls
 	cd t && TYCHE_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) \
 		TYCHE_SHARED=$(if $(SHARED_REF),$(abspath ../shared/reference)) \
 		prove -j2 --timer t[0-9]*.sh $(abspath $(UNITS))
@@ -132,6 +132,10 @@ check-exports: $(SHARED)
 check-lib: $(STATIC)
 	@bad=$$(nm -u $(LIB_OBJS) 2>/dev/null | grep -wE 'exit|_exit|abort|printf|puts|putchar|vprintf' | sort -u || true); \
 	if [ -n "$$bad" ]; then echo "lib/ calls: $$bad"; exit 1; fi; echo "lib ok"
+
+# No call loop between the files of lib/, cmd/ or cgi/ (from the objects).
+check-calls: all
+	@python3 t/check-calls.py $(BUILD)
 
 fuzz:
 	@sh t/fuzz/run.sh

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "optim.h"
+#include "surface.h"
 
 double ty_opt_now(void)
 {
@@ -201,10 +202,17 @@ int ty_opt_ev_init(struct ty_opt_ev *e, const tyche_surface *s, const tyche_opt_
 	e->work = ty_calloc(N, sizeof(double));
 	e->w = ty_calloc(N, sizeof(double));
 	e->idx = ty_calloc(N, sizeof(size_t));
+	e->need = ty_calloc(M + 1, 1);
 	if (!e->ub || !e->scale || !e->amounts || !e->best_x || !e->fd_amounts ||
 	    !e->vals || !e->gvals || !e->cscale || !e->totals ||
-	    !e->fd_totals || !e->g || !e->work || !e->w || !e->idx)
+	    !e->fd_totals || !e->g || !e->work || !e->w || !e->idx || !e->need)
 		return TYCHE_ENOMEM;
+	/* the solvers need the objective's and the limits' metrics only */
+	if (p->metric < M)
+		e->need[p->metric] = 1;
+	for (size_t l = 0; l < p->nlimits; l++)
+		if (p->limits[l].metric < M)
+			e->need[p->limits[l].metric] = 1;
 	for (size_t c = 0; c < C; c++) {
 		e->ub[c] = ub[c];
 		e->scale[c] = ub[c] > 0 ? ub[c] : 1.0;
@@ -233,6 +241,7 @@ void ty_opt_ev_release(struct ty_opt_ev *e)
 	free(e->work);
 	free(e->w);
 	free(e->idx);
+	free(e->need);
 	memset(e, 0, sizeof *e);
 }
 
@@ -298,7 +307,7 @@ void ty_opt_ev_amounts(struct ty_opt_ev *e, const double *amounts)
 		return;
 	if (amounts != e->amounts)
 		memcpy(e->amounts, amounts, e->C * sizeof(double));
-	tyche_surface_eval(e->s, e->amounts, e->totals, NULL);
+	ty_surface_eval_some(e->s, e->amounts, e->totals, e->all_metrics ? NULL : e->need);
 	e->nevals++;
 	e->have = 1;
 	e->have_grad = 0;
@@ -368,7 +377,7 @@ void ty_opt_ev_grad(struct ty_opt_ev *e)
 
 	if (e->have_grad)
 		return;
-	tyche_surface_grad(e->s, e->amounts, e->g);
+	ty_surface_grad_some(e->s, e->amounts, e->g, e->need);
 	e->nevals++;
 	for (size_t k = 0; k < e->nv; k++) {
 		size_t m;
@@ -388,10 +397,10 @@ void ty_opt_ev_grad(struct ty_opt_ev *e)
 				}
 				memcpy(e->fd_amounts, e->amounts, C * sizeof(double));
 				e->fd_amounts[c] = xl;
-				tyche_surface_eval(e->s, e->fd_amounts, e->fd_totals, NULL);
+				ty_surface_eval_some(e->s, e->fd_amounts, e->fd_totals, e->need);
 				lo = tyche_stat_eval(st, e->fd_totals + m * N, N, e->work);
 				e->fd_amounts[c] = xh;
-				tyche_surface_eval(e->s, e->fd_amounts, e->fd_totals, NULL);
+				ty_surface_eval_some(e->s, e->fd_amounts, e->fd_totals, e->need);
 				hi = tyche_stat_eval(st, e->fd_totals + m * N, N, e->work);
 				e->nevals += 2;
 				e->gvals[k * C + c] = (hi - lo) / (xh - xl) * e->scale[c];

@@ -138,6 +138,9 @@ static int fill_result(tyche_opt_result *r, struct ty_opt_ev *e, const double *a
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 	memcpy(r->amounts, amounts, C * sizeof(double));
 	memcpy(r->upper, e->ub, C * sizeof(double));
+	/* the result reports every metric: evaluate them all once */
+	e->all_metrics = 1;
+	e->have = 0;
 	ty_opt_ev_amounts(e, r->amounts);
 	r->objective = e->vals[0];
 	for (size_t m = 0; m < M; m++)

@@ -54,6 +54,9 @@ struct ty_opt_ev {
 	double *work, *w;             /* [N] */
 	size_t *idx;                  /* [N] */
 	double *fd_amounts;           /* [C] */
+	unsigned char *need;          /* [M] metrics the objective and limits use:
+	                                 only these are evaluated while solving */
+	int all_metrics;              /* 1: evaluate every metric (the result) */
 	double tol;
 	long nevals;
 	int saw_nan;

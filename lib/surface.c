@@ -528,9 +528,11 @@ static void lerp_row(double *restrict o, const double *restrict ylo,
 #define KNOTS_ON_STACK 64
 
 /* Add category c's values at amount x to out[m*N + i] (or set, when
- * `set`); grad: slopes instead of values. */
+ * `set`); grad: slopes instead of values; need (NULL = every metric):
+ * only the metrics m with need[m] are computed, the others are left as
+ * they are. */
 static void eval_category(const tyche_surface *s, size_t c, double x, double *out,
-			  int set, int grad)
+			  int set, int grad, const unsigned char *need)
 {
 	size_t N = s->N, T = s->T[c];
 	double xs_stack[KNOTS_ON_STACK], *xs_heap = NULL;
@@ -542,6 +544,8 @@ static void eval_category(const tyche_surface *s, size_t c, double x, double *ou
 		double *o = out + m * N;
 		const double *v = s->val[c] + m * T * N;
 
+		if (need && !need[m])
+			continue;
 		if (T == 1) {
 			for (size_t i = 0; i < N; i++) {
 				double y = grad ? 0.0 : v[i];
@@ -622,31 +626,50 @@ static void eval_category(const tyche_surface *s, size_t c, double x, double *ou
 	free(ix_heap);
 }
 
+void ty_surface_eval_some(const tyche_surface *s, const double *amounts, double *totals,
+			  const unsigned char *need)
+{
+	size_t N = s->N;
+
+	for (size_t m = 0; m < s->M; m++)
+		if (!need || need[m])
+			memset(totals + m * N, 0, N * sizeof(double));
+	for (size_t c = 0; c < s->C; c++)
+		eval_category(s, c, amounts[c], totals, 0, 0, need);
+}
+
+void ty_surface_grad_some(const tyche_surface *s, const double *amounts, double *grad,
+			  const unsigned char *need)
+{
+	for (size_t c = 0; c < s->C; c++)
+		eval_category(s, c, amounts[c], grad + c * s->M * s->N, 1, 1, need);
+}
+
 void tyche_surface_eval(const tyche_surface *s, const double *amounts, double *totals,
 			double *by_cat)
 {
 	size_t N = s->N, M = s->M;
 
+	if (!by_cat) {
+		if (totals)
+			ty_surface_eval_some(s, amounts, totals, NULL);
+		return;
+	}
 	if (totals)
 		memset(totals, 0, M * N * sizeof(double));
 	for (size_t c = 0; c < s->C; c++) {
-		if (by_cat) {
-			double *bc = by_cat + c * M * N;
+		double *bc = by_cat + c * M * N;
 
-			eval_category(s, c, amounts[c], bc, 1, 0);
-			if (totals)
-				for (size_t k = 0; k < M * N; k++)
-					totals[k] += bc[k];
-		} else if (totals) {
-			eval_category(s, c, amounts[c], totals, 0, 0);
-		}
+		eval_category(s, c, amounts[c], bc, 1, 0, NULL);
+		if (totals)
+			for (size_t k = 0; k < M * N; k++)
+				totals[k] += bc[k];
 	}
 }
 
 void tyche_surface_grad(const tyche_surface *s, const double *amounts, double *grad)
 {
-	for (size_t c = 0; c < s->C; c++)
-		eval_category(s, c, amounts[c], grad + c * s->M * s->N, 1, 1);
+	ty_surface_grad_some(s, amounts, grad, NULL);
 }
 
 int tyche_surface_parse_amounts(const tyche_surface *s, const char *const *assign,

@@ -64,4 +64,12 @@ TY_HIDDEN int ty_surface_build_fixed(tyche_surface **out, const tyche_context *c
  * out of memory. */
 TY_HIDDEN char *ty_cache_bounds_path(const tyche_context *ctx, const tyche_analysis_opts *o);
 
+/* tyche_surface_eval / _grad restricted to the metrics m with need[m]
+ * (NULL: all); the other metrics' rows of totals / grad are not touched.
+ * The optimiser evaluates only its objective's and limits' metrics. */
+TY_HIDDEN void ty_surface_eval_some(const tyche_surface *s, const double *amounts,
+				    double *totals, const unsigned char *need);
+TY_HIDDEN void ty_surface_grad_some(const tyche_surface *s, const double *amounts,
+				    double *grad, const unsigned char *need);
+
 #endif
