@@ -50,17 +50,6 @@ static int close_out(FILE *f, int rc)
 	return rc;
 }
 
-void run_analysis_opts(const struct run_common *o, tyche_analysis_opts *ao)
-{
-	tyche_analysis_opts init = TYCHE_ANALYSIS_OPTS_INIT;
-
-	*ao = init;
-	ao->seed = o->seed;
-	ao->samples = o->samples;
-	ao->threads = o->threads;
-	ao->cache_dir = o->no_cache ? "" : o->cache;
-}
-
 static int tables(int argc, char **argv, int investments)
 {
 	struct run_common o;
@@ -121,25 +110,6 @@ int run_parse_stats(const char *list, tyche_stat *st, size_t max, size_t *n)
 	return 0;
 }
 
-/* Load the context and its surface; prints problems.  Returns an exit code. */
-int run_load_surface(const struct run_common *o, tyche_context **ctx, tyche_surface **s)
-{
-	tyche_analysis_opts ao;
-	tyche_error err = { 0 };
-	int rc;
-
-	rc = run_load_context(o->context, &o->load, ctx);
-	if (rc)
-		return rc;
-	run_analysis_opts(o, &ao);
-	rc = tyche_surface_build(s, *ctx, &ao, NULL, &err);
-	if (rc) {
-		tyche_context_free(*ctx);
-		*ctx = NULL;
-		return report(rc, &err);
-	}
-	return 0;
-}
 
 void run_print_json_string(FILE *f, const char *s)
 {

@@ -72,20 +72,10 @@ static int fail_err(const tyche_error *err)
 /* Load the context and its surface; open the output. */
 static int setup(struct ctx *c)
 {
-	tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
-	tyche_error err = { 0 };
-	int rc;
+	int rc = run_load_surface(&c->o, &c->ctx, &c->s);
 
-	rc = run_load_context(c->o.context, &c->o.load, &c->ctx);
 	if (rc)
 		return rc;
-	ao.seed = c->o.seed;
-	ao.samples = c->o.samples;
-	ao.threads = c->o.threads;
-	ao.cache_dir = c->o.no_cache ? "" : c->o.cache;
-	rc = tyche_surface_build(&c->s, c->ctx, &ao, NULL, &err);
-	if (rc)
-		return fail_err(&err);
 	if (c->o.output && !(c->out = fopen(c->o.output, "w"))) {
 		fprintf(stderr, "tyche-run: cannot write %s: %s\n", c->o.output, strerror(errno));
 		return RUN_EX_CANTCREAT;
