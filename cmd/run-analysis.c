@@ -111,30 +111,6 @@ int run_parse_stats(const char *list, tyche_stat *st, size_t max, size_t *n)
 }
 
 
-void run_print_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-void run_print_number(FILE *f, double v, int json)
-{
-	char buf[32];
-
-	tyche_format_double(v, buf);
-	if (json && !isfinite(v))
-		fprintf(f, "\"%s\"", buf);
-	else
-		fputs(buf, f);
-}
 
 /* --save: the inputs and the portfolio statistics as JSON texts. */
 static int save_explore(const struct run_common *o, const tyche_context *ctx,

@@ -110,88 +110,15 @@ static int make_problem(struct ctx *c, int need_metric)
 	return rc;
 }
 
-/* ------------------------------------------------------------ CSV */
-
-static void csv_str(FILE *f, const char *s)
+static int write_file(const char *buf, size_t n, void *arg)
 {
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
+	return fwrite(buf, 1, n, (FILE *)arg) == n ? 0 : -1;
 }
 
-static void csv_num(FILE *f, double v)
+/* Print a table the library wrote; an exit code. */
+static int printed(int rc, const tyche_error *err)
 {
-	char buf[32];
-
-	fputs(tyche_format_double(v, buf), f);
-}
-
-/* Long-form rows of one result: Variable,Index,Value,Bound,Sense,Holds */
-static void result_rows(FILE *f, const tyche_surface *s, const tyche_opt_result *r,
-			const char *prefix)
-{
-	char lab[200];
-
-	for (size_t c = 0; c < r->ncategories; c++) {
-		fputs(prefix, f);
-		fputs("Amount,", f);
-		csv_str(f, tyche_surface_category(s, c));
-		fputc(',', f);
-		csv_num(f, r->amounts[c]);
-		fputc(',', f);
-		csv_num(f, r->upper[c]);
-		fputs(",<=,\n", f);
-	}
-	for (size_t m = 0; m < r->nmetrics; m++) {
-		fputs(prefix, f);
-		fputs("Metric,", f);
-		snprintf(lab, sizeof lab, "%s(%s)", r->stat.name, tyche_surface_metric(s, m));
-		csv_str(f, lab);
-		fputc(',', f);
-		csv_num(f, r->metrics[m]);
-		fputs(",,,\n", f);
-	}
-	for (size_t k = 0; k < r->nchecks; k++) {
-		fputs(prefix, f);
-		fputs("Constraint,", f);
-		csv_str(f, r->checks[k].label);
-		fputc(',', f);
-		csv_num(f, r->checks[k].value);
-		fputc(',', f);
-		csv_num(f, r->checks[k].bound);
-		fprintf(f, ",%s,%s\n", r->checks[k].upper ? "<=" : ">=",
-			r->checks[k].holds ? "yes" : "no");
-	}
-	fputs(prefix, f);
-	fputs("Objective,", f);
-	snprintf(lab, sizeof lab, "%s(%s)", r->stat.name, tyche_surface_metric(s, r->metric));
-	csv_str(f, lab);
-	fputc(',', f);
-	csv_num(f, r->objective);
-	fprintf(f, ",,%s,\n", r->minimize ? "min" : "max");
-	fprintf(f, "%sStatus,%s,,,,\n", prefix, tyche_opt_status_name(r->status));
-	fprintf(f, "%sSeconds,,%.6f,,,\n", prefix, r->seconds);
-	fprintf(f, "%sEvaluations,,%ld,,,\n", prefix, r->evaluations);
-}
-
-static int print_json(FILE *f, char *txt)
-{
-	if (!txt) {
-		fprintf(stderr, "tyche-run: out of memory\n");
-		return RUN_EX_SOFTWARE;
-	}
-	fputs(txt, f);
-	fputc('\n', f);
-	free(txt);
-	return 0;
+	return rc ? fail_err(err) : 0;
 }
 
 static void report(const tyche_surface *s, const tyche_opt_result *r, const char *what)
@@ -283,12 +210,7 @@ int run_cmd_optimize(int argc, char **argv)
 		return finish(&c, rc);
 	if (tyche_optimize(&r, c.s, &c.p, &err))
 		return finish(&c, fail_err(&err));
-	if (c.o.format == TYCHE_FMT_JSON) {
-		rc = print_json(c.out, tyche_opt_result_json(c.s, r, 1));
-	} else {
-		fputs("Variable,Index,Value,Bound,Sense,Holds\n", c.out);
-		result_rows(c.out, c.s, r, "");
-	}
+	rc = printed(tyche_opt_result_write(c.s, r, c.o.format, write_file, c.out, &err), &err);
 	report(c.s, r, NULL);
 	if (!rc && c.o.save)
 		rc = save_optimum(&c, r);
@@ -304,39 +226,9 @@ static int print_sweep(struct ctx *c, const tyche_opt_sweep *sw)
 {
 	int rc = 0;
 
-	if (c->o.format == TYCHE_FMT_JSON) {
-		rc = print_json(c->out, tyche_opt_sweep_json(c->s, sw, 1));
-	} else {
-		fputs("Point,Target,Sense,Budget,Limit,Status,Variable,Index,Value,Bound,Sense,Holds\n",
-		      c->out);
-		for (size_t k = 0; k < sw->n; k++) {
-			const tyche_opt_point *pt = &sw->v[k];
-			char prefix[600], b[40], l[40];
-			FILE *mem;
-			size_t len = 0;
-			char *buf = NULL;
+	tyche_error err = { 0 };
 
-			if (isnan(pt->budget))
-				b[0] = '\0';
-			else
-				tyche_format_double(pt->budget, b);
-			if (isnan(pt->limit))
-				l[0] = '\0';
-			else
-				tyche_format_double(pt->limit, l);
-			mem = open_memstream(&buf, &len);
-			if (!mem)
-				return RUN_EX_SOFTWARE;
-			fprintf(mem, "%zu,", k + 1);
-			csv_str(mem, tyche_surface_metric(c->s, pt->metric));
-			fprintf(mem, ",%s,%s,%s,%s,", pt->minimize ? "min" : "max", b, l,
-				tyche_opt_status_name(pt->result->status));
-			fclose(mem);
-			snprintf(prefix, sizeof prefix, "%s", buf);
-			free(buf);
-			result_rows(c->out, c->s, pt->result, prefix);
-		}
-	}
+	rc = printed(tyche_opt_sweep_write(c->s, sw, c->o.format, write_file, c->out, &err), &err);
 	for (size_t k = 0; k < sw->n; k++) {
 		const tyche_opt_point *pt = &sw->v[k];
 
@@ -593,44 +485,7 @@ int run_cmd_waterfall(int argc, char **argv)
 		rc = fail_err(&err);
 		goto out;
 	}
-	if (c.o.format == TYCHE_FMT_JSON) {
-		rc = print_json(c.out, tyche_waterfall_json(c.s, w, 1));
-	} else {
-		fputs("Order,Step,Category,Metric,Value,Delta\n", c.out);
-		for (size_t o = 0; o < w->norders; o++) {
-			for (size_t m = 0; m < w->nmetrics; m++) {
-				char lab[200];
-
-				snprintf(lab, sizeof lab, "%s(%s)", w->stat.name,
-					 tyche_surface_metric(c.s, m));
-				fprintf(c.out, "%zu,0,Start,", o + 1);
-				csv_str(c.out, lab);
-				fputc(',', c.out);
-				csv_num(c.out, w->start[m]);
-				fputs(",0\n", c.out);
-			}
-			for (size_t k = 0; k < w->nsteps; k++)
-				for (size_t m = 0; m < w->nmetrics; m++) {
-					double v = w->value[(o * w->nsteps + k) * w->nmetrics + m];
-					double prev = k ? w->value[(o * w->nsteps + k - 1) *
-								    w->nmetrics + m] : w->start[m];
-					char lab[200];
-
-					snprintf(lab, sizeof lab, "%s(%s)", w->stat.name,
-						 tyche_surface_metric(c.s, m));
-					fprintf(c.out, "%zu,%zu,", o + 1, k + 1);
-					csv_str(c.out, tyche_surface_category(c.s,
-						w->order[o * w->nsteps + k]));
-					fputc(',', c.out);
-					csv_str(c.out, lab);
-					fputc(',', c.out);
-					csv_num(c.out, v);
-					fputc(',', c.out);
-					csv_num(c.out, v - prev);
-					fputc('\n', c.out);
-				}
-		}
-	}
+	rc = printed(tyche_waterfall_write(c.s, w, c.o.format, write_file, c.out, &err), &err);
 out:
 	tyche_waterfall_free(w);
 	free(amounts);
@@ -684,24 +539,7 @@ int run_cmd_tornado(int argc, char **argv)
 		out = stdout;
 		goto out;
 	}
-	if (o.format == TYCHE_FMT_JSON) {
-		rc = print_json(out, tyche_tornado_json(t, 1));
-	} else {
-		fputs("Rank,Input,Low,High,Swing,Base\n", out);
-		for (size_t k = 0; k < t->n; k++) {
-			fprintf(out, "%zu,", k + 1);
-			csv_str(out, t->v[k].label);
-			fputc(',', out);
-			csv_num(out, t->v[k].low);
-			fputc(',', out);
-			csv_num(out, t->v[k].high);
-			fputc(',', out);
-			csv_num(out, t->v[k].swing);
-			fputc(',', out);
-			csv_num(out, t->base);
-			fputc('\n', out);
-		}
-	}
+	rc = printed(tyche_tornado_write(t, o.format, write_file, out, &err), &err);
 	if (fflush(out) && !rc)
 		rc = RUN_EX_CANTCREAT;
 out:

@@ -242,6 +242,22 @@ TYCHE_API void tyche_tornado_free(tyche_tornado *t);
 TYCHE_API char *tyche_tornado_json(const tyche_tornado *t, int pretty);
 /* (end of optimisation section) */
 
+/* The tables of tyche-run (lib/optim-csv.c) as CSV or, for format
+ * TYCHE_FMT_JSON, the JSON above (pretty, with a final newline), handed
+ * to w in one piece.  CSV columns:
+ *   optimisation: Variable,Index,Value,Bound,Sense,Holds
+ *   sweep:        Point,Target,Sense,Budget,Limit,Status, then as above
+ *   waterfall:    Order,Step,Category,Metric,Value,Delta
+ *   tornado:      Rank,Input,Low,High,Swing,Base */
+TYCHE_API int tyche_opt_result_write(const tyche_surface *s, const tyche_opt_result *r,
+				     int format, tyche_write_fn w, void *arg, tyche_error *err);
+TYCHE_API int tyche_opt_sweep_write(const tyche_surface *s, const tyche_opt_sweep *sw,
+				    int format, tyche_write_fn w, void *arg, tyche_error *err);
+TYCHE_API int tyche_waterfall_write(const tyche_surface *s, const tyche_waterfall *wf,
+				    int format, tyche_write_fn w, void *arg, tyche_error *err);
+TYCHE_API int tyche_tornado_write(const tyche_tornado *t, int format, tyche_write_fn w,
+				  void *arg, tyche_error *err);
+
 #ifdef __cplusplus
 }
 #endif
