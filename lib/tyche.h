@@ -921,4 +921,6 @@ TYCHE_API int tyche_cache_invalidate(const char *cache_dir, const char *context,
 /* Headers by concept (split from this file step by step). */
 #include "tyche/results.h"
 #include "tyche/analysis.h"
+#include "tyche/config.h"
+#include "tyche/catalog.h"
 #endif

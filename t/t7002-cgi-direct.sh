@@ -48,12 +48,12 @@ test_expect_success 'contexts: the list, with fetch keys in the config ignored' 
 	test_cmp expect actual
 '
 
-test_expect_success 'an unknown config key is a 500 with the line in the log' '
+test_expect_success 'an unknown config key is a 500 with line and column in the log' '
 	sed "s/^store:/stroe:/" tyche.yml >bad.yml &&
 	test "$(CFG=$TRASH/bad.yml cgi GET /contexts 2>err)" = 500 &&
 	json "j[\"error\"]" <body >actual &&
 	echo "server configuration error (see the server log)" >expect && test_cmp expect actual &&
-	grep "bad.yml:2: unknown key .stroe. (expected contexts, store, cache, models, single_user, defaults, allowed_hosts, request_limits, or tyche-fetch.s sources, proxy)" err &&
+	grep "bad.yml:2:1: unknown top-level key .stroe. (expected contexts, store, cache, models, single_user, defaults, allowed_hosts, request_limits, sources, proxy)" err &&
 	test "$(CFG=$TRASH/none.yml cgi GET /contexts 2>err)" = 500 &&
 	grep "cannot read the config" err
 '
@@ -61,7 +61,7 @@ test_expect_success 'an unknown config key is a 500 with the line in the log' '
 test_expect_success 'a bad defaults value names the key' '
 	sed "s/samples: 200/samples: lots/" tyche.yml >bad2.yml &&
 	test "$(CFG=$TRASH/bad2.yml cgi GET /contexts 2>err)" = 500 &&
-	grep "bad2.yml:7: .defaults.samples.: expected an integer from 1 to 1000000" err
+	grep "bad2.yml:7:12: .defaults.samples.: expected an integer from 1 to 1000000" err
 '
 
 test_expect_success 'the store needs REMOTE_USER unless single_user is set' '
