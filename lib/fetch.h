@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * fetch.h - internals shared by the fetch-*.c files (tyche-fetch): the
- * parsed config, HTTPS GETs and the release-path rules.
+ * fetch.h - internals shared by the fetch*.c files (tyche-fetch): the
+ * config's view (sources are the config's records, lib/config.c), HTTPS
+ * GETs, the release-path rules, and the file helpers the client (fetch.c)
+ * and the publisher (fetch-publish.c) both use.
  *
  * Internal functions here return a failure class (enum tyche_fetch_class,
  * 0 = ok) rather than a TYCHE_E* code, because the caller's reaction (and
