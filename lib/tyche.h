@@ -37,8 +37,10 @@ enum tyche_code {
 	TYCHE_EINTERNAL = 6,
 	TYCHE_EINFEASIBLE = 7, /* an optimisation problem has no solution */
 	TYCHE_EBUSY = 8,     /* the surface is being built by another process */
-	TYCHE_ETIMEOUT = 9   /* the process's work budget (tyche_budget_set) ran
+	TYCHE_ETIMEOUT = 9,  /* the process's work budget (tyche_budget_set) ran
 	                        out: the work stopped, nothing was kept */
+	TYCHE_EPERM = 10     /* not the owner: the request is understood but
+	                        this user may not do it */
 };
 
 typedef struct tyche_error {
