@@ -11,6 +11,12 @@
  *
  * Index elements are ordered by their Offset column, never by row order,
  * as the reference's model arrays are.
+ *
+ * The context's identity (its name, content hash and the surface cache's
+ * quick hash) is context-hash.c; it finds model files with
+ * ty_context_model_file below, so that both hash the same files.
+ * Technologies and scenarios are found by name with names.c (their arrays
+ * are sorted by name); index sets are not (see find_name).
  */
 #include <errno.h>
 #include <math.h>
@@ -18,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sodium.h>
 
 #include "context.h"
+#include "names.h"
 
 const char *const ty_table_names[7] = {
 	"designs", "parameters", "indices", "functions", "results", "tranches",
@@ -297,23 +303,12 @@ static char *list_names(char *const *v, size_t n)
 	return ty_buf_detach(&b);
 }
 
-/* ctx->tech is sorted by name (strcmp), so this is a binary search. */
+/* ctx->tech and each technology's scenarios are sorted by name (strcmp,
+ * no duplicates: they come from a strset), so names.c searches them in
+ * place; the name is each struct's first member. */
 static long find_tech(const tyche_context *ctx, const char *name)
 {
-	size_t lo = 0, hi = ctx->ntech;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(ctx->tech[mid].name, name);
-
-		if (!c)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return ty_names_find(ctx->tech, ctx->ntech, sizeof(ctx->tech[0]), NULL, name);
 }
 
 const struct ty_tech *ty_context_tech(const tyche_context *ctx, const char *name)
@@ -325,22 +320,12 @@ const struct ty_tech *ty_context_tech(const tyche_context *ctx, const char *name
 
 static long find_scen(const struct ty_tech *t, const char *name)
 {
-	size_t lo = 0, hi = t->nscen;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(t->scen[mid].name, name);
-
-		if (!c)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return ty_names_find(t->scen, t->nscen, sizeof(t->scen[0]), NULL, name);
 }
 
+/* Not names.c: an index set is in Offset order with possible holes (NULL)
+ * and compares as labels (every empty label equals every other), and it
+ * is short (a technology's inputs, outputs, ...). */
 static long find_name(char *const *v, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -1485,7 +1470,7 @@ static void check_uncertainty(struct loader *L)
 
 /* The model file `<model>.yml`: beside the tables, then along the model
  * path (opts, $TYCHE_MODEL_PATH, the installed library). */
-static char *model_file_for(const char *ctxpath, const tyche_load_opts *opts,
+char *ty_context_model_file(const char *ctxpath, const tyche_load_opts *opts,
 			    const char *model)
 {
 	const char *ctxdir_end;
@@ -1530,7 +1515,7 @@ static char *model_file_for(const char *ctxpath, const tyche_load_opts *opts,
 
 static char *find_model_file(struct loader *L, const char *model)
 {
-	return model_file_for(L->ctx->path, L->opts, model);
+	return ty_context_model_file(L->ctx->path, L->opts, model);
 }
 
 static void load_models(struct loader *L)
@@ -1602,139 +1587,6 @@ static void load_models(struct loader *L)
 			}
 		}
 	}
-}
-
-/* ------------------------------------------------------------ hash */
-
-static void hash_file(crypto_hash_sha256_state *st, const char *path, const char *label)
-{
-	char *data = NULL;
-	size_t len = 0;
-	uint64_t n;
-
-	if (ty_read_file(path, TY_MAX_FILE_BYTES, &data, &len, NULL))
-		return;
-	n = strlen(label);
-	crypto_hash_sha256_update(st, (const unsigned char *)&n, sizeof n);
-	crypto_hash_sha256_update(st, (const unsigned char *)label, n);
-	n = len;
-	crypto_hash_sha256_update(st, (const unsigned char *)&n, sizeof n);
-	crypto_hash_sha256_update(st, (const unsigned char *)data, len);
-	free(data);
-}
-
-static void compute_hash(struct loader *L)
-{
-	crypto_hash_sha256_state st;
-	unsigned char h[32];
-	struct stat sb;
-
-	crypto_hash_sha256_init(&st);
-	if (stat(L->ctx->path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		for (int i = 0; i < 7; i++) {
-			char *p = ty_asprintf("%s/%s.csv", L->ctx->path, ty_table_names[i]);
-
-			hash_file(&st, p, ty_table_names[i]);
-			free(p);
-		}
-	} else {
-		hash_file(&st, L->ctx->path, "workbook");
-	}
-	for (size_t ti = 0; ti < L->ctx->ntech; ti++)
-		if (L->ctx->tech[ti].model_path)
-			hash_file(&st, L->ctx->tech[ti].model_path, L->ctx->tech[ti].model);
-	crypto_hash_sha256_final(&st, h);
-	for (int i = 0; i < 32; i++)
-		snprintf(L->ctx->hash + 2 * i, 3, "%02x", h[i]);
-}
-
-struct tech_model {
-	const char *tech, *model;
-};
-
-static int tech_model_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct tech_model *)a)->tech,
-		      ((const struct tech_model *)b)->tech);
-}
-
-/*
- * The hash tyche_context_load would compute, without parsing or checking
- * the tables: for a CSV directory, the seven files and the model files its
- * functions table names (in technology order).  Only valid contexts have a
- * cached surface under their hash, so a context that would not load can
- * never match one; any difference just means the slow path.
- */
-int ty_context_quick_hash(const char *path, const tyche_load_opts *opts, char hash[65])
-{
-	crypto_hash_sha256_state st;
-	struct ty_table *f = NULL;
-	struct tech_model *v = NULL;
-	unsigned char h[32];
-	struct stat sb;
-	char *p;
-	long ct, cm;
-	size_t n = 0;
-
-	if (stat(path, &sb) || !S_ISDIR(sb.st_mode))
-		return -1;
-	crypto_hash_sha256_init(&st);
-	for (int i = 0; i < 7; i++) {
-		p = ty_asprintf("%s/%s.csv", path, ty_table_names[i]);
-		hash_file(&st, p, ty_table_names[i]);
-		free(p);
-	}
-	p = ty_asprintf("%s/functions.csv", path);
-	if (!p || ty_csv_read(p, &f, NULL)) {
-		free(p);
-		return -1;
-	}
-	free(p);
-	ct = ty_table_col(f, "Technology");
-	cm = ty_table_col(f, "Model");
-	if (ct < 0 || cm < 0 || !(v = ty_calloc(f->nrows, sizeof(*v)))) {
-		ty_table_free(f);
-		return -1;
-	}
-	for (size_t r = 0; r < f->nrows; r++) {
-		v[n].tech = ty_table_cell(f, r, (size_t)ct);
-		v[n].model = ty_table_cell(f, r, (size_t)cm);
-		if (!ty_label_is_empty(v[n].model))
-			n++;
-	}
-	qsort(v, n, sizeof(*v), tech_model_cmp);
-	for (size_t k = 0; k < n; k++) {
-		char *mp = model_file_for(path, opts, v[k].model);
-
-		if (mp)
-			hash_file(&st, mp, v[k].model);
-		free(mp);
-	}
-	free(v);
-	ty_table_free(f);
-	crypto_hash_sha256_final(&st, h);
-	for (int i = 0; i < 32; i++)
-		snprintf(hash + 2 * i, 3, "%02x", h[i]);
-	return 0;
-}
-
-/* The printable name of a context path: its base name without .xlsx. */
-char *ty_context_name_of(const char *path)
-{
-	size_t n = strlen(path);
-	char *copy, *b, *name;
-
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	copy = ty_strndup(path, n);
-	if (!copy)
-		return NULL;
-	b = strrchr(copy, '/');
-	name = ty_strdup(b ? b + 1 : copy);
-	free(copy);
-	if (name && has_suffix(name, ".xlsx"))
-		name[strlen(name) - 5] = '\0';
-	return name;
 }
 
 /* ------------------------------------------------------------ public */
@@ -1882,7 +1734,7 @@ int tyche_context_load(tyche_context **out, const char *path,
 		if (!(opts && opts->skip_models) && L.table_ok[TY_T_FUNCTIONS])
 			load_models(&L);
 	}
-	compute_hash(&L);
+	ty_context_hash_compute(ctx);
 	if (d->nerrors > errors0) {
 		tyche_context_free(ctx);
 		tyche_diags_release(&local);
