@@ -9,8 +9,8 @@
  *    scenario of another user is "not found", as everywhere in the store.
  *  - Keys are RFC 6901 JSON pointers: '~' and '/' in a key are escaped
  *    ("~0", "~1"), or two different keys could print the same.
- *  - A side that lacks a key is null, not left out, and a duplicate key
- *    in a hand-edited file is listed once (the first).
+ *  - A side that lacks a key is null, not left out; a metric or statistic
+ *    named twice in a hand-edited file is listed once (the first).
  *  - Results' "metrics" are compared statistic by statistic (with "diff"),
  *    so they are skipped by the generic leaf walk of the results.
  *  - Nesting is cut at 64 levels (the subtree is then compared whole):
@@ -24,8 +24,6 @@
 
 #include "internal.h"
 #include "store.h"
-
-/* ---------------------------------------------------------------- diff */
 
 /* Append "/" + key escaped as in RFC 6901 to path. */
 static char *pointer_join(const char *path, const char *key)
