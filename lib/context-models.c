@@ -18,6 +18,9 @@
  *    index names it, and Production and Metrics, compiled after it, may
  *    sum over it: keep the compile order Capital, Fixed, Production,
  *    Metrics.
+ *  - The default model path is compiled in here (TYCHE_PREFIX): the
+ *    Makefile rebuilds context-models.o when PREFIX changes; code that
+ *    uses TYCHE_PREFIX elsewhere needs that rule too (t0100 checks it).
  */
 #include <errno.h>
 #include <math.h>
