@@ -13,8 +13,8 @@
  * Unix permissions of the store directory do not: whoever can run this
  * with write access to DIR can edit its files anyway.
  *
- * Exit codes (sysexits.h): 0 ok, 64 usage (also "not the owner"), 65 data
- * error, 66 not found, 70 internal, 74 I/O.
+ * Exit codes (sysexits.h): 0 ok, 64 usage, 65 data error, 66 not found,
+ * 70 internal, 74 I/O, 77 not the owner (TYCHE_EPERM).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +59,7 @@ static int exit_code(int code)
 	case TYCHE_EDATA: return 65;
 	case TYCHE_ENOENT: return 66;
 	case TYCHE_EIO: return 74;
+	case TYCHE_EPERM: return 77;
 	default: return 70;
 	}
 }

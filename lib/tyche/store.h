@@ -87,8 +87,9 @@ TYCHE_API const char *tyche_store_default_user(void);
  * id, owner, created, modified and version in *sc.  With an id, the stored
  * scenario of that id is replaced (it must exist and belong to user; its
  * created time and owner are kept; modified and version are updated).
- * TYCHE_EUSAGE for an invalid field, invalid JSON in inputs/results, or a
- * scenario of another user; TYCHE_ENOENT when the id is not visible.
+ * TYCHE_EUSAGE for an invalid field or invalid JSON in inputs/results;
+ * TYCHE_EPERM when the scenario is another user's (shared); TYCHE_ENOENT
+ * when the id is not visible.
  */
 TYCHE_API int tyche_store_save(tyche_store *st, const char *user,
 			       tyche_scenario *sc, tyche_error *err);
@@ -122,8 +123,9 @@ TYCHE_API int tyche_store_list(tyche_store *st, const char *user,
 			       tyche_scenario **out, size_t *n,
 			       tyche_diags *diags, tyche_error *err);
 
-/* Owner-only changes (TYCHE_ENOENT if not visible, TYCHE_EUSAGE if not the
- * owner or the new name is invalid).  Each updates the modified time. */
+/* Owner-only changes (TYCHE_ENOENT if not visible, TYCHE_EPERM if not the
+ * owner, TYCHE_EUSAGE if the new name is invalid).  Each updates the
+ * modified time. */
 TYCHE_API int tyche_store_set_shared(tyche_store *st, const char *user,
 				     const char *id, int shared,
 				     tyche_error *err);
