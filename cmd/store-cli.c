@@ -167,7 +167,7 @@ static int cmd_list(tyche_store *st, const char *user, int argc, char **argv)
 	}
 	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
 		return usage("unknown format '%s', expected csv or json", format);
-	rc = tyche_store_list(st, user, &f, &v, &n, &dg, &err);
+	rc = tyche_store_list(&v, &n, st, user, &f, &dg, &err);
 	tyche_diags_print(&dg, stderr);
 	tyche_diags_release(&dg);
 	if (rc)
@@ -195,7 +195,7 @@ static int cmd_show(tyche_store *st, const char *user, const char *id)
 	tyche_error err = { 0 };
 	char *text;
 
-	if (tyche_store_load(st, user, id, &sc, &err))
+	if (tyche_store_load(&sc, st, user, id, &err))
 		return fail(&err);
 	text = tyche_scenario_to_json(&sc, 1);
 	tyche_scenario_release(&sc);
@@ -213,7 +213,7 @@ static int cmd_diff(tyche_store *st, const char *user, const char *a, const char
 	tyche_error err = { 0 };
 	char *text = NULL;
 
-	if (tyche_store_diff(st, user, a, b, &text, &err))
+	if (tyche_store_diff(&text, st, user, a, b, &err))
 		return fail(&err);
 	puts(text);
 	free(text);

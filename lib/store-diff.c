@@ -206,8 +206,8 @@ static int diff_settings(const tyche_scenario *a, const tyche_scenario *b,
 	return 0;
 }
 
-int tyche_store_diff(tyche_store *st, const char *user, const char *id_a,
-		     const char *id_b, char **json_out, tyche_error *err)
+int tyche_store_diff(char **json_out, tyche_store *st, const char *user,
+		     const char *id_a, const char *id_b, tyche_error *err)
 {
 	tyche_scenario a = TYCHE_SCENARIO_INIT, b = TYCHE_SCENARIO_INIT;
 	cJSON *ia = NULL, *ib = NULL, *ra = NULL, *rb = NULL, *o = NULL;

@@ -385,9 +385,9 @@ static int cmp_newest(const void *pa, const void *pb)
 	return -strcmp(a->id, b->id);
 }
 
-int tyche_store_list(tyche_store *st, const char *user,
-		     const tyche_store_filter *filter, tyche_scenario **out,
-		     size_t *nout, tyche_diags *diags, tyche_error *err)
+int tyche_store_list(tyche_scenario **out, size_t *nout,
+		     tyche_store *st, const char *user,
+		     const tyche_store_filter *filter, tyche_diags *diags, tyche_error *err)
 {
 	struct recs idx = { NULL, 0, 0 }, all = { NULL, 0, 0 };
 	tyche_scenario *res = NULL;

@@ -457,8 +457,8 @@ out:
 	return rc;
 }
 
-int tyche_store_load(tyche_store *st, const char *user, const char *id,
-		     tyche_scenario *out, tyche_error *err)
+int tyche_store_load(tyche_scenario *out, tyche_store *st, const char *user,
+		     const char *id, tyche_error *err)
 {
 	tyche_scenario sc = TYCHE_SCENARIO_INIT;
 	int rc = ty_store_load_visible(st, user, id, &sc, 1, err);

@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "load") && argc == 5) {
 		tyche_scenario sc = TYCHE_SCENARIO_INIT;
 
-		rc = tyche_store_load(st, argv[3], argv[4], &sc, &err);
+		rc = tyche_store_load(&sc, st, argv[3], argv[4], &err);
 		if (!rc)
 			printf("%s\t%s\n", sc.name, sc.owner);
 		tyche_scenario_release(&sc);
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 		tyche_scenario *v = NULL;
 		size_t n = 0;
 
-		rc = tyche_store_list(st, argv[3], NULL, &v, &n, &dg, &err);
+		rc = tyche_store_list(&v, &n, st, argv[3], NULL, &dg, &err);
 		tyche_diags_print(&dg, stderr);
 		if (!rc)
 			printf("%zu %zu\n", n, dg.nwarnings);
