@@ -10,6 +10,8 @@
  *   context-models.c     the functions table and the model files it names
  *   context-portfolio.c  tranches and investments
  *   context-hash.c       the context's identity (context.h)
+ *   context-cells.c      table names, required columns and the helpers
+ *                        below (the bottom file: it calls no other)
  *
  * Easy to get wrong: a ty_context_load_* step may run only when the tables
  * it reads passed check_columns (L->table_ok), and the order in
