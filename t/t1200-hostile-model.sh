@@ -77,13 +77,13 @@ test_expect_success '400,000 lets that fold: the right value, in time' '
 '
 
 test_expect_success 'the Model column names a model, never a path' '
-	for m in ../../../etc/passwd /etc/x "..\\\\x" .hidden "a b" \
+	for m in ../../../etc/passwd /etc/x "..\\\\x" .hidden -opt "a b" \
 		 $(printf "m%0200d" 0); do
 		rm -rf path && cp -R "$EX" path &&
 		awk -F, -v OFS=, -v m="$m" "NR == 2 { \$3 = m } { print }" \
 			"$EX/functions.csv" >path/functions.csv &&
 		test_expect_code 65 tyche-run check path >out 2>err &&
-		grep "^path/functions.csv:2:3: error: model .* is not a model name: expected letters, digits, .\_., .-. or .\.. (at most 128, not starting with .\..), never a path$" err &&
+		grep "^path/functions.csv:2:3: error: model .* is not a model name: expected letters, digits, .\_., .-. or .\.. (at most 128, not starting with .\.. or .-.), never a path$" err &&
 		! grep "not found" err || return 1
 	done
 '
