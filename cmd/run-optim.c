@@ -36,8 +36,10 @@
 	"  --limit L        metric limit, e.g. 'GHG>=40' or 'q10(GHG)>=40'\n" \
 	"                   (repeatable; the statistic defaults to --statistic)\n" \
 	"  --upper C=A      upper limit of category C (default: its max amount)\n" \
-	"  --method M       local (SLSQP, default), global (ISRES + SLSQP) or\n" \
-	"                   milp (piecewise-linear MILP over the tranche grid)\n" \
+	"  --method M       auto (default: the exact MILP when every statistic\n" \
+	"                   is a mean, else a multistart search), local (SLSQP),\n" \
+	"                   global (ISRES + SLSQP) or milp (piecewise-linear\n" \
+	"                   MILP over the tranche grid)\n" \
 	"  --start C=A,...  local start (default 10 percent of each upper limit)\n" \
 	"  --max-time S     seconds per optimisation (default 10)\n" \
 	"  --max-eval N     global: surface evaluations (default 2000);\n" \
@@ -153,7 +155,7 @@ static int save_optimum(struct ctx *c, const tyche_opt_result *r)
 	cJSON_AddStringToObject(in, "metric", c->o.metric);
 	cJSON_AddStringToObject(in, "sense", c->o.sense ? c->o.sense : "max");
 	cJSON_AddStringToObject(in, "statistic", c->o.statistic ? c->o.statistic : "mean");
-	cJSON_AddStringToObject(in, "method", c->o.method ? c->o.method : "local");
+	cJSON_AddStringToObject(in, "method", c->o.method ? c->o.method : "auto");
 	if (c->o.has_budget)
 		cJSON_AddNumberToObject(in, "budget", c->o.budget);
 	lim = cJSON_AddArrayToObject(in, "limits");
@@ -191,8 +193,10 @@ int run_cmd_optimize(int argc, char **argv)
 	rc = run_parse_common(argc, argv, &c.o,
 		"usage: tyche-run optimize --metric M [OPTIONS] CONTEXT\n"
 		"Find the amount per category that maximises (or minimises) a statistic\n"
-		"of metric M under a budget and metric limits.  Exit 0 when solved,\n"
-		"1 when infeasible or stopped (the reason on stderr).\n"
+		"of metric M under a budget and metric limits.  Exit 0 when a feasible\n"
+		"portfolio is returned (status optimal, local optimum or best found;\n"
+		"only optimal is proved), 1 when infeasible or stopped (the reason on\n"
+		"stderr).\n"
 		"  --metric M       the metric to optimise (required)\n"
 		"  --sense S        max (default) or min\n"
 		PROBLEM_HELP COMMON_HELP
@@ -214,7 +218,7 @@ int run_cmd_optimize(int argc, char **argv)
 	report(c.s, r, NULL);
 	if (!rc && c.o.save)
 		rc = save_optimum(&c, r);
-	if (!rc && r->status != TYCHE_OPT_OPTIMAL)
+	if (!rc && !tyche_opt_status_ok(r->status))
 		rc = RUN_EX_FAIL;
 	tyche_opt_result_free(r);
 	return finish(&c, rc);
@@ -232,7 +236,7 @@ static int print_sweep(struct ctx *c, const tyche_opt_sweep *sw)
 	for (size_t k = 0; k < sw->n; k++) {
 		const tyche_opt_point *pt = &sw->v[k];
 
-		if (pt->result->status != TYCHE_OPT_OPTIMAL) {
+		if (!tyche_opt_status_ok(pt->result->status)) {
 			char what[300];
 
 			char extra[120] = "";

@@ -633,7 +633,7 @@ static void section_optimise(struct rep *r, const tyche_error *opt_err)
 		section_problem(r, "optimisation", opt_err);
 		return;
 	}
-	report_html_para(&r->h, o->status == TYCHE_OPT_OPTIMAL ? NULL : "warning",
+	report_html_para(&r->h, o->status == TYCHE_OPT_OPTIMAL ? NULL : tyche_opt_status_ok(o->status) ? "note" : "warning",
 			 "Status: %s. %s Objective %s(%s) = %.6g (%ld surface "
 			 "evaluations, %.3g s).",
 			 tyche_opt_status_name(o->status), o->message, o->stat.name,
@@ -753,7 +753,7 @@ static void section_bounds(struct rep *r)
 
 		for (size_t i = 0; i < sw->n; i++)
 			if (sw->v[i].metric == m && sw->v[i].result &&
-			    sw->v[i].result->status == TYCHE_OPT_OPTIMAL) {
+			    tyche_opt_status_ok(sw->v[i].result->status)) {
 				if (sw->v[i].minimize)
 					lo = sw->v[i].result->objective;
 				else
@@ -786,7 +786,7 @@ static void sweep_plot(struct rep *r, const tyche_opt_sweep *sw, int vs, const c
 		goto out;
 	for (size_t i = 0; i < sw->n; i++) {
 		const tyche_opt_result *o = sw->v[i].result;
-		int good = o && o->status == TYCHE_OPT_OPTIMAL;
+		int good = o && tyche_opt_status_ok(o->status);
 
 		x[i] = vs ? (good ? o->metrics[sw->vs_metric] : NAN) : sw->v[i].budget;
 		y[i] = good ? o->objective : NAN;
@@ -887,7 +887,7 @@ static void section_pareto(struct rep *r, const double *budgets, size_t nb)
 
 static void section_waterfall(struct rep *r)
 {
-	const double *amounts = r->opt && r->opt->status == TYCHE_OPT_OPTIMAL ? r->opt->amounts
+	const double *amounts = r->opt && tyche_opt_status_ok(r->opt->status) ? r->opt->amounts
 									      : r->explore;
 	tyche_waterfall *w = NULL;
 	tyche_error err = { 0 };

@@ -255,7 +255,7 @@
     busy('');
     setSliders(res.amounts);
     const out = $('opt-result');
-    out.replaceChildren(el('p', { id: 'opt-status', class: 'status-' + res.status,
+    out.replaceChildren(el('p', { id: 'opt-status', class: 'status-' + res.status.replace(/ /g, '-'),
       text: res.status + ': ' + res.message }));
     const t = el('table', {}, el('caption', { text: 'Constraints at the solution' }),
       el('tr', {}, el('th', { scope: 'col', text: 'Constraint' }), el('th', { scope: 'col', text: 'Value' }),
@@ -265,7 +265,11 @@
         el('td', { text: fmt(c.bound) }), el('td', { text: c.holds ? 'yes' : 'NO' })));
     }
     out.append(el('p', { text: 'objective ' + res.objective.statistic + '(' + res.objective.metric + ') = ' +
-      fmt(res.objective.value) }), t);
+      fmt(res.objective.value) + (res.starts ? ' (' + res.starts + ' local searches)' : '') }), t);
+    if (res.extrapolated && res.extrapolated.length) {
+      out.append(el('p', { id: 'opt-extrapolated', class: 'warning', text: 'Extrapolated (amount outside the tranche range): ' +
+        res.extrapolated.join(', ') }));
+    }
     await explore();
   }
 

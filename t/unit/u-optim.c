@@ -153,7 +153,7 @@ static tyche_opt_result *solve(const tyche_surface *s, const tyche_opt_problem *
 	return r;
 }
 
-static const char *const methods[] = { "local", "global", "milp" };
+static const char *const methods[] = { "local", "global", "milp", "auto" };
 
 /* Linear: A is worth twice B per unit; the budget binds. */
 static void test_linear(void)
@@ -164,7 +164,7 @@ static void test_linear(void)
 	};
 	tyche_surface *s = surface_of(t, 6, 10);
 
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
@@ -173,7 +173,7 @@ static void test_linear(void)
 		p.budget = 250;
 		p.method = m;
 		r = solve(s, &p);
-		ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s linear: optimal (%s)", methods[m],
+		ok(r && tyche_opt_status_ok(r->status), "%s linear: optimal (%s)", methods[m],
 		   r ? r->message : "");
 		if (!r)
 			continue;
@@ -201,7 +201,7 @@ static void test_concave(void)
 	};
 	tyche_surface *s = surface_of(t, 6, 5);
 
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
@@ -210,7 +210,7 @@ static void test_concave(void)
 		p.budget = 200;
 		p.method = m;
 		r = solve(s, &p);
-		if (!ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s concave: optimal", methods[m]))
+		if (!ok(r && tyche_opt_status_ok(r->status), "%s concave: optimal", methods[m]))
 			continue;
 		is_close(r->objective, 16, 1e-6, 1e-6, "%s concave: X = 16 (got %g)",
 			 methods[m], r->objective);
@@ -238,7 +238,7 @@ static void test_limits(void)
 	ok(!tyche_opt_parse_limit(&lim, s, "Y>=-3", NULL, &err) && lim.metric == 1 &&
 	   !lim.upper && lim.bound == -3 && lim.stat.kind == TYCHE_STAT_MEAN,
 	   "parse 'Y>=-3'");
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
@@ -246,7 +246,7 @@ static void test_limits(void)
 		p.nlimits = 1;
 		p.method = m;
 		r = solve(s, &p);
-		if (!ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s limit: optimal (%s)", methods[m],
+		if (!ok(r && tyche_opt_status_ok(r->status), "%s limit: optimal (%s)", methods[m],
 			r ? r->message : ""))
 			continue;
 		is_close(r->objective, 18, 1e-6, 1e-5, "%s limit: X = 18 (got %g)", methods[m],
@@ -260,7 +260,7 @@ static void test_limits(void)
 	}
 	/* infeasible: Y can reach 2 at most */
 	ok(!tyche_opt_parse_limit(&lim, s, "Y >= 5", NULL, &err), "parse 'Y >= 5'");
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
@@ -289,7 +289,7 @@ static void test_limits(void)
 		p.nlimits = 1;
 		r = solve(s, &p);
 		/* min X with Y <= -4: A = 80 (Y = -4) and B = 0: X = 8 */
-		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "min with an upper limit: optimal"))
+		if (ok(r && tyche_opt_status_ok(r->status), "min with an upper limit: optimal"))
 			is_close(r->objective, 8, 1e-6, 1e-5, "min X s.t. Y <= -4: 8 (got %g)",
 				 r->objective);
 		tyche_opt_result_free(r);
@@ -297,14 +297,14 @@ static void test_limits(void)
 	/* unbounded-looking: no budget; held by the upper limits */
 	ok(!tyche_opt_parse_upper(s, up, 1, upper, &err) && upper[cat(s, "A")] == 150 &&
 	   upper[cat(s, "B")] == 200, "parse upper 'A=150'");
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
 		p.upper = upper;
 		p.method = m;
 		r = solve(s, &p);
-		if (!ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s upper: optimal", methods[m]))
+		if (!ok(r && tyche_opt_status_ok(r->status), "%s upper: optimal", methods[m]))
 			continue;
 		is_close(r->amounts[cat(s, "A")], 150, 1e-9, 1e-6, "%s upper: A at its limit 150",
 			 methods[m]);
@@ -337,7 +337,18 @@ static void test_multimodal(void)
 	tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 	tyche_opt_result *loc, *g1, *g2;
 
+	p.method = TYCHE_OPT_LOCAL;
 	loc = solve(s, &p);
+	/* the known trap: local says only what it knows, auto proves the far peak */
+	ok(loc && loc->status == TYCHE_OPT_LOCAL_OPTIMUM &&
+	   !strcmp(tyche_opt_status_name(loc->status), "local optimum") && loc->starts == 1,
+	   "trap: local reports 'local optimum' (%s)", loc ? loc->message : "");
+	p.method = TYCHE_OPT_AUTO;
+	g1 = solve(s, &p);
+	ok(g1 && g1->status == TYCHE_OPT_OPTIMAL && fabs(g1->objective - 12) < 1e-9,
+	   "trap: auto reports 'optimal' at the far peak (%g: %s)", g1 ? g1->objective : NAN,
+	   g1 ? g1->message : "");
+	tyche_opt_result_free(g1);
 	p.method = TYCHE_OPT_GLOBAL;
 	p.seed = 42;
 	g1 = solve(s, &p);
@@ -374,7 +385,7 @@ static void test_statistic(void)
 	tyche_surface *s = surface_of(t, 4, 4000);
 	tyche_error err = { 0 };
 
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
@@ -382,13 +393,13 @@ static void test_statistic(void)
 		p.budget = 100;
 		p.method = m;
 		r = solve(s, &p);
-		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s mean: optimal", methods[m]))
+		if (ok(r && tyche_opt_status_ok(r->status), "%s mean: optimal", methods[m]))
 			is_close(r->amounts[cat(s, "A")], 100, 1e-6, 1e-3,
 				 "%s mean: all in A (%g)", methods[m], r->amounts[cat(s, "A")]);
 		tyche_opt_result_free(r);
 		ok(!tyche_stat_parse(&p.stat, "q10", &err), "q10 parses");
 		r = solve(s, &p);
-		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s q10: optimal", methods[m])) {
+		if (ok(r && tyche_opt_status_ok(r->status), "%s q10: optimal", methods[m])) {
 			is_close(r->amounts[cat(s, "B")], 100, 1e-6, 1e-3,
 				 "%s q10: all in B (%g)", methods[m], r->amounts[cat(s, "B")]);
 			is_close(r->objective, 4, 1e-9, 1e-9, "%s q10: 4", methods[m]);
@@ -443,7 +454,7 @@ static void test_milp_brute(void)
 						best = x;
 				}
 		r = solve(s, &p);
-		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "milp brute %d: optimal", withlim)) {
+		if (ok(r && tyche_opt_status_ok(r->status), "milp brute %d: optimal", withlim)) {
 			if (withlim)
 				ok(r->objective >= best - 1e-9 && r->checks[0].holds,
 				   "milp with a limit: feasible and >= every feasible corner (%g >= %g)",
@@ -461,6 +472,8 @@ static void test_milp_brute(void)
 
 		p.method = TYCHE_OPT_MILP;
 		p.max_eval = 20;
+		/* a quantile: the grid MILP (means take the separable one) */
+		tyche_stat_parse(&p.stat, "q50", &err);
 		ok(tyche_optimize(&r, s, &p, &err) == TYCHE_EUSAGE && !r &&
 		   strstr(err.msg, "48 corners (4 x 4 x 3") && strstr(err.msg, "limit of 20"),
 		   "milp refuses a grid over the limit, naming its size: %s", err.msg);
@@ -687,6 +700,7 @@ static void test_sizes(void)
 
 		p.method = TYCHE_OPT_MILP;
 		p.max_eval = 1000000000000L;
+		tyche_stat_parse(&p.stat, "q50", &err);
 		ok(tyche_optimize(&r, s, &p, &err) == TYCHE_EUSAGE && !r &&
 		   strstr(err.msg, "282475249 corners (7 x 7 x 7") &&
 		   strstr(err.msg, "too many for the MILP") && time(NULL) - t0 < 5,
@@ -745,7 +759,7 @@ static void test_pv(void)
 		p.budget = 3e6;
 		p.limits = &lim;
 		p.nlimits = 1;
-		for (int m = 0; m < 3; m++) {
+		for (int m = 0; m < 4; m++) {
 			tyche_opt_result *r;
 
 			p.method = m;
@@ -758,7 +772,7 @@ static void test_pv(void)
 				tyche_opt_result_free(r);
 				continue;
 			}
-			if (!ok(r->status == TYCHE_OPT_OPTIMAL, "pv %s: optimal: %s", methods[m],
+			if (!ok(tyche_opt_status_ok(r->status), "pv %s: optimal: %s", methods[m],
 				r->message)) {
 				tyche_opt_result_free(r);
 				continue;
@@ -853,7 +867,7 @@ static void test_budget(void)
 
 	p.has_budget = 1;
 	p.budget = 250;
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_method_parse(methods[m], &p.method, &err);
 		spend_budget();
 		t0 = cpu_now();
@@ -906,7 +920,7 @@ static void test_budget(void)
 	p.max_time = 0;
 	tyche_opt_method_parse("milp", &p.method, &err);
 	r = solve(s, &p);
-	ok(r && r->status == TYCHE_OPT_OPTIMAL, "without a budget the milp solves");
+	ok(r && tyche_opt_status_ok(r->status), "without a budget the milp solves");
 	tyche_opt_result_free(r);
 	tyche_surface_free(s);
 }
