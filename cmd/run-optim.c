@@ -224,6 +224,39 @@ int run_cmd_optimize(int argc, char **argv)
 	return finish(&c, rc);
 }
 
+/* ------------------------------------------------------------ corners */
+
+int run_cmd_corners(int argc, char **argv)
+{
+	struct ctx c;
+	tyche_error err = { 0 };
+	tyche_stat st[64];
+	size_t nst;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	rc = run_parse_common(argc, argv, &c.o,
+		"usage: tyche-run corners [OPTIONS] CONTEXT\n"
+		"Every combination of the categories' tranche amounts (the reference's\n"
+		"evaluate_corners_wide), the budget each costs and the statistics of\n"
+		"every metric there.  An independent check of the optimiser.\n"
+		"  --statistic LIST e.g. mean,q10 (default mean)\n"
+		"  --budget B       only the corners costing <= B\n"
+		COMMON_HELP
+		"CSV columns: Corner,CATEGORY...,Budget,STAT(METRIC)...\n");
+	if (rc >= 0)
+		return rc;
+	rc = run_parse_stats(c.o.statistic ? c.o.statistic : "mean", st, 64, &nst);
+	if (rc)
+		return rc;
+	rc = setup(&c);
+	if (rc)
+		return finish(&c, rc);
+	rc = printed(tyche_corners_write(c.s, st, nst, c.o.has_budget, c.o.budget, c.o.format,
+					 write_file, c.out, &err), &err);
+	return finish(&c, rc);
+}
+
 /* ------------------------------------------------------------ sweeps */
 
 static int print_sweep(struct ctx *c, const tyche_opt_sweep *sw)

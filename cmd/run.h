@@ -27,6 +27,7 @@ int run_cmd_evaluate(int argc, char **argv);
 int run_cmd_tranches(int argc, char **argv);
 int run_cmd_investments(int argc, char **argv);
 int run_cmd_explore(int argc, char **argv);
+int run_cmd_corners(int argc, char **argv);
 int run_cmd_convert(int argc, char **argv);
 /* cmd/run-optim.c */
 int run_cmd_optimize(int argc, char **argv);

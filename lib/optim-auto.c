@@ -214,6 +214,10 @@ int ty_opt_mean_milp(const tyche_surface *s, const tyche_opt_problem *p, const d
 		glp_init_iocp(&parm);
 		parm.msg_lev = GLP_MSG_OFF;
 		parm.presolve = GLP_ON;
+		/* GLPK prunes branches within tol_obj (1e-7) of the incumbent:
+		 * too coarse for a proof to 1e-9 */
+		parm.tol_obj = 1e-12;
+		parm.mip_gap = 0;
 		parm.tm_lim = (int)fmax(1.0, fmin(left, 1e6) * 1000.0);
 		r = glp_intopt(lp, &parm);
 		st = glp_mip_status(lp);
@@ -230,14 +234,37 @@ int ty_opt_mean_milp(const tyche_surface *s, const tyche_opt_problem *p, const d
 		} else {
 			*outcome = st == GLP_OPT ? 1 : 3;
 		}
-		if (st == GLP_OPT || st == GLP_FEAS)
+		if (st == GLP_OPT || st == GLP_FEAS) {
+			/* GLPK's integrality tolerance (1e-5) lets weights spill into
+			 * the next segment: fix the chosen segments and solve the LP
+			 * left in exact arithmetic (glp_exact), for the vertex */
+			glp_smcp sp;
+			int lp_ok;
+
+			for (size_t c = 0; c < C; c++)
+				for (size_t j = 0; j + 1 < gn[c]; j++) {
+					int col = (int)(off[c] + gn[c] + j) + 1;
+					double z = glp_mip_col_val(lp, col) > 0.5 ? 1.0 : 0.0;
+
+					glp_set_col_kind(lp, col, GLP_CV);
+					glp_set_col_bnds(lp, col, GLP_FX, z, z);
+				}
+			glp_init_smcp(&sp);
+			sp.msg_lev = GLP_MSG_OFF;
+			lp_ok = glp_simplex(lp, &sp) == 0 && glp_exact(lp, &sp) == 0 &&
+				glp_get_status(lp) == GLP_OPT;
 			for (size_t c = 0; c < C; c++) {
 				double a = 0;
 
-				for (size_t j = 0; j < gn[c]; j++)
-					a += glp_mip_col_val(lp, (int)(off[c] + j) + 1) * grid[c][j];
+				for (size_t j = 0; j < gn[c]; j++) {
+					int col = (int)(off[c] + j) + 1;
+
+					a += (lp_ok ? glp_get_col_prim(lp, col)
+						    : glp_mip_col_val(lp, col)) * grid[c][j];
+				}
 				amounts[c] = a < 0 ? 0 : a > ub[c] ? ub[c] : a;
 			}
+		}
 		rc = 0;
 	}
 out:

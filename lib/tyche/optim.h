@@ -281,6 +281,18 @@ TYCHE_API int tyche_waterfall_write(const tyche_surface *s, const tyche_waterfal
 TYCHE_API int tyche_tornado_write(const tyche_tornado *t, int format, tyche_write_fn w,
 				  void *arg, tyche_error *err);
 
+/* Corners (lib/corners.c): every combination of the categories' tranche
+ * amounts (the reference's evaluate_corners_wide), with has_budget only
+ * those costing <= budget; per corner the amounts, the budget it costs
+ * and st[0..nst-1] of every metric's portfolio totals.  CSV columns:
+ *   Corner,CATEGORY...,Budget,STAT(METRIC)...   (metrics, then statistics)
+ * JSON: [{"corner", "amounts": {CATEGORY: x}, "budget",
+ *         "metrics": {METRIC: {STAT: x}}}].
+ * More than 1e6 corners is TYCHE_EUSAGE. */
+TYCHE_API int tyche_corners_write(const tyche_surface *s, const tyche_stat *st, size_t nst,
+				  int has_budget, double budget, int format,
+				  tyche_write_fn w, void *arg, tyche_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -925,6 +925,210 @@ static void test_budget(void)
 	tyche_surface_free(s);
 }
 
+/* Issue 14's trust grid: on every reference context with tranches, each
+ * metric as the objective, both senses, budgets 0, 25, 50, 75 and 100 %
+ * of the sum of maxima, without and with one limit (the next metric's
+ * mean at least its median over the corners): auto is at least as good
+ * as local, global, milp and the best feasible tranche corner (1e-9
+ * relative, plus the constraint tolerance's worth when a limit binds). */
+static double corner_best(const tyche_surface *s, const tyche_opt_problem *p, int *any)
+{
+	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s);
+	size_t N = tyche_surface_nsamples(s), K = 1, nl[64];
+	double lv[64][64], a[64], best = NAN;
+	double *tot = calloc(M * N, sizeof(double)), *work = calloc(N, sizeof(double));
+
+	*any = 0;
+	for (size_t c = 0; c < C; c++) {
+		nl[c] = 0;
+		for (size_t t = 0; t < tyche_surface_ntranches(s, c) && t < 64; t++) {
+			double x;
+
+			tyche_surface_tranche(s, c, t, &x);
+			if (!nl[c] || lv[c][nl[c] - 1] != x)
+				lv[c][nl[c]++] = x;
+		}
+		if (!nl[c])
+			lv[c][nl[c]++] = 0;
+		K *= nl[c];
+	}
+	for (size_t k = 0; k < K && K <= 100000; k++) {
+		size_t r = k;
+		double cost = 0, f;
+		int feas = 1;
+
+		for (size_t c = 0; c < C; c++) {
+			a[c] = lv[c][r % nl[c]];
+			r /= nl[c];
+			cost += a[c];
+		}
+		if (p->has_budget && cost > p->budget)
+			continue;
+		tyche_surface_eval(s, a, tot, NULL);
+		for (size_t l = 0; l < p->nlimits; l++) {
+			double v = tyche_stat_eval(&p->limits[l].stat, tot + p->limits[l].metric * N,
+						   N, work);
+
+			if (p->limits[l].upper ? v > p->limits[l].bound : v < p->limits[l].bound)
+				feas = 0;
+		}
+		f = tyche_stat_eval(&p->stat, tot + p->metric * N, N, work);
+		if (!feas || isnan(f))
+			continue;
+		if (!*any || (p->minimize ? f < best : f > best))
+			best = f;
+		*any = 1;
+	}
+	free(tot);
+	free(work);
+	return best;
+}
+
+static void test_trust(void)
+{
+	const char *ref = tap_shared_reference();
+	static const char *names[] = { "pv-residential-simple", "pv-residential-large",
+		"simple-electrolysis", "transport-model", "tutorial-basic",
+		"tutorial-biorefinery", "utility-pv", NULL };
+	char dir[4096];
+	const char *mp = "../models";
+
+	if (access("../models/pv_residential_simple.yml", R_OK))
+		mp = access("models/pv_residential_simple.yml", R_OK) ? NULL : "models";
+	if (!ref || !mp) {
+		ok(1, "# skip trust grid: no shared reference or models");
+		return;
+	}
+	for (int i = 0; names[i]; i++) {
+		tyche_context *ctx = NULL;
+		tyche_surface *s = NULL;
+		tyche_diags d = TYCHE_DIAGS_INIT;
+		tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
+		tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
+		tyche_error err = { 0 };
+		size_t C, M, nprob = 0, bad = 0, nopt = 0;
+		double sum = 0;
+
+		snprintf(dir, sizeof dir, "%.3000s/tyche/%s", ref, names[i]);
+		lo.model_path = mp;
+		ao.samples = 200;
+		ao.cache_dir = "";
+		if (tyche_context_load(&ctx, dir, &lo, &d) ||
+		    tyche_surface_build(&s, ctx, &ao, NULL, &err)) {
+			ok(1, "# skip %s: does not load (%s)", names[i], err.msg);
+			tyche_context_free(ctx);
+			continue;
+		}
+		C = tyche_surface_ncategories(s);
+		M = tyche_surface_nmetrics(s);
+		for (size_t c = 0; c < C; c++)
+			sum += tyche_surface_max_amount(s, c);
+		for (size_t m = 0; m < M; m++)
+			for (int sense = 0; sense < 2; sense++)
+				for (int bi = 0; bi <= 4; bi++)
+					for (int wl = 0; wl < 2 && (wl == 0 || M > 1); wl++) {
+			tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+			tyche_opt_limit lim;
+			tyche_opt_result *r[4] = { NULL };
+			double cb;
+			int any;
+
+			p.metric = m;
+			p.minimize = sense;
+			p.has_budget = 1;
+			p.budget = sum * bi / 4.0;
+			p.max_time = 30;
+			if (wl) {
+				/* the next metric >= the median of its corner values */
+				tyche_opt_problem q = p;
+				double lo2, hi2;
+
+				q.metric = (m + 1) % M;
+				q.minimize = 1;
+				lo2 = corner_best(s, &q, &any);
+				q.minimize = 0;
+				hi2 = corner_best(s, &q, &any);
+				if (!any)
+					continue;
+				lim.metric = (m + 1) % M;
+				lim.stat = p.stat;
+				lim.upper = 0;
+				lim.bound = 0.5 * (lo2 + hi2);
+				p.limits = &lim;
+				p.nlimits = 1;
+			}
+			for (int k = 0; k < 4; k++) {
+				p.method = k;
+				if (tyche_optimize(&r[k], s, &p, &err))
+					r[k] = NULL;
+			}
+			nprob++;
+			cb = corner_best(s, &p, &any);
+			if (!r[TYCHE_OPT_AUTO]) {
+				bad++;
+				printf("# %s m=%zu sense=%d b=%d lim=%d: auto failed: %s\n", names[i], m,
+				       sense, bi, wl, err.msg);
+			} else {
+				const tyche_opt_result *a = r[TYCHE_OPT_AUTO];
+				double tol = 1e-9 * fmax(1.0, fabs(a->objective));
+
+				if (a->status == TYCHE_OPT_OPTIMAL)
+					nopt++;
+				for (int k = 0; k < 4; k++) {
+					double f;
+
+					if (!r[k] || !tyche_opt_status_ok(r[k]->status))
+						continue;
+					{
+						/* the solvers accept a limit within 1e-6 *
+						 * max(1, |bound|): a tiny metric may then sit
+						 * well beyond its bound; compare only the
+						 * answers that meet it to 1e-9 relative */
+						int strict = 1;
+
+						for (size_t q = 0; q < r[k]->nchecks; q++) {
+							const tyche_opt_check *ck = &r[k]->checks[q];
+							double sl = 1e-9 * fmax(1e-300, fabs(ck->bound));
+
+							if (ck->upper ? ck->value > ck->bound + sl
+								      : ck->value < ck->bound - sl)
+								strict = 0;
+						}
+						if (!strict)
+							continue;
+					}
+					f = r[k]->objective;
+					if (!tyche_opt_status_ok(a->status) ||
+					    (sense ? f < a->objective - tol : f > a->objective + tol)) {
+						bad++;
+						printf("# %s m=%zu sense=%d b=%d lim=%d: %s %.17g beats auto "
+						       "%.17g (%s)\n", names[i], m, sense, bi, wl,
+						       methods[k], f, a->objective, a->message);
+						for (size_t q = 0; q < r[k]->nchecks; q++)
+							printf("#   %s: %s %.17g vs auto %.17g, bound %.17g\n",
+							       r[k]->checks[q].label, methods[k],
+							       r[k]->checks[q].value, a->checks[q].value,
+							       r[k]->checks[q].bound);
+					}
+				}
+				if (any && (!tyche_opt_status_ok(a->status) ||
+					    (sense ? cb < a->objective - tol : cb > a->objective + tol))) {
+					bad++;
+					printf("# %s m=%zu sense=%d b=%d lim=%d: a corner %.17g beats auto "
+					       "%.17g (%s)\n", names[i], m, sense, bi, wl, cb,
+					       a->objective, a->message);
+				}
+			}
+			for (int k = 0; k < 4; k++)
+				tyche_opt_result_free(r[k]);
+					}
+		ok(bad == 0, "%s: auto >= local, global, milp and every feasible corner in %zu "
+		   "problems (%zu proved optimal)", names[i], nprob, nopt);
+		tyche_surface_free(s);
+		tyche_context_free(ctx);
+	}
+}
+
 int main(void)
 {
 	snprintf(tmproot, sizeof tmproot, "/tmp/u-optim-XXXXXX");
@@ -943,6 +1147,7 @@ int main(void)
 	test_tornado();
 	test_sizes();
 	test_pv();
+	test_trust();
 	test_budget();
 	nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();

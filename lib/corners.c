@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * corners.c - every combination of tranche levels (the reference's
+ * evaluate_corners_wide): one row per corner with each category's amount,
+ * the budget the corner costs (the sum of its amounts) and the chosen
+ * statistics of every metric's portfolio totals.  An independent check
+ * of the optimiser: no feasible corner may beat an `optimal` answer.
+ *
+ * Easy to get wrong:
+ *  - A category's levels are its tranche amounts (mean amounts when
+ *    uncertain), sorted, duplicates dropped; a category with no tranche
+ *    sits at 0.  No 0 is added: the reference's corners are the tranches.
+ *  - The number of corners is the product of the level counts: it is
+ *    computed in double and refused above TYCHE_CORNERS_MAX before
+ *    anything is allocated; the loop checks the process's work budget.
+ *  - The budget filter keeps corners whose cost is <= budget (no
+ *    tolerance: a corner costs exactly the sum of tranche amounts).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "optim.h"
+
+#define TYCHE_CORNERS_MAX 1000000.0
+
+int tyche_corners_write(const tyche_surface *s, const tyche_stat *st, size_t nst,
+			int has_budget, double budget, int format, tyche_write_fn w, void *arg,
+			tyche_error *err)
+{
+	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s);
+	size_t N = tyche_surface_nsamples(s);
+	size_t *nl = ty_calloc(C + 1, sizeof(size_t)), K;
+	double **lv = ty_calloc(C + 1, sizeof(double *)), total = 1;
+	double *tot = ty_calloc(M * N + 1, sizeof(double)), *work = ty_calloc(N + 1, sizeof(double));
+	double *a = ty_calloc(C + 1, sizeof(double));
+	struct ty_buf b = TY_BUF_INIT;
+	cJSON *arr = NULL;
+	int rc = 0;
+
+	if (!nl || !lv || !tot || !work || !a) {
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		goto out;
+	}
+	if (nst == 0 || (has_budget && !(budget >= 0 && isfinite(budget)))) {
+		rc = ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				 "corners: expected at least one statistic and a budget >= 0");
+		goto out;
+	}
+	for (size_t c = 0; c < C; c++) {
+		size_t T = tyche_surface_ntranches(s, c);
+
+		lv[c] = ty_calloc(T + 1, sizeof(double));
+		if (!lv[c]) {
+			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+			goto out;
+		}
+		for (size_t t = 0; t < T; t++) {
+			double x;
+
+			tyche_surface_tranche(s, c, t, &x);   /* sorted by amount */
+			if (nl[c] == 0 || x != lv[c][nl[c] - 1])
+				lv[c][nl[c]++] = x;
+		}
+		if (nl[c] == 0)
+			lv[c][nl[c]++] = 0;
+		total *= (double)nl[c];
+	}
+	if (total > TYCHE_CORNERS_MAX) {
+		rc = ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				 "%.0f corners, more than the limit of %.0f", total,
+				 TYCHE_CORNERS_MAX);
+		goto out;
+	}
+	K = (size_t)total;
+	if (format == TYCHE_FMT_JSON) {
+		arr = cJSON_CreateArray();
+		if (!arr) {
+			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+			goto out;
+		}
+	} else {
+		ty_buf_adds(&b, "Corner");
+		for (size_t c = 0; c < C; c++) {
+			ty_buf_addc(&b, ',');
+			ty_buf_csv(&b, tyche_surface_category(s, c));
+		}
+		ty_buf_adds(&b, ",Budget");
+		for (size_t m = 0; m < M; m++)
+			for (size_t k = 0; k < nst; k++) {
+				char lab[200];
+
+				snprintf(lab, sizeof lab, "%s(%s)", st[k].name,
+					 tyche_surface_metric(s, m));
+				ty_buf_addc(&b, ',');
+				ty_buf_csv(&b, lab);
+			}
+		ty_buf_addc(&b, '\n');
+	}
+	for (size_t k = 0; k < K; k++) {
+		size_t r = k;
+		double cost = 0;
+
+		if (k % 64 == 0 && (rc = ty_budget_check(err, "tabulating corners")))
+			goto out;
+		for (size_t c = 0; c < C; c++) {
+			a[c] = lv[c][r % nl[c]];
+			r /= nl[c];
+			cost += a[c];
+		}
+		if (has_budget && cost > budget)
+			continue;
+		tyche_surface_eval(s, a, tot, NULL);
+		if (arr) {
+			cJSON *o = cJSON_CreateObject(), *am, *me;
+
+			if (!o)
+				continue;
+			cJSON_AddNumberToObject(o, "corner", (double)(k + 1));
+			am = cJSON_AddObjectToObject(o, "amounts");
+			for (size_t c = 0; am && c < C; c++)
+				cJSON_AddItemToObject(am, tyche_surface_category(s, c), ty_json_num(a[c]));
+			cJSON_AddItemToObject(o, "budget", ty_json_num(cost));
+			me = cJSON_AddObjectToObject(o, "metrics");
+			for (size_t m = 0; me && m < M; m++) {
+				cJSON *mo = cJSON_AddObjectToObject(me, tyche_surface_metric(s, m));
+
+				for (size_t j = 0; mo && j < nst; j++)
+					cJSON_AddItemToObject(mo, st[j].name,
+							      ty_json_num(tyche_stat_eval(&st[j],
+							      tot + m * N, N, work)));
+			}
+			cJSON_AddItemToArray(arr, o);
+		} else {
+			ty_buf_addf(&b, "%zu", k + 1);
+			for (size_t c = 0; c < C; c++) {
+				ty_buf_addc(&b, ',');
+				ty_buf_num(&b, a[c], 0);
+			}
+			ty_buf_addc(&b, ',');
+			ty_buf_num(&b, cost, 0);
+			for (size_t m = 0; m < M; m++)
+				for (size_t j = 0; j < nst; j++) {
+					ty_buf_addc(&b, ',');
+					ty_buf_num(&b, tyche_stat_eval(&st[j], tot + m * N, N, work), 0);
+				}
+			ty_buf_addc(&b, '\n');
+		}
+	}
+	if (arr) {
+		char *txt = ty_opt_json_print(arr, 1);
+
+		arr = NULL;
+		if (!txt) {
+			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+			goto out;
+		}
+		ty_buf_adds(&b, txt);
+		ty_buf_addc(&b, '\n');
+		free(txt);
+	}
+	if (b.oom)
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	else if (w(b.p ? b.p : "", b.len, arg))
+		rc = ty_error_at(err, TYCHE_EIO, "", 0, 0, "cannot write the output");
+out:
+	cJSON_Delete(arr);
+	ty_buf_release(&b);
+	for (size_t c = 0; lv && c < C; c++)
+		free(lv[c]);
+	free(lv);
+	free(nl);
+	free(tot);
+	free(work);
+	free(a);
+	return rc;
+}
