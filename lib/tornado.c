@@ -13,7 +13,7 @@
  *    as many bars as there are scenarios.  An uncertain tranche amount is
  *    an input of its own (portfolio mode only).
  *  - The lists grow from the context (inputs, cells per input) through
- *    grow(), which checks the size arithmetic; never by hand.
+ *    ty_grow() (grow.h), which checks the size arithmetic; never by hand.
  *  - The process's work budget is checked before every evaluation; when
  *    it runs out the tornado fails with TYCHE_ETIMEOUT.
  */
@@ -24,33 +24,8 @@
 #include <string.h>
 
 #include "optim.h"
+#include "grow.h"
 #include "surface.h"
-
-/* Make room for need elements of size bytes in the array *(T **)pv of
- * capacity *cap (doubling, from 8): 0, or -1 on overflow or out of memory
- * with the array and *cap unchanged. */
-static int grow(void *pv, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 8;
-	void *p, *np;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need) {
-		if (n > SIZE_MAX / 2)
-			return -1;
-		n *= 2;
-	}
-	if (n > SIZE_MAX / size)
-		return -1;
-	memcpy(&p, pv, sizeof p);
-	np = ty_realloc(p, n * size);
-	if (!np)
-		return -1;
-	memcpy(pv, &np, sizeof np);
-	*cap = n;
-	return 0;
-}
 
 void tyche_tornado_free(tyche_tornado *t)
 {
@@ -75,7 +50,7 @@ static struct input *input_new(struct input **in, size_t *n, size_t *cap)
 {
 	struct input *v;
 
-	if (grow(in, cap, *n + 1, sizeof **in))
+	if (ty_grow(in, cap, *n + 1, sizeof **in))
 		return NULL;
 	v = &(*in)[(*n)++];
 	memset(v, 0, sizeof *v);
@@ -107,8 +82,8 @@ static void scen_cells(const struct ty_tech *T, const struct ty_scenario *S,
 /* Add a cell to an input, at its q10 (lo) and q90 (hi). */
 static int input_add(struct input *in, const struct ty_cell *cell)
 {
-	if (grow(&in->lo, &in->cap_lo, in->n + 1, sizeof *in->lo) ||
-	    grow(&in->hi, &in->cap_hi, in->n + 1, sizeof *in->hi))
+	if (ty_grow(&in->lo, &in->cap_lo, in->n + 1, sizeof *in->lo) ||
+	    ty_grow(&in->hi, &in->cap_hi, in->n + 1, sizeof *in->hi))
 		return -1;
 	in->lo[in->n].cell = cell;
 	in->lo[in->n].value = ty_dist_quantile(cell->dist, 0.1);
