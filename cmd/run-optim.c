@@ -216,6 +216,8 @@ int run_cmd_optimize(int argc, char **argv)
 		return finish(&c, fail_err(&err));
 	rc = printed(tyche_opt_result_write(c.s, r, c.o.format, write_file, c.out, &err), &err);
 	report(c.s, r, NULL);
+	/* each category the answer extrapolates (outside its tranche amounts) */
+	run_warn_extrapolated(c.s, r->outside);
 	if (!rc && c.o.save)
 		rc = save_optimum(&c, r);
 	if (!rc && !tyche_opt_status_ok(r->status))
@@ -230,6 +232,7 @@ int run_cmd_corners(int argc, char **argv)
 {
 	struct ctx c;
 	tyche_error err = { 0 };
+	tyche_corners *k = NULL;
 	tyche_stat st[64];
 	size_t nst;
 	int rc;
@@ -252,8 +255,12 @@ int run_cmd_corners(int argc, char **argv)
 	rc = setup(&c);
 	if (rc)
 		return finish(&c, rc);
-	rc = printed(tyche_corners_write(c.s, st, nst, c.o.has_budget, c.o.budget, c.o.format,
-					 write_file, c.out, &err), &err);
+	rc = printed(tyche_corners_build(&k, c.s, st, nst, c.o.has_budget, c.o.budget, &err),
+		     &err);
+	if (!rc)
+		rc = printed(tyche_corners_write(c.s, k, c.o.format, write_file, c.out, &err),
+			     &err);
+	tyche_corners_free(k);
 	return finish(&c, rc);
 }
 
@@ -459,6 +466,7 @@ int run_cmd_waterfall(int argc, char **argv)
 		"  --metric M       the metric 'best' ranks by (default: the first)\n"
 		"  --sense S        max (default) or min\n"
 		"  --statistic S    mean (default), std, qP, ...\n"
+		"  --extrapolate    allow amounts above a category's largest tranche amount\n"
 		COMMON_HELP
 		"CSV columns: Order,Step,Category,Metric,Value,Delta\n");
 	if (rc >= 0)
@@ -479,6 +487,9 @@ int run_cmd_waterfall(int argc, char **argv)
 		rc = fail_err(&err);
 		goto out;
 	}
+	rc = run_check_range(&c.o, c.s, amounts, "tyche-run");
+	if (rc)
+		goto out;
 	if (c.o.order && !strcmp(c.o.order, "best")) {
 		mode = TYCHE_WF_BEST;
 	} else if (c.o.order && !strcmp(c.o.order, "all")) {

@@ -79,7 +79,8 @@ static const char usage_text[] =
 	"analysis (as tyche-run):\n"
 	"  --samples N --seed S --threads T --models PATH --cache DIR --no-cache\n"
 	"  --amount C=A      portfolio to explore (repeatable; default half of\n"
-	"                    every category's largest amount)\n"
+	"                    every category's largest amount); above the largest\n"
+	"                    amount only with --extrapolate\n"
 	"  --statistic S     statistic of the optimum, bounds, sweeps (default mean)\n"
 	"  --metric M        objective metric (default: the first); also the\n"
 	"                    waterfall's and the tornado's\n"
@@ -525,6 +526,26 @@ static void amounts_table(struct rep *r, const char *name, const char *caption,
 	add_table(r, t);
 }
 
+/* A warning naming the categories whose amount lies outside their
+ * tranche amounts in `what` (the surface extrapolates there). */
+static void extrapolation_note(struct rep *r, const char *what, const int *outside)
+{
+	char list[1024] = "";
+	size_t n = 0, len = 0;
+
+	for (size_t c = 0; c < r->C; c++)
+		if (outside[c] && len < sizeof list) {
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+						n++ ? ", " : "", tyche_surface_category(r->s, c));
+		}
+	if (n)
+		report_html_para(&r->h, "warning", "Extrapolated: in the %s the amount of %s "
+				 "%s lies outside %s tranche amounts, where the response "
+				 "surface extrapolates linearly; treat %s numbers as a guess.",
+				 what, n == 1 ? "category" : "categories", list,
+				 n == 1 ? "its" : "their", n == 1 ? "its" : "those");
+}
+
 static void section_explore(struct rep *r)
 {
 	size_t C = r->C, M = r->M, N = r->N;
@@ -556,11 +577,6 @@ static void section_explore(struct rep *r)
 		goto out;
 	}
 	amounts_table(r, "explore-amounts", "Amounts of the explored portfolio", r->explore, NULL);
-	for (size_t c = 0; c < C; c++)
-		if (e1->outside[c])
-			report_html_para(&r->h, "warning", "The amount of category %s lies outside "
-					 "its tranche amounts: the response surface extrapolates "
-					 "linearly there.", tyche_surface_category(r->s, c));
 	for (size_t m = 0; m < M; m++) {
 		tyche_plot_group g[3] = {
 			{ "No investment", e0->totals + m * N, N },
@@ -588,6 +604,11 @@ static void section_explore(struct rep *r)
 		for (size_t k = 0; k < e1->nstats; k++)
 			report_table_set_num(t, 2 + k, tyche_explore_value(e1, 0, m, k));
 	}
+	/* under the plots: which curves the surface extrapolates */
+	extrapolation_note(r, "explored portfolio", e1->outside);
+	extrapolation_note(r, "\"no investment\" curve", e0->outside);
+	if (e2)
+		extrapolation_note(r, "optimum", e2->outside);
 	add_table(r, t);
 	t = NULL;
 out:
@@ -681,6 +702,7 @@ static void section_optimise(struct rep *r, const tyche_error *opt_err)
 		rc = tyche_plot_histogram(&svg, &g, &po, &err);
 		figure(r, rc, svg, "histogram", "Histogram of the objective metric over the samples.",
 		       &err);
+		extrapolation_note(r, "optimum", o->outside);
 		tyche_explore_free(e);
 	}
 }
@@ -1524,6 +1546,8 @@ static int context_report(struct rep *r)
 				rc = fail(&err);
 				goto done;
 			}
+			if ((rc = run_check_range(&r->o, r->s, r->explore, "tyche-report")))
+				goto done;
 		} else {
 			for (size_t c = 0; c < r->C; c++)
 				r->explore[c] = tyche_surface_max_amount(r->s, c) / 2;

@@ -15,6 +15,9 @@
  *    anything is allocated; the loop checks the process's work budget.
  *  - The budget filter keeps corners whose cost is <= budget (no
  *    tolerance: a corner costs exactly the sum of tranche amounts).
+ *  - Statistics come from tyche_stat_eval_many, bit-identical to
+ *    tyche_stat_eval of each, so the table, the report and the tests
+ *    agree to the last digit.
  */
 #include <math.h>
 #include <stdio.h>
@@ -25,21 +28,56 @@
 
 #define TYCHE_CORNERS_MAX 1000000.0
 
-int tyche_corners_write(const tyche_surface *s, const tyche_stat *st, size_t nst,
-			int has_budget, double budget, int format, tyche_write_fn w, void *arg,
-			tyche_error *err)
+void tyche_corners_free(tyche_corners *k)
+{
+	if (!k)
+		return;
+	free(k->stats);
+	free(k->index);
+	free(k->amounts);
+	free(k->budget);
+	free(k->value);
+	free(k);
+}
+
+/* Room for one more kept corner (doubling). */
+static int grow(tyche_corners *k, size_t *cap)
+{
+	size_t C = k->ncategories, V = k->nmetrics * k->nstats, nc;
+	void *p;
+
+	if (k->n < *cap)
+		return 0;
+	nc = *cap ? 2 * *cap : 64;
+	if (!(p = ty_realloc(k->index, nc * sizeof(size_t))))
+		return -1;
+	k->index = p;
+	if (!(p = ty_realloc(k->amounts, nc * (C ? C : 1) * sizeof(double))))
+		return -1;
+	k->amounts = p;
+	if (!(p = ty_realloc(k->budget, nc * sizeof(double))))
+		return -1;
+	k->budget = p;
+	if (!(p = ty_realloc(k->value, nc * (V ? V : 1) * sizeof(double))))
+		return -1;
+	k->value = p;
+	*cap = nc;
+	return 0;
+}
+
+int tyche_corners_build(tyche_corners **out, const tyche_surface *s, const tyche_stat *st,
+			size_t nst, int has_budget, double budget, tyche_error *err)
 {
 	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s);
-	size_t N = tyche_surface_nsamples(s);
+	size_t N = tyche_surface_nsamples(s), cap = 0;
 	size_t *nl = ty_calloc(C + 1, sizeof(size_t)), K;
 	double **lv = ty_calloc(C + 1, sizeof(double *)), total = 1;
 	double *tot = ty_calloc(M * N + 1, sizeof(double)), *work = ty_calloc(N + 1, sizeof(double));
 	double *a = ty_calloc(C + 1, sizeof(double));
-	struct ty_buf b = TY_BUF_INIT;
-	cJSON *arr = NULL;
+	tyche_corners *k = ty_calloc(1, sizeof *k);
 	int rc = 0;
 
-	if (!nl || !lv || !tot || !work || !a) {
+	if (!nl || !lv || !tot || !work || !a || !k) {
 		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 		goto out;
 	}
@@ -48,6 +86,14 @@ int tyche_corners_write(const tyche_surface *s, const tyche_stat *st, size_t nst
 				 "corners: expected at least one statistic and a budget >= 0");
 		goto out;
 	}
+	k->ncategories = C;
+	k->nmetrics = M;
+	k->nstats = nst;
+	if (!(k->stats = ty_calloc(nst, sizeof(tyche_stat)))) {
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		goto out;
+	}
+	memcpy(k->stats, st, nst * sizeof(tyche_stat));
 	for (size_t c = 0; c < C; c++) {
 		size_t T = tyche_surface_ntranches(s, c);
 
@@ -74,35 +120,12 @@ int tyche_corners_write(const tyche_surface *s, const tyche_stat *st, size_t nst
 		goto out;
 	}
 	K = (size_t)total;
-	if (format == TYCHE_FMT_JSON) {
-		arr = cJSON_CreateArray();
-		if (!arr) {
-			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-			goto out;
-		}
-	} else {
-		ty_buf_adds(&b, "Corner");
-		for (size_t c = 0; c < C; c++) {
-			ty_buf_addc(&b, ',');
-			ty_buf_csv(&b, tyche_surface_category(s, c));
-		}
-		ty_buf_adds(&b, ",Budget");
-		for (size_t m = 0; m < M; m++)
-			for (size_t k = 0; k < nst; k++) {
-				char lab[200];
-
-				snprintf(lab, sizeof lab, "%s(%s)", st[k].name,
-					 tyche_surface_metric(s, m));
-				ty_buf_addc(&b, ',');
-				ty_buf_csv(&b, lab);
-			}
-		ty_buf_addc(&b, '\n');
-	}
-	for (size_t k = 0; k < K; k++) {
-		size_t r = k;
+	k->total = K;
+	for (size_t i = 0; i < K; i++) {
+		size_t r = i;
 		double cost = 0;
 
-		if (k % 64 == 0 && (rc = ty_budget_check(err, "tabulating corners")))
+		if (i % 64 == 0 && (rc = ty_budget_check(err, "tabulating corners")))
 			goto out;
 		for (size_t c = 0; c < C; c++) {
 			a[c] = lv[c][r % nl[c]];
@@ -111,40 +134,97 @@ int tyche_corners_write(const tyche_surface *s, const tyche_stat *st, size_t nst
 		}
 		if (has_budget && cost > budget)
 			continue;
+		if (grow(k, &cap)) {
+			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+			goto out;
+		}
 		tyche_surface_eval(s, a, tot, NULL);
+		k->index[k->n] = i + 1;
+		memcpy(k->amounts + k->n * C, a, C * sizeof(double));
+		k->budget[k->n] = cost;
+		for (size_t m = 0; m < M; m++)
+			tyche_stat_eval_many(st, nst, tot + m * N, N, work,
+					     k->value + (k->n * M + m) * nst);
+		k->n++;
+	}
+	*out = k;
+	k = NULL;                       /* the caller owns it now */
+out:
+	tyche_corners_free(k);
+	for (size_t c = 0; lv && c < C; c++)
+		free(lv[c]);
+	free(lv);
+	free(nl);
+	free(tot);
+	free(work);
+	free(a);
+	return rc;
+}
+
+int tyche_corners_write(const tyche_surface *s, const tyche_corners *k, int format,
+			tyche_write_fn w, void *arg, tyche_error *err)
+{
+	size_t C = k->ncategories, M = k->nmetrics, nst = k->nstats;
+	struct ty_buf b = TY_BUF_INIT;
+	cJSON *arr = NULL;
+	int rc = 0;
+
+	if (format == TYCHE_FMT_JSON) {
+		arr = cJSON_CreateArray();
+		if (!arr)
+			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	} else {
+		ty_buf_adds(&b, "Corner");
+		for (size_t c = 0; c < C; c++) {
+			ty_buf_addc(&b, ',');
+			ty_buf_csv(&b, tyche_surface_category(s, c));
+		}
+		ty_buf_adds(&b, ",Budget");
+		for (size_t m = 0; m < M; m++)
+			for (size_t j = 0; j < nst; j++) {
+				char lab[200];
+
+				snprintf(lab, sizeof lab, "%s(%s)", k->stats[j].name,
+					 tyche_surface_metric(s, m));
+				ty_buf_addc(&b, ',');
+				ty_buf_csv(&b, lab);
+			}
+		ty_buf_addc(&b, '\n');
+	}
+	for (size_t i = 0; i < k->n; i++) {
+		const double *a = k->amounts + i * C, *v = k->value + i * M * nst;
+
 		if (arr) {
 			cJSON *o = cJSON_CreateObject(), *am, *me;
 
 			if (!o)
 				continue;
-			cJSON_AddNumberToObject(o, "corner", (double)(k + 1));
+			cJSON_AddNumberToObject(o, "corner", (double)k->index[i]);
 			am = cJSON_AddObjectToObject(o, "amounts");
 			for (size_t c = 0; am && c < C; c++)
 				cJSON_AddItemToObject(am, tyche_surface_category(s, c), ty_json_num(a[c]));
-			cJSON_AddItemToObject(o, "budget", ty_json_num(cost));
+			cJSON_AddItemToObject(o, "budget", ty_json_num(k->budget[i]));
 			me = cJSON_AddObjectToObject(o, "metrics");
 			for (size_t m = 0; me && m < M; m++) {
 				cJSON *mo = cJSON_AddObjectToObject(me, tyche_surface_metric(s, m));
 
 				for (size_t j = 0; mo && j < nst; j++)
-					cJSON_AddItemToObject(mo, st[j].name,
-							      ty_json_num(tyche_stat_eval(&st[j],
-							      tot + m * N, N, work)));
+					cJSON_AddItemToObject(mo, k->stats[j].name,
+							      ty_json_num(v[m * nst + j]));
 			}
 			cJSON_AddItemToArray(arr, o);
 		} else {
-			ty_buf_addf(&b, "%zu", k + 1);
+			ty_buf_addf(&b, "%zu", k->index[i]);
 			for (size_t c = 0; c < C; c++) {
 				ty_buf_addc(&b, ',');
 				ty_buf_num(&b, a[c], 0);
 			}
 			ty_buf_addc(&b, ',');
-			ty_buf_num(&b, cost, 0);
-			for (size_t m = 0; m < M; m++)
-				for (size_t j = 0; j < nst; j++) {
-					ty_buf_addc(&b, ',');
-					ty_buf_num(&b, tyche_stat_eval(&st[j], tot + m * N, N, work), 0);
-				}
+			ty_buf_num(&b, k->budget[i], 0);
+			for (size_t j = 0; j < M * nst; j++) {
+				ty_buf_addc(&b, ',');
+				ty_buf_num(&b, v[j], 0);
+			}
 			ty_buf_addc(&b, '\n');
 		}
 	}
@@ -167,12 +247,5 @@ int tyche_corners_write(const tyche_surface *s, const tyche_stat *st, size_t nst
 out:
 	cJSON_Delete(arr);
 	ty_buf_release(&b);
-	for (size_t c = 0; lv && c < C; c++)
-		free(lv[c]);
-	free(lv);
-	free(nl);
-	free(tot);
-	free(work);
-	free(a);
 	return rc;
 }

@@ -284,13 +284,28 @@ TYCHE_API int tyche_tornado_write(const tyche_tornado *t, int format, tyche_writ
 /* Corners (lib/corners.c): every combination of the categories' tranche
  * amounts (the reference's evaluate_corners_wide), with has_budget only
  * those costing <= budget; per corner the amounts, the budget it costs
- * and st[0..nst-1] of every metric's portfolio totals.  CSV columns:
+ * and st[0..nst-1] of every metric's portfolio totals.  More than 1e6
+ * corners is TYCHE_EUSAGE; the work budget stops the loop
+ * (TYCHE_ETIMEOUT).  *out (tyche_corners_free) on return 0. */
+typedef struct tyche_corners {
+	size_t ncategories, nmetrics, nstats;
+	tyche_stat *stats;      /* [nstats] */
+	size_t total;           /* corners in the whole grid */
+	size_t n;               /* corners kept (within the budget) */
+	size_t *index;          /* [n] 1-based number in the whole grid */
+	double *amounts;        /* [i * ncategories + c] */
+	double *budget;         /* [n] the sum of the amounts */
+	double *value;          /* [(i * nmetrics + m) * nstats + j] */
+} tyche_corners;
+TYCHE_API int tyche_corners_build(tyche_corners **out, const tyche_surface *s,
+				  const tyche_stat *st, size_t nst, int has_budget,
+				  double budget, tyche_error *err);
+TYCHE_API void tyche_corners_free(tyche_corners *k);   /* NULL is fine */
+/* The corners as CSV:
  *   Corner,CATEGORY...,Budget,STAT(METRIC)...   (metrics, then statistics)
- * JSON: [{"corner", "amounts": {CATEGORY: x}, "budget",
- *         "metrics": {METRIC: {STAT: x}}}].
- * More than 1e6 corners is TYCHE_EUSAGE. */
-TYCHE_API int tyche_corners_write(const tyche_surface *s, const tyche_stat *st, size_t nst,
-				  int has_budget, double budget, int format,
+ * or JSON: [{"corner", "amounts": {CATEGORY: x}, "budget",
+ *            "metrics": {METRIC: {STAT: x}}}]. */
+TYCHE_API int tyche_corners_write(const tyche_surface *s, const tyche_corners *k, int format,
 				  tyche_write_fn w, void *arg, tyche_error *err);
 
 #ifdef __cplusplus
