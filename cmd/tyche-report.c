@@ -40,7 +40,8 @@ enum {
 	INC_PARETO = 1 << 6,
 	INC_WATERFALL = 1 << 7,
 	INC_TORNADO = 1 << 8,
-	INC_ALL = (1 << 9) - 1,
+	INC_CORNERS = 1 << 9,
+	INC_ALL = (1 << 10) - 1,
 	INC_DEFAULT = INC_EVALUATE | INC_INVESTMENTS | INC_EXPLORE | INC_OPTIMISE |
 		      INC_BOUNDS | INC_WATERFALL | INC_TORNADO
 };
@@ -54,7 +55,7 @@ static const struct {
 	{ "explore", INC_EXPLORE }, { "optimise", INC_OPTIMISE },
 	{ "optimize", INC_OPTIMISE }, { "bounds", INC_BOUNDS },
 	{ "pareto", INC_PARETO }, { "waterfall", INC_WATERFALL },
-	{ "tornado", INC_TORNADO }, { "all", INC_ALL }, { "default", INC_DEFAULT },
+	{ "tornado", INC_TORNADO }, { "corners", INC_CORNERS }, { "all", INC_ALL }, { "default", INC_DEFAULT },
 	{ NULL, 0 }
 };
 
@@ -70,7 +71,7 @@ static const char usage_text[] =
 	"waterfall,tornado):\n"
 	"  --include LIST    comma-separated: evaluate, tranches, investments,\n"
 	"                    explore, optimise, bounds, pareto, waterfall,\n"
-	"                    tornado, all, default\n"
+	"                    tornado, corners, all, default\n"
 	"  --exclude LIST    drop these from the list\n"
 	"output:\n"
 	"  -o, --output FILE the HTML file (default: stdout)\n"
@@ -1001,6 +1002,88 @@ out:
 	tyche_waterfall_free(w);
 }
 
+/* Corners: the tranche-grid combinations within the budget, best first
+ * by the objective, as an independent check of the optimum. */
+#define REPORT_MAX_CORNERS 100
+static void section_corners(struct rep *r)
+{
+	tyche_corners *k = NULL;
+	tyche_error err = { 0 };
+	struct report_table *t = NULL;
+	const char **head = NULL;
+	size_t *order = NULL, ncol = 3 + r->C + r->M, shown;
+
+	report_html_section(&r->h, "corners", "Tranche-grid corners",
+		"Every combination of the categories' tranche amounts (Tyche's "
+		"evaluate_corners_wide) that costs at most the budget, with the "
+		"statistic of every metric there, best first by the objective. "
+		"The metric limits are not applied here. No corner may beat an "
+		"answer whose status is optimal.");
+	if (tyche_corners_build(&k, r->s, &r->p.stat, 1, r->p.has_budget, r->p.budget, &err)) {
+		section_problem(r, "corners", &err);
+		return;
+	}
+	head = calloc(ncol, sizeof *head);
+	order = calloc(k->n + 1, sizeof *order);
+	if (!head || !order ||
+	    tyche_corners_order(k, r->p.metric, 0, r->p.minimize, order, &err)) {
+		if (!err.code)
+			snprintf(err.msg, sizeof err.msg, "out of memory");
+		section_problem(r, "corners", &err);
+		goto out;
+	}
+	shown = k->n < REPORT_MAX_CORNERS ? k->n : REPORT_MAX_CORNERS;
+	if (k->n)
+		report_html_para(&r->h, NULL, "%zu of the %zu corners cost at most the budget; "
+				 "%s %zu. The best corner's %s(%s) is %.6g%s%s%s.", k->n, k->total,
+				 shown < k->n ? "the table shows the best" : "all shown:", shown,
+				 r->p.stat.name, tyche_surface_metric(r->s, r->p.metric),
+				 k->value[(order[0] * r->M + r->p.metric)],
+				 r->opt ? "; the optimiser's answer is " : "",
+				 r->opt ? tyche_opt_status_name(r->opt->status) : "",
+				 r->opt ? " (see the optimal portfolio)" : "");
+	else
+		report_html_para(&r->h, "warning", "None of the %zu corners costs at most the "
+				 "budget.", k->total);
+	head[0] = "Rank";
+	head[1] = "Corner";
+	for (size_t c = 0; c < r->C; c++)
+		head[2 + c] = tyche_surface_category(r->s, c);
+	head[2 + r->C] = "Budget";
+	{
+		char (*lab)[160] = calloc(r->M + 1, sizeof *lab);
+
+		if (!lab)
+			goto out;
+		for (size_t m = 0; m < r->M; m++) {
+			snprintf(lab[m], sizeof lab[m], "%s(%s)", r->p.stat.name,
+				 tyche_surface_metric(r->s, m));
+			head[3 + r->C + m] = lab[m];
+		}
+		t = report_table_create("corners", "Tranche-grid corners within the budget, best first",
+					ncol, head);
+		free(lab);
+	}
+	for (size_t i = 0; t && i < shown; i++) {
+		size_t q = order[i];
+
+		if (report_table_add_row(t))
+			break;
+		report_table_set_num(t, 0, (double)(i + 1));
+		report_table_set_num(t, 1, (double)k->index[q]);
+		for (size_t c = 0; c < r->C; c++)
+			report_table_set_num(t, 2 + c, k->amounts[q * r->C + c]);
+		report_table_set_num(t, 2 + r->C, k->budget[q]);
+		for (size_t m = 0; m < r->M; m++)
+			report_table_set_num(t, 3 + r->C + m, k->value[q * r->M + m]);
+	}
+	add_table(r, t);
+out:
+	free(head);
+	free(order);
+	tyche_corners_free(k);
+}
+
 static void section_tornado(struct rep *r)
 {
 	tyche_tornado *tt = NULL;
@@ -1480,7 +1563,7 @@ static int parse_list(const char *list, unsigned *bits)
 		if (!sections[i].name) {
 			fprintf(stderr, "tyche-report: unknown section '%s'; expected evaluate, "
 				"tranches, investments, explore, optimise, bounds, pareto, "
-				"waterfall, tornado, all or default\n", tok);
+				"waterfall, tornado, corners, all or default\n", tok);
 			free(dup);
 			return RUN_EX_USAGE;
 		}
@@ -1595,6 +1678,8 @@ static int context_report(struct rep *r)
 		section_pareto(r, budgets, nb);
 	if (r->inc & INC_TORNADO)
 		section_tornado(r);
+	if (r->inc & INC_CORNERS)
+		section_corners(r);
 	if (r->title)
 		snprintf(title, sizeof title, "%s", r->title);
 	else

@@ -161,6 +161,48 @@ out:
 	return rc;
 }
 
+/* A corner's value (negated when maximising) and its row, for qsort. */
+struct key {
+	double v;
+	size_t i;
+};
+
+static int by_value(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	int nx = isnan(x->v), ny = isnan(y->v);
+
+	if (nx != ny)
+		return nx - ny;                 /* NaN last */
+	if (!nx && x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;  /* ties: grid order */
+}
+
+int tyche_corners_order(const tyche_corners *k, size_t m, size_t j, int minimize,
+			size_t *order, tyche_error *err)
+{
+	struct key *v;
+
+	if (m >= k->nmetrics || j >= k->nstats)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "corners: metric %zu or statistic %zu out of range", m, j);
+	v = ty_calloc(k->n + 1, sizeof *v);
+	if (!v)
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	for (size_t i = 0; i < k->n; i++) {
+		double x = k->value[(i * k->nmetrics + m) * k->nstats + j];
+
+		v[i].v = minimize ? x : -x;
+		v[i].i = i;
+	}
+	qsort(v, k->n, sizeof *v, by_value);
+	for (size_t i = 0; i < k->n; i++)
+		order[i] = v[i].i;
+	free(v);
+	return 0;
+}
+
 int tyche_corners_write(const tyche_surface *s, const tyche_corners *k, int format,
 			tyche_write_fn w, void *arg, tyche_error *err)
 {

@@ -3,7 +3,9 @@
 test_description='issue 14: statuses that say what is known, auto, corners, strict limits.
 Checks that every method names the limit of an infeasible problem (no NaN
 error), that auto is proved optimal and at least as good as the best
-feasible corner from tyche-run corners, and that GHG>30 is refused.'
+feasible corner from tyche-run corners, that GHG>30 is refused, and that
+extrapolation is said out loud: CLI (stderr, --extrapolate), JSON, check
+and the report (notes under the plots, the corners section).'
 . ./test-lib.sh
 
 test_skip_unless_shared
@@ -50,6 +52,50 @@ test_expect_success 'a q10 objective: auto reports best found and its starts' '
 test_expect_success 'strict limits are refused' '
 	test_expect_code 64 tyche-run optimize $M --metric LCOE --limit "GHG>30" "$REF" 2>err &&
 	grep "strict limits are not supported; write >=" err
+'
+
+test_expect_success 'an amount above the largest tranche is refused unless --extrapolate' '
+	test_expect_code 64 tyche-run explore $M --amount "Module R&D=1e9" "$REF" >out 2>err &&
+	grep "^tyche-run: --amount: category .Module R&D.: 1e+09 is above its largest tranche amount, out of range \[0, 4.5e+06\]; the response surface would extrapolate linearly there (give --extrapolate to allow it)$" err &&
+	tyche-run explore $M --extrapolate --amount "Module R&D=1e9" --format json "$REF" >out.json 2>err &&
+	grep "warning: category .Module R&D.: the amount lies outside its tranche amounts \[1.5e+06, 4.5e+06\]" err &&
+	grep "\"extrapolated\":\[\"Module R&D\",\"Inverter R&D\",\"BoS R&D\"\]" out.json &&
+	test_expect_code 64 tyche-run waterfall $M --amount "BoS R&D=2e6" "$REF" 2>err &&
+	grep "category .BoS R&D.: 2e+06 is above" err
+'
+
+test_expect_success 'inside the tranche range nothing is flagged' '
+	tyche-run explore $M --amount "Module R&D=3e6" --amount "Inverter R&D=2e6" \
+		--amount "BoS R&D=9e5" --format json "$REF" >in.json 2>err &&
+	grep "\"extrapolated\":\[\]" in.json &&
+	! grep warning err
+'
+
+test_expect_success 'optimize flags the categories its answer extrapolates (stderr, CSV, JSON)' '
+	tyche-run optimize $M --metric GHG --budget 3e6 "$REF" >o.csv 2>err &&
+	grep "^Extrapolated,Inverter R&D," o.csv &&
+	grep "warning: category .Inverter R&D.: the amount lies outside its tranche amounts" err &&
+	tyche-run optimize $M --metric GHG --budget 3e6 --format json "$REF" >o.json 2>err &&
+	grep "\"extrapolated\":" o.json && grep "\"Inverter R&D\"" o.json
+'
+
+test_expect_success 'check warns for each category without a zero tranche, exit 0' '
+	tyche-run check --models "$TOP/models" "$REF" >out 2>err &&
+	test $(grep -c "warning: category .* has no tranche of amount 0" err) = 3 &&
+	grep "tranches.csv:2: warning: category .Module R&D. has no tranche of amount 0: .*add a tranche of category .Module R&D. with Amount 0" err &&
+	tyche-run check "$TOP/examples/electrolysis" >out 2>err &&
+	! grep "no tranche of amount 0" err
+'
+
+test_expect_success 'report: extrapolation under the plots and the corners section' '
+	tyche-report $M --include explore,optimise,corners --metric GHG --budget 3e6 \
+		"$REF" -o r.html 2>err &&
+	grep "Extrapolated: in the &quot;no investment&quot; curve the amount of categories Module R&amp;D, Inverter R&amp;D, BoS R&amp;D lies outside" r.html &&
+	grep "Extrapolated: in the optimum the amount of" r.html &&
+	grep "id=\"corners\"" r.html &&
+	grep "of the 27 corners cost at most the budget" r.html &&
+	test_expect_code 64 tyche-report $M --amount "BoS R&D=2e6" "$REF" -o bad.html 2>err &&
+	grep "^tyche-report: --amount: category .BoS R&D.: 2e+06 is above" err
 '
 
 test_done

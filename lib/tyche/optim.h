@@ -301,6 +301,10 @@ TYCHE_API int tyche_corners_build(tyche_corners **out, const tyche_surface *s,
 				  const tyche_stat *st, size_t nst, int has_budget,
 				  double budget, tyche_error *err);
 TYCHE_API void tyche_corners_free(tyche_corners *k);   /* NULL is fine */
+/* order[0..k->n-1]: the kept corners best first by statistic j of metric
+ * m (smallest first when minimize), NaN last, ties in grid order. */
+TYCHE_API int tyche_corners_order(const tyche_corners *k, size_t m, size_t j, int minimize,
+				  size_t *order, tyche_error *err);
 /* The corners as CSV:
  *   Corner,CATEGORY...,Budget,STAT(METRIC)...   (metrics, then statistics)
  * or JSON: [{"corner", "amounts": {CATEGORY: x}, "budget",
