@@ -6,7 +6,10 @@
  * exactly what the test writes.  Also pv-residential-simple (golden
  * median inputs) against brute force over the tranche grid.  Sizes past
  * old fixed limits (70-category waterfall, a tornado input of 12 cells, a
- * MILP grid too large for GLPK) and the time budget.
+ * MILP grid too large for GLPK) and the time budget.  The trust grid:
+ * on every reference context, auto at least as good as local, global,
+ * milp and the best feasible corner, and every `optimal` answer unbeaten
+ * by a brute-force fine grid (contexts with <= 3 categories).
  *
  * Every context is written to a fresh temporary directory and removed.
  */
@@ -984,6 +987,83 @@ static double corner_best(const tyche_surface *s, const tyche_opt_problem *p, in
 	return best;
 }
 
+/* Brute force for contexts with <= 3 categories: every metric's mean at
+ * each point of a fine uniform grid over [0, max amount]^C (BRUTE_STEPS + 1
+ * points per category), evaluated once per context through the surface;
+ * each problem then scans it.  A grid point that costs <= the budget and
+ * meets the limit exactly is feasible, so it can never beat the true
+ * optimum: finding a better one proves an `optimal` status wrong. */
+#define BRUTE_STEPS 40
+struct brute {
+	size_t n, C;
+	double *amt;    /* [n * C] */
+	double *mean;   /* [n * M] */
+};
+
+static void brute_grid(const tyche_surface *s, struct brute *b)
+{
+	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s);
+	size_t N = tyche_surface_nsamples(s), n = 1;
+	double *tot;
+
+	if (C > 3)
+		return;
+	for (size_t c = 0; c < C; c++)
+		n *= BRUTE_STEPS + 1;
+	b->amt = calloc(n * C, sizeof(double));
+	b->mean = calloc(n * M, sizeof(double));
+	tot = calloc(M * N, sizeof(double));
+	if (!b->amt || !b->mean || !tot) {
+		free(tot);
+		return;
+	}
+	for (size_t g = 0; g < n; g++) {
+		size_t r = g;
+
+		for (size_t c = 0; c < C; c++) {
+			b->amt[g * C + c] = tyche_surface_max_amount(s, c) *
+					    (double)(r % (BRUTE_STEPS + 1)) / BRUTE_STEPS;
+			r /= BRUTE_STEPS + 1;
+		}
+		tyche_surface_eval(s, b->amt + g * C, tot, NULL);
+		for (size_t m = 0; m < M; m++) {
+			double acc = 0;
+
+			for (size_t k = 0; k < N; k++)
+				acc += tot[m * N + k];
+			b->mean[g * M + m] = acc / (double)N;
+		}
+	}
+	free(tot);
+	b->n = n;
+	b->C = C;
+}
+
+/* The best mean objective over the grid's feasible points (NaN: none). */
+static double brute_best(const struct brute *b, const tyche_opt_problem *p, size_t M)
+{
+	double best = NAN;
+
+	for (size_t g = 0; g < b->n; g++) {
+		double cost = 0, f = b->mean[g * M + p->metric];
+		int okp = 1;
+
+		for (size_t c = 0; c < b->C; c++)
+			cost += b->amt[g * b->C + c];
+		if (p->has_budget && cost > p->budget)
+			continue;
+		for (size_t l = 0; l < p->nlimits; l++) {
+			double v = b->mean[g * M + p->limits[l].metric];
+
+			if (p->limits[l].upper ? v > p->limits[l].bound : v < p->limits[l].bound)
+				okp = 0;
+		}
+		if (okp && !isnan(f) && (isnan(best) || (p->minimize ? f < best : f > best)))
+			best = f;
+	}
+	return best;
+}
+
 static void test_trust(void)
 {
 	const char *ref = tap_shared_reference();
@@ -1006,8 +1086,9 @@ static void test_trust(void)
 		tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
 		tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
 		tyche_error err = { 0 };
-		size_t C, M, nprob = 0, bad = 0, nopt = 0;
+		size_t C, M, nprob = 0, bad = 0, nopt = 0, nbrute = 0;
 		double sum = 0;
+		struct brute bg = { 0 };
 
 		snprintf(dir, sizeof dir, "%.3000s/tyche/%s", ref, names[i]);
 		lo.model_path = mp;
@@ -1023,6 +1104,7 @@ static void test_trust(void)
 		M = tyche_surface_nmetrics(s);
 		for (size_t c = 0; c < C; c++)
 			sum += tyche_surface_max_amount(s, c);
+		brute_grid(s, &bg);
 		for (size_t m = 0; m < M; m++)
 			for (int sense = 0; sense < 2; sense++)
 				for (int bi = 0; bi <= 4; bi++)
@@ -1111,6 +1193,19 @@ static void test_trust(void)
 							       r[k]->checks[q].bound);
 					}
 				}
+				if (a->status == TYCHE_OPT_OPTIMAL && bg.n) {
+					/* proved optimal: the fine grid finds nothing better */
+					double bb = brute_best(&bg, &p, M);
+
+					nbrute++;
+					if (!isnan(bb) && (sense ? bb < a->objective - tol
+								 : bb > a->objective + tol)) {
+						bad++;
+						printf("# %s m=%zu sense=%d b=%d lim=%d: the brute-force grid "
+						       "finds %.17g, better than optimal %.17g\n", names[i], m,
+						       sense, bi, wl, bb, a->objective);
+					}
+				}
 				if (any && (!tyche_opt_status_ok(a->status) ||
 					    (sense ? cb < a->objective - tol : cb > a->objective + tol))) {
 					bad++;
@@ -1123,7 +1218,10 @@ static void test_trust(void)
 				tyche_opt_result_free(r[k]);
 					}
 		ok(bad == 0, "%s: auto >= local, global, milp and every feasible corner in %zu "
-		   "problems (%zu proved optimal)", names[i], nprob, nopt);
+		   "problems (%zu proved optimal, %zu of them brute-forced on a %zu-point grid)",
+		   names[i], nprob, nopt, nbrute, bg.n);
+		free(bg.amt);
+		free(bg.mean);
 		tyche_surface_free(s);
 		tyche_context_free(ctx);
 	}
