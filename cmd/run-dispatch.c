@@ -22,6 +22,8 @@ static const struct subcmd subcmds[] = {
 	  "  convert BOOK.xlsx DIR write a workbook's tables as CSV files\n" },
 	{ "explore", run_cmd_explore,
 	  "  explore CONTEXT       statistics of a portfolio (--amount CAT=X ...)\n" },
+	{ "corners", run_cmd_corners,
+	  "  corners CONTEXT       every combination of tranche levels and its statistics\n" },
 	{ "optimize", run_cmd_optimize,
 	  "  optimize CONTEXT      best portfolio for one metric under a budget and limits\n" },
 	{ "bounds", run_cmd_bounds,
