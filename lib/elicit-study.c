@@ -371,8 +371,8 @@ int tyche_elicitation_apply(const tyche_elicitation *e, const char *study, const
 		ncol = s.t[ti]->ncols;
 		if (s.used[ti][r]++) {
 			ty_elicit_cell_err(d, e->t, c->r0, (size_t)e->keycol[0],
-					   "names the same %s cell as an earlier key (row %zu of "
-					   "the study's table)", tabs[ti], r + 2);
+					   "names the same %s cell as an earlier key (row %u of "
+					   "the study's table)", tabs[ti], s.t[ti]->line[r]);
 			continue;
 		}
 		repl[ti][r * ncol + (size_t)s.col[ti][4]] = ty_strdup(c->pooled);

@@ -518,8 +518,14 @@ static int make_cell(struct load *L, struct ty_elicit_cellx *c, const size_t *id
 		goto out;
 	}
 	c->pub.pooled = c->pooled;
-	c->pub.experts = &c->fx[0].pub;
 	flag_outliers(c);
+	if (!(c->xs = ty_calloc(n, sizeof(*c->xs)))) {
+		rc = TYCHE_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		c->xs[i] = c->fx[i].pub;
+	c->pub.experts = c->xs;
 out:
 	free(w);
 	free(ds);
@@ -687,6 +693,7 @@ void tyche_elicitation_free(tyche_elicitation *e)
 			free(c->fx[k].dist_text);
 		}
 		free(c->fx);
+		free(c->xs);
 		free(c->pooled);
 		ty_dist_free(c->pool);
 	}

@@ -85,6 +85,8 @@ struct ty_elicit_cellx {
 	char *pooled;
 	struct ty_dist *pool;              /* parsed from pooled */
 	struct ty_elicit_fitted *fx;
+	tyche_elicit_expert *xs;           /* copies of fx[k].pub: the public
+	                                      array (fx has a larger stride) */
 	unsigned first_row;                /* source row of its first table row */
 	size_t r0;                         /* its first table row (0-based) */
 };
