@@ -149,4 +149,23 @@ test_expect_success 'usage errors' '
 	test ! -e x
 '
 
+test_expect_success 'tyche-report --elicitation: one plot per cell, outliers, Cooke scores' '
+	tyche-report --include evaluate --samples 100 --no-cache \
+		--elicitation "$EL/elicitation.csv" --elicitation-seeds "$EL/seeds.csv" \
+		"$EX" -o rep.html 2>err &&
+	test $(grep -o "data-plot=\"elicitation\"" rep.html | wc -l) = 2 &&
+	grep "Chen (outlier)" rep.html &&
+	grep "scores on the seed questions" rep.html &&
+	if command -v xmllint >/dev/null 2>&1; then
+		xmllint --html --noout rep.html 2>xerr || { cat xerr; false; }
+	fi
+'
+
+test_expect_success 'tyche-report: a bad elicitation table is reported in the document' '
+	tyche-report --include evaluate --samples 100 --no-cache --elicitation bad.csv \
+		"$EX" -o rep2.html 2>err &&
+	grep "elicitation failed: bad.csv:2:11: column" rep2.html &&
+	grep "^tyche-report: elicitation: bad.csv:2:11: " err
+'
+
 test_done
