@@ -34,6 +34,8 @@ static const struct subcmd subcmds[] = {
 	  "  waterfall CONTEXT     contribution of each category, one step at a time\n" },
 	{ "tornado", run_cmd_tornado,
 	  "  tornado CONTEXT       rank uncertain inputs by their swing of a metric\n" },
+	{ "elicit", run_cmd_elicit,
+	  "  elicit STUDY ELIC.csv -o NEW  experts' judgements into a new study\n" },
 	{ "store", tyche_cli_store,
 	  "  store SUBCOMMAND      saved scenarios: list, show, share, unshare,\n"
 	  "                        rename, delete, diff (see 'store --help')\n" },

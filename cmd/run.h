@@ -35,6 +35,8 @@ int run_cmd_bounds(int argc, char **argv);
 int run_cmd_pareto(int argc, char **argv);
 int run_cmd_waterfall(int argc, char **argv);
 int run_cmd_tornado(int argc, char **argv);
+/* cmd/run-elicit.c */
+int run_cmd_elicit(int argc, char **argv);
 
 /* Helpers of the analysis commands (cmd/run-analysis.c). */
 struct run_common;

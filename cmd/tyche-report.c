@@ -1680,6 +1680,7 @@ static int context_report(struct rep *r)
 		section_tornado(r);
 	if (r->inc & INC_CORNERS)
 		section_corners(r);
+	r->problems += report_elicit_section(&r->h);
 	if (r->title)
 		snprintf(title, sizeof title, "%s", r->title);
 	else
@@ -1735,6 +1736,7 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage_text, stdout);
+			fputs(report_elicit_usage, stdout);
 			free(av);
 			return 0;
 		}
@@ -1742,6 +1744,13 @@ int main(int argc, char **argv)
 			printf("tyche-report %s\n", tyche_version());
 			free(av);
 			return 0;
+		}
+		if ((rc = report_elicit_option(argc, argv, &i))) {
+			if (rc < 0) {
+				free(av);
+				return RUN_EX_USAGE;
+			}
+			continue;
 		}
 		if (!strcmp(argv[i], "--csv")) {
 			r.csv = 1;
