@@ -32,6 +32,8 @@ static const struct subcmd subcmds[] = {
 	  "  waterfall CONTEXT     contribution of each category, one step at a time\n" },
 	{ "tornado", run_cmd_tornado,
 	  "  tornado CONTEXT       rank uncertain inputs by their swing of a metric\n" },
+	{ "import-model", run_cmd_import,
+	  "  import-model M.py     translate a reference Python model (-o M.yml)\n" },
 	{ "store", tyche_cli_store,
 	  "  store SUBCOMMAND      saved scenarios: list, show, share, unshare,\n"
 	  "                        rename, delete, diff (see 'store --help')\n" },

@@ -13,17 +13,17 @@ The model importer is tyche_c.import_model (no libtyche needed).
 
 from .study import (Study, Results, Surface, OptResult, TycheError,  # noqa: F401
                     RESULTS_SCENARIOS, RESULTS_TRANCHES, RESULTS_INVESTMENTS)
-from ._lib import lib as _lib
+from ._lib import lib as _cdll
 
 
 def version():
     """libtyche's version."""
-    return _lib.tyche_version().decode()
+    return _cdll.tyche_version().decode()
 
 
 def library_path():
     """The libtyche.so this package uses."""
-    return _lib.path
+    return _cdll.path
 
 
 __all__ = ["Study", "Results", "Surface", "OptResult", "TycheError", "version",
