@@ -64,6 +64,10 @@ class Untranslatable(Exception):
         self.msg = msg
 
 
+class Reported(Exception):
+    """Errors already recorded (one per bad element of a list)."""
+
+
 class Expr:
     """A per-sample value: model-language text with its precedence."""
 
@@ -325,6 +329,8 @@ class Translator:
                                      % stmt_name(st))
             except Untranslatable as u:
                 self.error(u.node, "cannot translate " + u.msg)
+            except Reported:
+                pass
         if not returned:
             self.error(f, "function '%s' returns nothing: expected a return" % f.name)
         return returned
@@ -480,7 +486,17 @@ class Translator:
         if isinstance(node, ast.Subscript):
             return self.subscript(node, env)
         if isinstance(node, (ast.List, ast.Tuple)):
-            return Vec([self.expr(x, env) for x in node.elts], node)
+            # each element on its own, so every bad component is reported
+            items, failed = [], False
+            for x in node.elts:
+                try:
+                    items.append(self.expr(x, env))
+                except Untranslatable as u:
+                    self.error(u.node, "cannot translate " + u.msg)
+                    failed = True
+            if failed:
+                raise Reported()
+            return Vec(items, node)
         if isinstance(node, ast.UnaryOp):
             v = self.scalar(self.expr(node.operand, env), node.operand)
             if isinstance(node.op, ast.UAdd):
@@ -649,6 +665,9 @@ class Translator:
                 if isinstance(v, Expr) and v.const is not None:
                     return const_expr(float(v.const) if f.id == "float" else int(v.const))
                 raise Untranslatable(node, "%s() of a non-constant" % f.id)
+            elif f.id in ("min", "max"):
+                raise Untranslatable(node, "the builtin %s(): expected np.%s (element "
+                                     "by element)" % (f.id, f.id + "imum"))
             else:
                 raise Untranslatable(node, "a call to '%s': expected a numpy function "
                                      "(np.exp, np.minimum, ...) or a helper defined "
