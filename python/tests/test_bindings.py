@@ -242,3 +242,10 @@ def test_struct_layout_matches_c(tmp_path):
         assert int(got[cname]) == ctypes.sizeof(cls), cname
         for f, _ in cls._fields_:
             assert int(got["%s.%s" % (cname, f)]) == getattr(cls, f).offset, (cname, f)
+
+
+def test_indexed_frame_is_the_flat_one_indexed(study):
+    for f, n in ((study.evaluate, 5), (study.tranches, 2), (study.investments, 2)):
+        a = f(samples=30, seed=4)
+        b = f(samples=30, seed=4, index=False).set_index(list(a.index.names))
+        assert a.index.equals(b.index) and a.equals(b) and len(a.index.names) == n

@@ -214,6 +214,22 @@ class Results:
         cols["Value"] = vals[ri, si]
         cols["Units"] = self.units[ri]
         names = self.key_names[:pos] + ["Sample"] + self.key_names[pos:]
+        if index and pd is not None:
+            # the MultiIndex from codes: keys are factorised per row (few),
+            # not per line (set_index would hash every line's strings)
+            levels, codes = [], []
+            for k in names:
+                if k == "Sample":
+                    levels.append(np.arange(1, self.nsamples + 1))
+                    codes.append(si)
+                    continue
+                u, inv = np.unique(self.keys[k].astype(str), return_inverse=True)
+                levels.append(u)
+                codes.append(inv[ri])
+            mi = pd.MultiIndex(levels=levels, codes=codes, names=names,
+                               verify_integrity=False)
+            data = {c: v for c, v in cols.items() if c not in names}
+            return pd.DataFrame(data, index=mi)
         return _table(cols, names if index else None)
 
 
