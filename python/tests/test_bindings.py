@@ -245,7 +245,7 @@ def test_struct_layout_matches_c(tmp_path):
 
 
 def test_indexed_frame_is_the_flat_one_indexed(study):
-    for f, n in ((study.evaluate, 5), (study.tranches, 2), (study.investments, 2)):
+    for f, n in ((study.evaluate, 5), (study.tranches, 6), (study.investments, 4)):
         a = f(samples=30, seed=4)
         b = f(samples=30, seed=4, index=False).set_index(list(a.index.names))
         assert a.index.equals(b.index) and a.equals(b) and len(a.index.names) == n
