@@ -36,6 +36,8 @@ static const struct subcmd subcmds[] = {
 	  "  tornado CONTEXT       rank uncertain inputs by their swing of a metric\n" },
 	{ "elicit", run_cmd_elicit,
 	  "  elicit STUDY ELIC.csv -o NEW  experts' judgements into a new study\n" },
+	{ "import-model", run_cmd_import,
+	  "  import-model M.py     translate a reference Python model (-o M.yml)\n" },
 	{ "store", tyche_cli_store,
 	  "  store SUBCOMMAND      saved scenarios: list, show, share, unshare,\n"
 	  "                        rename, delete, diff (see 'store --help')\n" },

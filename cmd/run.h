@@ -37,6 +37,8 @@ int run_cmd_waterfall(int argc, char **argv);
 int run_cmd_tornado(int argc, char **argv);
 /* cmd/run-elicit.c */
 int run_cmd_elicit(int argc, char **argv);
+/* cmd/run-import.c: execs python3 on the model importer */
+int run_cmd_import(int argc, char **argv);
 
 /* Helpers of the analysis commands (cmd/run-analysis.c). */
 struct run_common;
