@@ -130,7 +130,7 @@ test_expect_success 'the default model path is PREFIX/share/tyche/models' '
 	mkdir nomodel &&
 	cp "$TOP"/examples/electrolysis/*.csv nomodel/ &&
 	test_expect_code 65 "$P/bin/tyche-run" check nomodel 2>err &&
-	grep "model file .alkaline_electrolysis.yml. not found beside the tables nor on the model path ($P/share/tyche/models)\$" err
+	grep "model file .alkaline_electrolysis.yml. not found beside the tables (nomodel) nor on the model path ($P/share/tyche/models); name its folder with --models DIR or TYCHE_MODEL_PATH=DIR\$" err
 '
 
 if [ -n "$SHARED" ]; then
@@ -172,7 +172,7 @@ test_expect_success 'make install DESTDIR=... PREFIX=/usr/local stages the tree'
 # rebuild what has the prefix compiled in, not ship tools that look in $P.
 test_expect_success 'the staged tools look for models in the new PREFIX' '
 	test_expect_code 65 "$D/usr/local/bin/tyche-run" check nomodel 2>err &&
-	grep "not found beside the tables nor on the model path (/usr/local/share/tyche/models)\$" err
+	grep "not found beside the tables (nomodel) nor on the model path (/usr/local/share/tyche/models); name its folder" err
 '
 
 test_done
