@@ -187,8 +187,9 @@ CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lyaml -lgsl -lgslcblas -larchive -lexp
 	-l:liblz4.so.1 -lnettle -l:libacl.so.1 -l:libltdl.so.7 -lgmp -l:libcolamd.so.2 \
 	-l:libamd.so.2 -lpthread -lm
 $(BUILD)/bin/tyche.cgi: LIBS = $(CGI_LIBS)
+# `make serve CONTEXTS=DIR PORT=N`: serve a folder of studies on port N.
 serve: all
-	@sh t/serve.sh $(abspath $(BUILD))
+	@TYCHE_SERVE_CONTEXTS='$(CONTEXTS)' TYCHE_SERVE_PORT='$(PORT)' sh t/serve.sh $(abspath $(BUILD))
 # --- end tyche.cgi
 
 # --- issue 13/17: ty_fmt_double against strtod for every float widened to

@@ -349,7 +349,8 @@ static int route(const struct cgi_config *c, struct cgi_request *q,
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "service", "tyche");
 		cJSON_AddStringToObject(o, "version", tyche_version());
-		cJSON_AddStringToObject(o, "user", q->user ? q->user : "");
+		/* single-user mode: the page's user is the store's owner "local" */
+		cJSON_AddStringToObject(o, "user", q->user ? q->user : c->single_user ? "local" : "");
 		cJSON_AddBoolToObject(o, "store", q->user || c->single_user);
 		return cgi_json(r, 200, o);
 	}
