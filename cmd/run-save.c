@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "run.h"
 #include "runopt.h"
 
@@ -43,6 +44,7 @@ int run_save_scenario(const struct run_common *o, const tyche_context *ctx,
 	rc = 0;
 	for (size_t k = 0; k < o->ntags && !rc; k++)
 		rc = tyche_scenario_add_tag(&sc, o->tags[k], &err);
+	tyche_cli_store_umask(dir);
 	if (!rc)
 		rc = tyche_store_open(&st, dir, &err);
 	if (!rc)

@@ -11,6 +11,8 @@
  * writes anywhere), files are created with O_EXCL|O_NOFOLLOW, and entry
  * count and total size are capped.  libarchive's own "secure" extract
  * flags are not relied on alone: we write the files ourselves.
+ * The analyst's uploads (study.c) go through the same code, with .zip
+ * accepted too and the limits named by their config keys.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,8 +106,9 @@ static int make_parents(const char *dir, const char *rel, int last_too)
 	}
 }
 
-int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
-		    unsigned long long max_bytes, tyche_error *err)
+/* upload: also .zip (and refusals name the config keys of the limits) */
+static int unpack(const char *bundle, const char *dir, size_t max_entries,
+		  unsigned long long max_bytes, int upload, tyche_error *err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -120,8 +123,11 @@ int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
 		       TYCHE_FETCH_INSTALL;
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
+	if (upload)
+		archive_read_support_format_zip(a);
 	if (archive_read_open_filename(a, bundle, 65536) != ARCHIVE_OK) {
-		ty_error_at(err, TYCHE_EDATA, bundle, 0, 0, "not a .tar.gz bundle: %s",
+		ty_error_at(err, TYCHE_EDATA, bundle, 0, 0, "not a %s: %s",
+			    upload ? ".zip or .tar.gz archive" : ".tar.gz bundle",
 			    archive_error_string(a));
 		cls = TYCHE_FETCH_VERIFY;
 		goto out;
@@ -135,7 +141,8 @@ int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
 
 		if (++count > max_entries) {
 			ty_error_at(err, TYCHE_EDATA, bundle, 0, 0,
-				    "bundle has more than %zu entries", max_entries);
+				    "%s has more than %zu entries%s", upload ? "archive" : "bundle",
+				    max_entries, upload ? " (uploads.max_files)" : "");
 			cls = TYCHE_FETCH_VERIFY;
 			goto out;
 		}
@@ -212,7 +219,9 @@ int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
 			total += (unsigned long long)n;
 			if (total > max_bytes) {
 				ty_error_at(err, TYCHE_EDATA, bundle, 0, 0,
-					    "bundle unpacks to more than %llu bytes", max_bytes);
+					    "%s unpacks to more than %llu bytes%s",
+					    upload ? "archive" : "bundle", max_bytes,
+					    upload ? " (uploads.max_unpacked)" : "");
 				cls = TYCHE_FETCH_VERIFY;
 				goto out;
 			}
@@ -238,8 +247,8 @@ int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
 		fd = -1;
 	}
 	if (r != ARCHIVE_EOF) {
-		ty_error_at(err, TYCHE_EDATA, bundle, 0, 0, "corrupt bundle: %s",
-			    archive_error_string(a));
+		ty_error_at(err, TYCHE_EDATA, bundle, 0, 0, "corrupt %s: %s",
+			    upload ? "archive" : "bundle", archive_error_string(a));
 		cls = TYCHE_FETCH_VERIFY;
 	}
 out:
@@ -248,6 +257,18 @@ out:
 	free(full);
 	archive_read_free(a);
 	return cls;
+}
+
+int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
+		    unsigned long long max_bytes, tyche_error *err)
+{
+	return unpack(bundle, dir, max_entries, max_bytes, 0, err);
+}
+
+int ty_archive_unpack_upload(const char *archive, const char *dir, size_t max_entries,
+			     unsigned long long max_bytes, tyche_error *err)
+{
+	return unpack(archive, dir, max_entries, max_bytes, 1, err) ? err->code : 0;
 }
 
 int ty_fetch_pack(const char *dir, char **paths, size_t n, const char *out,

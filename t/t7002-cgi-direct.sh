@@ -66,7 +66,7 @@ test_expect_success 'an unknown config key is a 500 with line and column in the 
 	test "$(CFG=$TRASH/bad.yml cgi GET /contexts 2>err)" = 500 &&
 	json "j[\"error\"]" <body >actual &&
 	echo "server configuration error (see the server log)" >expect && test_cmp expect actual &&
-	grep "bad.yml:2:1: unknown top-level key .stroe. (expected contexts, store, cache, models, single_user, defaults, allowed_hosts, request_limits, sources, proxy)" err &&
+	grep "bad.yml:2:1: unknown top-level key .stroe. (expected contexts, store, cache, models, single_user, defaults, allowed_hosts, request_limits, sources, proxy, admins, uploads)" err &&
 	test "$(CFG=$TRASH/none.yml cgi GET /contexts 2>err)" = 500 &&
 	grep "cannot read the config" err
 '
