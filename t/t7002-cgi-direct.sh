@@ -45,7 +45,7 @@ test_expect_success 'outside a web server it says so and exits 2' '
 test_expect_success 'contexts: the list, with fetch keys in the config ignored' '
 	test "$(cgi GET /contexts)" = 200 &&
 	json "j" <body >actual &&
-	echo "{\"contexts\": [{\"name\": \"electrolysis\"}]}" >expect &&
+	echo "{\"admin\": false, \"contexts\": [{\"name\": \"electrolysis\"}], \"landing\": \"electrolysis\"}" >expect &&
 	test_cmp expect actual
 '
 
@@ -53,7 +53,7 @@ test_expect_success 'a folder without designs.csv is neither listed nor served' 
 	mkdir -p ctx/notes && echo hello >ctx/notes/readme.txt &&
 	test "$(cgi GET /contexts)" = 200 &&
 	json "j" <body >actual &&
-	echo "{\"contexts\": [{\"name\": \"electrolysis\"}]}" >expect &&
+	echo "{\"admin\": false, \"contexts\": [{\"name\": \"electrolysis\"}], \"landing\": \"electrolysis\"}" >expect &&
 	test_cmp expect actual &&
 	test "$(cgi GET /contexts/notes)" = 404 &&
 	json "j[\"error\"]" <body >actual &&
