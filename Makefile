@@ -140,6 +140,8 @@ check-calls: all
 fuzz:
 	@sh t/fuzz/run.sh
 
+# `make install STORE=DIR STORE_GROUP=GROUP` also sets up the scenario
+# store the group shares (tyche-run store init; doc/deploy.md).
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -159,6 +161,7 @@ install: all
 	$(if $(wildcard models/*.yml),install -m 644 models/*.yml $(DESTDIR)$(PREFIX)/share/tyche/models/)
 	cp -R examples/. $(DESTDIR)$(PREFIX)/share/tyche/examples/
 	$(if $(wildcard www/*),cp -R www/. $(DESTDIR)$(PREFIX)/share/tyche/www/)
+	$(if $(STORE),$(BUILD)/bin/tyche-run store init $(DESTDIR)$(STORE) $(if $(STORE_GROUP),--group $(STORE_GROUP)))
 
 clean:
 	rm -rf build build-san t/trash.* t/unit/bin

@@ -52,6 +52,23 @@ void cgi_store_umask(const struct cgi_config *c)
 		umask(007);
 }
 
+/* A model not found names the server's model folders and the command
+ * line's options: in a web answer it names neither. */
+static void scrub_model_path(char *msg, size_t n)
+{
+	static const char key[] = "nor on the model path (";
+	static const char tail[] = "; name its folder with --models DIR or TYCHE_MODEL_PATH=DIR";
+	char *p = strstr(msg, key), *e, out[1200];
+
+	if (!p || !(e = strchr(p + sizeof key - 1, ')')))
+		return;
+	snprintf(out, sizeof out, "%.*sthe server's model library%s", (int)(p + sizeof key - 1 - msg),
+		 msg, e);
+	if ((p = strstr(out, tail)) && strlen(p) == sizeof tail - 1)
+		snprintf(p, sizeof out - (size_t)(p - out), "; upload the model file with the tables");
+	snprintf(msg, n, "%s", out);
+}
+
 /* Problems as [{where, line, col, severity, message}], with the prefix
  * (a server folder) taken out of where and messages. */
 static cJSON *problems_json(const tyche_diags *d, const char *prefix)
@@ -70,6 +87,7 @@ static cJSON *problems_json(const tyche_diags *d, const char *prefix)
 		snprintf(msg, sizeof msg, "%s", g->msg ? g->msg : "");
 		while (k && (p = strstr(msg, prefix)))
 			memmove(p, p + k + (p[k] == '/'), strlen(p + k + (p[k] == '/')) + 1);
+		scrub_model_path(msg, sizeof msg);
 		cJSON_AddStringToObject(o, "where", w);
 		cJSON_AddNumberToObject(o, "line", g->line);
 		cJSON_AddNumberToObject(o, "col", g->col);

@@ -148,7 +148,7 @@ else
 fi
 
 test_expect_success 'make install DESTDIR=... PREFIX=/usr/local stages the tree' '
-	run_make DESTDIR="$D" PREFIX=/usr/local install >"$TRASH/make2.log" 2>&1 ||
+	run_make DESTDIR="$D" PREFIX=/usr/local STORE=/srv/tyche/store install >"$TRASH/make2.log" 2>&1 ||
 		{ tail -n 30 "$TRASH/make2.log"; exit 1; } &&
 	U="$D/usr/local" &&
 	test -x "$U/bin/tyche-run" &&
@@ -160,6 +160,8 @@ test_expect_success 'make install DESTDIR=... PREFIX=/usr/local stages the tree'
 	test -f "$U/share/man/man1/tyche-run.1" &&
 	test -f "$U/share/tyche/models/simple_electrolysis.yml" &&
 	test -f "$U/share/tyche/examples/electrolysis/designs.csv" &&
+	test "$(stat -c %a "$D/srv/tyche/store" "$D/srv/tyche/store/studies")" = "2770
+2770" &&
 	grep "^prefix=/usr/local\$" "$U/lib/pkgconfig/tyche.pc" &&
 	! grep -r "$D" "$U/lib/pkgconfig/tyche.pc" &&
 	echo $(PKG_CONFIG_SYSROOT_DIR="$D" PKG_CONFIG_LIBDIR="$U/lib/pkgconfig" \

@@ -131,6 +131,15 @@ test_expect_success 'a broken upload answers its located errors, saves nothing' 
 	! test -e store/studies/alice/bad && nothing_staged
 '
 
+test_expect_success 'a missing model names no server folder' '
+	mkdir -p nomodel/n && cp "$EX"/*.csv nomodel/n/ && (cd nomodel && zip -qr ../nomodel.zip n) &&
+	test "$(up alice nomodel.zip)" = 400 &&
+	json "j[\"problems\"][0][\"message\"]" <body >actual &&
+	echo "technology ${SQ}Alkaline electrolysis${SQ}: model file ${SQ}alkaline_electrolysis.yml${SQ} not found beside the tables (./n) nor on the model path (the server${SQ}s model library); upload the model file with the tables" >expect &&
+	test_cmp expect actual &&
+	! grep "$TOP" body && ! grep "$TRASH" body
+'
+
 test_expect_success 'hostile archives are refused with their reason' '
 	python3 - <<-\PY &&
 	import tarfile, io, zipfile
