@@ -45,7 +45,7 @@ def edit(dst, old, new):
             if i.filename == "xl/sharedStrings.xml":
                 assert old.encode() in d
                 d = d.replace(old.encode(), new.encode())
-            z.writestr(i, d)
+            z.writestr(zipfile.ZipInfo(i.filename, i.date_time), d, compress_type=zipfile.ZIP_DEFLATED)
 import shutil
 shutil.copy(src, out + "/pv-residential-simple.xlsx")
 edit(out + "/broken.xlsx", "st.triang(0.5, loc=110, scale=0.11)", "st.nope(0.5, loc=110, scale=0.11)")
