@@ -35,7 +35,8 @@ int run_save_scenario(const struct run_common *o, const tyche_context *ctx,
 	}
 	snprintf(sc.name, sizeof sc.name, "%s", o->save);
 	sc.shared = o->share;
-	snprintf(sc.context, sizeof sc.context, "%s", tyche_context_name(ctx));
+	snprintf(sc.context, sizeof sc.context, "%s",
+		 o->study_ref ? o->study_ref : tyche_context_name(ctx));
 	snprintf(sc.context_hash, sizeof sc.context_hash, "%s", tyche_context_hash(ctx));
 	sc.seed = o->seed;
 	sc.samples = (long)o->samples;

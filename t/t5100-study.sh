@@ -41,6 +41,16 @@ test_expect_success 'a .tar.gz under another name; sharing shows it to others' '
 	! grep "alice~ely," out
 '
 
+test_expect_success 'analysis commands take OWNER~NAME from the store' '
+	tyche-run explore --store "$S" --samples 50 --amount "Stack R&D=1000000" \
+		--save "cli on ely2" alice~ely2 >out 2>err &&
+	grep "^portfolio,,Cost,mean," out &&
+	tyche-run store --store "$S" list >out &&
+	grep ",cli on ely2,.*,alice~ely2," out &&
+	test_expect_code 66 tyche-run explore --store "$S" alice~ely 2>err &&
+	grep "alice~ely: no such study in the store" err
+'
+
 test_expect_success 'only the owner changes a study' '
 	test_expect_code 66 tyche-run study --store "$S" --user bob unshare ely2 2>err &&
 	test_expect_code 66 tyche-run study --store "$S" --user bob rm ely2 2>err &&
