@@ -10,7 +10,8 @@
  *    bytes), workbooks read by xlsx.c's reader, model files compiled by
  *    the model language; there is no second reader here.  Everything is
  *    unpacked into a staging folder inside STORE/studies and removed on
- *    any refusal, so a refused upload leaves nothing behind.
+ *    any refusal, so a refused upload leaves nothing behind (one left by
+ *    a process that died is removed by a later upload after an hour).
  *  - Installing is a rename within STORE/studies (same file system), and
  *    study.json is written atomically last: a reader sees the old
  *    version or the new one, never half of one.  Writers serialise on
@@ -190,6 +191,32 @@ out:
 	free(dir);
 	free(lock);
 	return rc;
+}
+
+/* Staging folders of uploads whose process died (a crash, SIGKILL) are
+ * removed by the next writer once they are an hour old: no upload is
+ * checked for that long (the work budget stops it first). */
+static void clean_staging(const char *store_dir)
+{
+	char *dir = ty_asprintf("%s/studies", store_dir);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+	time_t now = time(NULL);
+
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		char *p;
+
+		if (strncmp(e->d_name, ".staging-", 9))
+			continue;
+		p = ty_asprintf("%s/%s", dir, e->d_name);
+		if (p && lstat(p, &st) == 0 && now - st.st_mtime > 3600)
+			remove_tree(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
 }
 
 static void unlock_studies(int fd)
@@ -456,6 +483,7 @@ int tyche_study_add(tyche_study *out, const char *store_dir, const char *user,
 				   "(uploads.max_bytes)", size, lim->max_bytes);
 	if ((rc = lock_studies(store_dir, &lockfd, err)))
 		return rc;
+	clean_staging(store_dir);
 	/* the user's own study of that name is replaced; count the others */
 	if (!meta_read(&old, store_dir, user, name, NULL))
 		have_old = 1;

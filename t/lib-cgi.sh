@@ -206,7 +206,7 @@ cgi_start_nginx() {
 	            add_header X-Frame-Options DENY always;
 	        }
 	        location ~ ^/tyche/tyche\.cgi(/.*)?\$ {
-	            client_max_body_size 2m;
+	            client_max_body_size 32m;   # study uploads; the CGI stops JSON at 2 MiB
 	            gzip off;
 	            include /etc/nginx/fastcgi_params;
 	            fastcgi_param SCRIPT_FILENAME $SRV/cgi-bin/tyche.cgi;

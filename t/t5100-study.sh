@@ -111,6 +111,14 @@ test_expect_success 'hostile archives are refused with the reason, nothing left'
 	! test -e "$S/studies/alice/trav" && ! test -e "$S/studies/alice/bomb"
 '
 
+test_expect_success 'a staging folder left by a dead upload is cleaned later' '
+	mkdir -p "$S/studies/.staging-1-dead/u" && touch -d "2 hours ago" "$S/studies/.staging-1-dead" &&
+	mkdir -p "$S/studies/.staging-2-young" &&
+	study --user alice add ely.zip --name ely3 >out &&
+	! test -e "$S/studies/.staging-1-dead" && test -d "$S/studies/.staging-2-young" &&
+	rmdir "$S/studies/.staging-2-young" && study --user alice rm ely3
+'
+
 test_expect_success 'delete removes every version' '
 	study --user alice rm ely2 &&
 	! test -e "$S/studies/alice/ely2" &&
