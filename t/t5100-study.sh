@@ -48,7 +48,7 @@ test_expect_success 'analysis commands take OWNER~NAME from the store' '
 	tyche-run store --store "$S" list >out &&
 	grep ",cli on ely2,.*,alice~ely2," out &&
 	tyche-report --store "$S" --samples 20 alice~ely2 -o rep.html 2>err &&
-	grep "wrote rep.html" err && grep -q "<svg" rep.html &&
+	grep "wrote .*/rep.html (8 sections" err && grep -q "<svg" rep.html &&
 	test_expect_code 66 tyche-run explore --store "$S" alice~ely 2>err &&
 	grep "alice~ely: no such study in the store" err
 '
