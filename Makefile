@@ -182,11 +182,13 @@ $(CGI_SRCS:%.c=$(BUILD)/%.o): $(wildcard cgi/*.h)
 # ICU, libxml2 and libstdc++ (about 15 ms of CPU per request, measured by
 # t/perf/cgi.sh).  Their shared dependencies are named by soname because
 # Debian 12 ships no -dev symlink for some.  CGI_LIBS= $(LIBS) undoes it.
-CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lyaml -lgsl -lgslcblas -larchive -lexpat \
+CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lfcgi -lyaml -lgsl -lgslcblas -larchive -lexpat \
 	-lsodium -lglpk -lz -Wl,-Bdynamic -lcjson -lnlopt -lbz2 -l:libzstd.so.1 -llzma \
 	-l:liblz4.so.1 -lnettle -l:libacl.so.1 -l:libltdl.so.7 -lgmp -l:libcolamd.so.2 \
 	-l:libamd.so.2 -lpthread -lm
 $(BUILD)/bin/tyche.cgi: LIBS = $(CGI_LIBS)
+# The same binary is a FastCGI responder when started on a listening
+# socket (cgi/cgi-fastcgi.c, issue 17): libfcgi (libfcgi-dev), static above.
 serve: all
 	@sh t/serve.sh $(abspath $(BUILD))
 # --- end tyche.cgi
