@@ -218,7 +218,7 @@ cgi_spawn_fastcgi() {
 	setsid $_asuser env TYCHE_CONFIG="$SRV/tyche.yml" \
 		TYCHE_FCGI_MAX_REQUESTS="${TYCHE_FCGI_MAX_REQUESTS:-1000}" \
 		spawn-fcgi -n -s "$SRV/run/tyche.sock" -M 0600 -- \
-		/usr/bin/multiwatch -f "${CGI_FCGI_CHILDREN:-2}" -t 500 -r "${CGI_MULTIWATCH_RETRIES:-3}" \
+		/usr/bin/multiwatch -f "${CGI_FASTCGI_CHILDREN:-${CGI_FCGI_CHILDREN:-2}}" -t 500 -r "${CGI_MULTIWATCH_RETRIES:-3}" \
 		-- "$SRV/cgi-bin/tyche.cgi" \
 		</dev/null >>"$SRV/nginx/logs/tyche-fcgi.log" 2>&1 &
 	CGI_FCGI_PGID=$!
@@ -256,10 +256,10 @@ cgi_start_nginx_fastcgi() {
 cgi_start_nginx() {
 	PORT=${1:-$(cgi_free_port)}
 	mkdir -p "$SRV/nginx/tmp" "$SRV/nginx/logs"
-	if [ "$CGI_NGINX_MODE" = fastcgi ]; then
-		cgi_spawn_fastcgi
-		_sock=$SRV/run/tyche.sock
-	else
+	# fcgiwrap runs unless tyche.cgi is the FastCGI responder itself, and
+	# then too with CGI_NGINX_FCGIWRAP=1 (t/perf/cgi.sh: both side by
+	# side, the CGI ones at locations given in $CGI_NGINX_EXTRA).
+	if [ "$CGI_NGINX_MODE" != fastcgi ] || [ -n "$CGI_NGINX_FCGIWRAP" ]; then
 		# setsid: fcgiwrap and its children form one process group that
 		# cgi_stop signals as a whole; setpriv execs (no wrapper process).
 		_asuser=
@@ -268,6 +268,10 @@ cgi_start_nginx() {
 			</dev/null >>"$SRV/nginx/logs/fcgiwrap.log" 2>&1 &
 		CGI_PGIDS="$CGI_PGIDS $!"
 		_sock=$SRV/run/fcgiwrap.sock
+	fi
+	if [ "$CGI_NGINX_MODE" = fastcgi ]; then
+		cgi_spawn_fastcgi
+		_sock=$SRV/run/tyche.sock
 	fi
 	cat >"$SRV/nginx/nginx.conf" <<-EOF
 	$( [ "$(id -u)" = 0 ] && echo 'user www-data;' )
@@ -289,6 +293,7 @@ cgi_start_nginx() {
 	        server_name 127.0.0.1;
 	        $( [ -z "$CGI_NO_AUTH" ] && echo 'auth_basic "Tyche";' )
 	        $( [ -z "$CGI_NO_AUTH" ] && echo "auth_basic_user_file $SRV/htpasswd;" )
+	        ${CGI_NGINX_EXTRA:-}
 	        location = / { return 302 /tyche/; }
 	        location / { return 404; }
 	        location /tyche/ {
@@ -314,7 +319,8 @@ cgi_start_nginx() {
 	}
 	EOF
 	_i=0
-	while [ ! -S "$_sock" ] && [ $_i -lt 50 ]; do
+	while { [ ! -S "$_sock" ] || { [ -n "$CGI_NGINX_FCGIWRAP" ] &&
+		[ ! -S "$SRV/run/fcgiwrap.sock" ]; }; } && [ $_i -lt 50 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
