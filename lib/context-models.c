@@ -112,6 +112,14 @@ void ty_context_load_functions(struct loader *L)
 
 /* ------------------------------------------------------------ models */
 
+char *ty_context_model_search(const tyche_load_opts *opts)
+{
+	const char *path = opts && opts->model_path ? opts->model_path
+						    : getenv("TYCHE_MODEL_PATH");
+
+	return ty_asprintf("%s", path && *path ? path : TYCHE_PREFIX "/share/tyche/models");
+}
+
 /* The model file `<model>.yml`: beside the tables, then along the model
  * path (opts, $TYCHE_MODEL_PATH, the installed library). */
 char *ty_context_model_file(const char *ctxpath, const tyche_load_opts *opts,
@@ -120,8 +128,6 @@ char *ty_context_model_file(const char *ctxpath, const tyche_load_opts *opts,
 	const char *ctxdir_end;
 	char *dir, *p;
 	struct stat st;
-	const char *path = opts && opts->model_path ? opts->model_path
-						    : getenv("TYCHE_MODEL_PATH");
 	char *search;
 
 	if (!model_name_ok(model))
@@ -139,7 +145,7 @@ char *ty_context_model_file(const char *ctxpath, const tyche_load_opts *opts,
 	if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
 		return p;
 	free(p);
-	search = ty_asprintf("%s", path && *path ? path : TYCHE_PREFIX "/share/tyche/models");
+	search = ty_context_model_search(opts);
 	for (char *s = search, *e; s && *s; s = e ? e + 1 : NULL) {
 		e = strchr(s, ':');
 		if (e)
