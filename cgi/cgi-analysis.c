@@ -100,6 +100,103 @@ static int context_path(const struct cgi_config *c, const char *name, char *buf,
 	return ok ? 0 : -1;
 }
 
+/* ------------------------------------------------------------ kept surfaces */
+
+/* FastCGI: the surfaces of the last few contexts asked for, by context
+ * folder and the config's models, cache, samples and seed.  One is handed
+ * out again only while tyche_surface_is_current says the study's files
+ * are unchanged (stat() against the cache's stamp), so an update that
+ * tyche-fetch installs is seen by the next request.  Borrowed by one
+ * request at a time (a process serves one request at a time). */
+#define KEPT_MAX 4
+
+int cgi_keep_surfaces;
+
+static struct kept {
+	char *key;              /* path NUL models NUL cache NUL samples/seed */
+	size_t keylen;
+	tyche_surface *s;
+	unsigned long used;     /* for evicting the least recently used */
+} kept[KEPT_MAX];
+static unsigned long kept_clock;
+
+static char *kept_key(const struct cgi_config *c, const char *path, size_t *len)
+{
+	char *k;
+	int n = snprintf(NULL, 0, "%s%c%s%c%s%c%ld/%llu", path, 0, c->models ? c->models : "", 0,
+			 c->cache ? c->cache : "", 0, c->samples, (unsigned long long)c->seed);
+
+	if (n < 0 || !(k = malloc((size_t)n + 1)))
+		return NULL;
+	snprintf(k, (size_t)n + 1, "%s%c%s%c%s%c%ld/%llu", path, 0, c->models ? c->models : "", 0,
+		 c->cache ? c->cache : "", 0, c->samples, (unsigned long long)c->seed);
+	*len = (size_t)n;
+	return k;
+}
+
+static struct kept *kept_find(const char *key, size_t len)
+{
+	for (int i = 0; i < KEPT_MAX; i++)
+		if (kept[i].s && kept[i].keylen == len && !memcmp(kept[i].key, key, len))
+			return &kept[i];
+	return NULL;
+}
+
+static void kept_drop(struct kept *k)
+{
+	tyche_surface_free(k->s);
+	free(k->key);
+	memset(k, 0, sizeof *k);
+}
+
+static tyche_surface *kept_surface(const struct cgi_config *c, const char *path,
+				   const tyche_load_opts *lo, const tyche_analysis_opts *ao)
+{
+	struct kept *k;
+	size_t len;
+	char *key;
+
+	if (!cgi_keep_surfaces || !(key = kept_key(c, path, &len)))
+		return NULL;
+	k = kept_find(key, len);
+	free(key);
+	if (!k)
+		return NULL;
+	if (!tyche_surface_is_current(k->s, path, lo, ao)) {
+		kept_drop(k);
+		return NULL;
+	}
+	k->used = ++kept_clock;
+	return k->s;
+}
+
+static void keep_surface(const struct cgi_config *c, const char *path, tyche_surface *s)
+{
+	struct kept *k = &kept[0];
+	size_t len;
+	char *key;
+
+	if (!cgi_keep_surfaces || !(key = kept_key(c, path, &len)))
+		return;
+	for (int i = 0; i < KEPT_MAX; i++)
+		if (!kept[i].s || kept[i].used < k->used)
+			k = &kept[i];
+	if (k->s)
+		kept_drop(k);
+	k->key = key;
+	k->keylen = len;
+	k->s = s;
+	k->used = ++kept_clock;
+}
+
+void cgi_surface_done(tyche_surface *s)
+{
+	for (int i = 0; s && i < KEPT_MAX; i++)
+		if (kept[i].s == s)
+			return;
+	tyche_surface_free(s);
+}
+
 int cgi_load_surface(const struct cgi_config *c, const char *name,
 		     tyche_context **ctx, tyche_surface **s, struct cgi_response *r)
 {
@@ -123,9 +220,14 @@ int cgi_load_surface(const struct cgi_config *c, const char *name,
 	ao.cache_dir = c->cache;
 	ao.nowait = 1;
 	if (!ctx) {
-		/* the caller needs the surface only: a cached one is found
-		 * without parsing the tables */
+		/* the caller needs the surface only: one this process kept is
+		 * used while the study's files are unchanged, else a cached one
+		 * is found without parsing the tables */
+		if ((*s = kept_surface(c, path, &lo, &ao)))
+			return 0;
 		rc = tyche_surface_open(s, path, &lo, &ao, &diags, &err);
+		if (!rc)
+			keep_surface(c, path, *s);
 		if (rc == TYCHE_EDATA && diags.nerrors) {
 			cgi_log_diags(&diags, name);
 			cgi_fail(r, 500, "context '%s' does not load (%zu errors; run `tyche-run check` "
@@ -638,7 +740,7 @@ out:
 	cJSON_Delete(in);
 	tyche_explore_free(e);
 	tyche_explore_free(heat);
-	tyche_surface_free(s);
+	cgi_surface_done(s);
 	return r->status;
 }
 
@@ -728,7 +830,7 @@ out:
 	cJSON_Delete(in);
 	tyche_explore_free(e);
 	free(g);
-	tyche_surface_free(s);
+	cgi_surface_done(s);
 	return r->status;
 }
 
@@ -881,6 +983,6 @@ out:
 	free(upper);
 	free(start);
 	cJSON_Delete(in);
-	tyche_surface_free(s);
+	cgi_surface_done(s);
 	return r->status;
 }

@@ -7,11 +7,14 @@
  * streams (FCGX_GetParam, FCGX_GetStr, FCGX_PutStr).
  *
  * Easy to get wrong in a process that outlives its requests:
- *   - nothing of a request may survive it.  cgi_handle_io reads the
- *     config, sets the work budget and opens the study afresh on every
- *     request (the surface cache is keyed by the hash of the tables, which
- *     tyche_surface_open recomputes each time), so a study that tyche-fetch
- *     replaced, or a table edited in place, is seen by the next request;
+ *   - nothing of a request may survive it but the response surfaces of
+ *     the last few contexts (cgi-analysis.c), each kept only while
+ *     tyche_surface_is_current finds the study's files unchanged (device,
+ *     inode, size, mtime and ctime against the cache's stamp: a dozen
+ *     stat() calls).  cgi_handle_io reads the config and sets the work
+ *     budget afresh on every request, so a study that tyche-fetch
+ *     replaced, a table edited in place or an edited config is seen by
+ *     the next request without a restart;
  *   - getenv() is the server process's environment, not the request's:
  *     request variables come only from FCGX_GetParam (struct cgi_io);
  *   - RLIMIT_CPU counts the whole process's life, so the hard guard is
@@ -134,6 +137,7 @@ int cgi_fastcgi_run(void)
 		fputs("tyche.cgi: cannot start the FastCGI library\n", stderr);
 		return 1;
 	}
+	cgi_keep_surfaces = 1;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);

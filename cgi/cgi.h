@@ -178,6 +178,11 @@ int cgi_store_route(const struct cgi_config *c, const struct cgi_request *q,
  * set and -1 returned. */
 int cgi_load_surface(const struct cgi_config *c, const char *name,
 		     tyche_context **ctx, tyche_surface **s, struct cgi_response *r);
+/* Done with a surface from cgi_load_surface with ctx NULL: freed, unless
+ * this process keeps it for its next requests (cgi_keep_surfaces, set in
+ * FastCGI mode: see cgi-analysis.c). */
+void cgi_surface_done(tyche_surface *s);
+extern int cgi_keep_surfaces;
 /* Summary statistics of amounts, as {"metrics": {M: {stat: v}}} for the
  * store, computed on the server. */
 cJSON *cgi_results_summary(const tyche_surface *s, const double *amounts);
