@@ -10,9 +10,11 @@
 #              nproc processes) that serves request after request.
 # explore is run in interleaved rounds (the machine is shared: each
 # figure is the median over rounds) and reported as req/s and p50 with
-# the ratios to the floor.  Then plots, explore with violins, the CGI
-# process cold start (hyperfine, the program run directly) and optimise
-# latency (curl, median of 10) through the FastCGI responder.
+# the ratios to the floor.  Then explore through FastCGI behind nginx's
+# basic auth with bcrypt, APR1-MD5 and SHA-1 password files (what the
+# password check costs per request, doc/deploy.md), plots, explore with
+# violins, the CGI process cold start (hyperfine, the program run
+# directly) and optimise latency (curl, median of 10) through FastCGI.
 #
 #   sh t/perf/cgi.sh [BUILD_DIR]   (root; needs nginx, fcgiwrap, spawn-fcgi,
 #                                   multiwatch, wrk)
@@ -64,7 +66,24 @@ CGI_NGINX_EXTRA="location = /bench/floor.cgi {
 	            fastcgi_param PATH_INFO \$1;
 	            fastcgi_param TYCHE_CONFIG $SRV/tyche.yml;
 	            fastcgi_pass unix:$SRV/run/fcgiwrap.sock;
+	        }
+	        location ~ ^/auth-(?<pwhash>bcrypt|apr1|sha)/tyche\.cgi(?<pi>/.*)?\$ {
+	            auth_basic \"Tyche\";
+	            auth_basic_user_file $SRV/htpasswd-\$pwhash;
+	            include /etc/nginx/fastcgi_params;
+	            fastcgi_param SCRIPT_FILENAME $SRV/cgi-bin/tyche.cgi;
+	            fastcgi_param SCRIPT_NAME /auth-\$pwhash/tyche.cgi;
+	            fastcgi_param PATH_INFO \$pi;
+	            fastcgi_param REMOTE_USER \$remote_user;
+	            fastcgi_param TYCHE_CONFIG $SRV/tyche.yml;
+	            fastcgi_pass unix:$SRV/run/tyche.sock;
 	        }"
+# Basic auth checks the password on every request: one file per hash
+# (htpasswd -B is bcrypt at its default cost 5, -m APR1-MD5, -s SHA-1).
+htpasswd -bcB "$SRV/htpasswd-bcrypt" alice alice-pw 2>/dev/null &&
+htpasswd -bcm "$SRV/htpasswd-apr1" alice alice-pw 2>/dev/null &&
+htpasswd -bcs "$SRV/htpasswd-sha" alice alice-pw 2>/dev/null &&
+chmod 644 "$SRV"/htpasswd-* || exit 1
 cd "$SRV" && cgi_start_nginx_fastcgi && cgi_warm || { echo "cgi.sh: server did not start" >&2; exit 1; }
 cd "$SRV" || exit 1
 ROOT="http://127.0.0.1:$PORT"
@@ -129,6 +148,16 @@ ok_fcgi = med["fastcgi"][0] >= 2 * f and med["fastcgi"][1] < 2
 print("targets: CGI >= 0.6x floor: %s;  FastCGI >= 2x floor and p50 < 2 ms: %s"
       % ("met" if ok_cgi else "NOT met", "met" if ok_fcgi else "NOT met"))
 EOT
+
+# The same explore through FastCGI with basic auth: what the password
+# check costs per request (nginx checks it in its worker, on every
+# request; keep-alive does not spare it).
+echo "explore as FastCGI with basic auth (${DUR}s each)"
+bench auth-none explore.lua "$BASE/tyche.cgi/contexts/electrolysis/explore"
+for h in bcrypt apr1 sha; do
+	bench auth-$h explore.lua "$ROOT/auth-$h/tyche.cgi/contexts/electrolysis/explore"
+	test "${non2xx:-0}" = 0 || echo "cgi.sh: auth-$h answered non-2xx" >&2
+done
 
 echo "tyche.cgi as FastCGI (${DUR}s each)"
 bench explore+violins explore-plot.lua "$BASE/tyche.cgi/contexts/electrolysis/explore"
