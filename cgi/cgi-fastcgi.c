@@ -7,11 +7,11 @@
  * streams (FCGX_GetParam, FCGX_GetStr, FCGX_PutStr).
  *
  * Easy to get wrong in a process that outlives its requests:
- *   - nothing of a request may survive it but the response surfaces of
- *     the last few contexts (cgi-analysis.c), each kept only while
- *     tyche_surface_is_current finds the study's files unchanged (device,
- *     inode, size, mtime and ctime against the cache's stamp: a dozen
- *     stat() calls).  cgi_handle_io reads the config and sets the work
+ *   - nothing of a request may survive it but the response surfaces
+ *     and loaded studies of the last few contexts (cgi-analysis.c), each
+ *     kept only while tyche_surface_is_current finds the study's files
+ *     unchanged (device, inode, size, mtime and ctime against the cache's
+ *     stamp: a dozen stat() calls).  cgi_handle_io reads the config and sets the work
  *     budget afresh on every request, so a study that tyche-fetch
  *     replaced, a table edited in place or an edited config is seen by
  *     the next request without a restart;

@@ -183,6 +183,11 @@ int cgi_load_surface(const struct cgi_config *c, const char *name,
  * FastCGI mode: see cgi-analysis.c). */
 void cgi_surface_done(tyche_surface *s);
 extern int cgi_keep_surfaces;
+/* cgi_load_surface with a context, which this process may keep as well
+ * (read-only: release both with cgi_context_done, never free them). */
+int cgi_load_context(const struct cgi_config *c, const char *name,
+		     tyche_context **ctx, tyche_surface **s, struct cgi_response *r);
+void cgi_context_done(tyche_context *ctx, tyche_surface *s);
 /* Summary statistics of amounts, as {"metrics": {M: {stat: v}}} for the
  * store, computed on the server. */
 cJSON *cgi_results_summary(const tyche_surface *s, const double *amounts);

@@ -8,8 +8,9 @@
 # same processes request after request; a study replaced as tyche-fetch
 # installs it (a new version directory and a symlink renamed over the
 # old one), and a table edited in place with its size unchanged, are seen
-# by the very next request without a restart, also by explore, which
-# answers from the surface a process keeps; a process exits after
+# by the very next request without a restart, also by explore and the
+# context's description, which answer from what a process keeps; a
+# process exits after
 # TYCHE_FCGI_MAX_REQUESTS requests and its replacement answers with no
 # request lost.  Every daemon runs from a temp prefix and is stopped on
 # exit, pass or fail.
@@ -79,16 +80,17 @@ test_expect_success 'a table edited in place, same size and inode, is seen by th
 	sed "s/,4000000,/,4100000,/" "$t" >new.csv &&
 	test "$(wc -c <new.csv)" = "$(wc -c <"$t")" &&
 	for i in 1 2 3; do
-		test "$(api alice POST /contexts/electrolysis/explore "{\"amounts\": {\"Stack R&D\": 4100000}}")" = 400 ||
+		test "$(api alice POST /contexts/electrolysis/explore "{\"amounts\": {\"Stack R&D\": 4100000}}")" = 400 &&
+		echo 4000000 >expect && stack_max >actual && test_cmp expect actual ||
 		return 1
 	done &&
 	cat new.csv >"$t" &&
 	ls -i "$t" >inode.after && test_cmp inode.before inode.after &&
 	for i in 1 2 3; do
-		test "$(api alice POST /contexts/electrolysis/explore "{\"amounts\": {\"Stack R&D\": 4100000}}")" = 200 ||
+		test "$(api alice POST /contexts/electrolysis/explore "{\"amounts\": {\"Stack R&D\": 4100000}}")" = 200 &&
+		echo 4100000 >expect && stack_max >actual && test_cmp expect actual ||
 		return 1
 	done &&
-	echo 4100000 >expect && stack_max >actual && test_cmp expect actual &&
 	cgi_fastcgi_pids >after && test_cmp before after
 '
 
