@@ -12,14 +12,14 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 -include config.mak.autogen
 
-PKGS     = libcurl libcjson yaml-0.1 zlib gsl nlopt libarchive expat libsodium
+PKGS     = libcurl libcjson yaml-0.1 zlib gsl nlopt libarchive expat libsodium xlsxwriter
 ifeq ($(origin PKG_LIBS),undefined)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 endif
 ifeq ($(strip $(PKG_LIBS)),)
 PKG_CFLAGS := -I/usr/include/cjson
-PKG_LIBS   := -lcurl -lcjson -lyaml -lz -lgsl -lgslcblas -lm -lnlopt -larchive -lexpat -lsodium
+PKG_LIBS   := -lcurl -lcjson -lyaml -lz -lgsl -lgslcblas -lm -lnlopt -larchive -lexpat -lsodium -lxlsxwriter
 endif
 LIBS = $(PKG_LIBS) -lglpk -lpthread -lm
 
@@ -183,7 +183,7 @@ $(CGI_SRCS:%.c=$(BUILD)/%.o): $(wildcard cgi/*.h)
 # t/perf/cgi.sh).  Their shared dependencies are named by soname because
 # Debian 12 ships no -dev symlink for some.  CGI_LIBS= $(LIBS) undoes it.
 CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lyaml -lgsl -lgslcblas -larchive -lexpat \
-	-lsodium -lglpk -lz -Wl,-Bdynamic -lcjson -lnlopt -lbz2 -l:libzstd.so.1 -llzma \
+	-lsodium -lglpk -lz -Wl,-Bdynamic -lxlsxwriter -lcjson -lnlopt -lbz2 -l:libzstd.so.1 -llzma \
 	-l:liblz4.so.1 -lnettle -l:libacl.so.1 -l:libltdl.so.7 -lgmp -l:libcolamd.so.2 \
 	-l:libamd.so.2 -lpthread -lm
 $(BUILD)/bin/tyche.cgi: LIBS = $(CGI_LIBS)
