@@ -45,8 +45,13 @@ async function loadContexts() {
 
 async function selectContext(name) {
   clearError();
+  clearTimeout(state.timer);
+  const info = await call('GET', ctxPath(name));
+  // context, info and amounts change together: an explore started in
+  // between would send one context's categories to another
+  state.seq++;
   state.context = name;
-  state.info = await call('GET', ctxPath(name));
+  state.info = info;
   const keep = $('plot-type').value;
   const pt = $('plot-type');
   pt.replaceChildren();
