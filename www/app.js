@@ -9,7 +9,7 @@
 // never go backwards; errors are shown in the page (#message), never only
 // in the console; option lists (plot types, methods, statistics) come
 // from the server's context info, not from this file.
-import { $, el, call, ctxPath, busy, showError, clearError, download, money } from './api.js';
+import { $, el, fmt, call, ctxPath, busy, showError, clearError, download, money } from './api.js';
 import { buildGrid, setSliders } from './grid.js';
 import { explorePlotRequest, showExplore, showColumns } from './plots.js';
 import * as opt from './optimise.js';
@@ -21,8 +21,18 @@ function guard(fn) {
   return (...args) => Promise.resolve().then(() => fn(...args)).catch((e) => { busy(''); showError(e.message); });
 }
 
+// Extension points for studies.js (an ES module loaded after this one):
+// contexts(list, select) fills the picker and names the study to open
+// (undefined: not handled, null: none); context(info); explored(res);
+// scenario(sc).
+const ext = {};
+function hook(name, ...args) {
+  return ext[name] ? ext[name](...args) : undefined;
+}
+
 const hooks = {
   guard,
+  loaded: (s) => hook('scenario', s),
   settings: () => opt.settings(state.info),
   restore: (o) => opt.restore(state.info, o),
   apply: (amounts) => { setSliders(state.info, state, amounts); return explore(); },
@@ -35,11 +45,15 @@ async function loadContexts() {
   $('who').textContent = state.user ? 'Signed in as ' + state.user : '';
   const sel = $('context');
   sel.replaceChildren();
-  for (const c of list.contexts) sel.append(el('option', { value: c.name, text: c.name }));
-  if (!list.contexts.length) {
+  const first = hook('contexts', list, sel);
+  if (first === undefined) {
+    for (const c of list.contexts) sel.append(el('option', { value: c.name, text: c.name }));
+  }
+  if (first === null || !sel.options.length) {
     showError('No decision context is installed on this server.');
     return;
   }
+  if (first) sel.value = first;
   await selectContext(sel.value);
 }
 
@@ -61,6 +75,7 @@ async function selectContext(name) {
   for (const c of state.info.categories) state.amounts[c.name] = 0;
   buildGrid(state.info, setAmount);
   opt.buildOptimise(state.info);
+  await hook('context', state.info);
   await explore();
   await sc.listScenarios(state, hooks);
 }
@@ -84,6 +99,7 @@ async function explore() {
   await showColumns(state);
   // the time from the request (or the slider's release) to the redrawn
   // grid, for the benchmark (t/browser reads it)
+  hook('explored', res);
   performance.mark('tyche-redrawn');
   document.body.dataset.redrawMs = String(Math.round(performance.now() - (state.released > t0 - 200 ? state.released : t0)));
   document.body.dataset.explored = String(seq);
@@ -119,6 +135,13 @@ async function downloadHtml() {
   return html;
 }
 function esc(s) { return String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';'); }
+
+// what studies.js uses (the signatures it was written against)
+window.tyche = {
+  state, hooks: ext, call, el, fmt, showError, clearError, busy, guard, selectContext, explore,
+  setSliders: (amounts) => setSliders(state.info, state, amounts),
+  listScenarios: () => sc.listScenarios(state, hooks),
+};
 
 document.addEventListener('DOMContentLoaded', () => {
   $('context').addEventListener('change', guard(() => selectContext($('context').value)));

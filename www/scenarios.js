@@ -82,6 +82,7 @@ export async function loadScenario(state, id, hooks) {
   if (inp.optimise) hooks.restore(inp.optimise);
   await hooks.apply(inp.amounts || {});
   busy('Loaded ' + sc.name);
+  hooks.loaded(sc);
 }
 
 // Overlaid distributions (one plot per metric, from the API) and the
