@@ -12,14 +12,14 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 -include config.mak.autogen
 
-PKGS     = libcurl libcjson yaml-0.1 zlib gsl nlopt libarchive expat libsodium
+PKGS     = libcurl libcjson yaml-0.1 zlib gsl nlopt libarchive expat libsodium xlsxwriter
 ifeq ($(origin PKG_LIBS),undefined)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 endif
 ifeq ($(strip $(PKG_LIBS)),)
 PKG_CFLAGS := -I/usr/include/cjson
-PKG_LIBS   := -lcurl -lcjson -lyaml -lz -lgsl -lgslcblas -lm -lnlopt -larchive -lexpat -lsodium
+PKG_LIBS   := -lcurl -lcjson -lyaml -lz -lgsl -lgslcblas -lm -lnlopt -larchive -lexpat -lsodium -lxlsxwriter
 endif
 LIBS = $(PKG_LIBS) -lglpk -lpthread -lm
 
@@ -185,13 +185,13 @@ $(CGI_SRCS:%.c=$(BUILD)/%.o): $(wildcard cgi/*.h)
 # ICU, libxml2 and libstdc++ (about 15 ms of CPU per request, measured by
 # t/perf/cgi.sh).  Issue 17: their dependencies too, wherever Debian ships
 # a .a (libzstd-dev, libltdl-dev in deps.txt): the loader maps libcjson,
-# libnlopt, libm and libc only (9 libraries before) and does 384
-# relocations, not 1,116 (LD_DEBUG=statistics); --as-needed drops liblz4
-# and libacl, which the parts of libarchive we use never call.
-# CGI_LIBS= $(LIBS) undoes it.
+# libnlopt, libxlsxwriter (Debian 12 ships no static copy), libm and libc
+# (9 libraries before) and does about 400 relocations, not 1,116
+# (LD_DEBUG=statistics); --as-needed drops liblz4 and libacl, which the
+# parts of libarchive we use never call.  CGI_LIBS= $(LIBS) undoes it.
 CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lfcgi -lyaml -lgsl -lgslcblas -larchive -lexpat \
 	-lsodium -lglpk -lz -lbz2 -llzma -lzstd -lnettle -lgmp -lcolamd -lamd -lltdl \
-	-Wl,-Bdynamic -lcjson -lnlopt -l:liblz4.so.1 -l:libacl.so.1 -lpthread -lm
+	-Wl,-Bdynamic -lxlsxwriter -lcjson -lnlopt -l:liblz4.so.1 -l:libacl.so.1 -lpthread -lm
 $(BUILD)/bin/tyche.cgi: LIBS = $(CGI_LIBS)
 # The same binary is a FastCGI responder when started on a listening
 # socket (cgi/cgi-fastcgi.c, issue 17): libfcgi (libfcgi-dev), static above.

@@ -75,6 +75,14 @@ TYCHE_API int tyche_surface_check_range(const tyche_surface *s, const double *am
 TYCHE_API int tyche_explore_write(const tyche_surface *s, const tyche_explore_result *r,
 				  const char *context_name, int format, tyche_write_fn w,
 				  void *arg, tyche_error *err);
+/* The same table as an Excel workbook (lib/export-xlsx.c): sheets
+ * "Statistics" (the CSV's columns, values as numbers, non-finite ones
+ * blank), "Amounts" (category, amount, extrapolated) and "About"
+ * (context, hash, samples, seed).  Written through a private temporary
+ * file, then to w.  TYCHE_EIO when the file cannot be written. */
+TYCHE_API int tyche_explore_write_xlsx(const tyche_surface *s, const tyche_explore_result *r,
+				       const char *context_name, tyche_write_fn w, void *arg,
+				       tyche_error *err);
 
 /* ----------------------------------------------- optimisation problems */
 
