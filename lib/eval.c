@@ -716,11 +716,6 @@ static int consume_text(struct pipe *P, size_t u, struct slot *s, void *arg)
 	return rc ? TYCHE_EIO : 0;
 }
 
-/* Memory for --summary's samples of one scenario; rows beyond it are
- * done in further passes over the scenario (draws are keyed, so a pass
- * reproduces the same samples). */
-#define TY_SUMMARY_BYTES ((size_t)32 << 20)
-
 static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
 			 double (*stt)[5], int json, int *first)
 {
@@ -766,28 +761,188 @@ static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
 	}
 }
 
+/*
+ * --summary: one scenario at a time, all its rows x N samples in memory,
+ * so every scenario is evaluated once at any N.  A pool of threads (the
+ * caller is one of them) runs two jobs per scenario: the chunks of
+ * samples, each written straight into its rows, then the rows, one task
+ * each: the non-finite count and the default statistics
+ * (tyche_stat_eval_many, with the thread's own work array).  A row's
+ * statistics never depend on which thread computed them, so the output is
+ * byte-identical for any thread count.  Peak memory: (rows + threads) x N
+ * doubles.
+ */
+#define SUM_CHUNK (4 * B)
+
+struct sum_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t go, idle;
+	unsigned gen;              /* bumped for each job */
+	int quit;
+	int phase;                 /* 0: chunks of samples; 1: rows */
+	size_t ntasks, next;       /* the current job's tasks */
+	unsigned busy;             /* helpers not yet done with the job */
+	int rc;                    /* first error of the job */
+	/* the scenario */
+	const struct ty_eval *E;
+	const tyche_stat *dflt;
+	size_t tech, scen, N;
+	double *vals;              /* nresults x N */
+	double (*stt)[5];
+	size_t *bad;               /* non-finite samples per row */
+};
+
+struct sum_thread {
+	struct sum_pool *P;
+	struct ty_eval_ws *ws;
+	double *work;              /* N doubles */
+};
+
+static int sum_task(struct sum_thread *th, size_t task)
+{
+	struct sum_pool *P = th->P;
+	const struct ty_tech *T = &P->E->ctx->tech[P->tech];
+
+	if (!th->ws || !th->work)
+		return TYCHE_ENOMEM;
+	if (P->phase == 0) {
+		uint64_t first = (uint64_t)task * SUM_CHUNK;
+		size_t n = P->N - first < SUM_CHUNK ? P->N - first : SUM_CHUNK;
+		double *sub[4 * TY_MAX_METRICS];
+
+		if (T->nresults > TY_ARRAY_SIZE(sub))
+			return TYCHE_EINTERNAL;
+		for (size_t off = 0; off < n; off += B) {
+			size_t m = n - off < B ? n - off : B;
+			int rc;
+
+			/* the budget once a block, as the streamed path */
+			if (ty_budget_spent())
+				return TYCHE_ETIMEOUT;
+			for (size_t r = 0; r < T->nresults; r++)
+				sub[r] = P->vals + r * P->N + first + off;
+			rc = ty_eval_block(P->E, th->ws, P->tech, P->scen, first + off, m, sub);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	} else {
+		const double *v = P->vals + task * P->N;
+		size_t bad = 0;
+
+		for (size_t i = 0; i < P->N; i++)
+			bad += !isfinite(v[i]);
+		P->bad[task] += bad;
+		return tyche_stat_eval_many(P->dflt, 5, v, P->N, th->work, P->stt[task]);
+	}
+}
+
+/* Take tasks of the current job until none is left; called locked. */
+static void sum_take(struct sum_thread *th)
+{
+	struct sum_pool *P = th->P;
+
+	while (P->next < P->ntasks && !P->rc) {
+		size_t t = P->next++;
+		int rc;
+
+		pthread_mutex_unlock(&P->mu);
+		rc = sum_task(th, t);
+		pthread_mutex_lock(&P->mu);
+		if (rc && !P->rc)
+			P->rc = rc;
+	}
+}
+
+static void *sum_helper(void *arg)
+{
+	struct sum_thread *th = arg;
+	struct sum_pool *P = th->P;
+	unsigned seen = 0;
+
+	pthread_mutex_lock(&P->mu);
+	for (;;) {
+		while (P->gen == seen && !P->quit)
+			pthread_cond_wait(&P->go, &P->mu);
+		if (P->quit)
+			break;
+		seen = P->gen;
+		sum_take(th);
+		if (--P->busy == 0)
+			pthread_cond_signal(&P->idle);
+	}
+	pthread_mutex_unlock(&P->mu);
+	return NULL;
+}
+
+/* Run one job of ntasks on every thread (the caller is thread 0). */
+static int sum_job(struct sum_thread *th0, unsigned nhelpers, int phase, size_t ntasks)
+{
+	struct sum_pool *P = th0->P;
+	int rc;
+
+	pthread_mutex_lock(&P->mu);
+	P->phase = phase;
+	P->ntasks = ntasks;
+	P->next = 0;
+	P->rc = 0;
+	P->busy = nhelpers;
+	P->gen++;
+	pthread_cond_broadcast(&P->go);
+	sum_take(th0);
+	while (P->busy)
+		pthread_cond_wait(&P->idle, &P->mu);
+	rc = P->rc;
+	pthread_mutex_unlock(&P->mu);
+	return rc;
+}
+
 static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 		       struct text_state *st, tyche_error *err)
 {
 	const tyche_context *ctx = E->ctx;
-	size_t N = o->samples, group = TY_SUMMARY_BYTES / (N * sizeof(double));
-	size_t done = 0, total = 0;
-	double *buf, *work, *out[4 * TY_MAX_METRICS];
+	size_t N = o->samples, rows = E->max_rows ? E->max_rows : 1;
+	size_t done = 0, total = 0, nchunks = (N + SUM_CHUNK - 1) / SUM_CHUNK;
+	unsigned nt = o->threads ? o->threads : ty_ncores(), nh = 0;
 	int json = o->format == TYCHE_FMT_JSON, rc = 0;
 	tyche_stat dflt[5];   /* the default set: every output's statistics */
+	struct sum_pool P;
+	struct sum_thread *th;
+	pthread_t *tid;
 
-	if (group < 1)
-		group = 1;
-	if (group > E->max_rows)
-		group = E->max_rows ? E->max_rows : 1;
-	tyche_stat_defaults(dflt, 5);
-	buf = malloc(group * N * sizeof(double));
-	work = malloc(N * sizeof(double));
-	if (!buf || !work) {
-		free(buf);
-		free(work);
+	if (nt > nchunks)
+		nt = nchunks > 1 ? (unsigned)nchunks : 1;
+	if (rows > SIZE_MAX / sizeof(double) / N)
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0,
 				   "out of memory for %zu samples", N);
+	tyche_stat_defaults(dflt, 5);
+	memset(&P, 0, sizeof P);
+	P.E = E;
+	P.dflt = dflt;
+	P.N = N;
+	P.vals = malloc(rows * N * sizeof(double));
+	th = ty_calloc(nt, sizeof(*th));
+	tid = ty_calloc(nt, sizeof(*tid));
+	if (!P.vals || !th || !tid) {
+		free(P.vals);
+		free(th);
+		free(tid);
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0,
+				   "out of memory for %zu samples", N);
+	}
+	pthread_mutex_init(&P.mu, NULL);
+	pthread_cond_init(&P.go, NULL);
+	pthread_cond_init(&P.idle, NULL);
+	/* a thread without its scratch fails its tasks with TYCHE_ENOMEM */
+	for (unsigned i = 0; i < nt; i++) {
+		th[i].P = &P;
+		th[i].ws = ty_eval_ws_create(E);
+		th[i].work = malloc(N * sizeof(double));
+	}
+	for (unsigned i = 1; i < nt; i++) {
+		if (pthread_create(&tid[i], NULL, sum_helper, &th[i]))
+			break;
+		nh++;
 	}
 	for (size_t t = 0; t < ctx->ntech; t++)
 		total += ctx->tech[t].nscen;
@@ -795,33 +950,46 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 		const struct ty_tech *T = &ctx->tech[t];
 
 		for (size_t s = 0; s < T->nscen && !rc; s++) {
-			double (*stt)[5] = ty_calloc(T->nresults + 1, sizeof(*stt));
 			struct ty_buf b = TY_BUF_INIT;
 
-			for (size_t g0 = 0; g0 < T->nresults && !rc; g0 += group) {
-				for (size_t r = 0; r < T->nresults; r++)
-					out[r] = r >= g0 && r < g0 + group ? buf + (r - g0) * N : NULL;
-				rc = ty_eval_scenario(E, t, s, N, o->threads, out, err);
-				for (size_t r = g0; r < g0 + group && r < T->nresults && !rc; r++) {
-					for (size_t i = 0; i < N; i++)
-						if (!isfinite(out[r][i]))
-							st->bad[t][s][r]++;
-					tyche_stat_eval_many(dflt, 5, out[r], N, work, stt[r]);
-				}
+			P.stt = ty_calloc(T->nresults + 1, sizeof(*P.stt));
+			if (!P.stt) {
+				rc = TYCHE_ENOMEM;
+				break;
 			}
+			P.tech = t;
+			P.scen = s;
+			P.bad = st->bad[t][s];
+			rc = sum_job(&th[0], nh, 0, nchunks);
+			if (!rc)
+				rc = sum_job(&th[0], nh, 1, T->nresults);
 			if (!rc) {
-				summary_rows(&b, T, s, stt, json, &st->first_json);
+				summary_rows(&b, T, s, P.stt, json, &st->first_json);
 				rc = b.oom ? TYCHE_ENOMEM : emit(o, b.p ? b.p : "", b.len) ? TYCHE_EIO : 0;
 			}
 			ty_buf_release(&b);
-			free(stt);
+			free(P.stt);
 			done++;
 			if (o->progress)
 				o->progress((double)done / (double)total, o->progress_arg);
 		}
 	}
-	free(buf);
-	free(work);
+	pthread_mutex_lock(&P.mu);
+	P.quit = 1;
+	pthread_cond_broadcast(&P.go);
+	pthread_mutex_unlock(&P.mu);
+	for (unsigned i = 1; i <= nh; i++)
+		pthread_join(tid[i], NULL);
+	for (unsigned i = 0; i < nt; i++) {
+		ty_eval_ws_free(th[i].ws);
+		free(th[i].work);
+	}
+	free(th);
+	free(tid);
+	free(P.vals);
+	pthread_mutex_destroy(&P.mu);
+	pthread_cond_destroy(&P.go);
+	pthread_cond_destroy(&P.idle);
 	return rc;
 }
 
