@@ -200,3 +200,11 @@ check-fmt-exhaustive: $(BUILD)/t/unit/u-fmt
 	U_FMT_COUNT=100000000 $(BUILD)/t/unit/u-fmt
 	$(BUILD)/t/unit/u-fmt --floats
 # --- end issue 13/17
+
+# The compute core (model VM, draws, uniforms, unit cost): at -O2 GCC's
+# "very cheap" cost model leaves its loops over a block of samples scalar,
+# and sqrt's errno check keeps sqrt out of line.  Neither flag changes a
+# result: no reassociation, no contraction (-ffp-contract=off stays), and
+# element-wise IEEE operations round the same in vector registers.
+$(BUILD)/lib/vm.o $(BUILD)/lib/dist.o $(BUILD)/lib/rng.o $(BUILD)/lib/eval.o: \
+	CFLAGS_ALL += -fvect-cost-model=dynamic -fno-math-errno

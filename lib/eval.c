@@ -46,6 +46,7 @@ struct ty_eval_ws {
 	struct ty_vm *vm;
 	double *cellv;            /* max_cells * B */
 	double *cap, *fix, *inp, *oraw, *out, *met, *cost;
+	double *kt;               /* 4 * B: the unit cost's four terms */
 	const double **pp;        /* pointer tables */
 	const struct ty_cell_override *ov;
 	size_t nov;
@@ -168,9 +169,10 @@ struct ty_eval_ws *ty_eval_ws_create(const struct ty_eval *E)
 	ws->out = ty_calloc(MAX(E->max_out, 1) * B, sizeof(double));
 	ws->met = ty_calloc(MAX(E->max_met, 1) * B, sizeof(double));
 	ws->cost = ty_calloc(B, sizeof(double));
+	ws->kt = ty_calloc(4 * B, sizeof(double));
 	ws->pp = ty_calloc(16 * (E->max_cells + E->max_fixed + E->max_met + 16), sizeof(double *));
 	if (!ws->vm || !ws->cellv || !ws->cap || !ws->fix || !ws->inp || !ws->oraw ||
-	    !ws->out || !ws->met || !ws->cost || !ws->pp) {
+	    !ws->out || !ws->met || !ws->cost || !ws->kt || !ws->pp) {
 		ty_eval_ws_free(ws);
 		return NULL;
 	}
@@ -190,6 +192,7 @@ void ty_eval_ws_free(struct ty_eval_ws *ws)
 	free(ws->out);
 	free(ws->met);
 	free(ws->cost);
+	free(ws->kt);
 	free(ws->pp);
 	free(ws);
 }
@@ -211,6 +214,68 @@ static const double *const *cols(const double ***pp, double *base, size_t k)
 		v[i] = base + i * B;
 	*pp += k;
 	return v;
+}
+
+/* out[i] = x[i] op y[i] over a block, alias-free so it vectorises */
+static void col_div(size_t n, double *restrict d, const double *restrict x,
+		    const double *restrict y)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] = x[i] / y[i];
+}
+
+static void col_mul(size_t n, double *restrict d, const double *restrict x,
+		    const double *restrict y)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] = x[i] * y[i];
+}
+
+/* d[i] += x[i] / y[i] (div = 1) or x[i] * y[i] (div = 0) */
+static void col_acc(size_t n, double *restrict d, const double *restrict x,
+		    const double *restrict y, int div)
+{
+	if (div)
+		for (size_t i = 0; i < n; i++)
+			d[i] += x[i] / y[i];
+	else
+		for (size_t i = 0; i < n; i++)
+			d[i] += x[i] * y[i];
+}
+
+static void unit_cost(size_t n, const struct ty_tech *T, const double *restrict scale,
+		      const double *const *capital, const double *const *lifetime,
+		      const double *const *fixed, size_t nfix,
+		      const double *const *input_price, const double *const *input,
+		      const double *const *output_price, const double *const *output,
+		      double *restrict cost, double *restrict kt)
+{
+	double *restrict t1 = kt, *restrict t2 = kt + B, *restrict t3 = kt + 2 * B,
+		*restrict t4 = kt + 3 * B;
+
+	col_div(n, t1, capital[0], lifetime[0]);
+	for (size_t c = 1; c < T->n_capital; c++)
+		col_acc(n, t1, capital[c], lifetime[c], 1);
+	if (nfix) {
+		memcpy(t2, fixed[0], n * sizeof(double));
+		for (size_t f = 1; f < nfix; f++) {
+			const double *restrict x = fixed[f];
+
+			for (size_t i = 0; i < n; i++)
+				t2[i] += x[i];
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			t2[i] = 0.0;
+	}
+	col_mul(n, t3, input_price[0], input[0]);
+	for (size_t j = 1; j < T->n_input; j++)
+		col_acc(n, t3, input_price[j], input[j], 0);
+	col_mul(n, t4, output_price[0], output[0]);
+	for (size_t j = 1; j < T->n_output; j++)
+		col_acc(n, t4, output_price[j], output[j], 0);
+	for (size_t i = 0; i < n; i++)
+		cost[i] = ((t1[i] / scale[i] + t2[i] / scale[i]) + t3[i]) - t4[i];
 }
 
 int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
@@ -305,26 +370,12 @@ int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
 			for (size_t i = 0; i < n; i++)
 				d[i] = output_eff[j][i] * output_raw[j][i];
 		}
-		/* unit cost K = ((T1 + T2) + T3) - T4 */
-		for (size_t i = 0; i < n; i++) {
-			double t1, t2, t3, t4;
-
-			t1 = capital[0][i] / lifetime[0][i];
-			for (size_t c = 1; c < T->n_capital; c++)
-				t1 += capital[c][i] / lifetime[c][i];
-			t1 /= scale[i];
-			t2 = nfix ? fixed[0][i] : 0.0;
-			for (size_t f = 1; f < nfix; f++)
-				t2 += fixed[f][i];
-			t2 /= scale[i];
-			t3 = input_price[0][i] * input[0][i];
-			for (size_t j = 1; j < T->n_input; j++)
-				t3 += input_price[j][i] * input[j][i];
-			t4 = output_price[0][i] * output[0][i];
-			for (size_t j = 1; j < T->n_output; j++)
-				t4 += output_price[j][i] * output[j][i];
-			ws->cost[i] = ((t1 + t2) + t3) - t4;
-		}
+		/* unit cost K = ((T1 + T2) + T3) - T4, each sum in offset
+		 * order from its first term; column by column (the same
+		 * operations per sample in the same order) so the loops
+		 * vectorise */
+		unit_cost(n, T, scale, capital, lifetime, fixed, nfix, input_price, input,
+			  output_price, output, ws->cost, ws->kt);
 		a.input_raw = input_raw;
 		a.input_price = input_price;
 		a.output_raw = output_raw;
@@ -628,13 +679,29 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 	int rc = work_values(P, ws, u, s);
 	int json = P->opts->format == TYCHE_FMT_JSON;
 	const char *prefix = P->prefix[u->tech][u->scen];
-	char tmp[32];
+	char tmp[32], line[1024], digits[24];
+	size_t plen = strlen(prefix), rtl[512], rul[512];
+	unsigned char rlen[512] = { 0 };   /* 1: row r's CSV line fits in line[] */
 
 	if (rc)
 		return rc;
+	if (!json) {
+		memcpy(line, prefix, plen < sizeof line ? plen : 0);
+		for (size_t r = 0; r < T->nresults && r < 512; r++) {
+			rtl[r] = strlen(P->rowtext[u->tech][r]);
+			rul[r] = strlen(P->rowunits[u->tech][r]);
+			rlen[r] = plen + 21 + rtl[r] + 32 + rul[r] <= sizeof line;
+		}
+	}
 	s->nonfinite_rows = 0;
 	for (size_t i = 0; i < u->n; i++) {
-		uint64_t sample = u->first + i + 1;
+		uint64_t sample = u->first + i + 1, sd = sample;
+		size_t dl = 0;
+
+		do {
+			digits[sizeof digits - 1 - dl++] = (char)('0' + sd % 10);
+			sd /= 10;
+		} while (sd);
 
 		for (size_t r = 0; r < T->nresults; r++) {
 			double v = s->vals[r * P->block + i];
@@ -648,6 +715,25 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 				ty_buf_adds(&s->text, "\"Value\":");
 				json_num(&s->text, v);
 				ty_buf_adds(&s->text, P->rowunits[u->tech][r]);
+			} else if (r < 512 && rlen[r]) {
+				/* the line in one piece: what the pieces below write */
+				char *q = line + plen;
+
+				memcpy(q, digits + sizeof digits - dl, dl);
+				q += dl;
+				*q++ = ',';
+				memcpy(q, P->rowtext[u->tech][r], rtl[r]);
+				q += rtl[r];
+				{
+					const char *f = ty_fmt_double(v, tmp);
+					size_t fl = strlen(f);
+
+					memcpy(q, f, fl);
+					q += fl;
+				}
+				memcpy(q, P->rowunits[u->tech][r], rul[r]);
+				q += rul[r];
+				ty_buf_add(&s->text, line, (size_t)(q - line));
 			} else {
 				ty_buf_adds(&s->text, prefix);
 				add_u64(&s->text, sample);
