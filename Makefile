@@ -163,13 +163,13 @@ install: all
 clean:
 	rm -rf build build-san t/trash.* t/unit/bin
 
-# --- PREFIX is compiled into lib/context.c (TYCHE_PREFIX, the default model
+# --- PREFIX is compiled into lib/context-models.c (TYCHE_PREFIX, the default model
 # path).  Rebuild it when PREFIX changes, so that `make` followed by
 # `make install PREFIX=/opt/x` installs tools that look in /opt/x.
 $(BUILD)/prefix.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
-$(BUILD)/lib/context.o: $(BUILD)/prefix.stamp
+$(BUILD)/lib/context-models.o: $(BUILD)/prefix.stamp
 
 # Keep intermediate objects (cmd/, t/unit/) between builds.
 .SECONDARY:

@@ -10,6 +10,7 @@
  * holding a web server worker for the whole build.  The first request
  * after an update is the one that builds (under the library's lock).
  *
+ * Which entries are contexts is the catalog's rule (lib/catalog.c).
  * A context name from the URL is checked by cgi_name_ok (no '/', no
  * leading '.') before it is joined to the contexts directory.
  *
@@ -38,78 +39,28 @@ static const char *const plot_types[] = {
 
 /* ------------------------------------------------------------ contexts */
 
-static int is_xlsx_name(const char *n, size_t len)
-{
-	return len > 5 && !strcmp(n + len - 5, ".xlsx");
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/* The contexts directory as the catalog lists it (lib/catalog.c: a folder
+ * holding designs.csv or a .xlsx workbook, one level, names checked). */
 int cgi_contexts_list(const struct cgi_config *c, struct cgi_response *r)
 {
-	DIR *d = opendir(c->contexts);
-	struct dirent *e;
-	char **names = NULL, path[4096];
-	size_t n = 0, cap = 0;
+	tyche_catalog *cat = NULL;
+	tyche_error err = { 0 };
 	cJSON *o, *arr;
 
-	if (!d) {
-		fprintf(stderr, "tyche.cgi: cannot open contexts directory %s\n", c->contexts);
+	if (tyche_catalog_list(&cat, c->contexts, 0, &err)) {
+		fprintf(stderr, "tyche.cgi: cannot open contexts directory %s: %s\n", c->contexts,
+			err.msg);
 		return cgi_fail(r, 500, "the contexts directory cannot be read (see the server log)");
 	}
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		struct stat sb;
-		char *name;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "%s/%s", c->contexts, e->d_name);
-		if (stat(path, &sb))
-			continue;
-		if (S_ISDIR(sb.st_mode)) {
-			snprintf(path, sizeof path, "%s/%s/designs.csv", c->contexts, e->d_name);
-			if (access(path, R_OK) || !cgi_name_ok(e->d_name, CGI_CONTEXT_NAME_MAX))
-				continue;
-			name = strdup(e->d_name);
-		} else if (S_ISREG(sb.st_mode) && is_xlsx_name(e->d_name, len)) {
-			name = strndup(e->d_name, len - 5);
-			if (name && !cgi_name_ok(name, CGI_CONTEXT_NAME_MAX)) {
-				free(name);
-				continue;
-			}
-		} else {
-			continue;
-		}
-		if (!name)
-			break;
-		if (n == cap) {
-			char **nn = realloc(names, (cap = cap ? 2 * cap : 16) * sizeof *names);
-
-			if (!nn) {
-				free(name);
-				break;
-			}
-			names = nn;
-		}
-		names[n++] = name;
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof *names, cmp_str);
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "contexts");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < cat->n; i++) {
 		cJSON *x = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(x, "name", names[i]);
+		cJSON_AddStringToObject(x, "name", cat->v[i].name);
 		cJSON_AddItemToArray(arr, x);
-		free(names[i]);
 	}
-	free(names);
+	tyche_catalog_free(cat);
 	return cgi_json(r, 200, o);
 }
 
@@ -136,18 +87,17 @@ void cgi_log_diags(const tyche_diags *d, const char *context)
 			"for all of them)\n", total - shown);
 }
 
-/* The path of context `name` (already checked by cgi_name_ok), or -1. */
+/* The path of context `name` (already checked by cgi_name_ok), or -1:
+ * the catalog's rule, so what is listed is what resolves. */
 static int context_path(const struct cgi_config *c, const char *name, char *buf, size_t n)
 {
-	struct stat sb;
+	char *p = NULL;
+	int ok = !tyche_catalog_resolve(c->contexts, name, &p, NULL) && strlen(p) < n;
 
-	snprintf(buf, n, "%s/%s", c->contexts, name);
-	if (!stat(buf, &sb) && S_ISDIR(sb.st_mode))
-		return 0;
-	snprintf(buf, n, "%s/%s.xlsx", c->contexts, name);
-	if (!stat(buf, &sb) && S_ISREG(sb.st_mode))
-		return 0;
-	return -1;
+	if (ok)
+		memcpy(buf, p, strlen(p) + 1);
+	free(p);
+	return ok ? 0 : -1;
 }
 
 int cgi_load_surface(const struct cgi_config *c, const char *name,

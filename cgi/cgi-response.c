@@ -100,7 +100,9 @@ int cgi_fail_tyche(struct cgi_response *r, int rc, const tyche_error *err,
 	switch (rc) {
 	case TYCHE_EDATA:
 	case TYCHE_EUSAGE:
-		return cgi_fail(r, strstr(err->msg, "another user") ? 403 : 400, "%s: %s", what, err->msg);
+		return cgi_fail(r, 400, "%s: %s", what, err->msg);
+	case TYCHE_EPERM:
+		return cgi_fail(r, 403, "%s: %s", what, err->msg);
 	case TYCHE_ENOENT:
 		return cgi_fail(r, 404, "%s: not found", what);
 	case TYCHE_ETIMEOUT:

@@ -68,7 +68,7 @@ static int do_list(tyche_store *st, const char *user, const struct cgi_request *
 	f.context = ctx;
 	f.mine = mine && !strcmp(mine, "1");
 	f.shared = shared && !strcmp(shared, "1");
-	rc = tyche_store_list(st, user, &f, &v, &n, NULL, &err);
+	rc = tyche_store_list(&v, &n, st, user, &f, NULL, &err);
 	free(ctx);
 	free(mine);
 	free(shared);
@@ -170,7 +170,7 @@ static int do_load(tyche_store *st, const char *user, const char *id,
 {
 	tyche_scenario sc = TYCHE_SCENARIO_INIT;
 	tyche_error err = { 0 };
-	int rc = tyche_store_load(st, user, id, &sc, &err);
+	int rc = tyche_store_load(&sc, st, user, id, &err);
 
 	if (rc == TYCHE_ENOENT)
 		return cgi_fail(r, 404, "no scenario '%s'", id);
@@ -238,7 +238,7 @@ static int do_diff(tyche_store *st, const char *user, const struct cgi_request *
 	if (!a || !b || !cgi_name_ok(a, TYCHE_SCENARIO_ID_MAX) ||
 	    !cgi_name_ok(b, TYCHE_SCENARIO_ID_MAX)) {
 		rc = cgi_fail(r, 400, "diff needs two scenario ids: ?a=ID&b=ID");
-	} else if ((rc = tyche_store_diff(st, user, a, b, &json, &err))) {
+	} else if ((rc = tyche_store_diff(&json, st, user, a, b, &err))) {
 		rc = rc == TYCHE_ENOENT ? cgi_fail(r, 404, "no such scenario")
 					: cgi_fail_tyche(r, rc, &err, "diff");
 	} else {

@@ -24,11 +24,14 @@
 #define CGI_DEFAULT_CONFIG "/etc/tyche/tyche.yml"
 #define CGI_CONTEXT_NAME_MAX 100
 
+/* The server config as the handlers use it: a view of the one parsed
+ * config (lib/config.c, tyche/config.h); the strings belong to server. */
 struct cgi_config {
-	char *contexts;    /* directory of decision contexts */
-	char *store;       /* scenario store directory */
-	char *cache;       /* surface cache directory */
-	char *models;      /* model search path, or NULL */
+	tyche_server_config *server;
+	const char *contexts;    /* directory of decision contexts */
+	const char *store;       /* scenario store directory */
+	const char *cache;       /* surface cache directory */
+	const char *models;      /* model search path, or NULL */
 	long samples;      /* defaults */
 	uint64_t seed;
 	int single_user;

@@ -21,6 +21,7 @@ int run_exit_code(int code)
 	case TYCHE_EIO: return RUN_EX_NOINPUT;
 	case TYCHE_EINFEASIBLE: return RUN_EX_FAIL;
 	case TYCHE_ETIMEOUT: return 75;   /* EX_TEMPFAIL: --time-limit ran out */
+	case TYCHE_EPERM: return 77;      /* EX_NOPERM: not the owner */
 	default: return RUN_EX_SOFTWARE;
 	}
 }

@@ -13,8 +13,8 @@
  * Unix permissions of the store directory do not: whoever can run this
  * with write access to DIR can edit its files anyway.
  *
- * Exit codes (sysexits.h): 0 ok, 64 usage (also "not the owner"), 65 data
- * error, 66 not found, 70 internal, 74 I/O.
+ * Exit codes (sysexits.h): 0 ok, 64 usage, 65 data error, 66 not found,
+ * 70 internal, 74 I/O, 77 not the owner (TYCHE_EPERM).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +59,7 @@ static int exit_code(int code)
 	case TYCHE_EDATA: return 65;
 	case TYCHE_ENOENT: return 66;
 	case TYCHE_EIO: return 74;
+	case TYCHE_EPERM: return 77;
 	default: return 70;
 	}
 }
@@ -166,7 +167,7 @@ static int cmd_list(tyche_store *st, const char *user, int argc, char **argv)
 	}
 	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
 		return usage("unknown format '%s', expected csv or json", format);
-	rc = tyche_store_list(st, user, &f, &v, &n, &dg, &err);
+	rc = tyche_store_list(&v, &n, st, user, &f, &dg, &err);
 	tyche_diags_print(&dg, stderr);
 	tyche_diags_release(&dg);
 	if (rc)
@@ -194,7 +195,7 @@ static int cmd_show(tyche_store *st, const char *user, const char *id)
 	tyche_error err = { 0 };
 	char *text;
 
-	if (tyche_store_load(st, user, id, &sc, &err))
+	if (tyche_store_load(&sc, st, user, id, &err))
 		return fail(&err);
 	text = tyche_scenario_to_json(&sc, 1);
 	tyche_scenario_release(&sc);
@@ -212,7 +213,7 @@ static int cmd_diff(tyche_store *st, const char *user, const char *a, const char
 	tyche_error err = { 0 };
 	char *text = NULL;
 
-	if (tyche_store_diff(st, user, a, b, &text, &err))
+	if (tyche_store_diff(&text, st, user, a, b, &err))
 		return fail(&err);
 	puts(text);
 	free(text);

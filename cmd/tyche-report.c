@@ -1292,7 +1292,7 @@ static int stored_report(struct rep *r)
 	if (tyche_store_open(&st, dir, &err))
 		return fail(&err);
 	for (size_t k = 0; k < r->nstored; k++)
-		if (tyche_store_load(st, user, r->stored[k], &sc[k], &err)) {
+		if (tyche_store_load(&sc[k], st, user, r->stored[k], &err)) {
 			rc = fail(&err);
 			goto out;
 		}

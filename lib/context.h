@@ -96,11 +96,22 @@ enum { TY_T_DESIGNS, TY_T_PARAMETERS, TY_T_INDICES, TY_T_FUNCTIONS,
        TY_T_RESULTS, TY_T_TRANCHES, TY_T_INVESTMENTS };
 extern const char *const ty_table_names[7];
 
-/* The context hash without loading (CSV directories only; -1 otherwise). */
+/* Identity (context-hash.c).  ty_context_hash_compute fills ctx->hash from
+ * ctx->path and the technologies' model_path (call it once they are set);
+ * ty_context_quick_hash gives the same hash without loading (CSV
+ * directories only; -1 otherwise). */
+TY_HIDDEN void ty_context_hash_compute(tyche_context *ctx);
 TY_HIDDEN int ty_context_quick_hash(const char *path, const tyche_load_opts *opts,
 				    char hash[65]);
 /* Base name of a context path without ".xlsx" (malloc'd). */
 TY_HIDDEN char *ty_context_name_of(const char *path);
+
+/* The model file `<model>.yml` (malloc'd) for the context at ctxpath:
+ * beside the tables, then along the model path (opts, $TYCHE_MODEL_PATH,
+ * the installed library); NULL when not found or when model is not a
+ * plain model name (a path is never opened). */
+TY_HIDDEN char *ty_context_model_file(const char *ctxpath, const tyche_load_opts *opts,
+				      const char *model);
 
 TY_HIDDEN const struct ty_tech *ty_context_tech(const tyche_context *ctx,
 						const char *name);

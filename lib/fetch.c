@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * fetch.c - tyche-fetch: signed manifests, verified downloads, the quality
- * gate and the atomic switch of DEST/current; plus the publisher side
- * (keygen, sign).  The protocol is described in doc/fetch-protocol.md.
+ * fetch.c - tyche-fetch's client side: signed manifests verified, files
+ * downloaded and checked, the quality gate (every context of the release
+ * loads: lib/catalog.c), the atomic switch of DEST/current, state.json,
+ * rollback and trust-key, and the analysis cache entries of the contexts
+ * a switch changed dropped.  The publisher side (keygen, sign, sign-file)
+ * is fetch-publish.c; the config is read by lib/config.c.  The protocol is
+ * described in doc/fetch-protocol.md.
  *
  * Layout of a source's DEST:
  *   versions/<N>/     complete, verified release trees
@@ -26,11 +30,17 @@
  *    the current version are hashed again before they are copied;
  *  - cJSON numbers are doubles: versions are limited to 1..2^53-1, the raw
  *    manifest text must write every number as plain digits ("1e3" would
- *    parse as 1000), and integers are written with add_uint, never
+ *    parse as 1000), and integers are written with ty_fetch_add_uint, never
  *    cJSON_AddNumberToObject ("%1.15g" prints 9.00719925474099e+15);
  *  - the only way below the highest accepted version is an explicit
  *    trust-key --reset-version, and it applies only to releases signed by
- *    the key it names (the fast-forwarding key must be gone from keys:).
+ *    the key it names (the fast-forwarding key must be gone from keys:);
+ *  - the contexts of the installed version are listed and hashed before
+ *    the switch (which may delete that tree); a context with the same name,
+ *    kind and hash in the new version keeps its cache files, any other
+ *    (changed, gone, hash unknown) loses them.  The cache names files by
+ *    the context's base name, so two contexts of one base name in
+ *    different folders share the fate of either.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,17 +60,11 @@
 
 #include "fetch.h"
 
-#define KEYID_HEX 16
 #define MAX_SIG_BYTES 4096
 
 /* ------------------------------------------------------------ helpers */
 
-struct strv {
-	char **v;
-	size_t n, cap;
-};
-
-static int strv_add(struct strv *s, const char *p)
+int ty_fetch_strv_add(struct ty_strv *s, const char *p)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 64;
@@ -77,7 +81,7 @@ static int strv_add(struct strv *s, const char *p)
 	return 0;
 }
 
-static void strv_release(struct strv *s)
+void ty_fetch_strv_release(struct ty_strv *s)
 {
 	size_t i;
 
@@ -95,7 +99,7 @@ static int cmp_str(const void *a, const void *b)
 /* Every regular file under root/rel, as paths relative to root.  A symlink
  * or special file is an error (returns 1 and names it in *bad), unless
  * lenient, when it is skipped. */
-static int list_tree(const char *root, const char *rel, struct strv *out,
+int ty_fetch_list_tree(const char *root, const char *rel, struct ty_strv *out,
 		     int lenient, char **bad)
 {
 	char *dir = *rel ? ty_asprintf("%s/%s", root, rel) : ty_strdup(root);
@@ -121,9 +125,9 @@ static int list_tree(const char *root, const char *rel, struct strv *out,
 		if (!full || lstat(full, &st)) {
 			rc = -1;
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = list_tree(root, r, out, lenient, bad);
+			rc = ty_fetch_list_tree(root, r, out, lenient, bad);
 		} else if (S_ISREG(st.st_mode)) {
-			rc = strv_add(out, r);
+			rc = ty_fetch_strv_add(out, r);
 		} else if (!lenient) {
 			*bad = r;
 			r = NULL;
@@ -183,7 +187,7 @@ static int fsync_path(const char *path)
 }
 
 /* Write data to path atomically: path.tmp, fsync, rename. */
-static int write_atomic(const char *path, const void *data, size_t len,
+int ty_fetch_write_atomic(const char *path, const void *data, size_t len,
 			mode_t mode)
 {
 	char *tmp = ty_asprintf("%s.tmp.%ld", path, (long)getpid());
@@ -207,7 +211,7 @@ static int write_atomic(const char *path, const void *data, size_t len,
 }
 
 /* Strict "YYYY-MM-DDTHH:MM:SSZ" (UTC); Feb 30 and the like are refused. */
-static int parse_time(const char *s, time_t *out)
+int ty_fetch_parse_time(const char *s, time_t *out)
 {
 	struct tm tm, back;
 	int y, mo, d, h, mi, se, n = 0;
@@ -232,17 +236,17 @@ static int parse_time(const char *s, time_t *out)
 	return 0;
 }
 
-static void keyid(const unsigned char *pk, char out[KEYID_HEX + 1])
+void ty_fetch_keyid(const unsigned char *pk, char out[TY_FETCH_KEYID_HEX + 1])
 {
 	unsigned char md[crypto_hash_sha256_BYTES];
 
 	crypto_hash_sha256(md, pk, crypto_sign_PUBLICKEYBYTES);
-	sodium_bin2hex(out, KEYID_HEX + 1, md, KEYID_HEX / 2);
+	sodium_bin2hex(out, TY_FETCH_KEYID_HEX + 1, md, TY_FETCH_KEYID_HEX / 2);
 }
 
 /* Add an integer as its exact decimal text: cJSON_AddNumberToObject goes
  * through a double and "%1.15g", which may print 9.00719925474099e+15. */
-static cJSON *add_uint(cJSON *o, const char *k, unsigned long long v)
+cJSON *ty_fetch_add_uint(cJSON *o, const char *k, unsigned long long v)
 {
 	char buf[32];
 
@@ -440,7 +444,7 @@ static int manifest_parse(const char *text, size_t len, const char *url,
 			    "manifest: expected source (string), version (positive integer), expires (string) and files (list)");
 		goto out;
 	}
-	if (parse_time(exp->valuestring, &m->expires)) {
+	if (ty_fetch_parse_time(exp->valuestring, &m->expires)) {
 		ty_error_at(err, TYCHE_EDATA, url, 0, 0,
 			    "manifest: expires '%s' is not YYYY-MM-DDTHH:MM:SSZ",
 			    exp->valuestring);
@@ -513,27 +517,27 @@ out:
 	return cls;
 }
 
-/* The .sig file is one line: "<keyid> <base64 signature>". */
+/* The .sig file is one line: "<ty_fetch_keyid> <base64 signature>". */
 static int verify_sig(const struct ty_fetch_source *s, const char *body,
 		      size_t len, const char *sig, const char *url,
-		      char signer[KEYID_HEX + 1], tyche_error *err)
+		      char signer[TY_FETCH_KEYID_HEX + 1], tyche_error *err)
 {
-	char id[KEYID_HEX + 1], want[KEYID_HEX + 1];
+	char id[TY_FETCH_KEYID_HEX + 1], want[TY_FETCH_KEYID_HEX + 1];
 	unsigned char raw[crypto_sign_BYTES];
 	const char *sp = strchr(sig, ' ');
 	size_t rawlen = 0, k;
 
-	if (!sp || sp - sig != KEYID_HEX ||
+	if (!sp || sp - sig != TY_FETCH_KEYID_HEX ||
 	    sodium_base642bin(raw, sizeof(raw), sp + 1, strlen(sp + 1), "\r\n", &rawlen,
 			      NULL, sodium_base64_VARIANT_ORIGINAL) ||
 	    rawlen != sizeof(raw))
 		return ty_error_at(err, TYCHE_EDATA, url, 0, 0,
 				   "malformed signature file: expected '<key id> <base64 Ed25519 signature>'"),
 		       TYCHE_FETCH_VERIFY;
-	memcpy(want, sig, KEYID_HEX);
-	want[KEYID_HEX] = 0;
+	memcpy(want, sig, TY_FETCH_KEYID_HEX);
+	want[TY_FETCH_KEYID_HEX] = 0;
 	for (k = 0; k < s->nkeys; k++) {
-		keyid(s->keys[k], id);
+		ty_fetch_keyid(s->keys[k], id);
 		if (strcmp(id, want))
 			continue;
 		if (crypto_sign_verify_detached(raw, (const unsigned char *)body, len,
@@ -559,7 +563,7 @@ int ty_fetch_manifest_check(const unsigned char *pk, const char *source,
 	unsigned char keys[1][TY_FETCH_KEY_BYTES];
 	struct ty_fetch_source s;
 	struct manifest m;
-	char signer[KEYID_HEX + 1];
+	char signer[TY_FETCH_KEYID_HEX + 1];
 	int cls;
 
 	memset(&s, 0, sizeof(s));
@@ -584,8 +588,8 @@ int ty_fetch_manifest_check(const unsigned char *pk, const char *source,
 struct state {
 	long long version;        /* highest accepted; 0 = none */
 	char manifest_sha[65];
-	char signer[KEYID_HEX + 1];     /* key id that signed it, or "" */
-	char reset_key[KEYID_HEX + 1];  /* trust-key --reset-version pending */
+	char signer[TY_FETCH_KEYID_HEX + 1];     /* key id that signed it, or "" */
+	char reset_key[TY_FETCH_KEYID_HEX + 1];  /* trust-key --reset-version pending */
 	long long reset_from;     /* the version that reset set aside */
 	time_t expires;
 	char expires_s[32];
@@ -620,16 +624,16 @@ static void state_read(const char *dest, struct state *st)
 	if (!json_uint(j, "reset_from", TY_FETCH_MAX_VERSION, &ver))
 		st->reset_from = (long long)ver;
 	v = cJSON_GetObjectItemCaseSensitive(j, "key");
-	if (cJSON_IsString(v) && strlen(v->valuestring) == KEYID_HEX)
-		memcpy(st->signer, v->valuestring, KEYID_HEX + 1);
+	if (cJSON_IsString(v) && strlen(v->valuestring) == TY_FETCH_KEYID_HEX)
+		memcpy(st->signer, v->valuestring, TY_FETCH_KEYID_HEX + 1);
 	v = cJSON_GetObjectItemCaseSensitive(j, "reset_key");
-	if (cJSON_IsString(v) && strlen(v->valuestring) == KEYID_HEX)
-		memcpy(st->reset_key, v->valuestring, KEYID_HEX + 1);
+	if (cJSON_IsString(v) && strlen(v->valuestring) == TY_FETCH_KEYID_HEX)
+		memcpy(st->reset_key, v->valuestring, TY_FETCH_KEYID_HEX + 1);
 	v = cJSON_GetObjectItemCaseSensitive(j, "manifest_sha256");
 	if (cJSON_IsString(v) && is_hex64(v->valuestring))
 		memcpy(st->manifest_sha, v->valuestring, 65);
 	v = cJSON_GetObjectItemCaseSensitive(j, "expires");
-	if (cJSON_IsString(v) && !parse_time(v->valuestring, &st->expires))
+	if (cJSON_IsString(v) && !ty_fetch_parse_time(v->valuestring, &st->expires))
 		snprintf(st->expires_s, sizeof(st->expires_s), "%s", v->valuestring);
 	v = cJSON_GetObjectItemCaseSensitive(j, "etag");
 	if (cJSON_IsString(v))
@@ -655,14 +659,14 @@ static int state_write(const char *dest, const struct state *st,
 
 	if (!j || !path)
 		goto out;
-	add_uint(j, "version", (unsigned long long)st->version);
+	ty_fetch_add_uint(j, "version", (unsigned long long)st->version);
 	cJSON_AddStringToObject(j, "manifest_sha256", st->manifest_sha);
 	cJSON_AddStringToObject(j, "expires", expires_s);
 	if (st->signer[0])
 		cJSON_AddStringToObject(j, "key", st->signer);
 	if (st->reset_key[0]) {
 		cJSON_AddStringToObject(j, "reset_key", st->reset_key);
-		add_uint(j, "reset_from", (unsigned long long)st->reset_from);
+		ty_fetch_add_uint(j, "reset_from", (unsigned long long)st->reset_from);
 	}
 	if (st->etag)
 		cJSON_AddStringToObject(j, "etag", st->etag);
@@ -672,7 +676,7 @@ static int state_write(const char *dest, const struct state *st,
 		cJSON_AddStringToObject(j, "url", st->url);
 	text = cJSON_Print(j);
 	if (text)
-		rc = write_atomic(path, text, strlen(text), 0644);
+		rc = ty_fetch_write_atomic(path, text, strlen(text), 0644);
 out:
 	cJSON_free(text);
 	cJSON_Delete(j);
@@ -868,7 +872,7 @@ static char *file_url(const struct ty_fetch_source *s, long long version,
 static void plan(struct run *r, struct manifest *m, size_t *removed)
 {
 	char *cur = ty_asprintf("%s/current", r->s->dest);
-	struct strv old = { 0 };
+	struct ty_strv old = { 0 };
 	char *bad = NULL;
 	size_t i;
 
@@ -888,7 +892,7 @@ static void plan(struct run *r, struct manifest *m, size_t *removed)
 			m->files[i].reuse = 1;
 		free(p);
 	}
-	if (!list_tree(cur, "", &old, 1, &bad))
+	if (!ty_fetch_list_tree(cur, "", &old, 1, &bad))
 		for (i = 0; i < old.n; i++) {
 			struct mfile key;
 
@@ -897,11 +901,11 @@ static void plan(struct run *r, struct manifest *m, size_t *removed)
 				(*removed)++;
 		}
 	free(bad);
-	strv_release(&old);
+	ty_fetch_strv_release(&old);
 	free(cur);
 }
 
-static int mkparents(const char *root, const char *rel)
+int ty_fetch_mkparents(const char *root, const char *rel)
 {
 	char *p = ty_asprintf("%s/%s", root, rel), *c;
 	size_t base = strlen(root) + 1;
@@ -921,9 +925,15 @@ static int mkparents(const char *root, const char *rel)
 	return rc;
 }
 
+static int copy_ioerr(tyche_error *err, const char *where, const char *what)
+{
+	ty_error_at(err, TYCHE_EIO, where, 0, 0, "%s: %s", what, strerror(errno));
+	return TYCHE_FETCH_INSTALL;
+}
+
 /* Copy a file verified a moment ago, verifying again what was copied. */
-static int copy_verified(struct run *r, const char *from, const char *to,
-			 const struct mfile *f)
+int ty_fetch_copy_verified(const char *from, const char *to, unsigned long long size,
+			   const char *sha, tyche_error *err)
 {
 	crypto_hash_sha256_state h;
 	unsigned char buf[65536], md[crypto_hash_sha256_BYTES];
@@ -933,32 +943,32 @@ static int copy_verified(struct run *r, const char *from, const char *to,
 	ssize_t n;
 
 	if (in < 0)
-		return ioerr(r, from, "cannot read");
+		return copy_ioerr(err, from, "cannot read");
 	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out < 0) {
 		close(in);
-		return ioerr(r, to, "cannot create");
+		return copy_ioerr(err, to, "cannot create");
 	}
 	crypto_hash_sha256_init(&h);
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
 		crypto_hash_sha256_update(&h, buf, (unsigned long long)n);
 		total += (unsigned long long)n;
 		if (write(out, buf, (size_t)n) != n) {
-			cls = ioerr(r, to, "cannot write");
+			cls = copy_ioerr(err, to, "cannot write");
 			break;
 		}
 	}
 	if (!cls && n < 0)
-		cls = ioerr(r, from, "cannot read");
+		cls = copy_ioerr(err, from, "cannot read");
 	if (!cls && fsync(out))
-		cls = ioerr(r, to, "cannot write");
+		cls = copy_ioerr(err, to, "cannot write");
 	close(in);
 	if (close(out) && !cls)
-		cls = ioerr(r, to, "cannot write");
+		cls = copy_ioerr(err, to, "cannot write");
 	crypto_hash_sha256_final(&h, md);
 	sodium_bin2hex(hex, sizeof(hex), md, sizeof(md));
-	if (!cls && (total != f->size || strcmp(hex, f->sha)))
-		cls = (ty_error_at(r->err, TYCHE_EDATA, from, 0, 0,
+	if (!cls && (total != size || strcmp(hex, sha)))
+		cls = (ty_error_at(err, TYCHE_EDATA, from, 0, 0,
 				  "changed while being copied"), TYCHE_FETCH_INSTALL);
 	return cls;
 }
@@ -1013,10 +1023,10 @@ static int download(struct run *r, const char *url, const char *path,
 static int check_tree(struct run *r, const char *root, const struct manifest *m,
 		      const char *url)
 {
-	struct strv got = { 0 };
+	struct ty_strv got = { 0 };
 	char *bad = NULL;
 	size_t i;
-	int cls = 0, lr = list_tree(root, "", &got, 0, &bad);
+	int cls = 0, lr = ty_fetch_list_tree(root, "", &got, 0, &bad);
 
 	if (lr) {
 		if (lr > 0)
@@ -1064,7 +1074,7 @@ static int check_tree(struct run *r, const char *root, const struct manifest *m,
 	}
 out:
 	free(bad);
-	strv_release(&got);
+	ty_fetch_strv_release(&got);
 	return cls;
 }
 
@@ -1105,13 +1115,14 @@ static int build_staging(struct run *r, struct manifest *m)
 		const struct mfile *f = &m->files[i];
 		char *to = ty_asprintf("%s/%s", r->staging, f->path), *from = NULL, *url;
 
-		if (!to || mkparents(r->staging, f->path)) {
+		if (!to || ty_fetch_mkparents(r->staging, f->path)) {
 			free(to);
 			return ioerr(r, r->staging, "cannot create a directory");
 		}
 		if (f->reuse) {
 			from = ty_asprintf("%s/current/%s", r->s->dest, f->path);
-			cls = from ? copy_verified(r, from, to, f) : TYCHE_FETCH_INSTALL;
+			cls = from ? ty_fetch_copy_verified(from, to, f->size, f->sha, r->err)
+				   : TYCHE_FETCH_INSTALL;
 			r->res->files_kept++;
 		} else {
 			url = file_url(r->s, m->version, f->path);
@@ -1127,78 +1138,87 @@ static int build_staging(struct run *r, struct manifest *m)
 	return 0;
 }
 
-/* The quality gate: every decision context of the release must load. */
-static int gate(struct run *r, const char *root, tyche_diags *diags)
+/* The load options for the contexts of a release tree: its models/
+ * folder, when it has one, is the model path. */
+static char *release_models(const char *root, tyche_load_opts *lo)
 {
-	struct strv files = { 0 };
-	tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
-	char *models = ty_asprintf("%s/models", root), *bad = NULL;
+	char *models = ty_asprintf("%s/models", root);
 	struct stat st;
-	size_t i, nbad = 0;
-	int cls = 0;
 
-	if (!models || list_tree(root, "", &files, 0, &bad)) {
-		free(models);
-		free(bad);
-		strv_release(&files);
-		return ioerr(r, root, "cannot list the release");
-	}
-	if (!stat(models, &st) && S_ISDIR(st.st_mode))
-		lo.model_path = models;
-	for (i = 0; i < files.n; i++) {
-		const char *p = files.v[i], *base = strrchr(p, '/');
-		size_t plen = strlen(p);
-		char *ctx = NULL;
-		tyche_context *c = NULL;
-
-		base = base ? base + 1 : p;
-		if (!strcmp(base, "designs.csv"))
-			ctx = base == p ? ty_strdup(root)
-					: ty_asprintf("%s/%.*s", root, (int)(base - p - 1), p);
-		else if (plen > 5 && !strcmp(p + plen - 5, ".xlsx"))
-			ctx = ty_asprintf("%s/%s", root, p);
-		else
-			continue;
-		if (!ctx) {
-			cls = ioerr(r, root, "out of memory");
-			break;
-		}
-		r->res->contexts++;
-		if (tyche_context_load(&c, ctx, &lo, diags))
-			nbad++;
-		tyche_context_free(c);
-		free(ctx);
-	}
-	if (!cls && nbad)
-		cls = (ty_error_at(r->err, TYCHE_EDATA, r->res->url, 0, 0,
-				  "quality gate: %zu of %zu decision contexts in the release failed to load; release refused, current kept",
-				  nbad, r->res->contexts),
-		TYCHE_FETCH_GATE);
-	free(models);
-	strv_release(&files);
-	return cls;
+	if (models && !stat(models, &st) && S_ISDIR(st.st_mode))
+		lo->model_path = models;
+	return models;
 }
 
-/* Analysis caches depend on the data: drop every cached surface. */
-static void invalidate_cache(const tyche_fetch_config *c)
+/* The quality gate: every decision context of the release must load (the
+ * catalog's recursive walk).  On success *cat is the release's catalog,
+ * with each context's hash, for invalidate_changed. */
+static int gate(struct run *r, const char *root, tyche_diags *diags, tyche_catalog **cat)
 {
-	DIR *d;
-	struct dirent *de;
+	tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
+	tyche_error lerr = { 0 };
+	char *models = release_models(root, &lo);
+	size_t nbad;
 
-	if (!c->cache || !(d = opendir(c->cache)))
-		return;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (n > 7 && !strcmp(de->d_name + n - 7, ".tysurf")) {
-			char *p = ty_asprintf("%s/%s", c->cache, de->d_name);
-
-			if (p)
-				unlink(p);
-			free(p);
-		}
+	*cat = NULL;
+	if (!models)
+		return ioerr(r, root, "out of memory");
+	if (tyche_catalog_list(cat, root, TYCHE_CATALOG_RECURSIVE, &lerr)) {
+		free(models);
+		errno = lerr.code == TYCHE_ENOMEM ? ENOMEM : EIO;
+		return ioerr(r, root, "cannot list the release");
 	}
-	closedir(d);
+	r->res->contexts = (*cat)->n;
+	nbad = tyche_catalog_load(*cat, &lo, diags);
+	free(models);
+	if (!nbad)
+		return 0;
+	tyche_catalog_free(*cat);
+	*cat = NULL;
+	ty_error_at(r->err, TYCHE_EDATA, r->res->url, 0, 0,
+		    "quality gate: %zu of %zu decision contexts in the release failed to load; release refused, current kept",
+		    nbad, r->res->contexts);
+	return TYCHE_FETCH_GATE;
+}
+
+/* The contexts of the installed version v (0: none) with their hashes,
+ * or NULL when there is none or it cannot be listed. */
+static tyche_catalog *version_catalog(struct run *r, long long v)
+{
+	tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
+	tyche_catalog *cat = NULL;
+	char *root = v ? ty_asprintf("%s/%lld", r->versions, v) : NULL;
+	char *models = root ? release_models(root, &lo) : NULL;
+
+	if (models && !tyche_catalog_list(&cat, root, TYCHE_CATALOG_RECURSIVE, NULL))
+		tyche_catalog_hash(cat, &lo);
+	free(models);
+	free(root);
+	return cat;
+}
+
+/* Analysis caches depend on the data: drop the cached files of the
+ * contexts that changed or went away from release `from` to release `to`
+ * (same name and kind, same hash: kept).  from_known 0: what was
+ * installed cannot be listed, so every context's files go.  The cache is
+ * the config's, else the default one (tyche_cache_invalidate). */
+static void invalidate_changed(const tyche_fetch_config *c, const tyche_catalog *from,
+			       int from_known, const tyche_catalog *to)
+{
+	tyche_error e = { 0 };
+
+	if (!from_known) {
+		tyche_cache_invalidate(c->cache, NULL, &e);
+		return;
+	}
+	for (size_t i = 0; from && i < from->n; i++) {
+		const tyche_catalog_entry *o = &from->v[i];
+		const tyche_catalog_entry *n = tyche_catalog_find(to, o->name, o->kind);
+
+		if (n && o->hash[0] && !strcmp(o->hash, n->hash))
+			continue;
+		tyche_cache_invalidate(c->cache, o->path, &e);
+	}
 }
 
 static const struct ty_fetch_source *find_source(const tyche_fetch_config *c,
@@ -1238,7 +1258,8 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 	struct state st;
 	char *murl = ty_asprintf("%smanifest.json", s->url);
 	char *surl = ty_asprintf("%smanifest.json.sig", s->url);
-	char msha[65], signer[KEYID_HEX + 1] = "", *vdir = NULL;
+	char msha[65], signer[TY_FETCH_KEYID_HEX + 1] = "", *vdir = NULL;
+	tyche_catalog *ncat = NULL, *ocat = NULL;
 	long long cur, prev, oldprev;
 	int reset = 0;
 	size_t removed = 0;
@@ -1356,8 +1377,11 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 	if ((cls = build_staging(r, &m)))
 		goto out;
 	snprintf(r->res->url, sizeof(r->res->url), "%s", murl);
-	if ((cls = gate(r, r->staging, diags)))
+	if ((cls = gate(r, r->staging, diags, &ncat)))
 		goto out;
+	/* what is installed now, before the switch may remove it: the cache
+	 * of a context the release leaves alone stays */
+	ocat = version_catalog(r, cur);
 	if (fsync_path(r->staging)) {
 		cls = ioerr(r, r->staging, "cannot sync");
 		goto out;
@@ -1420,13 +1444,15 @@ static int update(struct run *r, const tyche_fetch_opts *o, tyche_diags *diags)
 		goto out;
 	}
 	clean_leftovers(r);
-	invalidate_cache(r->cfg);
+	invalidate_changed(r->cfg, ocat, !cur || ocat, ncat);
 	r->res->changed = 1;
 	r->res->to_version = m.version;
 	r->res->url[0] = 0;
 out:
 	if (!cls)
 		r->res->url[0] = 0;
+	tyche_catalog_free(ncat);
+	tyche_catalog_free(ocat);
 	free(vdir);
 	free(murl);
 	free(surl);
@@ -1519,9 +1545,17 @@ int tyche_fetch_rollback(const tyche_fetch_config *c, const char *source,
 			   set_link(r.s->dest, "previous", cur) || fsync_path(r.s->dest)) {
 			cls = ioerr(&r, r.s->dest, "cannot switch current");
 		} else {
+			tyche_catalog *ocat = version_catalog(&r, cur);
+			tyche_catalog *ncat = version_catalog(&r, prev);
+
 			res->to_version = prev;
 			res->changed = 1;
-			invalidate_cache(c);
+			if (ncat)
+				invalidate_changed(c, ocat, !cur || ocat, ncat);
+			else
+				invalidate_changed(c, NULL, 0, NULL);
+			tyche_catalog_free(ocat);
+			tyche_catalog_free(ncat);
 		}
 	}
 	return finish(&r, cls);
@@ -1558,7 +1592,7 @@ int tyche_fetch_trust_key(const tyche_fetch_config *c, const char *source,
 			  tyche_fetch_result *res, tyche_error *err)
 {
 	unsigned char pk[TY_FETCH_KEY_BYTES];
-	char id[KEYID_HEX + 1], kid[KEYID_HEX + 1];
+	char id[TY_FETCH_KEYID_HEX + 1], kid[TY_FETCH_KEYID_HEX + 1];
 	struct run r;
 	struct state st;
 	int cls = run_init(&r, c, source, res, err);
@@ -1569,7 +1603,7 @@ int tyche_fetch_trust_key(const tyche_fetch_config *c, const char *source,
 		cls = read_pubkey(key ? key : "", pk, err);
 	if (cls)
 		return finish(&r, cls);
-	keyid(pk, id);
+	ty_fetch_keyid(pk, id);
 	for (k = 0; k < r.s->nkeys && memcmp(r.s->keys[k], pk, sizeof(pk)); k++)
 		;
 	if (k == r.s->nkeys) {
@@ -1590,7 +1624,7 @@ int tyche_fetch_trust_key(const tyche_fetch_config *c, const char *source,
 	/* The reset undoes a fast-forward only if the key that signed it is
 	 * no longer trusted. */
 	for (k = 0; st.signer[0] && k < r.s->nkeys; k++) {
-		keyid(r.s->keys[k], kid);
+		ty_fetch_keyid(r.s->keys[k], kid);
 		if (!strcmp(kid, st.signer))
 			break;
 	}
@@ -1616,261 +1650,4 @@ int tyche_fetch_trust_key(const tyche_fetch_config *c, const char *source,
 	}
 	state_release(&st);
 	return finish(&r, cls);
-}
-
-/* ------------------------------------------------------------ publisher */
-
-static int read_secret(const char *keyfile, unsigned char sk[crypto_sign_SECRETKEYBYTES],
-		       tyche_error *err)
-{
-	char *text = NULL;
-	size_t len, got = 0;
-	int rc = ty_read_file(keyfile, 4096, &text, &len, err);
-
-	if (rc)
-		return rc;
-	if (sodium_base642bin(sk, crypto_sign_SECRETKEYBYTES, text, len, " \r\n", &got,
-			      NULL, sodium_base64_VARIANT_ORIGINAL) ||
-	    got != crypto_sign_SECRETKEYBYTES)
-		rc = ty_error_at(err, TYCHE_EDATA, keyfile, 0, 0,
-				 "not a tyche-fetch secret key (base64 of 64 bytes)");
-	sodium_memzero(text, len);
-	free(text);
-	return rc;
-}
-
-static int sign_bytes(const unsigned char *sk, const char *data, size_t len,
-		      const char *out, tyche_error *err)
-{
-	unsigned char sig[crypto_sign_BYTES], pk[crypto_sign_PUBLICKEYBYTES];
-	char b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-	char id[KEYID_HEX + 1], *line;
-	int rc = 0;
-
-	crypto_sign_detached(sig, NULL, (const unsigned char *)data, len, sk);
-	crypto_sign_ed25519_sk_to_pk(pk, sk);
-	keyid(pk, id);
-	sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
-	line = ty_asprintf("%s %s\n", id, b64);
-	if (!line)
-		return ty_error_at(err, TYCHE_ENOMEM, out, 0, 0, "out of memory");
-	if (write_atomic(out, line, strlen(line), 0644))
-		rc = ty_error_at(err, TYCHE_EIO, out, 0, 0, "cannot write: %s", strerror(errno));
-	free(line);
-	return rc;
-}
-
-int tyche_fetch_keygen(const char *name, tyche_error *err)
-{
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-	char b64[sodium_base64_ENCODED_LEN(crypto_sign_SECRETKEYBYTES,
-					   sodium_base64_VARIANT_ORIGINAL) + 1];
-	char *pub = ty_asprintf("%s.pub", name), *key = ty_asprintf("%s.key", name);
-	int rc = 0, fd;
-	size_t n;
-
-	if (sodium_init() < 0 || !pub || !key) {
-		rc = ty_error_at(err, TYCHE_EINTERNAL, name, 0, 0, "cannot initialise");
-		goto out;
-	}
-	crypto_sign_keypair(pk, sk);
-	fd = open(key, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = ty_error_at(err, TYCHE_EIO, key, 0, 0, "cannot create the secret key: %s",
-				 strerror(errno));
-		goto out;
-	}
-	sodium_bin2base64(b64, sizeof(b64) - 1, sk, sizeof(sk), sodium_base64_VARIANT_ORIGINAL);
-	n = strlen(b64);
-	b64[n++] = '\n';
-	if (fchmod(fd, 0600) || write(fd, b64, n) != (ssize_t)n || fsync(fd)) {
-		rc = ty_error_at(err, TYCHE_EIO, key, 0, 0, "cannot write: %s", strerror(errno));
-		close(fd);
-		unlink(key);
-		goto out;
-	}
-	close(fd);
-	sodium_bin2base64(b64, sizeof(b64) - 1, pk, sizeof(pk), sodium_base64_VARIANT_ORIGINAL);
-	n = strlen(b64);
-	b64[n++] = '\n';
-	if (write_atomic(pub, b64, n, 0644)) {
-		rc = ty_error_at(err, TYCHE_EIO, pub, 0, 0, "cannot write: %s", strerror(errno));
-		unlink(key);
-	}
-out:
-	sodium_memzero(sk, sizeof(sk));
-	free(pub);
-	free(key);
-	return rc;
-}
-
-int tyche_fetch_sign_file(const char *keyfile, const char *file, tyche_error *err)
-{
-	unsigned char sk[crypto_sign_SECRETKEYBYTES];
-	char *text = NULL, *out = NULL;
-	size_t len;
-	int rc;
-
-	if (sodium_init() < 0)
-		return ty_error_at(err, TYCHE_EINTERNAL, "", 0, 0, "libsodium failed to initialise");
-	if ((rc = read_secret(keyfile, sk, err)))
-		return rc;
-	rc = ty_read_file(file, TY_FETCH_MAX_MANIFEST, &text, &len, err);
-	if (!rc) {
-		out = ty_asprintf("%s.sig", file);
-		rc = out ? sign_bytes(sk, text, len, out, err)
-			 : ty_error_at(err, TYCHE_ENOMEM, file, 0, 0, "out of memory");
-	}
-	sodium_memzero(sk, sizeof(sk));
-	free(text);
-	free(out);
-	return rc;
-}
-
-static cJSON *file_json(const char *path, unsigned long long size, const char *sha)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (o) {
-		cJSON_AddStringToObject(o, "path", path);
-		add_uint(o, "size", size);
-		cJSON_AddStringToObject(o, "sha256", sha);
-	}
-	return o;
-}
-
-int tyche_fetch_sign(const char *keyfile, const char *source, long long version,
-		     const char *expires, const char *src_dir, const char *out_dir,
-		     int bundle, tyche_error *err)
-{
-	unsigned char sk[crypto_sign_SECRETKEYBYTES];
-	struct strv files = { 0 };
-	cJSON *j = NULL, *arr;
-	char *bad = NULL, *vdir = NULL, *text = NULL, *mpath = NULL, *spath = NULL;
-	const char *c;
-	time_t t;
-	size_t i;
-	int rc, lr;
-
-	if (sodium_init() < 0)
-		return ty_error_at(err, TYCHE_EINTERNAL, "", 0, 0, "libsodium failed to initialise");
-	for (c = source; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
-			break;
-	if (!*source || *c)
-		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
-				   "source '%s' must match [a-z0-9-]+", source);
-	if (version < 1 || (unsigned long long)version > TY_FETCH_MAX_VERSION)
-		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
-				   "version %lld is out of range: versions go from 1 to %llu (2^53-1, the largest integer a JSON number holds exactly)",
-				   version, TY_FETCH_MAX_VERSION);
-	if (parse_time(expires, &t))
-		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
-				   "expires '%s' is not YYYY-MM-DDTHH:MM:SSZ", expires);
-	if ((rc = read_secret(keyfile, sk, err)))
-		return rc;
-	lr = list_tree(src_dir, "", &files, 0, &bad);
-	if (lr) {
-		rc = lr > 0 ? ty_error_at(err, TYCHE_EDATA, src_dir, 0, 0,
-					  "'%s' is not a regular file (symlinks and devices cannot be released)",
-					  bad)
-			    : ty_error_at(err, TYCHE_EIO, src_dir, 0, 0, "cannot list: %s",
-					  strerror(errno));
-		goto out;
-	}
-	vdir = ty_asprintf("%s/v%lld", out_dir, version);
-	mpath = ty_asprintf("%s/manifest.json", out_dir);
-	spath = ty_asprintf("%s/manifest.json.sig", out_dir);
-	j = cJSON_CreateObject();
-	if (!vdir || !mpath || !spath || !j) {
-		rc = ty_error_at(err, TYCHE_ENOMEM, out_dir, 0, 0, "out of memory");
-		goto out;
-	}
-	if ((mkdir(out_dir, 0755) && errno != EEXIST) || (mkdir(vdir, 0755) && errno != EEXIST)) {
-		rc = ty_error_at(err, TYCHE_EIO, vdir, 0, 0, "cannot create: %s", strerror(errno));
-		goto out;
-	}
-	cJSON_AddNumberToObject(j, "format", 1);
-	cJSON_AddStringToObject(j, "source", source);
-	add_uint(j, "version", (unsigned long long)version);
-	cJSON_AddStringToObject(j, "expires", expires);
-	arr = cJSON_AddArrayToObject(j, "files");
-	for (i = 0; i < files.n; i++) {
-		char hex[65], *from = ty_asprintf("%s/%s", src_dir, files.v[i]);
-		char *to = ty_asprintf("%s/%s", vdir, files.v[i]);
-		unsigned long long size;
-		struct mfile f;
-
-		if (!ty_fetch_path_ok(files.v[i])) {
-			rc = ty_error_at(err, TYCHE_EDATA, src_dir, 0, 0, "unsafe file name '%s'",
-					 files.v[i]);
-		} else if (!from || !to || ty_fetch_sha256_file(from, hex, &size)) {
-			rc = ty_error_at(err, TYCHE_EIO, src_dir, 0, 0, "cannot read '%s'",
-					 files.v[i]);
-		} else if (!bundle) {
-			struct run r = { 0 };
-			tyche_fetch_result dummy;
-
-			r.err = err;
-			r.res = &dummy;
-			f.size = size;
-			memcpy(f.sha, hex, sizeof(hex));
-			unlink(to);
-			if (mkparents(vdir, files.v[i]))
-				rc = ty_error_at(err, TYCHE_EIO, vdir, 0, 0, "cannot create: %s",
-						 strerror(errno));
-			else if (copy_verified(&r, from, to, &f))
-				rc = err->code ? err->code : TYCHE_EIO;
-		}
-		free(from);
-		free(to);
-		if (rc)
-			goto out;
-		cJSON_AddItemToArray(arr, file_json(files.v[i], size, hex));
-	}
-	if (bundle) {
-		char *bp = ty_asprintf("%s/bundle.tar.gz", vdir), hex[65];
-		unsigned long long size;
-
-		rc = bp ? ty_fetch_pack(src_dir, files.v, files.n, bp, err)
-			: ty_error_at(err, TYCHE_ENOMEM, out_dir, 0, 0, "out of memory");
-		if (!rc && ty_fetch_sha256_file(bp, hex, &size))
-			rc = ty_error_at(err, TYCHE_EIO, bp, 0, 0, "cannot read back");
-		if (!rc)
-			cJSON_AddItemToObject(j, "bundle", file_json("bundle.tar.gz", size, hex));
-		free(bp);
-		if (rc)
-			goto out;
-	}
-	text = cJSON_Print(j);
-	if (!text) {
-		rc = ty_error_at(err, TYCHE_ENOMEM, out_dir, 0, 0, "out of memory");
-		goto out;
-	}
-	/* Both are replaced by rename; a client between the two renames
-	 * sees a mismatch and fails verification until the next run, so
-	 * publish OUT_DIR by swapping it whole (or copy v<N>/ first). */
-	{
-		char *tmp = ty_asprintf("%s/.manifest.json.new", out_dir);
-
-		if (!tmp) {
-			rc = ty_error_at(err, TYCHE_ENOMEM, out_dir, 0, 0, "out of memory");
-			goto out;
-		}
-		rc = sign_bytes(sk, text, strlen(text), spath, err);
-		if (!rc && (write_atomic(tmp, text, strlen(text), 0644) || rename(tmp, mpath)))
-			rc = ty_error_at(err, TYCHE_EIO, mpath, 0, 0, "cannot write: %s",
-					 strerror(errno));
-		free(tmp);
-	}
-out:
-	sodium_memzero(sk, sizeof(sk));
-	cJSON_free(text);
-	cJSON_Delete(j);
-	strv_release(&files);
-	free(bad);
-	free(vdir);
-	free(mpath);
-	free(spath);
-	return rc;
 }

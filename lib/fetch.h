@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * fetch.h - internals shared by the fetch-*.c files (tyche-fetch): the
- * parsed config, HTTPS GETs and the release-path rules.
+ * fetch.h - internals shared by the fetch*.c files (tyche-fetch): the
+ * config's view (sources are the config's records, lib/config.c), HTTPS
+ * GETs, the release-path rules, and the file helpers the client (fetch.c)
+ * and the publisher (fetch-publish.c) both use.
  *
  * Internal functions here return a failure class (enum tyche_fetch_class,
  * 0 = ok) rather than a TYCHE_E* code, because the caller's reaction (and
@@ -13,6 +15,9 @@
 #define TY_FETCH_H
 
 #include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+#include <cJSON.h>
 #include "internal.h"
 
 #define TY_FETCH_KEY_BYTES 32          /* Ed25519 public key */
@@ -24,24 +29,21 @@
 /* A non-200 answer's body (error page, redirect) is read up to this. */
 #define TY_FETCH_MAX_ERROR_BODY (64u << 10)
 #define TY_FETCH_MAX_PATH 1024u
-#define TY_FETCH_DEFAULT_MAX_BYTES (1ull << 30)
-#define TY_FETCH_DEFAULT_TIMEOUT 300L
 
-struct ty_fetch_source {
-	char *name, *url, *dest, *ca_file;   /* url ends in '/' */
-	unsigned char (*keys)[TY_FETCH_KEY_BYTES];
-	size_t nkeys;
-	unsigned long long max_bytes;
-	long timeout;                        /* seconds, whole transfer */
-	int retries;                         /* extra attempts on transient errors */
-};
+/* A source is the config's record (tyche/config.h, read by lib/config.c);
+ * the fetch files know it by this name. */
+#define ty_fetch_source tyche_server_source
+_Static_assert(TY_FETCH_KEY_BYTES == TYCHE_SOURCE_KEY_BYTES, "key size");
 
+/* tyche-fetch's view of the server config: the sources and proxy of the
+ * one parsed file (owned by server), and where the analysis cache is. */
 struct tyche_fetch_config {
-	char *path;
+	tyche_server_config *server;
+	const char *path;
 	struct ty_fetch_source *src;
 	size_t nsrc;
-	char *proxy;                         /* NULL = none (environment ignored) */
-	char *cache;                         /* analysis cache dir, or NULL */
+	const char *proxy;                   /* NULL = none (environment ignored) */
+	const char *cache;                   /* analysis cache dir, or NULL */
 };
 
 /* A conditional GET's validators and answer. */
@@ -99,5 +101,39 @@ TY_HIDDEN int ty_fetch_unpack(const char *bundle, const char *dir,
 /* Write a .tar.gz of the listed files (relative to dir) to out. */
 TY_HIDDEN int ty_fetch_pack(const char *dir, char **paths, size_t n,
 			    const char *out, tyche_error *err);
+
+/* ------------------------------------------------------------ shared by
+ * the client (fetch.c, where they are defined) and the publisher
+ * (fetch-publish.c). */
+
+#define TY_FETCH_KEYID_HEX 16              /* hex digits of a key id */
+
+struct ty_strv {
+	char **v;
+	size_t n, cap;
+};
+TY_HIDDEN int ty_fetch_strv_add(struct ty_strv *s, const char *p);
+TY_HIDDEN void ty_fetch_strv_release(struct ty_strv *s);
+/* Every regular file under root/rel, as sorted paths relative to root.  A
+ * symlink or special file is an error (returns 1 and names it in *bad),
+ * unless lenient, when it is skipped; -1 on I/O error. */
+TY_HIDDEN int ty_fetch_list_tree(const char *root, const char *rel, struct ty_strv *out,
+				 int lenient, char **bad);
+/* Write data to path atomically: path.tmp, fsync, rename; -1 on error. */
+TY_HIDDEN int ty_fetch_write_atomic(const char *path, const void *data, size_t len,
+				    mode_t mode);
+/* Strict "YYYY-MM-DDTHH:MM:SSZ" (UTC); Feb 30 and the like are refused. */
+TY_HIDDEN int ty_fetch_parse_time(const char *s, time_t *out);
+/* The id of a public key: the first 16 hex digits of its SHA-256. */
+TY_HIDDEN void ty_fetch_keyid(const unsigned char *pk, char out[TY_FETCH_KEYID_HEX + 1]);
+/* Add an integer as its exact decimal text (never through a double). */
+TY_HIDDEN cJSON *ty_fetch_add_uint(cJSON *o, const char *k, unsigned long long v);
+/* Create the folders of root/rel below root; -1 on error. */
+TY_HIDDEN int ty_fetch_mkparents(const char *root, const char *rel);
+/* Copy from to to (created, O_EXCL), checking that what was copied has
+ * this size and SHA-256 (hex); a class, err filled. */
+TY_HIDDEN int ty_fetch_copy_verified(const char *from, const char *to,
+				     unsigned long long size, const char *sha,
+				     tyche_error *err);
 
 #endif

@@ -24,6 +24,8 @@
 #include "tyche/results.h"
 #include "tyche/optim.h"
 #include "tyche/analysis.h"
+#include "tyche/config.h"
+#include "tyche/catalog.h"
 #include "tyche/fetch.h"
 #include "tyche/store.h"
 #include "tyche/plot.h"

@@ -185,8 +185,11 @@ test_expect_success 'CLI: exit codes for not found, not allowed, bad input' '
 	test_expect_code 66 cli --store cli --user alice show $c &&
 	test_expect_code 66 cli --store cli --user alice delete $c &&
 	cli --store cli --user bob share $c &&
-	test_expect_code 64 cli --store cli --user alice rename $c "mine" 2>err &&
+	test_expect_code 77 cli --store cli --user alice rename $c "mine" 2>err &&
 	grep -q "only its owner can change it" err &&
+	test_expect_code 77 cli --store cli --user alice unshare $c &&
+	test_expect_code 77 cli --store cli --user alice delete $c &&
+	cli --store cli --user bob show $c >/dev/null &&
 	test_expect_code 64 cli --store cli --user alice show ../../etc/passwd &&
 	test_expect_code 64 cli --store cli --user "../x" list &&
 	test_expect_code 64 cli --store cli --user alice rename $b "" &&

@@ -4,6 +4,7 @@
 # t7002-cgi-direct.sh - tyche.cgi run directly with RFC 3875 variables (no
 # web server): the config file, single-user mode, the "warming up" answer
 # while another process holds the surface lock, body length handling.
+# The whole config is checked (a broken tyche-fetch source is a 500 too).
 # Fast, and the place where ASan/UBSan see the CGI (a sanitizer report
 # makes it exit 99 and the checks fail).
 test_description='tyche.cgi as a plain CGI program'
@@ -48,20 +49,38 @@ test_expect_success 'contexts: the list, with fetch keys in the config ignored' 
 	test_cmp expect actual
 '
 
-test_expect_success 'an unknown config key is a 500 with the line in the log' '
+test_expect_success 'a folder without designs.csv is neither listed nor served' '
+	mkdir -p ctx/notes && echo hello >ctx/notes/readme.txt &&
+	test "$(cgi GET /contexts)" = 200 &&
+	json "j" <body >actual &&
+	echo "{\"contexts\": [{\"name\": \"electrolysis\"}]}" >expect &&
+	test_cmp expect actual &&
+	test "$(cgi GET /contexts/notes)" = 404 &&
+	json "j[\"error\"]" <body >actual &&
+	echo "no context named '\''notes'\''" >expect && test_cmp expect actual &&
+	rm -r ctx/notes
+'
+
+test_expect_success 'an unknown config key is a 500 with line and column in the log' '
 	sed "s/^store:/stroe:/" tyche.yml >bad.yml &&
 	test "$(CFG=$TRASH/bad.yml cgi GET /contexts 2>err)" = 500 &&
 	json "j[\"error\"]" <body >actual &&
 	echo "server configuration error (see the server log)" >expect && test_cmp expect actual &&
-	grep "bad.yml:2: unknown key .stroe. (expected contexts, store, cache, models, single_user, defaults, allowed_hosts, request_limits, or tyche-fetch.s sources, proxy)" err &&
+	grep "bad.yml:2:1: unknown top-level key .stroe. (expected contexts, store, cache, models, single_user, defaults, allowed_hosts, request_limits, sources, proxy)" err &&
 	test "$(CFG=$TRASH/none.yml cgi GET /contexts 2>err)" = 500 &&
 	grep "cannot read the config" err
+'
+
+test_expect_success 'a broken tyche-fetch source is a 500 naming its line too' '
+	sed "s/^sources: \\[\\]/sources:\\n  - name: Lake_1/" tyche.yml >bad3.yml &&
+	test "$(CFG=$TRASH/bad3.yml cgi GET /contexts 2>err)" = 500 &&
+	grep "bad3.yml:5:11: .name.: .Lake_1. must match \\[a-z0-9-\\]+" err
 '
 
 test_expect_success 'a bad defaults value names the key' '
 	sed "s/samples: 200/samples: lots/" tyche.yml >bad2.yml &&
 	test "$(CFG=$TRASH/bad2.yml cgi GET /contexts 2>err)" = 500 &&
-	grep "bad2.yml:7: .defaults.samples.: expected an integer from 1 to 1000000" err
+	grep "bad2.yml:7:12: .defaults.samples.: expected an integer from 1 to 1000000" err
 '
 
 test_expect_success 'the store needs REMOTE_USER unless single_user is set' '

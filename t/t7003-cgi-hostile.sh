@@ -133,7 +133,7 @@ test_expect_success 'Origin, when sent, must name an allowed host too (every met
 	! find store -name "*.json" 2>/dev/null | grep -q .
 '
 
-test_expect_success 'allowed_hosts in the config replaces the default; bad entries name their line' '
+test_expect_success 'allowed_hosts in the config replaces the default; bad entries name their line and column' '
 	cp tyche.yml named.yml &&
 	printf "allowed_hosts:\n  - tyche.example.org\n  - \"[::1]:8443\"\n" >>named.yml &&
 	test "$(CFG=$TRASH/named.yml HOST=tyche.example.org:443 cgi GET /contexts)" = 200 &&
@@ -144,10 +144,10 @@ test_expect_success 'allowed_hosts in the config replaces the default; bad entri
 	error_of >actual && grep "allowed hosts: tyche.example.org, \[::1\]:8443;" actual &&
 	cp tyche.yml bad.yml && printf "allowed_hosts:\n  - \"evil host/\"\n" >>bad.yml &&
 	test "$(CFG=$TRASH/bad.yml cgi GET /contexts)" = 500 &&
-	grep "bad.yml:9: .allowed_hosts.: .evil host/. is not a host name" err &&
+	grep "bad.yml:9:5: .allowed_hosts.: .evil host/. is not a host name" err &&
 	cp tyche.yml bad.yml && printf "allowed_hosts: localhost\n" >>bad.yml &&
 	test "$(CFG=$TRASH/bad.yml cgi GET /contexts)" = 500 &&
-	grep "bad.yml:8: .allowed_hosts.: expected a list of host names" err
+	grep "bad.yml:8:16: .allowed_hosts.: expected a list of host names" err
 '
 
 test_expect_success 'tyche-fetch accepts the CGI keys in the shared config' '

@@ -5,7 +5,8 @@
 # locations nginx cannot fake alone (500-then-200, a body cut mid-way).
 # Also: versions are exact integers up to 2^53-1 (sign and fetch), the
 # fast-forward recovery (trust-key --reset-version) and the cap on error
-# pages (a 256 MB 404 page is not read).
+# pages (a 256 MB 404 page is not read), and an update or rollback drops
+# the analysis cache files of the contexts it changed or removed only.
 #
 # Every fault case runs against an installed version 2 and then checks
 # that DEST is byte-identical to before (snapshot) and that the message
@@ -271,7 +272,9 @@ test_expect_success 'dry run says what would change and changes nothing' '
 '
 
 test_expect_success 'update to version 2 downloads only changed files' '
-	mkdir -p main.cache && : >main.cache/ab12.tysurf && : >main.cache/keep.txt &&
+	K=0123456789abcdef01234567 &&
+	mkdir -p main.cache && : >main.cache/ctx-$K.tysurf && : >main.cache/ctx-$K.tysurf.bounds &&
+	: >main.cache/keep.txt &&
 	n0=$(wc -l <"$SRV/access.log") &&
 	tyche-fetch --config main.yml --verbose >out &&
 	cat out &&
@@ -280,7 +283,8 @@ test_expect_success 'update to version 2 downloads only changed files' '
 	grep -c "GET /r2/v2/" new >count && echo 2 >expect && test_cmp expect count &&
 	diff -r src2 main.dest/current &&
 	test "$(readlink main.dest/previous)" = versions/1 &&
-	test ! -e main.cache/ab12.tysurf && test -e main.cache/keep.txt &&
+	test -e main.cache/ctx-$K.tysurf && test -e main.cache/ctx-$K.tysurf.bounds &&
+	test -e main.cache/keep.txt &&
 	ls main.dest/versions >vers && printf "1\n2\n" >expect && test_cmp expect vers
 '
 
@@ -603,6 +607,38 @@ test_expect_success 'a huge error page is not read past the cap' '
 	cat err &&
 	grep "hugeerr/none/manifest.json: HTTP status 404 (its body was not read past 65536 bytes)" err &&
 	test ! -e he.dest/current
+'
+
+test_expect_success 'an update drops the cache of changed and removed contexts only' '
+	# same: untouched; tables: a parameter changed; model: only its model
+	# file changed; gone: not in version 2
+	mkdir -p inv1 &&
+	for c in same tables model gone; do cp -R "$TOP/examples/electrolysis" inv1/$c || return 1; done &&
+	cp -R inv1 inv2 && rm -r inv2/gone &&
+	sed -i "s/^Alkaline electrolysis,Base,Water per kg H2,0,9,/Alkaline electrolysis,Base,Water per kg H2,0,10,/" inv2/tables/parameters.csv &&
+	! cmp -s inv1/tables/parameters.csv inv2/tables/parameters.csv &&
+	echo "# version 2" >>inv2/model/alkaline_electrolysis.yml &&
+	tyche-fetch sign --key a.key --source lake --version 1 --expires 2030-01-01T00:00:00Z inv1 "$SRV/www/inv1" &&
+	tyche-fetch sign --key a.key --source lake --version 2 --expires 2030-01-01T00:00:00Z inv2 "$SRV/www/inv2" &&
+	config inv inv1 &&
+	tyche-fetch --config inv.yml &&
+	K=0123456789abcdef01234567 &&
+	mkdir -p inv.cache &&
+	for c in same tables model gone other; do
+		: >inv.cache/$c-$K.tysurf && : >inv.cache/$c-$K.tysurf.bounds || return 1
+	done &&
+	: >inv.cache/tables-$K.tysurf.lock &&
+	config inv inv2 &&
+	tyche-fetch --config inv.yml --verbose >out &&
+	grep "^lake: updated version 1 -> 2 .*3 contexts checked" out &&
+	LC_ALL=C ls inv.cache >actual &&
+	printf "%s\n" other-$K.tysurf other-$K.tysurf.bounds same-$K.tysurf same-$K.tysurf.bounds \
+		tables-$K.tysurf.lock >expect &&
+	test_cmp expect actual &&
+	: >inv.cache/tables-$K.tysurf &&
+	tyche-fetch --config inv.yml --rollback lake &&
+	test -e inv.cache/same-$K.tysurf && test -e inv.cache/other-$K.tysurf &&
+	test ! -e inv.cache/tables-$K.tysurf
 '
 
 stop_servers

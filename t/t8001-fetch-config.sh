@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # t8001-fetch-config.sh - tyche-fetch's config and usage errors (no network):
-# every one exits 78 (or 64 for usage) with file:line:col and the reason.
+# every one exits 78 (or 64 for usage) with file:line:col and the reason;
+# the whole file is checked (tyche.cgi's keys too: lib/config.c).
 test_description='tyche-fetch: config errors are located and exit 78'
 . ./test-lib.sh
 
@@ -133,6 +134,21 @@ test_expect_success 'a key given twice is an error (found by fuzz-manifest)' '
 	echo "    timeout: 40" >>tyche.yml &&
 	test_expect_code 78 tyche-fetch --config tyche.yml 2>err &&
 	grep "tyche.yml:13:5: .timeout. is given twice" err
+'
+
+test_expect_success 'the CGI keys are checked too (one reader for the whole file)' '
+	write_config &&
+	sed -i "s/samples: 1000/samples: lots/" tyche.yml &&
+	test_expect_code 78 tyche-fetch --config tyche.yml 2>err &&
+	grep "^tyche-fetch: tyche.yml:4:22: .defaults.samples.: expected an integer from 1 to 1000000 (config error)" err &&
+	write_config &&
+	echo "store: /elsewhere" >>tyche.yml &&
+	test_expect_code 78 tyche-fetch --config tyche.yml 2>err &&
+	grep "tyche.yml:13:1: .store. is given twice" err &&
+	write_config &&
+	echo "cache: { dir: /x }" >tyche2.yml && sed -n "/^sources:/,\$p" tyche.yml >>tyche2.yml &&
+	test_expect_code 78 tyche-fetch --config tyche2.yml 2>err &&
+	grep "tyche2.yml:1:8: .cache.: expected a directory name" err
 '
 
 test_done

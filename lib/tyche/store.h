@@ -87,8 +87,9 @@ TYCHE_API const char *tyche_store_default_user(void);
  * id, owner, created, modified and version in *sc.  With an id, the stored
  * scenario of that id is replaced (it must exist and belong to user; its
  * created time and owner are kept; modified and version are updated).
- * TYCHE_EUSAGE for an invalid field, invalid JSON in inputs/results, or a
- * scenario of another user; TYCHE_ENOENT when the id is not visible.
+ * TYCHE_EUSAGE for an invalid field or invalid JSON in inputs/results;
+ * TYCHE_EPERM when the scenario is another user's (shared); TYCHE_ENOENT
+ * when the id is not visible.
  */
 TYCHE_API int tyche_store_save(tyche_store *st, const char *user,
 			       tyche_scenario *sc, tyche_error *err);
@@ -96,8 +97,8 @@ TYCHE_API int tyche_store_save(tyche_store *st, const char *user,
 /* Load scenario id as user into *out (which is released first).
  * TYCHE_ENOENT if absent or private to another user; TYCHE_EDATA if the
  * file is corrupt. */
-TYCHE_API int tyche_store_load(tyche_store *st, const char *user,
-			       const char *id, tyche_scenario *out,
+TYCHE_API int tyche_store_load(tyche_scenario *out, tyche_store *st,
+			       const char *user, const char *id,
 			       tyche_error *err);
 
 typedef struct tyche_store_filter {
@@ -117,13 +118,14 @@ typedef struct tyche_store_filter {
  * tyche_scenario_list_free.  Corrupt or foreign files in the store are
  * skipped and each is reported as a warning in *diags (may be NULL).
  */
-TYCHE_API int tyche_store_list(tyche_store *st, const char *user,
-			       const tyche_store_filter *filter,
-			       tyche_scenario **out, size_t *n,
+TYCHE_API int tyche_store_list(tyche_scenario **out, size_t *n,
+			       tyche_store *st,
+			       const char *user, const tyche_store_filter *filter,
 			       tyche_diags *diags, tyche_error *err);
 
-/* Owner-only changes (TYCHE_ENOENT if not visible, TYCHE_EUSAGE if not the
- * owner or the new name is invalid).  Each updates the modified time. */
+/* Owner-only changes (TYCHE_ENOENT if not visible, TYCHE_EPERM if not the
+ * owner, TYCHE_EUSAGE if the new name is invalid).  Each updates the
+ * modified time. */
 TYCHE_API int tyche_store_set_shared(tyche_store *st, const char *user,
 				     const char *id, int shared,
 				     tyche_error *err);
@@ -146,9 +148,9 @@ TYCHE_API int tyche_store_delete(tyche_store *st, const char *user,
  * statistic found in either side's results.metrics is listed (diff null
  * unless both are numbers).
  */
-TYCHE_API int tyche_store_diff(tyche_store *st, const char *user,
-			       const char *id_a, const char *id_b,
-			       char **json_out, tyche_error *err);
+TYCHE_API int tyche_store_diff(char **json_out, tyche_store *st,
+			       const char *user, const char *id_a,
+			       const char *id_b, tyche_error *err);
 
 /* Format t (seconds since the epoch) as ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ";
  * buf must hold 21 bytes. */

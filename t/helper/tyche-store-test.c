@@ -48,7 +48,8 @@ static int die(const tyche_error *err)
 	char buf[1100];
 
 	fprintf(stderr, "tyche-store-test: %s\n", tyche_error_format(err, buf, sizeof(buf)));
-	return err->code == TYCHE_ENOENT ? 66 : err->code == TYCHE_EUSAGE ? 64 : 65;
+	return err->code == TYCHE_ENOENT ? 66 : err->code == TYCHE_EUSAGE ? 64 :
+	       err->code == TYCHE_EPERM ? 77 : 65;
 }
 
 int main(int argc, char **argv)
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
 	tyche_error err = { 0 };
 	int rc = 0;
 
-	ty_store_before_rename = pause_here;
+	ty_before_rename_hook = pause_here;
 	if (argc >= 2 && !strcmp(argv[1], "cli")) {
 		argv[1] = (char *)"store";
 		return tyche_cli_store(argc - 1, argv + 1);
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "load") && argc == 5) {
 		tyche_scenario sc = TYCHE_SCENARIO_INIT;
 
-		rc = tyche_store_load(st, argv[3], argv[4], &sc, &err);
+		rc = tyche_store_load(&sc, st, argv[3], argv[4], &err);
 		if (!rc)
 			printf("%s\t%s\n", sc.name, sc.owner);
 		tyche_scenario_release(&sc);
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
 		tyche_scenario *v = NULL;
 		size_t n = 0;
 
-		rc = tyche_store_list(st, argv[3], NULL, &v, &n, &dg, &err);
+		rc = tyche_store_list(&v, &n, st, argv[3], NULL, &dg, &err);
 		tyche_diags_print(&dg, stderr);
 		if (!rc)
 			printf("%zu %zu\n", n, dg.nwarnings);

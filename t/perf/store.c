@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	ty_store_set_fsync(st, 1);
 
 	t0 = now_ms();
-	tyche_store_list(st, "analyst0", NULL, &v, &nv, NULL, &err);
+	tyche_store_list(&v, &nv, st, "analyst0", NULL, NULL, &err);
 	cold = now_ms() - t0;
 	tyche_scenario_list_free(v, nv);
 	/* right after the saves: the directory is too fresh to be trusted */
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 
 		t0 = now_ms();
 		c0 = cpu_ms();
-		if (tyche_store_list(st, "analyst0", NULL, &v, &nv, NULL, &err)) {
+		if (tyche_store_list(&v, &nv, st, "analyst0", NULL, NULL, &err)) {
 			fprintf(stderr, "list: %s\n", err.msg);
 			return 2;
 		}
@@ -144,14 +144,14 @@ int main(int argc, char **argv)
 			chk_min = w;
 	}
 	sleep(3);
-	tyche_store_list(st, "analyst0", NULL, &v, &nv, NULL, &err);   /* settles the index */
+	tyche_store_list(&v, &nv, st, "analyst0", NULL, NULL, &err);   /* settles the index */
 	tyche_scenario_list_free(v, nv);
 	for (int r = 0; r < runs; r++) {
 		double w;
 
 		t0 = now_ms();
 		c0 = cpu_ms();
-		if (tyche_store_list(st, "analyst0", NULL, &v, &nv, NULL, &err)) {
+		if (tyche_store_list(&v, &nv, st, "analyst0", NULL, NULL, &err)) {
 			fprintf(stderr, "list: %s\n", err.msg);
 			return 2;
 		}
@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 	ty_store_set_index(st, 0);
 	for (int r = 0; r < 3; r++) {
 		t0 = now_ms();
-		tyche_store_list(st, "analyst0", NULL, &v, &nv, NULL, &err);
+		tyche_store_list(&v, &nv, st, "analyst0", NULL, NULL, &err);
 		noidx += now_ms() - t0;
 		tyche_scenario_list_free(v, nv);
 	}
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 	printf("save with fsync: mean %.2f ms, max %.2f ms over %d saves\n",
 	       save_sum / nsaves, save_max, nsaves);
 	t0 = now_ms();
-	tyche_store_list(st, "analyst0", NULL, &v, &nv, NULL, &err);
+	tyche_store_list(&v, &nv, st, "analyst0", NULL, NULL, &err);
 	printf("  list after %d saves (re-read them, rewrite index): %.1f ms\n",
 	       nsaves, now_ms() - t0);
 	tyche_scenario_list_free(v, nv);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * u-store.c - unit tests of the scenario store (lib/store.c): every
+ * u-store.c - unit tests of the scenario store (lib/store*.c): every
  * operation, the access rules between two users, hostile names, ids and
  * users, and damaged files in the store.
  *
@@ -116,7 +116,7 @@ static size_t list_n(tyche_store *st, const char *user,
 	size_t n = 0;
 	tyche_error err = { 0 };
 
-	if (tyche_store_list(st, user, f, &v, &n, dg, &err))
+	if (tyche_store_list(&v, &n, st, user, f, dg, &err))
 		return (size_t)-1;
 	tyche_scenario_list_free(v, n);
 	return n;
@@ -157,7 +157,7 @@ static void test_save_load(tyche_store *st)
 		   "a 64-bit seed is kept exactly (as a string)");
 		free(text);
 	}
-	ok(tyche_store_load(st, "alice", sc.id, &back, &err) == 0, "load it back: %s", err.msg);
+	ok(tyche_store_load(&back, st, "alice", sc.id, &err) == 0, "load it back: %s", err.msg);
 	(void)(is_str(back.name, "Base case — €", "name round-trips"));
 	(void)(is_str(back.context, "pv", "context round-trips"));
 	(void)(is_str(back.context_hash, sc.context_hash, "context hash round-trips"));
@@ -196,7 +196,7 @@ static void test_save_load(tyche_store *st)
 	ok(tyche_store_save(st, "alice", &sc, &err) == 0, "overwrite own scenario by id");
 	(void)(is_str(sc.id, id, "the id is kept"));
 	ok(sc.created == created, "the created time is kept");
-	ok(tyche_store_load(st, "alice", id, &back, &err) == 0 &&
+	ok(tyche_store_load(&back, st, "alice", id, &err) == 0 &&
 	   !strcmp(back.name, "Base case v2") &&
 	   json_equal(back.inputs_json, "{\"amounts\":{\"Module R&D\":1}}"),
 	   "load sees the new content");
@@ -212,7 +212,7 @@ static void test_save_load(tyche_store *st)
 	snprintf(sc.id, sizeof(sc.id), "20000101T000000Z-000000000000");
 	ok(tyche_store_save(st, "alice", &sc, &err) == TYCHE_ENOENT,
 	   "saving over an unknown id is 'not found'");
-	ok(tyche_store_load(st, "alice", "nope", &back, &err) == TYCHE_ENOENT &&
+	ok(tyche_store_load(&back, st, "alice", "nope", &err) == TYCHE_ENOENT &&
 	   strstr(err.msg, "scenario 'nope' not found"), "load of an unknown id: %s", err.msg);
 	/* the saved one keeps its hook-free invariant: temp written, then rename */
 	tyche_scenario_release(&sc);
@@ -242,7 +242,7 @@ static void test_atomic(tyche_store *st)
 	int fd;
 
 	snprintf(d, sizeof(d), "%s/scenarios", root);
-	ty_store_before_rename = hook;
+	ty_before_rename_hook = hook;
 	hook_final[0] = '\0';
 	make(&sc, "atomic", "", NULL, NULL);
 	ok(tyche_store_save(st, "alice", &sc, &err) == 0, "save with the rename hook");
@@ -252,7 +252,7 @@ static void test_atomic(tyche_store *st)
 	snprintf(sc.name, sizeof(sc.name), "atomic 2");
 	ok(tyche_store_save(st, "alice", &sc, &err) == 0 && hook_final_existed == 1,
 	   "on overwrite, the old file is in place until the rename");
-	ty_store_before_rename = NULL;
+	ty_before_rename_hook = NULL;
 
 	/* stale temp files: removed on open unless a live writer holds them */
 	snprintf(tmp, sizeof(tmp), "%s/.tmp.99999.deadbeef", d);
@@ -286,9 +286,9 @@ static void test_access(tyche_store *st)
 	ok(tyche_store_save(st, "alice", &sc, &err) == 0, "alice saves a private scenario");
 	snprintf(id, sizeof(id), "%s", sc.id);
 
-	ok(tyche_store_load(st, "bob", id, &back, &err) == TYCHE_ENOENT,
+	ok(tyche_store_load(&back, st, "bob", id, &err) == TYCHE_ENOENT,
 	   "bob cannot load alice's private scenario");
-	tyche_store_load(st, "bob", "20000101T000000Z-000000000000", &back, &e2);
+	tyche_store_load(&back, st, "bob", "20000101T000000Z-000000000000", &e2);
 	ok(strncmp(err.msg, "scenario '", 10) == 0 &&
 	   !strcmp(strchr(strchr(err.msg, '\'') + 1, '\''), strchr(strchr(e2.msg, '\'') + 1, '\'')),
 	   "and the answer is the same as for a missing id ('%s')", err.msg);
@@ -298,7 +298,7 @@ static void test_access(tyche_store *st)
 	   "bob cannot rename it (not found)");
 	ok(tyche_store_delete(st, "bob", id, &err) == TYCHE_ENOENT,
 	   "bob cannot delete it (not found)");
-	ok(tyche_store_diff(st, "bob", id, id, &diff, &err) == TYCHE_ENOENT && !diff,
+	ok(tyche_store_diff(&diff, st, "bob", id, id, &err) == TYCHE_ENOENT && !diff,
 	   "bob cannot diff it (not found)");
 	snprintf(sc.name, sizeof(sc.name), "hijack");
 	ok(tyche_store_save(st, "bob", &sc, &err) == TYCHE_ENOENT,
@@ -308,7 +308,7 @@ static void test_access(tyche_store *st)
 		tyche_scenario *v = NULL;
 		size_t n = 0, found = 0;
 
-		ok(tyche_store_list(st, "bob", NULL, &v, &n, NULL, &err) == 0, "bob lists");
+		ok(tyche_store_list(&v, &n, st, "bob", NULL, NULL, &err) == 0, "bob lists");
 		for (size_t i = 0; i < n; i++)
 			found += !strcmp(v[i].id, id);
 		ok(found == 0, "bob's list does not show alice's private scenario");
@@ -316,17 +316,23 @@ static void test_access(tyche_store *st)
 	}
 
 	ok(tyche_store_set_shared(st, "alice", id, 1, &err) == 0, "alice shares it");
-	ok(tyche_store_load(st, "bob", id, &back, &err) == 0 && back.shared == 1 &&
+	ok(tyche_store_load(&back, st, "bob", id, &err) == 0 && back.shared == 1 &&
 	   !strcmp(back.name, "alice private"), "bob can load a shared scenario");
-	ok(tyche_store_rename(st, "bob", id, "mine now", &err) == TYCHE_EUSAGE &&
-	   strstr(err.msg, "only its owner can change it"),
-	   "bob cannot rename a shared scenario: %s", err.msg);
-	ok(tyche_store_set_shared(st, "bob", id, 0, &err) == TYCHE_EUSAGE,
-	   "bob cannot unshare it");
-	ok(tyche_store_delete(st, "bob", id, &err) == TYCHE_EUSAGE, "bob cannot delete it");
-	ok(tyche_store_save(st, "bob", &sc, &err) == TYCHE_EUSAGE,
-	   "bob cannot overwrite it");
-	ok(tyche_store_load(st, "alice", id, &back, &err) == 0 &&
+	/* not the owner is TYCHE_EPERM (the CGI's 403), whatever the message */
+	ok(tyche_store_rename(st, "bob", id, "mine now", &err) == TYCHE_EPERM &&
+	   err.code == TYCHE_EPERM && strstr(err.msg, "only its owner can change it"),
+	   "bob cannot rename a shared scenario (TYCHE_EPERM): %s", err.msg);
+	ok(tyche_store_set_shared(st, "bob", id, 0, &err) == TYCHE_EPERM,
+	   "bob cannot unshare it (TYCHE_EPERM)");
+	ok(tyche_store_set_shared(st, "bob", id, 1, &err) == TYCHE_EPERM,
+	   "bob cannot share it again either (TYCHE_EPERM)");
+	ok(tyche_store_delete(st, "bob", id, &err) == TYCHE_EPERM,
+	   "bob cannot delete it (TYCHE_EPERM)");
+	ok(tyche_store_save(st, "bob", &sc, &err) == TYCHE_EPERM && err.code == TYCHE_EPERM,
+	   "bob cannot overwrite it (TYCHE_EPERM)");
+	ok(tyche_store_rename(st, "bob", id, "", &err) == TYCHE_EUSAGE,
+	   "a bad name is still a usage error before ownership is looked at");
+	ok(tyche_store_load(&back, st, "alice", id, &err) == 0 &&
 	   !strcmp(back.name, "alice private") && !strcmp(back.owner, "alice"),
 	   "after bob's attempts it is unchanged");
 	f.shared = 1;
@@ -334,7 +340,7 @@ static void test_access(tyche_store *st)
 		tyche_scenario *v = NULL;
 		size_t n = 0, found = 0;
 
-		ok(tyche_store_list(st, "bob", &f, &v, &n, NULL, &err) == 0, "bob lists shared");
+		ok(tyche_store_list(&v, &n, st, "bob", &f, NULL, &err) == 0, "bob lists shared");
 		for (size_t i = 0; i < n; i++) {
 			found += !strcmp(v[i].id, id);
 			ok(v[i].shared && !v[i].inputs_json && !v[i].results_json,
@@ -344,9 +350,9 @@ static void test_access(tyche_store *st)
 		tyche_scenario_list_free(v, n);
 	}
 	ok(tyche_store_set_shared(st, "alice", id, 0, &err) == 0, "alice unshares it");
-	ok(tyche_store_load(st, "bob", id, &back, &err) == TYCHE_ENOENT,
+	ok(tyche_store_load(&back, st, "bob", id, &err) == TYCHE_ENOENT,
 	   "bob no longer finds it");
-	ok(tyche_store_load(st, "alice", id, &back, &err) == 0 && !back.shared,
+	ok(tyche_store_load(&back, st, "alice", id, &err) == 0 && !back.shared,
 	   "alice still loads it, private");
 	tyche_scenario_release(&sc);
 	tyche_scenario_release(&back);
@@ -361,7 +367,7 @@ static void test_rename_delete(tyche_store *st)
 	make(&sc, "to rename", "", NULL, NULL);
 	ok(tyche_store_save(st, "carol", &sc, &err) == 0, "carol saves");
 	ok(tyche_store_rename(st, "carol", sc.id, "renamed", &err) == 0, "carol renames");
-	ok(tyche_store_load(st, "carol", sc.id, &back, &err) == 0 &&
+	ok(tyche_store_load(&back, st, "carol", sc.id, &err) == 0 &&
 	   !strcmp(back.name, "renamed") && back.created == sc.created,
 	   "the new name is stored, created unchanged");
 	ok(tyche_store_rename(st, "carol", sc.id, "", &err) == TYCHE_EUSAGE,
@@ -371,7 +377,7 @@ static void test_rename_delete(tyche_store *st)
 	ok(tyche_store_delete(st, "carol", sc.id, &err) == 0, "carol deletes");
 	snprintf(path, sizeof(path), "%s/scenarios/%s.json", root, sc.id);
 	ok(!file_exists(path), "the file is gone");
-	ok(tyche_store_load(st, "carol", sc.id, &back, &err) == TYCHE_ENOENT,
+	ok(tyche_store_load(&back, st, "carol", sc.id, &err) == TYCHE_ENOENT,
 	   "a deleted scenario is not found");
 	ok(tyche_store_delete(st, "carol", sc.id, &err) == TYCHE_ENOENT,
 	   "deleting twice is not found");
@@ -402,7 +408,7 @@ static void test_hostile(tyche_store *st)
 	snprintf(d, sizeof(d), "%s/scenarios", root);
 	sbefore = count_entries(d, "");
 	for (size_t i = 0; i < TY_ARRAY_SIZE(bad_ids); i++) {
-		ok(tyche_store_load(st, "alice", bad_ids[i], &back, &err) == TYCHE_EUSAGE &&
+		ok(tyche_store_load(&back, st, "alice", bad_ids[i], &err) == TYCHE_EUSAGE &&
 		   strstr(err.msg, "invalid scenario id"), "load refuses id #%zu", i);
 		ok(tyche_store_delete(st, "alice", bad_ids[i], &err) == TYCHE_EUSAGE,
 		   "delete refuses id #%zu", i);
@@ -488,7 +494,7 @@ static void test_list(void)
 	PUT("s4", "bob", "2024-04-01T00:00:00Z", "private", "h2", "");
 	PUT("s5", "carol", "2023-12-31T23:59:59Z", "shared", "pv", "");
 
-	ok(tyche_store_list(st, "alice", NULL, &v, &n, &dg, &err) == 0 && n == 4,
+	ok(tyche_store_list(&v, &n, st, "alice", NULL, &dg, &err) == 0 && n == 4,
 	   "alice sees her two and two shared ones (n=%zu)", n);
 	ok(n == 4 && !strcmp(v[0].id, "s2") && !strcmp(v[1].id, "s3") &&
 	   !strcmp(v[2].id, "s1") && !strcmp(v[3].id, "s5"), "newest created first");
@@ -540,7 +546,7 @@ static void test_list(void)
 
 	v = NULL;
 	n = 0;
-	ok(tyche_store_list(st, "alice", NULL, &v, &n, &dg, &err) == 0 && n == 4,
+	ok(tyche_store_list(&v, &n, st, "alice", NULL, &dg, &err) == 0 && n == 4,
 	   "damaged files do not break a listing (n=%zu)", n);
 	ok(dg.nwarnings == 10 && dg.nerrors == 0, "each one is a warning (%zu)", dg.nwarnings);
 	for (size_t i = 0; i < dg.n; i++)
@@ -563,9 +569,9 @@ static void test_list(void)
 	{
 		tyche_scenario back = TYCHE_SCENARIO_INIT;
 
-		ok(tyche_store_load(st, "alice", "t1", &back, &err) == TYCHE_EDATA &&
+		ok(tyche_store_load(&back, st, "alice", "t1", &err) == TYCHE_EDATA &&
 		   strstr(err.msg, "not valid JSON"), "loading a truncated file is a data error");
-		ok(tyche_store_load(st, "alice", "l1", &back, &err) == TYCHE_EDATA &&
+		ok(tyche_store_load(&back, st, "alice", "l1", &err) == TYCHE_EDATA &&
 		   strstr(err.msg, "symbolic link"), "a symlink is not followed");
 		tyche_scenario_release(&back);
 	}
@@ -580,7 +586,7 @@ static void test_list(void)
 	snprintf(buf, sizeof(buf), "%s/scenarios/s1.json", dir);
 	rename(path, buf);
 	v = NULL;
-	ok(tyche_store_list(st, "alice", NULL, &v, &n, NULL, &err) == 0 && n == 4 &&
+	ok(tyche_store_list(&v, &n, st, "alice", NULL, NULL, &err) == 0 && n == 4 &&
 	   !strcmp(v[0].id, "s1"), "a file changed behind the index is re-read");
 	tyche_scenario_list_free(v, n);
 	snprintf(path, sizeof(path), "%s/scenarios/s5.json", dir);
@@ -597,7 +603,7 @@ static void test_list(void)
 			 "s4\t1:2:3.4:5.6\tbob\t1\t0\t0\t0\t0\t0.1\t\tforged\th2\t\n");
 		write_text(path, forged);
 		v = NULL;
-		ok(tyche_store_list(st, "alice", NULL, &v, &n, NULL, &err) == 0 && n == 3,
+		ok(tyche_store_list(&v, &n, st, "alice", NULL, NULL, &err) == 0 && n == 3,
 		   "an index entry whose file stamp differs is not trusted (n=%zu)", n);
 		tyche_scenario_list_free(v, n);
 	}
@@ -650,7 +656,7 @@ static const char *listing(tyche_store *st, const char *user, char *buf, size_t 
 	tyche_error err = { 0 };
 
 	buf[0] = '\0';
-	if (tyche_store_list(st, user, NULL, &v, &nv, NULL, &err)) {
+	if (tyche_store_list(&v, &nv, st, user, NULL, NULL, &err)) {
 		snprintf(buf, n, "error: %s", err.msg);
 		return buf;
 	}
@@ -900,7 +906,7 @@ static void test_diff(tyche_store *st)
 	b.seed = 43;
 	ok(tyche_store_save(st, "alice", &a, &err) == 0 &&
 	   tyche_store_save(st, "alice", &b, &err) == 0, "save two scenarios to compare");
-	ok(tyche_store_diff(st, "alice", a.id, b.id, &text, &err) == 0 && text, "diff them");
+	ok(tyche_store_diff(&text, st, "alice", a.id, b.id, &err) == 0 && text, "diff them");
 	o = cJSON_Parse(text);
 	ok(o != NULL, "the diff is JSON");
 	m = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "inputs"), "/amounts/Module R&D");
@@ -938,7 +944,7 @@ static void test_diff(tyche_store *st)
 	cJSON_Delete(o);
 	free(text);
 	text = NULL;
-	ok(tyche_store_diff(st, "alice", a.id, a.id, &text, &err) == 0 &&
+	ok(tyche_store_diff(&text, st, "alice", a.id, a.id, &err) == 0 &&
 	   (o = cJSON_Parse(text)) &&
 	   cJSON_GetArraySize(cJSON_GetObjectItem(o, "inputs")) == 0 &&
 	   cJSON_GetArraySize(cJSON_GetObjectItem(o, "settings")) == 0,
