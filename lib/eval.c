@@ -859,6 +859,7 @@ static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
  * doubles.
  */
 #define SUM_CHUNK (4 * B)
+#define SUM_ROWS 4     /* rows a statistics task (ty_stat_eval_rows runs four) */
 
 struct sum_pool {
 	pthread_mutex_t mu;
@@ -913,13 +914,24 @@ static int sum_task(struct sum_thread *th, size_t task)
 		}
 		return 0;
 	} else {
-		const double *v = P->vals + task * P->N;
-		size_t bad = 0;
+		/* SUM_ROWS rows a task: their mean and std recurrences overlap */
+		size_t r0 = task * SUM_ROWS, nr = T->nresults - r0 < SUM_ROWS ? T->nresults - r0 : SUM_ROWS;
+		const double *rows[SUM_ROWS];
+		double stt[SUM_ROWS][5];
+		int rc;
 
-		for (size_t i = 0; i < P->N; i++)
-			bad += !isfinite(v[i]);
-		P->bad[task] += bad;
-		return tyche_stat_eval_many(P->dflt, 5, v, P->N, th->work, P->stt[task]);
+		for (size_t j = 0; j < nr; j++) {
+			const double *v = P->vals + (r0 + j) * P->N;
+			size_t bad = 0;
+
+			for (size_t i = 0; i < P->N; i++)
+				bad += !isfinite(v[i]);
+			P->bad[r0 + j] += bad;
+			rows[j] = v;
+		}
+		rc = ty_stat_eval_rows(P->dflt, 5, rows, nr, P->N, th->work, &stt[0][0]);
+		memcpy(P->stt[r0], stt, nr * sizeof(stt[0]));
+		return rc;
 	}
 }
 
@@ -1048,7 +1060,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 			P.bad = st->bad[t][s];
 			rc = sum_job(&th[0], nh, 0, nchunks);
 			if (!rc)
-				rc = sum_job(&th[0], nh, 1, T->nresults);
+				rc = sum_job(&th[0], nh, 1, (T->nresults + SUM_ROWS - 1) / SUM_ROWS);
 			if (!rc) {
 				summary_rows(&b, T, s, P.stt, json, &st->first_json);
 				rc = b.oom ? TYCHE_ENOMEM : emit(o, b.p ? b.p : "", b.len) ? TYCHE_EIO : 0;

@@ -119,6 +119,14 @@ TY_HIDDEN int ty_parse_number(const char *s, double *v);
 TY_HIDDEN int ty_label_is_empty(const char *s);
 TY_HIDDEN int ty_label_eq(const char *a, const char *b);
 
+/* Statistics st[0..nst-1] of each of nrows rows of n samples: out[r * nst
+ * + k] = tyche_stat_eval(&st[k], rows[r], n, work), bit for bit, with the
+ * rows' mean and std recurrences run four at a time (stats.c).  work: n
+ * doubles or NULL.  0 or TYCHE_ENOMEM. */
+TY_HIDDEN int ty_stat_eval_rows(const struct tyche_stat *st, size_t nst,
+				const double *const *rows, size_t nrows, size_t n,
+				double *work, double *out);
+
 /* Banned: they overflow or are not reentrant. */
 #undef strcpy
 #define strcpy(a, b) sorry_strcpy_is_banned_use_snprintf
