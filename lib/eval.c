@@ -679,72 +679,74 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 	int rc = work_values(P, ws, u, s);
 	int json = P->opts->format == TYCHE_FMT_JSON;
 	const char *prefix = P->prefix[u->tech][u->scen];
-	char tmp[32], line[1024], digits[24];
-	size_t plen = strlen(prefix), rtl[512], rul[512];
-	unsigned char rlen[512] = { 0 };   /* 1: row r's CSV line fits in line[] */
+	char tmp[32], digits[24];
+	size_t plen = strlen(prefix), rtl[512], rul[512], linemax = 0;
 
 	if (rc)
 		return rc;
-	if (!json) {
-		memcpy(line, prefix, plen < sizeof line ? plen : 0);
-		for (size_t r = 0; r < T->nresults && r < 512; r++) {
-			rtl[r] = strlen(P->rowtext[u->tech][r]);
-			rul[r] = strlen(P->rowunits[u->tech][r]);
-			rlen[r] = plen + 21 + rtl[r] + 32 + rul[r] <= sizeof line;
-		}
-	}
 	s->nonfinite_rows = 0;
-	for (size_t i = 0; i < u->n; i++) {
-		uint64_t sample = u->first + i + 1, sd = sample;
-		size_t dl = 0;
+	if (json || T->nresults > 512) {
+		for (size_t i = 0; i < u->n; i++) {
+			uint64_t sample = u->first + i + 1;
 
+			for (size_t r = 0; r < T->nresults; r++) {
+				double v = s->vals[r * P->block + i];
+
+				if (T->results[r].offset < 0)
+					continue;
+				ty_buf_adds(&s->text, prefix);
+				if (json) {
+					ty_buf_addf(&s->text, "\"Sample\":%llu,", (unsigned long long)sample);
+					ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
+					ty_buf_adds(&s->text, "\"Value\":");
+					json_num(&s->text, v);
+				} else {
+					add_u64(&s->text, sample);
+					ty_buf_addc(&s->text, ',');
+					ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
+					ty_buf_adds(&s->text, ty_fmt_double(v, tmp));
+				}
+				ty_buf_adds(&s->text, P->rowunits[u->tech][r]);
+			}
+		}
+		return s->text.oom ? TYCHE_ENOMEM : 0;
+	}
+	/* CSV: each line written in place, its pieces of known length; room
+	 * for one sample's lines at a time */
+	for (size_t r = 0; r < T->nresults; r++) {
+		rtl[r] = strlen(P->rowtext[u->tech][r]);
+		rul[r] = strlen(P->rowunits[u->tech][r]);
+		linemax += plen + 21 + rtl[r] + 32 + rul[r];
+	}
+	for (size_t i = 0; i < u->n; i++) {
+		uint64_t sd = u->first + i + 1;
+		size_t dl = 0;
+		char *q0 = ty_buf_room(&s->text, linemax), *q = q0;
+
+		if (!q)
+			return TYCHE_ENOMEM;
 		do {
 			digits[sizeof digits - 1 - dl++] = (char)('0' + sd % 10);
 			sd /= 10;
 		} while (sd);
-
 		for (size_t r = 0; r < T->nresults; r++) {
-			double v = s->vals[r * P->block + i];
-
 			if (T->results[r].offset < 0)
 				continue;
-			if (json) {
-				ty_buf_adds(&s->text, prefix);
-				ty_buf_addf(&s->text, "\"Sample\":%llu,", (unsigned long long)sample);
-				ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
-				ty_buf_adds(&s->text, "\"Value\":");
-				json_num(&s->text, v);
-				ty_buf_adds(&s->text, P->rowunits[u->tech][r]);
-			} else if (r < 512 && rlen[r]) {
-				/* the line in one piece: what the pieces below write */
-				char *q = line + plen;
-
-				memcpy(q, digits + sizeof digits - dl, dl);
-				q += dl;
-				*q++ = ',';
-				memcpy(q, P->rowtext[u->tech][r], rtl[r]);
-				q += rtl[r];
-				{
-					const char *f = ty_fmt_double(v, tmp);
-					size_t fl = strlen(f);
-
-					memcpy(q, f, fl);
-					q += fl;
-				}
-				memcpy(q, P->rowunits[u->tech][r], rul[r]);
-				q += rul[r];
-				ty_buf_add(&s->text, line, (size_t)(q - line));
-			} else {
-				ty_buf_adds(&s->text, prefix);
-				add_u64(&s->text, sample);
-				ty_buf_addc(&s->text, ',');
-				ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
-				ty_buf_adds(&s->text, ty_fmt_double(v, tmp));
-				ty_buf_adds(&s->text, P->rowunits[u->tech][r]);
-			}
+			memcpy(q, prefix, plen);
+			q += plen;
+			memcpy(q, digits + sizeof digits - dl, dl);
+			q += dl;
+			*q++ = ',';
+			memcpy(q, P->rowtext[u->tech][r], rtl[r]);
+			q += rtl[r];
+			q += ty_fmt_double_len(s->vals[r * P->block + i], q);
+			memcpy(q, P->rowunits[u->tech][r], rul[r]);
+			q += rul[r];
 		}
+		s->text.len += (size_t)(q - q0);
+		*q = '\0';
 	}
-	return s->text.oom ? TYCHE_ENOMEM : 0;
+	return 0;
 }
 
 struct text_state {
