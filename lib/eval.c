@@ -851,14 +851,18 @@ static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
 
 /*
  * --summary: one scenario at a time, all its rows x N samples in memory,
- * so every scenario is evaluated once at any N.  A pool of threads (the
+ * so every scenario is evaluated once at any N, up to a bound: the rows
+ * held at once take at most opts->summary_mem bytes (TYCHE_SUMMARY_MEM, 1
+ * GiB, by default: 12 rows at N = 1e7); a scenario with more rows is
+ * evaluated again for each group of rows that fits (at least one row), the
+ * rows outside the group going to a block of scratch per thread.  A pool of threads (the
  * caller is one of them) runs two jobs per scenario: the chunks of
  * samples, each written straight into its rows, then the rows, one task
  * each: the non-finite count and the default statistics
  * (tyche_stat_eval_many, with the thread's own work array).  A row's
  * statistics never depend on which thread computed them, so the output is
- * byte-identical for any thread count.  Peak memory: (rows + threads) x N
- * doubles.
+ * byte-identical for any thread count and memory bound.  Peak memory:
+ * (kept rows + threads) x N doubles.
  */
 #define SUM_CHUNK (4 * B)
 #define SUM_ROWS 4     /* rows a statistics task (ty_stat_eval_rows runs four) */
@@ -876,7 +880,8 @@ struct sum_pool {
 	const struct ty_eval *E;
 	const tyche_stat *dflt;
 	size_t tech, scen, N;
-	double *vals;              /* nresults x N */
+	size_t row_lo, nrow;       /* the rows kept in this pass */
+	double *vals;              /* nrow x N: rows row_lo .. row_lo + nrow - 1 */
 	double (*stt)[5];
 	size_t *bad;               /* non-finite samples per row */
 };
@@ -885,6 +890,7 @@ struct sum_thread {
 	struct sum_pool *P;
 	struct ty_eval_ws *ws;
 	double *work;              /* N doubles */
+	double *junk;              /* max_rows x B: rows not kept in this pass */
 };
 
 static int sum_task(struct sum_thread *th, size_t task)
@@ -892,7 +898,7 @@ static int sum_task(struct sum_thread *th, size_t task)
 	struct sum_pool *P = th->P;
 	const struct ty_tech *T = &P->E->ctx->tech[P->tech];
 
-	if (!th->ws || !th->work)
+	if (!th->ws || !th->work || !th->junk)
 		return TYCHE_ENOMEM;
 	if (P->phase == 0) {
 		uint64_t first = (uint64_t)task * SUM_CHUNK;
@@ -909,7 +915,9 @@ static int sum_task(struct sum_thread *th, size_t task)
 			if (ty_budget_spent())
 				return TYCHE_ETIMEOUT;
 			for (size_t r = 0; r < T->nresults; r++)
-				sub[r] = P->vals + r * P->N + first + off;
+				sub[r] = r - P->row_lo < P->nrow
+					? P->vals + (r - P->row_lo) * P->N + first + off
+					: th->junk + r * B;
 			rc = ty_eval_block(P->E, th->ws, P->tech, P->scen, first + off, m, sub);
 			if (rc)
 				return rc;
@@ -917,7 +925,7 @@ static int sum_task(struct sum_thread *th, size_t task)
 		return 0;
 	} else {
 		/* SUM_ROWS rows a task: their mean and std recurrences overlap */
-		size_t r0 = task * SUM_ROWS, nr = T->nresults - r0 < SUM_ROWS ? T->nresults - r0 : SUM_ROWS;
+		size_t r0 = task * SUM_ROWS, nr = P->nrow - r0 < SUM_ROWS ? P->nrow - r0 : SUM_ROWS;
 		const double *rows[SUM_ROWS];
 		double stt[SUM_ROWS][5];
 		int rc;
@@ -928,11 +936,11 @@ static int sum_task(struct sum_thread *th, size_t task)
 
 			for (size_t i = 0; i < P->N; i++)
 				bad += !isfinite(v[i]);
-			P->bad[r0 + j] += bad;
+			P->bad[P->row_lo + r0 + j] += bad;
 			rows[j] = v;
 		}
 		rc = ty_stat_eval_rows(P->dflt, 5, rows, nr, P->N, th->work, &stt[0][0]);
-		memcpy(P->stt[r0], stt, nr * sizeof(stt[0]));
+		memcpy(P->stt[P->row_lo + r0], stt, nr * sizeof(stt[0]));
 		return rc;
 	}
 }
@@ -1002,6 +1010,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 {
 	const tyche_context *ctx = E->ctx;
 	size_t N = o->samples, rows = E->max_rows ? E->max_rows : 1;
+	size_t mem = o->summary_mem ? o->summary_mem : TYCHE_SUMMARY_MEM;
 	size_t done = 0, total = 0, nchunks = (N + SUM_CHUNK - 1) / SUM_CHUNK;
 	unsigned nt = o->threads ? o->threads : ty_ncores(), nh = 0;
 	int json = o->format == TYCHE_FMT_JSON, rc = 0;
@@ -1012,9 +1021,8 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 
 	if (nt > nchunks)
 		nt = nchunks > 1 ? (unsigned)nchunks : 1;
-	if (rows > SIZE_MAX / sizeof(double) / N)
-		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0,
-				   "out of memory for %zu samples", N);
+	if (rows > mem / sizeof(double) / N)
+		rows = mem / sizeof(double) / N ? mem / sizeof(double) / N : 1;
 	tyche_stat_defaults(dflt, 5);
 	memset(&P, 0, sizeof P);
 	P.E = E;
@@ -1038,6 +1046,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 		th[i].P = &P;
 		th[i].ws = ty_eval_ws_create(E);
 		th[i].work = malloc(N * sizeof(double));
+		th[i].junk = malloc(MAX(E->max_rows, 1) * B * sizeof(double));
 	}
 	for (unsigned i = 1; i < nt; i++) {
 		if (pthread_create(&tid[i], NULL, sum_helper, &th[i]))
@@ -1060,9 +1069,12 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 			P.tech = t;
 			P.scen = s;
 			P.bad = st->bad[t][s];
-			rc = sum_job(&th[0], nh, 0, nchunks);
-			if (!rc)
-				rc = sum_job(&th[0], nh, 1, (T->nresults + SUM_ROWS - 1) / SUM_ROWS);
+			for (P.row_lo = 0; P.row_lo < T->nresults && !rc; P.row_lo += rows) {
+				P.nrow = T->nresults - P.row_lo < rows ? T->nresults - P.row_lo : rows;
+				rc = sum_job(&th[0], nh, 0, nchunks);
+				if (!rc)
+					rc = sum_job(&th[0], nh, 1, (P.nrow + SUM_ROWS - 1) / SUM_ROWS);
+			}
 			if (!rc) {
 				summary_rows(&b, T, s, P.stt, json, &st->first_json);
 				rc = b.oom ? TYCHE_ENOMEM : emit(o, b.p ? b.p : "", b.len) ? TYCHE_EIO : 0;
@@ -1083,6 +1095,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 	for (unsigned i = 0; i < nt; i++) {
 		ty_eval_ws_free(th[i].ws);
 		free(th[i].work);
+		free(th[i].junk);
 	}
 	free(th);
 	free(tid);
