@@ -206,5 +206,8 @@ check-fmt-exhaustive: $(BUILD)/t/unit/u-fmt
 # and sqrt's errno check keeps sqrt out of line.  Neither flag changes a
 # result: no reassociation, no contraction (-ffp-contract=off stays), and
 # element-wise IEEE operations round the same in vector registers.
+# -fno-trapping-math lets a comparison feed a select without a branch (the
+# VM's comparisons, the triangular draws); nothing in lib/ reads the
+# floating-point exception flags, and values are unchanged.
 $(BUILD)/lib/vm.o $(BUILD)/lib/dist.o $(BUILD)/lib/rng.o $(BUILD)/lib/eval.o: \
-	CFLAGS_ALL += -fvect-cost-model=dynamic -fno-math-errno
+	CFLAGS_ALL += -fvect-cost-model=dynamic -fno-math-errno -fno-trapping-math

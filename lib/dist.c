@@ -1151,7 +1151,9 @@ double ty_dist_median(const struct ty_dist *d)
 
 /* out[i] = loc + scale x the triangular quantile of out[i], as std_ppf.
  * Both branches, then a select: no mispredicted branch (p < c is a coin
- * flip) and the loop vectorises; the arguments of sqrt are >= 0. */
+ * flip) and the loop vectorises (only with -fno-trapping-math: otherwise
+ * GCC keeps the comparison behind a branch); the arguments of sqrt are
+ * >= 0. */
 static void triang_block(size_t n, double *restrict out, double c, double loc,
 			 double scale)
 {
