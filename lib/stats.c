@@ -487,13 +487,12 @@ static int wants_mean_sd(const tyche_stat *st, size_t nst)
 int tyche_stat_eval_many(const tyche_stat *st, size_t nst, const double *v, size_t n,
 			 double *work, double *out)
 {
-	double ms[8];
-	const double *rows[4] = { v, v, v, v };
+	double ms[2];
 
 	/* both: the mean once (gsl_stats_sd would compute it again) */
 	if (n > 1 && wants_mean_sd(st, nst) == 3) {
-		gsl_mean_sd(rows, n, ms, ms + 4);
-		ms[1] = ms[4];
+		ms[0] = gsl_stats_mean(v, 1, n);
+		ms[1] = gsl_stats_sd_m(v, 1, n, ms[0]);
 		return eval_many(st, nst, v, n, work, out, ms);
 	}
 	return eval_many(st, nst, v, n, work, out, NULL);
