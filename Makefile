@@ -211,3 +211,23 @@ check-fmt-exhaustive: $(BUILD)/t/unit/u-fmt
 # floating-point exception flags, and values are unchanged.
 $(BUILD)/lib/vm.o $(BUILD)/lib/dist.o $(BUILD)/lib/rng.o $(BUILD)/lib/eval.o: \
 	CFLAGS_ALL += -fvect-cost-model=dynamic -fno-math-errno -fno-trapping-math
+
+# --- issue 21: the Python package tyche_c (python/).  `make test` runs its
+# pytest suite through t/t9500-python.sh.  install-python puts the package
+# where $(PYTHON) looks under PREFIX (Debian: PREFIX/lib/python3.X/
+# dist-packages; override PYTHON_SITE), records PREFIX/lib as libtyche's
+# directory, and installs the importer that `tyche-run import-model` runs.
+PYTHON ?= python3
+PYTHON_VER := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHON_SITE ?= $(PREFIX)/lib/python$(PYTHON_VER)/dist-packages
+.PHONY: install-python
+install-python:
+	install -d $(DESTDIR)$(PYTHON_SITE)/tyche_c $(DESTDIR)$(PREFIX)/share/tyche
+	install -m 644 python/tyche_c/__init__.py python/tyche_c/_lib.py \
+		python/tyche_c/study.py python/tyche_c/import_model.py $(DESTDIR)$(PYTHON_SITE)/tyche_c/
+	printf '# written by make install\nLIBDIR = "%s"\n' '$(PREFIX)/lib' \
+		> $(DESTDIR)$(PYTHON_SITE)/tyche_c/_config.py
+	install -m 755 python/tyche_c/import_model.py $(DESTDIR)$(PREFIX)/share/tyche/import_model.py
+install: install-python
+$(BUILD)/cmd/run-import.o: $(BUILD)/prefix.stamp
+# --- end issue 21

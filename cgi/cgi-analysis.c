@@ -264,9 +264,10 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	for (size_t i = 0; i < sizeof plot_types / sizeof plot_types[0]; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(plot_types[i]));
 	a = cJSON_AddArrayToObject(o, "methods");
-	cJSON_AddItemToArray(a, cJSON_CreateString("local"));
-	cJSON_AddItemToArray(a, cJSON_CreateString("global"));
-	cJSON_AddItemToArray(a, cJSON_CreateString("milp"));
+	/* the library's names, the default (auto) first */
+	cJSON_AddItemToArray(a, cJSON_CreateString(tyche_opt_method_name(TYCHE_OPT_AUTO)));
+	for (int m = TYCHE_OPT_LOCAL; m <= TYCHE_OPT_MILP; m++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(tyche_opt_method_name(m)));
 	tyche_surface_free(s);
 	tyche_context_free(ctx);
 	return cgi_json(r, 200, o);

@@ -407,13 +407,5 @@ char *cgi_query_get(const char *query, const char *key)
 
 int cgi_name_ok(const char *s, size_t max)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
-			return 0;
-	return 1;
+	return tyche_safe_name(s, max);
 }

@@ -122,4 +122,14 @@ int report_series_stats(const struct report_agg *a, const struct report_series *
 const struct report_series *report_agg_find(const struct report_agg *a, const char *group,
 					    const char *metric);
 
+/* ------------------------------------- elicitation (cmd/report-elicit.c) */
+
+extern const char report_elicit_usage[];
+/* argv[*i] is one of the --elicitation* options: 1 (consumed, *i moved
+ * past its value), -1 (bad, message printed), 0 (not ours). */
+int report_elicit_option(int argc, char **argv, int *i);
+/* The section, when --elicitation was given; returns the number of
+ * problems (0 or 1). */
+int report_elicit_section(struct report_html *h);
+
 #endif

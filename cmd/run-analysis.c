@@ -169,6 +169,8 @@ int run_cmd_explore(int argc, char **argv)
 		"  --statistic LIST   e.g. mean,std,q10,q0.25,var95,cvar95,p>0 (default\n"
 		"                     mean,std,q10,q50,q90)\n"
 		"  --by-category      also per category\n"
+		"  --extrapolate      allow amounts above a category's largest tranche\n"
+		"                     amount (the surface extrapolates linearly there)\n"
 		"  --samples N --seed S --threads T --format csv|json --output FILE\n"
 		"  --cache DIR | --no-cache   where fitted surfaces are kept\n"
 		"  --models PATH\n"
@@ -191,8 +193,14 @@ int run_cmd_explore(int argc, char **argv)
 	}
 	rc = tyche_surface_parse_amounts(s, (const char *const *)o.amounts, o.namounts,
 					 amounts, &err);
-	if (!rc)
-		rc = tyche_explore(&r, s, amounts, st, nst, o.by_category, &err);
+	if (rc) {
+		rc = report(rc, &err);
+		goto done;
+	}
+	rc = run_check_range(&o, s, amounts, "tyche-run");
+	if (rc)
+		goto done;
+	rc = tyche_explore(&r, s, amounts, st, nst, o.by_category, &err);
 	if (rc) {
 		rc = report(rc, &err);
 		goto done;
@@ -232,6 +240,19 @@ void run_warn_extrapolated(const tyche_surface *s, const int *outside)
 			"tranche amounts [%g, %g]; the response surface extrapolates linearly there\n",
 			tyche_surface_category(s, c), lo, hi);
 	}
+}
+
+/* Refuse an amount above a category's largest tranche amount, as the API
+ * does, unless --extrapolate was given.  Returns an exit code. */
+int run_check_range(const struct run_common *o, const tyche_surface *s, const double *amounts,
+		    const char *tool)
+{
+	tyche_error err = { 0 };
+
+	if (o->extrapolate || !tyche_surface_check_range(s, amounts, &err))
+		return 0;
+	fprintf(stderr, "%s: --amount: %s (give --extrapolate to allow it)\n", tool, err.msg);
+	return RUN_EX_USAGE;
 }
 
 int run_cmd_convert(int argc, char **argv)

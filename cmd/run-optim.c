@@ -36,8 +36,10 @@
 	"  --limit L        metric limit, e.g. 'GHG>=40' or 'q10(GHG)>=40'\n" \
 	"                   (repeatable; the statistic defaults to --statistic)\n" \
 	"  --upper C=A      upper limit of category C (default: its max amount)\n" \
-	"  --method M       local (SLSQP, default), global (ISRES + SLSQP) or\n" \
-	"                   milp (piecewise-linear MILP over the tranche grid)\n" \
+	"  --method M       auto (default: the exact MILP when every statistic\n" \
+	"                   is a mean, else a multistart search), local (SLSQP),\n" \
+	"                   global (ISRES + SLSQP) or milp (piecewise-linear\n" \
+	"                   MILP over the tranche grid)\n" \
 	"  --start C=A,...  local start (default 10 percent of each upper limit)\n" \
 	"  --max-time S     seconds per optimisation (default 10)\n" \
 	"  --max-eval N     global: surface evaluations (default 2000);\n" \
@@ -153,7 +155,7 @@ static int save_optimum(struct ctx *c, const tyche_opt_result *r)
 	cJSON_AddStringToObject(in, "metric", c->o.metric);
 	cJSON_AddStringToObject(in, "sense", c->o.sense ? c->o.sense : "max");
 	cJSON_AddStringToObject(in, "statistic", c->o.statistic ? c->o.statistic : "mean");
-	cJSON_AddStringToObject(in, "method", c->o.method ? c->o.method : "local");
+	cJSON_AddStringToObject(in, "method", c->o.method ? c->o.method : "auto");
 	if (c->o.has_budget)
 		cJSON_AddNumberToObject(in, "budget", c->o.budget);
 	lim = cJSON_AddArrayToObject(in, "limits");
@@ -191,8 +193,10 @@ int run_cmd_optimize(int argc, char **argv)
 	rc = run_parse_common(argc, argv, &c.o,
 		"usage: tyche-run optimize --metric M [OPTIONS] CONTEXT\n"
 		"Find the amount per category that maximises (or minimises) a statistic\n"
-		"of metric M under a budget and metric limits.  Exit 0 when solved,\n"
-		"1 when infeasible or stopped (the reason on stderr).\n"
+		"of metric M under a budget and metric limits.  Exit 0 when a feasible\n"
+		"portfolio is returned (status optimal, local optimum or best found;\n"
+		"only optimal is proved), 1 when infeasible or stopped (the reason on\n"
+		"stderr).\n"
 		"  --metric M       the metric to optimise (required)\n"
 		"  --sense S        max (default) or min\n"
 		PROBLEM_HELP COMMON_HELP
@@ -212,11 +216,51 @@ int run_cmd_optimize(int argc, char **argv)
 		return finish(&c, fail_err(&err));
 	rc = printed(tyche_opt_result_write(c.s, r, c.o.format, write_file, c.out, &err), &err);
 	report(c.s, r, NULL);
+	/* each category the answer extrapolates (outside its tranche amounts) */
+	run_warn_extrapolated(c.s, r->outside);
 	if (!rc && c.o.save)
 		rc = save_optimum(&c, r);
-	if (!rc && r->status != TYCHE_OPT_OPTIMAL)
+	if (!rc && !tyche_opt_status_ok(r->status))
 		rc = RUN_EX_FAIL;
 	tyche_opt_result_free(r);
+	return finish(&c, rc);
+}
+
+/* ------------------------------------------------------------ corners */
+
+int run_cmd_corners(int argc, char **argv)
+{
+	struct ctx c;
+	tyche_error err = { 0 };
+	tyche_corners *k = NULL;
+	tyche_stat st[64];
+	size_t nst;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	rc = run_parse_common(argc, argv, &c.o,
+		"usage: tyche-run corners [OPTIONS] CONTEXT\n"
+		"Every combination of the categories' tranche amounts (the reference's\n"
+		"evaluate_corners_wide), the budget each costs and the statistics of\n"
+		"every metric there.  An independent check of the optimiser.\n"
+		"  --statistic LIST e.g. mean,q10 (default mean)\n"
+		"  --budget B       only the corners costing <= B\n"
+		COMMON_HELP
+		"CSV columns: Corner,CATEGORY...,Budget,STAT(METRIC)...\n");
+	if (rc >= 0)
+		return rc;
+	rc = run_parse_stats(c.o.statistic ? c.o.statistic : "mean", st, 64, &nst);
+	if (rc)
+		return rc;
+	rc = setup(&c);
+	if (rc)
+		return finish(&c, rc);
+	rc = printed(tyche_corners_build(&k, c.s, st, nst, c.o.has_budget, c.o.budget, &err),
+		     &err);
+	if (!rc)
+		rc = printed(tyche_corners_write(c.s, k, c.o.format, write_file, c.out, &err),
+			     &err);
+	tyche_corners_free(k);
 	return finish(&c, rc);
 }
 
@@ -232,7 +276,7 @@ static int print_sweep(struct ctx *c, const tyche_opt_sweep *sw)
 	for (size_t k = 0; k < sw->n; k++) {
 		const tyche_opt_point *pt = &sw->v[k];
 
-		if (pt->result->status != TYCHE_OPT_OPTIMAL) {
+		if (!tyche_opt_status_ok(pt->result->status)) {
 			char what[300];
 
 			char extra[120] = "";
@@ -422,6 +466,7 @@ int run_cmd_waterfall(int argc, char **argv)
 		"  --metric M       the metric 'best' ranks by (default: the first)\n"
 		"  --sense S        max (default) or min\n"
 		"  --statistic S    mean (default), std, qP, ...\n"
+		"  --extrapolate    allow amounts above a category's largest tranche amount\n"
 		COMMON_HELP
 		"CSV columns: Order,Step,Category,Metric,Value,Delta\n");
 	if (rc >= 0)
@@ -442,6 +487,9 @@ int run_cmd_waterfall(int argc, char **argv)
 		rc = fail_err(&err);
 		goto out;
 	}
+	rc = run_check_range(&c.o, c.s, amounts, "tyche-run");
+	if (rc)
+		goto out;
 	if (c.o.order && !strcmp(c.o.order, "best")) {
 		mode = TYCHE_WF_BEST;
 	} else if (c.o.order && !strcmp(c.o.order, "all")) {

@@ -27,6 +27,7 @@ int run_cmd_evaluate(int argc, char **argv);
 int run_cmd_tranches(int argc, char **argv);
 int run_cmd_investments(int argc, char **argv);
 int run_cmd_explore(int argc, char **argv);
+int run_cmd_corners(int argc, char **argv);
 int run_cmd_convert(int argc, char **argv);
 /* cmd/run-optim.c */
 int run_cmd_optimize(int argc, char **argv);
@@ -34,6 +35,10 @@ int run_cmd_bounds(int argc, char **argv);
 int run_cmd_pareto(int argc, char **argv);
 int run_cmd_waterfall(int argc, char **argv);
 int run_cmd_tornado(int argc, char **argv);
+/* cmd/run-elicit.c */
+int run_cmd_elicit(int argc, char **argv);
+/* cmd/run-import.c: execs python3 on the model importer */
+int run_cmd_import(int argc, char **argv);
 
 /* Helpers of the analysis commands (cmd/run-analysis.c). */
 struct run_common;
@@ -41,6 +46,8 @@ void run_analysis_opts(const struct run_common *o, tyche_analysis_opts *ao);
 int run_load_surface(const struct run_common *o, tyche_context **ctx, tyche_surface **s);
 int run_parse_stats(const char *list, tyche_stat *st, size_t max, size_t *n);
 void run_warn_extrapolated(const tyche_surface *s, const int *outside);
+int run_check_range(const struct run_common *o, const tyche_surface *s, const double *amounts,
+		    const char *tool);
 /* The optimisation problem from the options (cmd/run-problem.c); a NaN
  * default_budget means none.  Prints the problem with the option at
  * fault and returns an exit code; *out (tyche_opt_problem_free) on 0. */

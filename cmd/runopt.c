@@ -56,7 +56,7 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 	       O_OUTPUT, O_MODELS, O_AMOUNT, O_LIMIT, O_UPPER, O_STAT, O_METRIC,
 	       O_SENSE, O_METHOD, O_BUDGET, O_BUDGETS, O_VS, O_ORDER, O_SCENARIO,
 	       O_BYCAT, O_CACHE, O_NOCACHE, O_SAVE, O_SHARE, O_STORE, O_TAG,
-	       O_START, O_MAXTIME, O_MAXEVAL, O_TIMELIMIT, O_HELP };
+	       O_START, O_MAXTIME, O_MAXEVAL, O_TIMELIMIT, O_EXTRAP, O_HELP };
 	static const struct option opts[] = {
 		{ "samples", required_argument, NULL, O_SAMPLES },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -89,6 +89,7 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 		{ "max-time", required_argument, NULL, O_MAXTIME },
 		{ "max-eval", required_argument, NULL, O_MAXEVAL },
 		{ "time-limit", required_argument, NULL, O_TIMELIMIT },
+		{ "extrapolate", no_argument, NULL, O_EXTRAP },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -172,6 +173,7 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 		case O_BYCAT: o->by_category = 1; break;
 		case O_CACHE: o->cache = optarg; break;
 		case O_NOCACHE: o->no_cache = 1; break;
+		case O_EXTRAP: o->extrapolate = 1; break;
 		case O_SAVE: o->save = optarg; break;
 		case O_SHARE: o->share = 1; break;
 		case O_STORE: o->store = optarg; break;

@@ -39,6 +39,7 @@ struct run_common {
 	int by_category;
 	int share;
 	int no_cache;
+	int extrapolate;     /* --extrapolate: allow amounts above the max */
 	const char *start;
 	double max_time;
 	long max_eval;

@@ -40,7 +40,8 @@ enum {
 	INC_PARETO = 1 << 6,
 	INC_WATERFALL = 1 << 7,
 	INC_TORNADO = 1 << 8,
-	INC_ALL = (1 << 9) - 1,
+	INC_CORNERS = 1 << 9,
+	INC_ALL = (1 << 10) - 1,
 	INC_DEFAULT = INC_EVALUATE | INC_INVESTMENTS | INC_EXPLORE | INC_OPTIMISE |
 		      INC_BOUNDS | INC_WATERFALL | INC_TORNADO
 };
@@ -54,7 +55,7 @@ static const struct {
 	{ "explore", INC_EXPLORE }, { "optimise", INC_OPTIMISE },
 	{ "optimize", INC_OPTIMISE }, { "bounds", INC_BOUNDS },
 	{ "pareto", INC_PARETO }, { "waterfall", INC_WATERFALL },
-	{ "tornado", INC_TORNADO }, { "all", INC_ALL }, { "default", INC_DEFAULT },
+	{ "tornado", INC_TORNADO }, { "corners", INC_CORNERS }, { "all", INC_ALL }, { "default", INC_DEFAULT },
 	{ NULL, 0 }
 };
 
@@ -70,7 +71,7 @@ static const char usage_text[] =
 	"waterfall,tornado):\n"
 	"  --include LIST    comma-separated: evaluate, tranches, investments,\n"
 	"                    explore, optimise, bounds, pareto, waterfall,\n"
-	"                    tornado, all, default\n"
+	"                    tornado, corners, all, default\n"
 	"  --exclude LIST    drop these from the list\n"
 	"output:\n"
 	"  -o, --output FILE the HTML file (default: stdout)\n"
@@ -79,7 +80,8 @@ static const char usage_text[] =
 	"analysis (as tyche-run):\n"
 	"  --samples N --seed S --threads T --models PATH --cache DIR --no-cache\n"
 	"  --amount C=A      portfolio to explore (repeatable; default half of\n"
-	"                    every category's largest amount)\n"
+	"                    every category's largest amount); above the largest\n"
+	"                    amount only with --extrapolate\n"
 	"  --statistic S     statistic of the optimum, bounds, sweeps (default mean)\n"
 	"  --metric M        objective metric (default: the first); also the\n"
 	"                    waterfall's and the tornado's\n"
@@ -525,6 +527,26 @@ static void amounts_table(struct rep *r, const char *name, const char *caption,
 	add_table(r, t);
 }
 
+/* A warning naming the categories whose amount lies outside their
+ * tranche amounts in `what` (the surface extrapolates there). */
+static void extrapolation_note(struct rep *r, const char *what, const int *outside)
+{
+	char list[1024] = "";
+	size_t n = 0, len = 0;
+
+	for (size_t c = 0; c < r->C; c++)
+		if (outside[c] && len < sizeof list) {
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+						n++ ? ", " : "", tyche_surface_category(r->s, c));
+		}
+	if (n)
+		report_html_para(&r->h, "warning", "Extrapolated: in the %s the amount of %s "
+				 "%s lies outside %s tranche amounts, where the response "
+				 "surface extrapolates linearly; treat %s numbers as a guess.",
+				 what, n == 1 ? "category" : "categories", list,
+				 n == 1 ? "its" : "their", n == 1 ? "its" : "those");
+}
+
 static void section_explore(struct rep *r)
 {
 	size_t C = r->C, M = r->M, N = r->N;
@@ -556,11 +578,6 @@ static void section_explore(struct rep *r)
 		goto out;
 	}
 	amounts_table(r, "explore-amounts", "Amounts of the explored portfolio", r->explore, NULL);
-	for (size_t c = 0; c < C; c++)
-		if (e1->outside[c])
-			report_html_para(&r->h, "warning", "The amount of category %s lies outside "
-					 "its tranche amounts: the response surface extrapolates "
-					 "linearly there.", tyche_surface_category(r->s, c));
 	for (size_t m = 0; m < M; m++) {
 		tyche_plot_group g[3] = {
 			{ "No investment", e0->totals + m * N, N },
@@ -588,6 +605,11 @@ static void section_explore(struct rep *r)
 		for (size_t k = 0; k < e1->nstats; k++)
 			report_table_set_num(t, 2 + k, tyche_explore_value(e1, 0, m, k));
 	}
+	/* under the plots: which curves the surface extrapolates */
+	extrapolation_note(r, "explored portfolio", e1->outside);
+	extrapolation_note(r, "\"no investment\" curve", e0->outside);
+	if (e2)
+		extrapolation_note(r, "optimum", e2->outside);
 	add_table(r, t);
 	t = NULL;
 out:
@@ -633,7 +655,7 @@ static void section_optimise(struct rep *r, const tyche_error *opt_err)
 		section_problem(r, "optimisation", opt_err);
 		return;
 	}
-	report_html_para(&r->h, o->status == TYCHE_OPT_OPTIMAL ? NULL : "warning",
+	report_html_para(&r->h, o->status == TYCHE_OPT_OPTIMAL ? NULL : tyche_opt_status_ok(o->status) ? "note" : "warning",
 			 "Status: %s. %s Objective %s(%s) = %.6g (%ld surface "
 			 "evaluations, %.3g s).",
 			 tyche_opt_status_name(o->status), o->message, o->stat.name,
@@ -681,6 +703,7 @@ static void section_optimise(struct rep *r, const tyche_error *opt_err)
 		rc = tyche_plot_histogram(&svg, &g, &po, &err);
 		figure(r, rc, svg, "histogram", "Histogram of the objective metric over the samples.",
 		       &err);
+		extrapolation_note(r, "optimum", o->outside);
 		tyche_explore_free(e);
 	}
 }
@@ -753,7 +776,7 @@ static void section_bounds(struct rep *r)
 
 		for (size_t i = 0; i < sw->n; i++)
 			if (sw->v[i].metric == m && sw->v[i].result &&
-			    sw->v[i].result->status == TYCHE_OPT_OPTIMAL) {
+			    tyche_opt_status_ok(sw->v[i].result->status)) {
 				if (sw->v[i].minimize)
 					lo = sw->v[i].result->objective;
 				else
@@ -786,7 +809,7 @@ static void sweep_plot(struct rep *r, const tyche_opt_sweep *sw, int vs, const c
 		goto out;
 	for (size_t i = 0; i < sw->n; i++) {
 		const tyche_opt_result *o = sw->v[i].result;
-		int good = o && o->status == TYCHE_OPT_OPTIMAL;
+		int good = o && tyche_opt_status_ok(o->status);
 
 		x[i] = vs ? (good ? o->metrics[sw->vs_metric] : NAN) : sw->v[i].budget;
 		y[i] = good ? o->objective : NAN;
@@ -887,7 +910,7 @@ static void section_pareto(struct rep *r, const double *budgets, size_t nb)
 
 static void section_waterfall(struct rep *r)
 {
-	const double *amounts = r->opt && r->opt->status == TYCHE_OPT_OPTIMAL ? r->opt->amounts
+	const double *amounts = r->opt && tyche_opt_status_ok(r->opt->status) ? r->opt->amounts
 									      : r->explore;
 	tyche_waterfall *w = NULL;
 	tyche_error err = { 0 };
@@ -977,6 +1000,88 @@ static void section_waterfall(struct rep *r)
 out:
 	free(st);
 	tyche_waterfall_free(w);
+}
+
+/* Corners: the tranche-grid combinations within the budget, best first
+ * by the objective, as an independent check of the optimum. */
+#define REPORT_MAX_CORNERS 100
+static void section_corners(struct rep *r)
+{
+	tyche_corners *k = NULL;
+	tyche_error err = { 0 };
+	struct report_table *t = NULL;
+	const char **head = NULL;
+	size_t *order = NULL, ncol = 3 + r->C + r->M, shown;
+
+	report_html_section(&r->h, "corners", "Tranche-grid corners",
+		"Every combination of the categories' tranche amounts (Tyche's "
+		"evaluate_corners_wide) that costs at most the budget, with the "
+		"statistic of every metric there, best first by the objective. "
+		"The metric limits are not applied here. No corner may beat an "
+		"answer whose status is optimal.");
+	if (tyche_corners_build(&k, r->s, &r->p.stat, 1, r->p.has_budget, r->p.budget, &err)) {
+		section_problem(r, "corners", &err);
+		return;
+	}
+	head = calloc(ncol, sizeof *head);
+	order = calloc(k->n + 1, sizeof *order);
+	if (!head || !order ||
+	    tyche_corners_order(k, r->p.metric, 0, r->p.minimize, order, &err)) {
+		if (!err.code)
+			snprintf(err.msg, sizeof err.msg, "out of memory");
+		section_problem(r, "corners", &err);
+		goto out;
+	}
+	shown = k->n < REPORT_MAX_CORNERS ? k->n : REPORT_MAX_CORNERS;
+	if (k->n)
+		report_html_para(&r->h, NULL, "%zu of the %zu corners cost at most the budget; "
+				 "%s %zu. The best corner's %s(%s) is %.6g%s%s%s.", k->n, k->total,
+				 shown < k->n ? "the table shows the best" : "all shown:", shown,
+				 r->p.stat.name, tyche_surface_metric(r->s, r->p.metric),
+				 k->value[(order[0] * r->M + r->p.metric)],
+				 r->opt ? "; the optimiser's answer is " : "",
+				 r->opt ? tyche_opt_status_name(r->opt->status) : "",
+				 r->opt ? " (see the optimal portfolio)" : "");
+	else
+		report_html_para(&r->h, "warning", "None of the %zu corners costs at most the "
+				 "budget.", k->total);
+	head[0] = "Rank";
+	head[1] = "Corner";
+	for (size_t c = 0; c < r->C; c++)
+		head[2 + c] = tyche_surface_category(r->s, c);
+	head[2 + r->C] = "Budget";
+	{
+		char (*lab)[160] = calloc(r->M + 1, sizeof *lab);
+
+		if (!lab)
+			goto out;
+		for (size_t m = 0; m < r->M; m++) {
+			snprintf(lab[m], sizeof lab[m], "%s(%s)", r->p.stat.name,
+				 tyche_surface_metric(r->s, m));
+			head[3 + r->C + m] = lab[m];
+		}
+		t = report_table_create("corners", "Tranche-grid corners within the budget, best first",
+					ncol, head);
+		free(lab);
+	}
+	for (size_t i = 0; t && i < shown; i++) {
+		size_t q = order[i];
+
+		if (report_table_add_row(t))
+			break;
+		report_table_set_num(t, 0, (double)(i + 1));
+		report_table_set_num(t, 1, (double)k->index[q]);
+		for (size_t c = 0; c < r->C; c++)
+			report_table_set_num(t, 2 + c, k->amounts[q * r->C + c]);
+		report_table_set_num(t, 2 + r->C, k->budget[q]);
+		for (size_t m = 0; m < r->M; m++)
+			report_table_set_num(t, 3 + r->C + m, k->value[q * r->M + m]);
+	}
+	add_table(r, t);
+out:
+	free(head);
+	free(order);
+	tyche_corners_free(k);
 }
 
 static void section_tornado(struct rep *r)
@@ -1458,7 +1563,7 @@ static int parse_list(const char *list, unsigned *bits)
 		if (!sections[i].name) {
 			fprintf(stderr, "tyche-report: unknown section '%s'; expected evaluate, "
 				"tranches, investments, explore, optimise, bounds, pareto, "
-				"waterfall, tornado, all or default\n", tok);
+				"waterfall, tornado, corners, all or default\n", tok);
 			free(dup);
 			return RUN_EX_USAGE;
 		}
@@ -1524,6 +1629,8 @@ static int context_report(struct rep *r)
 				rc = fail(&err);
 				goto done;
 			}
+			if ((rc = run_check_range(&r->o, r->s, r->explore, "tyche-report")))
+				goto done;
 		} else {
 			for (size_t c = 0; c < r->C; c++)
 				r->explore[c] = tyche_surface_max_amount(r->s, c) / 2;
@@ -1571,6 +1678,9 @@ static int context_report(struct rep *r)
 		section_pareto(r, budgets, nb);
 	if (r->inc & INC_TORNADO)
 		section_tornado(r);
+	if (r->inc & INC_CORNERS)
+		section_corners(r);
+	r->problems += report_elicit_section(&r->h);
 	if (r->title)
 		snprintf(title, sizeof title, "%s", r->title);
 	else
@@ -1626,6 +1736,7 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage_text, stdout);
+			fputs(report_elicit_usage, stdout);
 			free(av);
 			return 0;
 		}
@@ -1633,6 +1744,13 @@ int main(int argc, char **argv)
 			printf("tyche-report %s\n", tyche_version());
 			free(av);
 			return 0;
+		}
+		if ((rc = report_elicit_option(argc, argv, &i))) {
+			if (rc < 0) {
+				free(av);
+				return RUN_EX_USAGE;
+			}
+			continue;
 		}
 		if (!strcmp(argv[i], "--csv")) {
 			r.csv = 1;

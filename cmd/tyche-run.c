@@ -57,7 +57,9 @@ static int cmd_check(int argc, char **argv)
 		case 'h':
 			printf("usage: tyche-run check [--models PATH] CONTEXT\n"
 			       "Validate CONTEXT and compile its models.  Prints a summary and\n"
-			       "exits 0, or prints every problem on stderr and exits 65.\n");
+			       "exits 0, or prints every problem on stderr and exits 65.\n"
+			       "Warns (stderr, exit 0) for each category with no tranche of\n"
+			       "amount 0, where \"no investment\" is extrapolated.\n");
 			return 0;
 		default:
 			return RUN_EX_USAGE;
@@ -83,6 +85,14 @@ static int cmd_check(int argc, char **argv)
 		printf("investments: %zu\n", s.investments);
 		printf("metrics: %zu\n", s.metrics);
 		printf("uncertain cells: %zu\n", s.uncertain_cells);
+	}
+	{
+		/* categories without a zero tranche: "no investment" extrapolates */
+		tyche_diags d = TYCHE_DIAGS_INIT;
+
+		tyche_context_check_tranches(ctx, &d);
+		tyche_diags_print(&d, stderr);
+		tyche_diags_release(&d);
 	}
 	tyche_context_free(ctx);
 	return 0;

@@ -119,7 +119,7 @@ int tyche_opt_bounds_cached(const tyche_context *ctx, const tyche_surface *s,
 		for (int k = 0; k < 2; k++) {
 			const tyche_opt_result *res =
 				sw->n == 2 * M ? sw->v[2 * m + (size_t)k].result : NULL;
-			double v = res && res->status == TYCHE_OPT_OPTIMAL ? res->objective : NAN;
+			double v = res && tyche_opt_status_ok(res->status) ? res->objective : NAN;
 
 			if (k)
 				hi[m] = v;

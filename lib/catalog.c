@@ -30,15 +30,7 @@
 
 int tyche_context_name_ok(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > TYCHE_CONTEXT_NAME_MAX || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
-			return 0;
-	return 1;
+	return tyche_safe_name(s, TYCHE_CONTEXT_NAME_MAX);
 }
 
 static int is_xlsx(const char *n)

@@ -33,25 +33,12 @@
 
 /* The functions table's Model column names a model, never a path: a
  * file name stem of letters, digits, '_', '-' and '.', not starting with
- * '.' (so no "..", no hidden file, no '/' or '\\'). */
+ * '.' or '-' (tyche_safe_name: no "..", no hidden file, no '/' or '\\'). */
 #define TY_MAX_MODEL_NAME 128
 
 static int model_name_ok(const char *s)
 {
-	size_t n = 0;
-
-	if (!s || !*s || *s == '.')
-		return 0;
-	for (; s[n]; n++) {
-		unsigned char ch = (unsigned char)s[n];
-
-		if (n >= TY_MAX_MODEL_NAME)
-			return 0;
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.'))
-			return 0;
-	}
-	return 1;
+	return tyche_safe_name(s, TY_MAX_MODEL_NAME);
 }
 
 
@@ -92,7 +79,7 @@ void ty_context_load_functions(struct loader *L)
 		if (T->model && !ty_label_is_empty(T->model) && !model_name_ok(T->model)) {
 			cell_err(L, TY_T_FUNCTIONS, r, colpos(L, TY_T_FUNCTIONS, 2),
 				 "model '%.80s%s' is not a model name: expected letters, digits, '_', "
-				 "'-' or '.' (at most %d, not starting with '.'), never a path",
+				 "'-' or '.' (at most %d, not starting with '.' or '-'), never a path",
 				 T->model, strlen(T->model) > 80 ? "..." : "", TY_MAX_MODEL_NAME);
 			T->model[0] = '\0';   /* never looked up */
 		}

@@ -10,13 +10,19 @@
  * and one selection pass per distribution), which is bit-identical to
  * tyche_stat_eval of each; a category's amount outside its tranche
  * amounts is extrapolated linearly by the surface, and is flagged in
- * `outside` so every front end can say so.
+ * `outside` so every front end can say so.  Above the largest tranche
+ * amount front ends refuse the amount (tyche_surface_check_range) unless
+ * the user asks to extrapolate; below the smallest one (no zero tranche)
+ * they only warn, since "no investment" is a portfolio everyone asks
+ * about, and `tyche-run check` says which categories lack a zero tranche
+ * (tyche_context_check_tranches).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "context.h"
 
 void tyche_explore_free(tyche_explore_result *r)
 {
@@ -191,4 +197,58 @@ int tyche_explore_write(const tyche_surface *s, const tyche_explore_result *r,
 	if (rc)
 		return ty_error_at(err, rc, "", 0, 0, "cannot write the output");
 	return 0;
+}
+
+int tyche_surface_check_range(const tyche_surface *s, const double *amounts, tyche_error *err)
+{
+	for (size_t c = 0; c < tyche_surface_ncategories(s); c++) {
+		double mx = tyche_surface_max_amount(s, c);
+
+		if (amounts[c] > mx)
+			return ty_error_at(err, TYCHE_EUSAGE, tyche_surface_category(s, c), 0, 0,
+					   "category '%s': %g is above its largest tranche amount, "
+					   "out of range [0, %g]; the response surface would "
+					   "extrapolate linearly there",
+					   tyche_surface_category(s, c), amounts[c], mx);
+	}
+	return 0;
+}
+
+/* A tranche amount that is certainly zero (a constant 0 cell). */
+static int zero_amount(const struct ty_tranche *t)
+{
+	return t->amount.dist && t->amount.dist->kind == TY_DIST_CONST && t->amount.dist->a == 0;
+}
+
+size_t tyche_context_check_tranches(const tyche_context *ctx, tyche_diags *d)
+{
+	const struct ty_table *tab = ctx->tables[TY_T_TRANCHES];
+	size_t n = 0;
+
+	for (size_t c = 0; c < ctx->ncategories; c++) {
+		const struct ty_tranche *first = NULL;
+		int has_zero = 0;
+
+		for (size_t t = 0; t < ctx->ntranches; t++) {
+			const struct ty_tranche *tr = &ctx->tranches[t];
+
+			if (strcmp(tr->category, ctx->categories[c]))
+				continue;
+			if (!first)
+				first = tr;
+			has_zero |= zero_amount(tr);
+		}
+		if (!first || has_zero)
+			continue;
+		ty_diag_add(d, TYCHE_SEV_WARNING, tab && tab->source ? tab->source : "tranches",
+			    (int)first->line, 0,
+			    "category '%s' has no tranche of amount 0: below its smallest "
+			    "amount the response surface extrapolates linearly, so its "
+			    "numbers at no investment are a guess; add a tranche of "
+			    "category '%s' with Amount 0 and the scenario of the "
+			    "technology without this R&D",
+			    ctx->categories[c], ctx->categories[c]);
+		n++;
+	}
+	return n;
 }

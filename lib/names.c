@@ -7,6 +7,10 @@
  * equal names (lower bound, not "any match") so that a duplicated name
  * resolves as the linear searches it replaced did; the merge sort is
  * stable for the same reason (qsort is not).
+ *
+ * Also the one rule for a name that becomes a path component (a context,
+ * a model file stem, a scenario id, a user): tyche_safe_name.  Every
+ * front end and loader asks it, so a name valid in one is valid in all.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,4 +76,22 @@ long ty_names_find(const void *base, size_t n, size_t stride, const size_t *ord,
 	if (lo < n && !strcmp(name_at(base, stride, ord ? ord[lo] : lo), name))
 		return (long)(ord ? ord[lo] : lo);
 	return -1;
+}
+
+int tyche_safe_name(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (!s || !*s || *s == '.' || *s == '-')
+		return 0;
+	for (; s[n]; n++) {
+		unsigned char ch = (unsigned char)s[n];
+
+		if (n >= max)
+			return 0;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.'))
+			return 0;
+	}
+	return 1;
 }

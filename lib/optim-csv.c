@@ -63,6 +63,18 @@ static void result_rows(struct ty_buf *b, const tyche_surface *s, const tyche_op
 	ty_buf_addf(b, "%sStatus,%s,,,,\n", prefix, tyche_opt_status_name(r->status));
 	ty_buf_addf(b, "%sSeconds,,%.6f,,,\n", prefix, r->seconds);
 	ty_buf_addf(b, "%sEvaluations,,%ld,,,\n", prefix, r->evaluations);
+	ty_buf_addf(b, "%sStarts,,%ld,,,\n", prefix, r->starts);
+	for (size_t c = 0; r->outside && c < r->ncategories; c++) {
+		if (!r->outside[c])
+			continue;
+		/* the surface extrapolates there: say so in the table too */
+		ty_buf_adds(b, prefix);
+		ty_buf_adds(b, "Extrapolated,");
+		ty_buf_csv(b, tyche_surface_category(s, c));
+		ty_buf_addc(b, ',');
+		ty_buf_num(b, r->amounts[c], 0);
+		ty_buf_adds(b, ",,,\n");
+	}
 }
 
 /* Hand the buffer to the writer (JSON text when json is not NULL). */

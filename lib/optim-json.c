@@ -67,6 +67,15 @@ cJSON *ty_opt_result_cjson(const tyche_surface *s, const tyche_opt_result *r)
 	}
 	cJSON_AddItemToObject(o, "seconds", ty_json_num(r->seconds));
 	cJSON_AddNumberToObject(o, "evaluations", (double)r->evaluations);
+	cJSON_AddNumberToObject(o, "starts", (double)r->starts);
+	{
+		/* the categories whose amount the surface extrapolates */
+		cJSON *x = cJSON_AddArrayToObject(o, "extrapolated");
+
+		for (size_t c = 0; x && r->outside && c < r->ncategories; c++)
+			if (r->outside[c])
+				cJSON_AddItemToArray(x, cJSON_CreateString(tyche_surface_category(s, c)));
+	}
 	return o;
 }
 

@@ -39,7 +39,7 @@ static void glpk_silence(void)
 }
 
 /* Grid of category c: 0, the tranche amounts inside (0, ub), ub. */
-static size_t make_grid(const tyche_surface *s, size_t c, double ub, double *g)
+size_t ty_opt_grid(const tyche_surface *s, size_t c, double ub, double *g)
 {
 	size_t n = 0, T = tyche_surface_ntranches(s, c);
 
@@ -109,7 +109,7 @@ int ty_opt_solve_milp(struct ty_opt_ev *e, char *why, size_t whyn, tyche_error *
 			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 			goto out;
 		}
-		gn[c] = make_grid(e->s, c, e->ub[c], grid[c]);
+		gn[c] = ty_opt_grid(e->s, c, e->ub[c], grid[c]);
 		K *= (double)gn[c];
 		ty_buf_addf(&dims, "%s%zu", c ? " x " : "", gn[c]);
 	}

@@ -36,8 +36,16 @@ const char *tyche_opt_status_name(int status)
 	case TYCHE_OPT_OPTIMAL: return "optimal";
 	case TYCHE_OPT_INFEASIBLE: return "infeasible";
 	case TYCHE_OPT_LIMIT: return "limit";
+	case TYCHE_OPT_LOCAL_OPTIMUM: return "local optimum";
+	case TYCHE_OPT_BEST_FOUND: return "best found";
 	default: return "error";
 	}
+}
+
+int tyche_opt_status_ok(int status)
+{
+	return status == TYCHE_OPT_OPTIMAL || status == TYCHE_OPT_LOCAL_OPTIMUM ||
+	       status == TYCHE_OPT_BEST_FOUND;
 }
 
 const char *tyche_opt_method_name(int method)
@@ -46,19 +54,20 @@ const char *tyche_opt_method_name(int method)
 	case TYCHE_OPT_LOCAL: return "local";
 	case TYCHE_OPT_GLOBAL: return "global";
 	case TYCHE_OPT_MILP: return "milp";
+	case TYCHE_OPT_AUTO: return "auto";
 	default: return "?";
 	}
 }
 
 int tyche_opt_method_parse(const char *name, int *method, tyche_error *err)
 {
-	for (int m = TYCHE_OPT_LOCAL; m <= TYCHE_OPT_MILP; m++)
+	for (int m = TYCHE_OPT_LOCAL; m <= TYCHE_OPT_AUTO; m++)
 		if (name && !strcmp(name, tyche_opt_method_name(m))) {
 			*method = m;
 			return 0;
 		}
 	return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
-			   "unknown method '%s', expected local, global or milp",
+			   "unknown method '%s', expected auto, local, global or milp",
 			   name ? name : "");
 }
 
@@ -103,7 +112,12 @@ int tyche_opt_parse_limit(tyche_opt_limit *out, const tyche_surface *s, const ch
 				   "limit '%s': expected METRIC>=NUMBER, METRIC<=NUMBER or STAT(METRIC)>=NUMBER",
 				   text);
 	L.upper = *op == '<';
-	rhs = op[1] == '=' ? op + 2 : op + 1;
+	if (op[1] != '=')
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "limit '%s': strict limits are not supported; write %s= "
+				   "(the optimiser cannot tell %c from %c=)", text,
+				   L.upper ? "<" : ">", *op, *op);
+	rhs = op + 2;
 	num = trim_dup(rhs, strlen(rhs));
 	lhs = trim_dup(text, (size_t)(op - text));
 	if (!num || !lhs) {

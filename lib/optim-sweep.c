@@ -163,7 +163,7 @@ int tyche_opt_pareto_vs(tyche_opt_sweep **out, const tyche_surface *s, const tyc
 			rc = tyche_optimize(&r, s, &q, err);
 			if (rc)
 				goto out;
-			if (r->status == TYCHE_OPT_OPTIMAL || r->status == TYCHE_OPT_LIMIT) {
+			if (tyche_opt_status_ok(r->status) || r->status == TYCHE_OPT_LIMIT) {
 				if (mn)
 					lo = r->objective;
 				else

@@ -36,6 +36,7 @@ void tyche_opt_result_free(tyche_opt_result *r)
 	free(r->upper);
 	free(r->metrics);
 	free(r->checks);
+	free(r->outside);
 	free(r);
 }
 
@@ -51,7 +52,7 @@ static int check_problem(const tyche_surface *s, const tyche_opt_problem *p, tyc
 	if (p->has_budget && !(p->budget >= 0 && isfinite(p->budget)))
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "budget %g: expected a finite amount >= 0", p->budget);
-	if (p->method < TYCHE_OPT_LOCAL || p->method > TYCHE_OPT_MILP)
+	if (p->method < TYCHE_OPT_LOCAL || p->method > TYCHE_OPT_AUTO)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "unknown method %d", p->method);
 	if (p->max_time < 0 || p->max_eval < 0 || p->tol < 0)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
@@ -81,7 +82,7 @@ static void fmt_check_label(char *buf, size_t n, const tyche_surface *s,
 
 /* Why no feasible point: a limit that cannot hold even alone. */
 static void explain_infeasible(const tyche_surface *s, const tyche_opt_problem *p,
-			       const double *ub, char *msg, size_t n)
+			       const double *ub, int proved, char *msg, size_t n)
 {
 	for (size_t l = 0; l < p->nlimits; l++) {
 		tyche_opt_problem q = *p;
@@ -95,9 +96,8 @@ static void explain_infeasible(const tyche_surface *s, const tyche_opt_problem *
 		q.limits = NULL;
 		q.nlimits = 0;
 		q.upper = ub;
-		if (q.method == TYCHE_OPT_GLOBAL)
-			q.method = TYCHE_OPT_LOCAL;
-		if (tyche_optimize(&r, s, &q, NULL) || r->status != TYCHE_OPT_OPTIMAL) {
+		q.method = TYCHE_OPT_AUTO;     /* proved for means */
+		if (tyche_optimize(&r, s, &q, NULL) || !tyche_opt_status_ok(r->status)) {
 			tyche_opt_result_free(r);
 			continue;
 		}
@@ -108,15 +108,16 @@ static void explain_infeasible(const tyche_surface *s, const tyche_opt_problem *
 		fmt_check_label(lab, sizeof lab, s, L);
 		snprintf(msg, n,
 			 "no portfolio satisfies the constraints: %s %s %g cannot hold%s, "
-			 "its %s value is %g", lab, L->upper ? "<=" : ">=", L->bound,
+			 "its %s value is %g%s", lab, L->upper ? "<=" : ">=", L->bound,
 			 p->has_budget ? " within the budget and upper limits" :
 			 " within the upper limits", L->upper ? "smallest" : "largest",
-			 r->objective);
+			 r->objective, r->status == TYCHE_OPT_OPTIMAL ? "" :
+			 " (the best found, not proved)");
 		tyche_opt_result_free(r);
 		return;
 	}
 	snprintf(msg, n, "no portfolio satisfies the constraints together%s",
-		 p->method == TYCHE_OPT_MILP ? " (proved by the MILP)" :
+		 proved ? " (proved by the MILP)" :
 		 " (none found by the search; each limit can hold alone)");
 }
 
@@ -134,9 +135,21 @@ static int fill_result(tyche_opt_result *r, struct ty_opt_ev *e, const double *a
 	r->upper = ty_calloc(C, sizeof(double));
 	r->metrics = ty_calloc(M ? M : 1, sizeof(double));
 	r->checks = ty_calloc(r->nchecks ? r->nchecks : 1, sizeof(tyche_opt_check));
-	if (!r->amounts || !r->upper || !r->metrics || !r->checks)
+	r->outside = ty_calloc(C, sizeof(int));
+	if (!r->amounts || !r->upper || !r->metrics || !r->checks || !r->outside)
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 	memcpy(r->amounts, amounts, C * sizeof(double));
+	for (size_t c = 0; c < C; c++) {
+		size_t T = tyche_surface_ntranches(s, c);
+		double lo, hi;
+
+		if (!T)
+			continue;
+		/* as tyche_explore: outside the tranche amounts, extrapolated */
+		tyche_surface_tranche(s, c, 0, &lo);
+		tyche_surface_tranche(s, c, T - 1, &hi);
+		r->outside[c] = amounts[c] < lo || amounts[c] > hi;
+	}
 	memcpy(r->upper, e->ub, C * sizeof(double));
 	/* the result reports every metric: evaluate them all once */
 	e->all_metrics = 1;
@@ -264,14 +277,40 @@ static void start_point(const struct ty_opt_ev *e, double *x)
 	ty_opt_amounts_to_x(e, a, x);
 }
 
-/* Status and message of a finished run (not stopped by the budget). */
+/* Why auto could not prove its answer: the first statistic that is not a
+ * mean, else the uncertain amounts. */
+static void why_not_exact(const struct ty_opt_ev *e, char *buf, size_t n)
+{
+	const tyche_opt_problem *p = e->p;
+
+	if (p->stat.kind != TYCHE_STAT_MEAN) {
+		snprintf(buf, n, "the objective %s(%s) is not a mean", p->stat.name,
+			 tyche_surface_metric(e->s, p->metric));
+		return;
+	}
+	for (size_t l = 0; l < p->nlimits; l++)
+		if (p->limits[l].stat.kind != TYCHE_STAT_MEAN) {
+			snprintf(buf, n, "the limit %s(%s) is not a mean", p->limits[l].stat.name,
+				 tyche_surface_metric(e->s, p->limits[l].metric));
+			return;
+		}
+	snprintf(buf, n, "the tranche amounts are uncertain or a mean is not finite");
+}
+
+/* Status and message of a finished run (not stopped by the budget).
+ * proved: the MILP over the mean surface proved the answer (or that
+ * there is none). */
 static void set_status(tyche_opt_result *r, const struct ty_opt_ev *e, const double *ub,
-		       int failed, const char *why)
+		       int failed, int proved, const char *why)
 {
 	const tyche_opt_problem *p = e->p;
 	const tyche_surface *s = e->s;
 	double max_time = p->max_time > 0 ? p->max_time : TY_OPT_DEFAULT_MAX_TIME;
+	char what[160], reason[96];
 
+	snprintf(what, sizeof what, "%s %s(%s) with every constraint holding",
+		 p->minimize ? "minimised" : "maximised", p->stat.name,
+		 tyche_surface_metric(s, p->metric));
 	if (failed) {
 		r->status = TYCHE_OPT_ERROR;
 		snprintf(r->message, sizeof r->message, "%s", why);
@@ -281,12 +320,38 @@ static void set_status(tyche_opt_result *r, const struct ty_opt_ev *e, const dou
 			snprintf(r->message, sizeof r->message,
 				 "stopped at the time limit of %g s; the best feasible point found is reported",
 				 max_time);
-		} else {
+		} else if (proved) {
 			r->status = TYCHE_OPT_OPTIMAL;
 			snprintf(r->message, sizeof r->message,
-				 "%s %s(%s) with every constraint holding (%s method)",
-				 p->minimize ? "minimised" : "maximised", p->stat.name,
-				 tyche_surface_metric(s, p->metric), tyche_opt_method_name(p->method));
+				 "%s: proved optimal by the exact MILP over the mean surface (%s method)",
+				 what, tyche_opt_method_name(p->method));
+		} else if (p->method == TYCHE_OPT_LOCAL) {
+			r->status = TYCHE_OPT_LOCAL_OPTIMUM;
+			snprintf(r->message, sizeof r->message,
+				 "%s: a local optimum from 1 start (local method, SLSQP); "
+				 "other portfolios may be better (method auto searches wider)", what);
+		} else if (p->method == TYCHE_OPT_GLOBAL) {
+			r->status = TYCHE_OPT_BEST_FOUND;
+			snprintf(r->message, sizeof r->message,
+				 "%s: the best found by ISRES and %ld local searches (global method); "
+				 "not proved optimal", what, e->starts);
+		} else if (p->method == TYCHE_OPT_MILP) {
+			why_not_exact(e, reason, sizeof reason);
+			r->status = TYCHE_OPT_BEST_FOUND;
+			snprintf(r->message, sizeof r->message,
+				 "%s: optimal on the MILP's interpolation between grid corners, "
+				 "which is exact only for means; not proved optimal: %s", what, reason);
+		} else {
+			why_not_exact(e, reason, sizeof reason);
+			r->status = TYCHE_OPT_BEST_FOUND;
+			snprintf(r->message, sizeof r->message,
+				 "%s: the best found by %ld local searches (SLSQP) from %sthe default "
+				 "start and the best of %zu tranche-grid corners (%zu feasible, of %.0f%s); "
+				 "not proved optimal: %s (auto method)", what, e->starts,
+				 e->from_mean ? "the mean optimum, " : "", e->corners,
+				 e->corners_feasible, e->corners_total,
+				 e->corners_total > TY_OPT_AUTO_CORNERS ? ", a seeded sample" : "",
+				 reason);
 		}
 	} else if (e->timed_out) {
 		r->status = TYCHE_OPT_LIMIT;
@@ -295,7 +360,7 @@ static void set_status(tyche_opt_result *r, const struct ty_opt_ev *e, const dou
 			 max_time);
 	} else {
 		r->status = TYCHE_OPT_INFEASIBLE;
-		explain_infeasible(s, p, ub, r->message, sizeof r->message);
+		explain_infeasible(s, p, ub, proved, r->message, sizeof r->message);
 	}
 }
 
@@ -307,7 +372,7 @@ int tyche_optimize(tyche_opt_result **out, const tyche_surface *s,
 	size_t C;
 	double *ub = NULL, t0 = ty_opt_now(), *x0 = NULL;
 	char why[400] = "";
-	int rc, failed = 0;
+	int rc, failed = 0, proved = 0;
 
 	rc = check_problem(s, p, err);
 	if (!rc)
@@ -342,17 +407,45 @@ int tyche_optimize(tyche_opt_result **out, const tyche_surface *s,
 	switch (p->method) {
 	case TYCHE_OPT_LOCAL:
 		failed = ty_opt_solve_local(&e, x0, why, sizeof why);
+		e.starts = 1;
 		break;
 	case TYCHE_OPT_GLOBAL:
 		failed = ty_opt_solve_global(&e, x0, why, sizeof why);
+		e.starts = 2;
+		break;
+	case TYCHE_OPT_AUTO:
+		failed = ty_opt_solve_auto(&e, x0, &proved, why, sizeof why);
 		break;
 	case TYCHE_OPT_MILP:
+		if (ty_opt_mean_exact(s, p)) {
+			/* means of certain amounts: the exact, separable MILP */
+			double a[C];
+			int outcome;
+
+			if (!ty_opt_mean_milp(s, p, ub, e.deadline, a, &outcome, why, sizeof why)) {
+				if (outcome == 1 || outcome == 3)
+					ty_opt_ev_amounts(&e, a);
+				e.timed_out = outcome >= 3;
+				proved = outcome == 1 || outcome == 2;
+				break;
+			}
+			why[0] = '\0';     /* a non-finite mean: the grid MILP says so */
+		}
 		rc = ty_opt_solve_milp(&e, why, sizeof why, err);
 		if (rc > 0)
 			goto fail;
 		failed = rc < 0;
 		rc = 0;
 		break;
+	}
+	if (!failed && proved && !e.have_best && !e.budget_out) {
+		/* proved infeasible: the local method's phase 1 finds the least
+		 * infeasible point to report (a point within the tolerance
+		 * ends the proof's claim) */
+		ty_opt_solve_local(&e, x0, why, sizeof why);
+		why[0] = '\0';
+		if (e.have_best)
+			proved = 0;
 	}
 	if (e.budget_out || ty_budget_spent()) {
 		/* the process's budget, not this run's max_time: no half result */
@@ -364,12 +457,15 @@ int tyche_optimize(tyche_opt_result **out, const tyche_surface *s,
 	}
 	if (!failed && (e.have_best || e.have_least))
 		tidy(&e);
-	if (e.saw_nan && !e.have_best && !failed) {
+	if (e.saw_nan && !e.have_best && !failed && !proved &&
+	    !(e.have_least && e.least_viol > e.tol)) {
+		/* NaN where the constraints hold; infeasible points are
+		 * reported as infeasible below */
 		snprintf(why, sizeof why, "the objective %s(%s) is not a number (NaN) at the points tried",
 			 p->stat.name, tyche_surface_metric(s, p->metric));
 		failed = 1;
 	}
-	set_status(r, &e, ub, failed, why);
+	set_status(r, &e, ub, failed, proved, why);
 	{
 		double a[C];
 
@@ -384,6 +480,7 @@ int tyche_optimize(tyche_opt_result **out, const tyche_surface *s,
 			goto fail;
 	}
 	r->evaluations = e.nevals;
+	r->starts = e.starts;
 	r->seconds = ty_opt_now() - t0;
 	*out = r;
 	r = NULL;                       /* the caller owns it now */

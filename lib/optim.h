@@ -9,13 +9,15 @@
  *                    feasibility, best point, clocks)
  *   optim-nlopt.c    local (SLSQP) and global (ISRES + polish) methods
  *   optim-milp.c     the piecewise-linear MILP over the tranche grid
+ *   optim-auto.c     the exact mean MILP (separable) and the auto method
  *   optim-problem.c  problems from names and strings; status/method names
  *   optim-json.c     the result and sweep JSON writers
  *   optim-sweep.c    bounds and Pareto sweeps (calls tyche_optimize)
  *   waterfall.c, tornado.c   built from surface evaluations
  *
  * Calls go one way, never back (no loop between these files):
- *   optim-sweep.c -> optim.c -> optim-nlopt.c, optim-milp.c -> optim-eval.c
+ *   optim-sweep.c -> optim.c -> optim-auto.c -> optim-nlopt.c, optim-milp.c
+ *                                -> optim-eval.c
  *   optim.c, optim-json.c, tornado.c -> optim-problem.c (names, lists)
  *   waterfall.c, tornado.c -> optim-json.c (ty_opt_json_print)
  * Above the driver only tyche_optimize and tyche_opt_result_free are
@@ -35,6 +37,10 @@
 #define TY_OPT_DEFAULT_GLOBAL_EVALS 2000
 #define TY_OPT_DEFAULT_MILP_CORNERS 20000
 #define TY_OPT_DEFAULT_TOL 1e-6
+/* auto: most tranche-grid corners evaluated (beyond: a seeded sample of
+ * this many) and most corners polished by the local method */
+#define TY_OPT_AUTO_CORNERS 4096
+#define TY_OPT_AUTO_STARTS 16
 
 /* One problem's evaluation state: the last point's totals and statistics
  * (vals[0] the objective, vals[1 + l] limit l), their gradients in scaled
@@ -68,6 +74,11 @@ struct ty_opt_ev {
 	int timed_out, stop;
 	int budget_out;               /* the process's budget ran out (not max_time) */
 	void *opt;                    /* the running nlopt_opt, to stop it */
+	/* what auto did, for the message */
+	long starts;                  /* local searches run */
+	size_t corners, corners_feasible;  /* corners evaluated / feasible */
+	double corners_total;         /* corners in the grid */
+	int from_mean;                /* a search started at the mean optimum */
 };
 
 /* ---- optim-eval.c: the evaluator */
@@ -111,6 +122,27 @@ TY_HIDDEN int ty_opt_solve_global(struct ty_opt_ev *e, const double *x0, char *w
 				  size_t whyn);
 TY_HIDDEN int ty_opt_solve_milp(struct ty_opt_ev *e, char *why, size_t whyn,
 				tyche_error *err);
+/* Grid of category c into g (room for ntranches + 2): 0, the tranche
+ * amounts inside (0, ub), ub; sorted, no duplicates.  Its size. */
+TY_HIDDEN size_t ty_opt_grid(const tyche_surface *s, size_t c, double ub, double *g);
+
+/* ---- optim-auto.c: the exact mean MILP and the auto method */
+
+/* 1 when the objective and every limit are means and every tranche
+ * amount is certain: the mean MILP is then exact. */
+TY_HIDDEN int ty_opt_mean_exact(const tyche_surface *s, const tyche_opt_problem *p);
+/* The MILP over the mean surface (p's statistics are taken as means;
+ * needs certain amounts).  0 with *outcome 1 proved optimal, 2 proved
+ * infeasible, 3 a point but not proved (time), 4 no point (time); the
+ * point in amounts[C].  -1 with the reason in why (a non-finite mean,
+ * GLPK failed, out of memory). */
+TY_HIDDEN int ty_opt_mean_milp(const tyche_surface *s, const tyche_opt_problem *p,
+			       const double *ub, double deadline, double *amounts,
+			       int *outcome, char *why, size_t whyn);
+/* Auto (see optim-auto.c); *proved: the answer (or infeasibility) is
+ * proved.  0 done, -1 failed with the reason in why. */
+TY_HIDDEN int ty_opt_solve_auto(struct ty_opt_ev *e, const double *x0, int *proved,
+				char *why, size_t whyn);
 
 /* ---- optim-problem.c */
 

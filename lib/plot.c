@@ -341,8 +341,8 @@ int ty_plot_kde(const double *d, size_t n, double h, double a, double b,
 
 /* --------------------------------------------------------------- box */
 
-static void box_one(struct ty_svg *s, const struct gstat *g, double cx, double bw,
-		    const char *col)
+static int box_one(struct ty_svg *s, const struct gstat *g, double cx, double bw,
+		   const char *col)
 {
 	struct ty_buf *b = &s->b;
 	double fence_lo = g->q1 - 1.5 * (g->q3 - g->q1);
@@ -405,6 +405,7 @@ static void box_one(struct ty_svg *s, const struct gstat *g, double cx, double b
 	ty_buf_adds(b, "</g>\n");
 	if (draw < nout)
 		ty_svg_note(s, "%.80s: %zu of %zu outliers drawn.", g->label, draw, nout);
+	return 0;
 }
 
 /* Layout for plots with categories along x and a numeric y axis. */
@@ -445,8 +446,15 @@ static int finish_groups(struct ty_svg *s, struct gstat *gs, size_t ng,
 	return rc;
 }
 
-int tyche_plot_box(char **out, const tyche_plot_group *g, size_t ng,
-		   const tyche_plot_opts *o, tyche_error *err)
+/* One group per slot along x: draw(s, group, centre, half width, colour)
+ * for each group with data, "no data" for the others; the notes name the
+ * plot kind.  Box and violin plots differ only in draw and the notes. */
+typedef int (*group_draw_fn)(struct ty_svg *s, const struct gstat *g, double cx,
+			     double hw, const char *col);
+
+static int group_plot(char **out, const tyche_plot_group *g, size_t ng,
+		      const tyche_plot_opts *o, const char *kind, const char *how,
+		      group_draw_fn draw, double wfrac, double wmax, tyche_error *err)
 {
 	struct ty_svg s;
 	struct gstat *gs = NULL;
@@ -465,18 +473,31 @@ int tyche_plot_box(char **out, const tyche_plot_group *g, size_t ng,
 	for (size_t i = 0; i < ng; i++) {
 		double cx = s.l + sw * ((double)i + 0.5);
 
-		if (gs[i].n)
-			box_one(&s, &gs[i], cx, fmin(sw * 0.5, 80),
-				ty_plot_palette(s.o->palette, i));
-		else
+		if (!gs[i].n) {
 			no_data(&s, cx, (s.t + s.bt) / 2);
+			continue;
+		}
+		if (draw(&s, &gs[i], cx, fmin(sw * wfrac, wmax),
+			 ty_plot_palette(s.o->palette, i))) {
+			free_groups(gs, ng);
+			ty_svg_release(&s);
+			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		}
 	}
 	if (!ng)
 		no_data(&s, (s.l + s.r) / 2, (s.t + s.bt) / 2);
-	note_groups(&s, "Box plot", gs, ng, skipped);
-	ty_svg_note(&s, "Boxes span the quartiles, whiskers reach the furthest "
-		    "samples within 1.5 IQR, dots are outliers, diamonds are means.");
-	return finish_groups(&s, gs, ng, "Box plot", out, err);
+	note_groups(&s, kind, gs, ng, skipped);
+	ty_svg_note(&s, how);
+	return finish_groups(&s, gs, ng, kind, out, err);
+}
+
+int tyche_plot_box(char **out, const tyche_plot_group *g, size_t ng,
+		   const tyche_plot_opts *o, tyche_error *err)
+{
+	return group_plot(out, g, ng, o, "Box plot",
+			  "Boxes span the quartiles, whiskers reach the furthest "
+			  "samples within 1.5 IQR, dots are outliers, diamonds are means.",
+			  box_one, 0.5, 80, err);
 }
 
 /* -------------------------------------------------------------- violin */
@@ -555,41 +576,11 @@ static int violin_one(struct ty_svg *s, const struct gstat *g, double cx,
 int tyche_plot_violin(char **out, const tyche_plot_group *g, size_t ng,
 		      const tyche_plot_opts *o, tyche_error *err)
 {
-	struct ty_svg s;
-	struct gstat *gs = NULL;
-	size_t skipped;
-	double lo, hi, sw;
-	int rc;
-
-	if ((rc = check_out(out, err)) || (rc = ty_svg_begin(&s, o, 640, 400, err)))
-		return rc;
-	if ((rc = prep_groups(g, ng, &gs, &skipped, &lo, &hi, err))) {
-		ty_svg_release(&s);
-		return rc;
-	}
-	cat_layout(&s, lo, hi);
-	sw = (s.r - s.l) / (double)(ng ? ng : 1);
-	for (size_t i = 0; i < ng; i++) {
-		double cx = s.l + sw * ((double)i + 0.5);
-
-		if (!gs[i].n) {
-			no_data(&s, cx, (s.t + s.bt) / 2);
-			continue;
-		}
-		if (violin_one(&s, &gs[i], cx, fmin(sw * 0.42, 70),
-			       ty_plot_palette(s.o->palette, i))) {
-			free_groups(gs, ng);
-			ty_svg_release(&s);
-			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-		}
-	}
-	if (!ng)
-		no_data(&s, (s.l + s.r) / 2, (s.t + s.bt) / 2);
-	note_groups(&s, "Violin plot", gs, ng, skipped);
-	ty_svg_note(&s, "Each violin is a Gaussian kernel density estimate "
-		    "(Silverman's bandwidth) cut at the data range and scaled to "
-		    "the same width; the bar spans the quartiles, the dot is the median.");
-	return finish_groups(&s, gs, ng, "Violin plot", out, err);
+	return group_plot(out, g, ng, o, "Violin plot",
+			  "Each violin is a Gaussian kernel density estimate "
+			  "(Silverman's bandwidth) cut at the data range and scaled to "
+			  "the same width; the bar spans the quartiles, the dot is the median.",
+			  violin_one, 0.42, 70, err);
 }
 
 /* ------------------------------------------------------------- density */

@@ -29,5 +29,6 @@
 #include "tyche/fetch.h"
 #include "tyche/store.h"
 #include "tyche/plot.h"
+#include "tyche/elicit.h"
 
 #endif

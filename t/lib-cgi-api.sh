@@ -178,10 +178,14 @@ test_expect_success 'context names cannot walk out of the contexts directory' '
 	json "j[\"error\"]" <body >actual && echo "no context named '\''nope'\''" >expect && test_cmp expect actual
 '
 
-test_expect_success 'optimise: the optimum respects the budget and the limit' '
+test_expect_success 'optimise: the optimum respects the budget, the limit and an upper limit; statuses; strict limits are 400' '
 	test "$(api alice POST /contexts/electrolysis/optimise "{\"metric\": \"Cost\", \"sense\": \"max\", \"budget\": 3000000, \"limits\": [{\"metric\": \"GHG\", \"sense\": \">=\", \"bound\": 0.1}], \"method\": \"local\"}")" = 200 &&
 	json "[j[\"status\"], sum(j[\"amounts\"].values()) <= 3000000 * (1 + 1e-6), j[\"metrics\"][\"GHG\"] >= 0.1 - 1e-6, all(c[\"holds\"] for c in j[\"constraints\"])]" <body >actual &&
-	echo "[\"optimal\", true, true, true]" >expect && test_cmp expect actual &&
+	echo "[\"local optimum\", true, true, true]" >expect && test_cmp expect actual &&
+	test "$(api alice POST /contexts/electrolysis/optimise "{\"metric\": \"Cost\", \"budget\": 3000000, \"upper\": {\"Stack R&D\": 1000000}}")" = 200 &&
+	json "[j[\"status\"], j[\"method\"], j[\"amounts\"][\"Stack R&D\"] <= 1000000, j[\"extrapolated\"]]" <body >actual &&
+	echo "[\"optimal\", \"auto\", true, []]" >expect && test_cmp expect actual &&
+	test "$(api alice POST /contexts/electrolysis/optimise "{\"metric\": \"Cost\", \"limits\": [{\"metric\": \"GHG\", \"sense\": \">\", \"bound\": 0.1}]}")" = 400 &&
 	test "$(api alice POST /contexts/electrolysis/optimise "{\"metric\": \"Cost\", \"sense\": \"sideways\"}")" = 400 &&
 	test "$(api alice POST /contexts/electrolysis/optimise "{\"metric\": \"Nope\"}")" = 400 &&
 	json "j[\"error\"].split(\";\")[0]" <body >actual && echo "field '\''metric'\'': unknown metric '\''Nope'\''" >expect && test_cmp expect actual

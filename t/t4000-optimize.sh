@@ -154,7 +154,7 @@ test_expect_success 'usage errors exit 64' '
 	grep "unknown category .C." err &&
 	test_expect_code 64 tyche-run optimize --metric X --method magic --no-cache toy 2>err &&
 	grep "unknown method .magic." err &&
-	test_expect_code 64 tyche-run optimize --metric X --method milp --max-eval 4 \
+	test_expect_code 64 tyche-run optimize --metric X --statistic q50 --method milp --max-eval 4 \
 		--no-cache toy 2>err &&
 	grep "the MILP grid has 9 corners (3 x 3 grid points per category), more than the limit of 4" err &&
 	test_expect_code 66 tyche-run optimize --metric X nowhere 2>err

@@ -155,8 +155,10 @@
         setAmount(c.name, v);
       });
       const row = el('tr', {}, el('th', { scope: 'row' }, el('label', { for: nid, text: c.name })),
-        el('td', { class: 'amount' }, slider, num,
-          el('span', { class: 'muted', text: ' of ' + fmt(c.max) })));
+        el('td', { class: 'amount', id: 'amount-' + i }, slider, num,
+          el('span', { class: 'muted', text: ' of ' + fmt(c.max) }),
+          el('span', { class: 'extrapolated-note', id: 'extrap-' + i, hidden: '',
+            text: ' extrapolated: outside the tranche amounts' })));
       info.metrics.forEach((m, j) => row.append(el('td', { id: 'cell-' + i + '-' + j, class: 'cell' })));
       body.append(row);
     });
@@ -203,6 +205,19 @@
       fillCell($('cell-' + i + '-' + j), st, heat ? null : res.plots.cells[i][j])));
     for (let j = 0; j < nm; j++)
       fillCell($('cell-t-' + j), res.totals[j], heat ? null : res.plots.totals[j]);
+    // a category whose amount lies outside its tranche amounts: the
+    // surface extrapolates there, so its cells are marked
+    const extra = new Set(res.extrapolated || []);
+    state.info.categories.forEach((c, i) => {
+      const out = extra.has(c.name);
+      $('amount-' + i).classList.toggle('extrapolated', out);
+      $('extrap-' + i).hidden = !out;
+      for (let j = 0; j < nm; j++) {
+        $('cell-' + i + '-' + j).classList.toggle('extrapolated', out);
+        if (out) $('cell-' + i + '-' + j).title = 'extrapolated: ' + c.name + ' lies outside its tranche amounts';
+        else $('cell-' + i + '-' + j).removeAttribute('title');
+      }
+    });
     const used = Object.values(res.amounts).reduce((a, b) => a + b, 0);
     $('budget-used').textContent = 'sum ' + fmt(used);
     const fig = $('heatmap');
@@ -236,6 +251,14 @@
         el('th', { scope: 'row', text: m.name + ' (' + m.units + ')' }),
         el('td', {}, sense), el('td', {}, bound)));
     });
+    const ub = $('opt-upper').tBodies[0];
+    ub.replaceChildren();
+    info.categories.forEach((c, i) => {
+      const inp = el('input', { type: 'number', min: '0', max: String(c.max), step: 'any', id: 'upper-' + i,
+        placeholder: fmt(c.max), 'aria-label': 'upper limit for ' + c.name });
+      ub.append(el('tr', { 'data-category': c.name }, el('th', { scope: 'row', text: c.name }),
+        el('td', {}, inp), el('td', { class: 'muted', text: fmt(c.max) })));
+    });
     $('opt-result').replaceChildren();
   }
 
@@ -250,12 +273,19 @@
     const req = { metric: target, sense: $('opt-sense').value, method: $('opt-method').value, limits };
     const b = $('opt-budget').value;
     if (b !== '') req.budget = Number(b);
+    // per-category upper limits; an empty box means the category's max
+    const upper = {};
+    state.info.categories.forEach((c, i) => {
+      const v = $('upper-' + i).value;
+      if (v !== '') upper[c.name] = Number(v);
+    });
+    if (Object.keys(upper).length) req.upper = upper;
     busy('Optimising…');
     const res = await call('POST', '/contexts/' + encodeURIComponent(state.context) + '/optimise', req);
     busy('');
     setSliders(res.amounts);
     const out = $('opt-result');
-    out.replaceChildren(el('p', { id: 'opt-status', class: 'status-' + res.status,
+    out.replaceChildren(el('p', { id: 'opt-status', class: 'status-' + res.status.replace(/ /g, '-'),
       text: res.status + ': ' + res.message }));
     const t = el('table', {}, el('caption', { text: 'Constraints at the solution' }),
       el('tr', {}, el('th', { scope: 'col', text: 'Constraint' }), el('th', { scope: 'col', text: 'Value' }),
@@ -265,7 +295,12 @@
         el('td', { text: fmt(c.bound) }), el('td', { text: c.holds ? 'yes' : 'NO' })));
     }
     out.append(el('p', { text: 'objective ' + res.objective.statistic + '(' + res.objective.metric + ') = ' +
-      fmt(res.objective.value) }), t);
+      fmt(res.objective.value) + (res.starts ? ' (' + res.starts + ' local searches)' : '') +
+      ', method ' + res.method }), t);
+    if (res.extrapolated && res.extrapolated.length) {
+      out.append(el('p', { id: 'opt-extrapolated', class: 'warning', text: 'Extrapolated (amount outside the tranche range): ' +
+        res.extrapolated.join(', ') }));
+    }
     await explore();
   }
 

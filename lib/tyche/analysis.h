@@ -61,9 +61,16 @@ TYCHE_API void tyche_explore_free(tyche_explore_result *r);   /* NULL is fine */
 /* Statistic k of metric m at a level (0 = portfolio, 1 + c = category c). */
 TYCHE_API double tyche_explore_value(const tyche_explore_result *r, size_t level,
 				     size_t m, size_t k);
+/* TYCHE_EUSAGE when a category's amount lies above its largest tranche
+ * amount (where the surface extrapolates), naming the first such
+ * category (also in err->where) and its range [0, max]; 0 otherwise.
+ * Front ends refuse such amounts unless the user asks to extrapolate
+ * (the CGI always refuses them). */
+TYCHE_API int tyche_surface_check_range(const tyche_surface *s, const double *amounts,
+					tyche_error *err);
 /* The result as a table: CSV "Level,Category,Metric,Statistic,Value,Units",
  * or JSON {"context", "context_hash", "samples", "seed", "amounts",
- * "statistics": [{"level", "category", "metric", "statistic", "value",
+ * "extrapolated": [CATEGORY, ...], "statistics": [{"level", "category", "metric", "statistic", "value",
  * "units"}]} with context_name as "context". */
 TYCHE_API int tyche_explore_write(const tyche_surface *s, const tyche_explore_result *r,
 				  const char *context_name, int format, tyche_write_fn w,

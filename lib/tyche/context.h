@@ -54,6 +54,11 @@ TYCHE_API const char *tyche_context_technology(const tyche_context *ctx, size_t 
 TYCHE_API size_t tyche_context_nscenarios(const tyche_context *ctx, size_t tech);
 TYCHE_API const char *tyche_context_scenario(const tyche_context *ctx, size_t tech,
 					     size_t scen);
+/* A warning in *d for each category with no tranche of amount 0 (below
+ * its smallest amount the surface extrapolates, so "no investment" is a
+ * guess), located at the category's first tranche row and saying what to
+ * add (lib/explore.c).  Returns the number of warnings added. */
+TYCHE_API size_t tyche_context_check_tranches(const tyche_context *ctx, tyche_diags *d);
 /* A printable name (the directory or workbook base name). */
 TYCHE_API const char *tyche_context_name(const tyche_context *ctx);
 /* SHA-256 (hex) of the context's tables and model files. */

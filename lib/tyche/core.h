@@ -86,6 +86,11 @@ TYCHE_API void tyche_diags_print(const tyche_diags *d, FILE *f);
 
 TYCHE_API const char *tyche_version(void);
 
+/* A name that may become a path component (context, model, scenario id,
+ * user): 1 to max bytes of [A-Za-z0-9._-], not starting with '.' or '-'
+ * (so never "..", hidden, a path or an option).  1 when it is one. */
+TYCHE_API int tyche_safe_name(const char *s, size_t max);
+
 /* ------------------------------------------------------------ output */
 
 enum tyche_format { TYCHE_FMT_CSV = 0, TYCHE_FMT_JSON = 1 };

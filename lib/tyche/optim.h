@@ -30,13 +30,25 @@ extern "C" {
 enum tyche_opt_method {
 	TYCHE_OPT_LOCAL = 0,   /* SLSQP (NLopt) with the surface's gradients */
 	TYCHE_OPT_GLOBAL = 1,  /* ISRES (NLopt), then SLSQP from its best point */
-	TYCHE_OPT_MILP = 2     /* piecewise-linear MILP over the grid (GLPK) */
+	TYCHE_OPT_MILP = 2,    /* piecewise-linear MILP over the grid (GLPK) */
+	TYCHE_OPT_AUTO = 3     /* the default: the exact MILP when the objective
+	                          and every limit are means and the tranche
+	                          amounts are certain; else a multistart search
+	                          from the mean optimum and the tranche-grid
+	                          corners, each polished by SLSQP */
 };
+/* What is known about the answer.  Only OPTIMAL claims optimality: the
+ * exact MILP proved it.  tyche_opt_status_ok says a feasible portfolio
+ * was returned (OPTIMAL, LOCAL_OPTIMUM, BEST_FOUND). */
 enum tyche_opt_status {
-	TYCHE_OPT_OPTIMAL = 0,     /* solved; every constraint holds */
+	TYCHE_OPT_OPTIMAL = 0,     /* proved optimal; every constraint holds */
 	TYCHE_OPT_INFEASIBLE = 1,  /* no portfolio satisfies the constraints */
 	TYCHE_OPT_LIMIT = 2,       /* stopped at the time / evaluation limit */
-	TYCHE_OPT_ERROR = 3        /* the solver failed; message says why */
+	TYCHE_OPT_ERROR = 3,       /* the solver failed; message says why */
+	TYCHE_OPT_LOCAL_OPTIMUM = 4, /* the local method converged: no better
+	                                point nearby, better ones may exist */
+	TYCHE_OPT_BEST_FOUND = 5   /* the best of a search (starts counted in
+	                              result->starts); not proved optimal */
 };
 
 typedef struct tyche_opt_limit {
@@ -69,7 +81,7 @@ typedef struct tyche_opt_problem {
 #define TYCHE_OPT_PROBLEM_INIT { .metric = 0, \
 	.stat = { .kind = TYCHE_STAT_MEAN, .p = 0.0, .name = "mean" }, .minimize = 0, \
 	.has_budget = 0, .budget = 0.0, .upper = NULL, .limits = NULL, .nlimits = 0, \
-	.method = TYCHE_OPT_LOCAL, .seed = 1, .start = NULL, .max_time = 0.0, \
+	.method = TYCHE_OPT_AUTO, .seed = 1, .start = NULL, .max_time = 0.0, \
 	.max_eval = 0, .tol = 0.0 }
 
 /* One constraint at the solution. */
@@ -99,18 +111,28 @@ typedef struct tyche_opt_result {
 	tyche_opt_check *checks; /* the budget (if any), then each limit */
 	double seconds;         /* wall-clock solve time */
 	long evaluations;       /* surface evaluations (gradients count too) */
+	long starts;            /* local searches run (local 1; global and auto:
+	                           every start polished); 0 for the MILP alone */
+	int *outside;           /* [ncategories] 1: the amount lies outside the
+	                           category's tranche amounts (the surface
+	                           extrapolates there), as tyche_explore */
 } tyche_opt_result;
 
 TYCHE_API void tyche_opt_result_free(tyche_opt_result *r);  /* NULL is fine */
-TYCHE_API const char *tyche_opt_status_name(int status);  /* "optimal" ... */
+/* "optimal", "local optimum", "best found", "infeasible", "limit", "error" */
+TYCHE_API const char *tyche_opt_status_name(int status);
+/* 1 when the status comes with a feasible portfolio (OPTIMAL,
+ * LOCAL_OPTIMUM, BEST_FOUND): tyche-run exits 0 for these. */
+TYCHE_API int tyche_opt_status_ok(int status);
 TYCHE_API const char *tyche_opt_method_name(int method);  /* "local" ... */
-/* "local", "global", "milp" -> enum; TYCHE_EUSAGE otherwise. */
+/* "auto", "local", "global", "milp" -> enum; TYCHE_EUSAGE otherwise. */
 TYCHE_API int tyche_opt_method_parse(const char *name, int *method, tyche_error *err);
 
 /*
  * Parse a metric limit "GHG>=40", "GHG <= 1e3" or "q10(GHG)>=40" (the
- * statistic defaults to *dflt, NULL = mean).  Unknown metrics and bad
- * syntax are TYCHE_EUSAGE naming the metrics.
+ * statistic defaults to *dflt, NULL = mean).  Unknown metrics, bad
+ * syntax and strict limits ("GHG>30": ask for >= or <=) are
+ * TYCHE_EUSAGE naming the metrics.
  */
 TYCHE_API int tyche_opt_parse_limit(tyche_opt_limit *out, const tyche_surface *s,
 				    const char *text, const tyche_stat *dflt,
@@ -129,7 +151,8 @@ TYCHE_API int tyche_optimize(tyche_opt_result **out, const tyche_surface *s,
  * {"status", "message", "method", "objective": {"metric", "statistic",
  *  "sense", "value"}, "amounts": {CATEGORY: x}, "upper": {...},
  *  "metrics": {METRIC: x}, "constraints": [{"constraint", "sense",
- *  "value", "bound", "holds"}], "seconds", "evaluations"}.
+ *  "value", "bound", "holds"}], "seconds", "evaluations", "starts",
+ *  "extrapolated": [CATEGORY, ...]}.
  * Non-finite numbers are null. */
 TYCHE_API char *tyche_opt_result_json(const tyche_surface *s,
 				      const tyche_opt_result *r, int pretty);
@@ -257,6 +280,37 @@ TYCHE_API int tyche_waterfall_write(const tyche_surface *s, const tyche_waterfal
 				    int format, tyche_write_fn w, void *arg, tyche_error *err);
 TYCHE_API int tyche_tornado_write(const tyche_tornado *t, int format, tyche_write_fn w,
 				  void *arg, tyche_error *err);
+
+/* Corners (lib/corners.c): every combination of the categories' tranche
+ * amounts (the reference's evaluate_corners_wide), with has_budget only
+ * those costing <= budget; per corner the amounts, the budget it costs
+ * and st[0..nst-1] of every metric's portfolio totals.  More than 1e6
+ * corners is TYCHE_EUSAGE; the work budget stops the loop
+ * (TYCHE_ETIMEOUT).  *out (tyche_corners_free) on return 0. */
+typedef struct tyche_corners {
+	size_t ncategories, nmetrics, nstats;
+	tyche_stat *stats;      /* [nstats] */
+	size_t total;           /* corners in the whole grid */
+	size_t n;               /* corners kept (within the budget) */
+	size_t *index;          /* [n] 1-based number in the whole grid */
+	double *amounts;        /* [i * ncategories + c] */
+	double *budget;         /* [n] the sum of the amounts */
+	double *value;          /* [(i * nmetrics + m) * nstats + j] */
+} tyche_corners;
+TYCHE_API int tyche_corners_build(tyche_corners **out, const tyche_surface *s,
+				  const tyche_stat *st, size_t nst, int has_budget,
+				  double budget, tyche_error *err);
+TYCHE_API void tyche_corners_free(tyche_corners *k);   /* NULL is fine */
+/* order[0..k->n-1]: the kept corners best first by statistic j of metric
+ * m (smallest first when minimize), NaN last, ties in grid order. */
+TYCHE_API int tyche_corners_order(const tyche_corners *k, size_t m, size_t j, int minimize,
+				  size_t *order, tyche_error *err);
+/* The corners as CSV:
+ *   Corner,CATEGORY...,Budget,STAT(METRIC)...   (metrics, then statistics)
+ * or JSON: [{"corner", "amounts": {CATEGORY: x}, "budget",
+ *            "metrics": {METRIC: {STAT: x}}}]. */
+TYCHE_API int tyche_corners_write(const tyche_surface *s, const tyche_corners *k, int format,
+				  tyche_write_fn w, void *arg, tyche_error *err);
 
 #ifdef __cplusplus
 }

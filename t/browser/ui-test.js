@@ -6,7 +6,9 @@
 //
 // Prints TAP.  Steps: load the page as alice, move a slider with the
 // keyboard and see the plot change, optimise and see the sliders move,
-// save the scenario, reload, load it back, compare, screenshot.
+// save the scenario, reload, load it back, compare, statuses (local
+// optimum, optimal) and an upper limit in the optimise panel, extrapolated
+// cells marked in a context without zero tranches, screenshot.
 // A console error or an uncaught page error fails the run: the page must
 // show its errors in #message, not leave them in the console.
 'use strict';
@@ -134,6 +136,43 @@ async function main() {
     await page.click('#compare');
     await page.waitForSelector('#diff table');
     ok(await page.$eval('#diff', (e) => e.textContent.includes('mean(Cost)')), 'compare shows metric differences');
+
+    // Statuses say what is known; an upper limit per category holds.
+    await page.check('#mode-optimise');
+    await page.selectOption('#opt-metric', 'Cost');
+    await page.selectOption('#opt-method', 'local');
+    await page.click('#optimise');
+    await until(page, () => (document.getElementById('opt-status') || {}).textContent !== undefined &&
+      document.getElementById('opt-status').textContent.includes('(local method'));
+    const lst = await page.$eval('#opt-status', (e) => e.textContent);
+    ok(lst.startsWith('local optimum: '), 'local reports "local optimum", not "optimal"', lst);
+    await page.selectOption('#opt-method', 'auto');
+    await page.fill('#upper-0', '1000000');
+    await page.click('#optimise');
+    await until(page, () => document.getElementById('opt-status').textContent.includes('(auto method'));
+    const ast = await page.$eval('#opt-status', (e) => e.textContent);
+    ok(ast.startsWith('optimal: '), 'auto reports "optimal" for a mean objective', ast);
+    const up = await page.$eval('#num-0', (e) => Number(e.value));
+    ok(up <= 1000000 * (1 + 1e-9), 'the upper limit of the first category holds', up);
+    ok(await page.isHidden('#extrap-0'), 'amounts inside the tranche range are not marked');
+    await page.fill('#upper-0', '');
+
+    // A context without zero tranches: at no investment every category
+    // lies below its tranche amounts, and the page marks its cells.
+    await page.selectOption('#context', 'nozero');
+    await until(page, () => {
+      const e = document.getElementById('amount-0');
+      return e && e.classList.contains('extrapolated');
+    });
+    ok(await page.isVisible('#extrap-0'), 'an extrapolated category is marked beside its amount',
+      await page.$eval('#extrap-0', (e) => e.textContent));
+    ok(await page.$eval('#cell-0-0', (e) => e.classList.contains('extrapolated') &&
+      e.title.startsWith('extrapolated')), 'its metric cells are marked too');
+    await page.selectOption('#context', 'electrolysis');
+    await until(page, () => {
+      const e = document.getElementById('amount-0');
+      return e && !e.classList.contains('extrapolated') && document.getElementById('cell-0-0').querySelector('svg');
+    });
 
     // A server error is shown in the page.
     await page.evaluate(() => { document.getElementById('num-0').max = '1e99'; });

@@ -4,7 +4,8 @@
  * (lib/stat-set.c): values equal tyche_stat_eval of the surface's totals
  * and per-category contributions; amounts outside a category's tranche
  * amounts are flagged; the CSV table has one row per level, metric and
- * statistic; bad lists name the item at fault.
+ * statistic; bad lists name the item at fault; the range check above
+ * the largest tranche amount and the zero-tranche check.
  */
 #include <math.h>
 #include <stdio.h>
@@ -121,6 +122,24 @@ int main(void)
 	   strstr(text, "\"extrapolated\":[\"") != NULL, "JSON names the extrapolated categories");
 	free(text);
 	tyche_explore_free(r);
+	{
+		/* the range check: above the largest tranche amount is refused,
+		 * the largest itself and 0 are not */
+		tyche_error e2 = { 0 };
+		tyche_diags d = TYCHE_DIAGS_INIT;
+
+		ok(tyche_surface_check_range(s, amt, &e2) == TYCHE_EUSAGE &&
+		   !strcmp(e2.where, tyche_surface_category(s, 0)) &&
+		   strstr(e2.msg, "is above its largest tranche amount, out of range [0, ") != NULL,
+		   "check_range refuses an amount above the largest tranche (%s)", e2.msg);
+		amt[0] = tyche_surface_max_amount(s, 0);
+		ok(tyche_surface_check_range(s, amt, &e2) == 0, "the largest tranche amount itself is fine");
+		amt[0] = 0;
+		ok(tyche_surface_check_range(s, amt, &e2) == 0, "0 is fine");
+		ok(tyche_context_check_tranches(ctx, &d) == 0 && d.n == 0,
+		   "the example has zero tranches: no warning");
+		tyche_diags_release(&d);
+	}
 	amt[0] = -1;
 	ok(tyche_explore(&r, s, amt, NULL, 0, 0, &err) == TYCHE_EUSAGE && !strcmp(err.where, "amounts"),
 	   "a negative amount is refused");

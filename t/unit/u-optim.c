@@ -6,7 +6,10 @@
  * exactly what the test writes.  Also pv-residential-simple (golden
  * median inputs) against brute force over the tranche grid.  Sizes past
  * old fixed limits (70-category waterfall, a tornado input of 12 cells, a
- * MILP grid too large for GLPK) and the time budget.
+ * MILP grid too large for GLPK) and the time budget.  The trust grid:
+ * on every reference context, auto at least as good as local, global,
+ * milp and the best feasible corner, and every `optimal` answer unbeaten
+ * by a brute-force fine grid (contexts with <= 3 categories).
  *
  * Every context is written to a fresh temporary directory and removed.
  */
@@ -153,7 +156,7 @@ static tyche_opt_result *solve(const tyche_surface *s, const tyche_opt_problem *
 	return r;
 }
 
-static const char *const methods[] = { "local", "global", "milp" };
+static const char *const methods[] = { "local", "global", "milp", "auto" };
 
 /* Linear: A is worth twice B per unit; the budget binds. */
 static void test_linear(void)
@@ -164,7 +167,7 @@ static void test_linear(void)
 	};
 	tyche_surface *s = surface_of(t, 6, 10);
 
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
@@ -173,7 +176,7 @@ static void test_linear(void)
 		p.budget = 250;
 		p.method = m;
 		r = solve(s, &p);
-		ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s linear: optimal (%s)", methods[m],
+		ok(r && tyche_opt_status_ok(r->status), "%s linear: optimal (%s)", methods[m],
 		   r ? r->message : "");
 		if (!r)
 			continue;
@@ -201,7 +204,7 @@ static void test_concave(void)
 	};
 	tyche_surface *s = surface_of(t, 6, 5);
 
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
@@ -210,7 +213,7 @@ static void test_concave(void)
 		p.budget = 200;
 		p.method = m;
 		r = solve(s, &p);
-		if (!ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s concave: optimal", methods[m]))
+		if (!ok(r && tyche_opt_status_ok(r->status), "%s concave: optimal", methods[m]))
 			continue;
 		is_close(r->objective, 16, 1e-6, 1e-6, "%s concave: X = 16 (got %g)",
 			 methods[m], r->objective);
@@ -238,7 +241,7 @@ static void test_limits(void)
 	ok(!tyche_opt_parse_limit(&lim, s, "Y>=-3", NULL, &err) && lim.metric == 1 &&
 	   !lim.upper && lim.bound == -3 && lim.stat.kind == TYCHE_STAT_MEAN,
 	   "parse 'Y>=-3'");
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
@@ -246,7 +249,7 @@ static void test_limits(void)
 		p.nlimits = 1;
 		p.method = m;
 		r = solve(s, &p);
-		if (!ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s limit: optimal (%s)", methods[m],
+		if (!ok(r && tyche_opt_status_ok(r->status), "%s limit: optimal (%s)", methods[m],
 			r ? r->message : ""))
 			continue;
 		is_close(r->objective, 18, 1e-6, 1e-5, "%s limit: X = 18 (got %g)", methods[m],
@@ -260,7 +263,7 @@ static void test_limits(void)
 	}
 	/* infeasible: Y can reach 2 at most */
 	ok(!tyche_opt_parse_limit(&lim, s, "Y >= 5", NULL, &err), "parse 'Y >= 5'");
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
@@ -289,7 +292,7 @@ static void test_limits(void)
 		p.nlimits = 1;
 		r = solve(s, &p);
 		/* min X with Y <= -4: A = 80 (Y = -4) and B = 0: X = 8 */
-		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "min with an upper limit: optimal"))
+		if (ok(r && tyche_opt_status_ok(r->status), "min with an upper limit: optimal"))
 			is_close(r->objective, 8, 1e-6, 1e-5, "min X s.t. Y <= -4: 8 (got %g)",
 				 r->objective);
 		tyche_opt_result_free(r);
@@ -297,14 +300,14 @@ static void test_limits(void)
 	/* unbounded-looking: no budget; held by the upper limits */
 	ok(!tyche_opt_parse_upper(s, up, 1, upper, &err) && upper[cat(s, "A")] == 150 &&
 	   upper[cat(s, "B")] == 200, "parse upper 'A=150'");
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
 		p.upper = upper;
 		p.method = m;
 		r = solve(s, &p);
-		if (!ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s upper: optimal", methods[m]))
+		if (!ok(r && tyche_opt_status_ok(r->status), "%s upper: optimal", methods[m]))
 			continue;
 		is_close(r->amounts[cat(s, "A")], 150, 1e-9, 1e-6, "%s upper: A at its limit 150",
 			 methods[m]);
@@ -337,7 +340,18 @@ static void test_multimodal(void)
 	tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 	tyche_opt_result *loc, *g1, *g2;
 
+	p.method = TYCHE_OPT_LOCAL;
 	loc = solve(s, &p);
+	/* the known trap: local says only what it knows, auto proves the far peak */
+	ok(loc && loc->status == TYCHE_OPT_LOCAL_OPTIMUM &&
+	   !strcmp(tyche_opt_status_name(loc->status), "local optimum") && loc->starts == 1,
+	   "trap: local reports 'local optimum' (%s)", loc ? loc->message : "");
+	p.method = TYCHE_OPT_AUTO;
+	g1 = solve(s, &p);
+	ok(g1 && g1->status == TYCHE_OPT_OPTIMAL && fabs(g1->objective - 12) < 1e-9,
+	   "trap: auto reports 'optimal' at the far peak (%g: %s)", g1 ? g1->objective : NAN,
+	   g1 ? g1->message : "");
+	tyche_opt_result_free(g1);
 	p.method = TYCHE_OPT_GLOBAL;
 	p.seed = 42;
 	g1 = solve(s, &p);
@@ -374,7 +388,7 @@ static void test_statistic(void)
 	tyche_surface *s = surface_of(t, 4, 4000);
 	tyche_error err = { 0 };
 
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
 		tyche_opt_result *r;
 
@@ -382,13 +396,13 @@ static void test_statistic(void)
 		p.budget = 100;
 		p.method = m;
 		r = solve(s, &p);
-		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s mean: optimal", methods[m]))
+		if (ok(r && tyche_opt_status_ok(r->status), "%s mean: optimal", methods[m]))
 			is_close(r->amounts[cat(s, "A")], 100, 1e-6, 1e-3,
 				 "%s mean: all in A (%g)", methods[m], r->amounts[cat(s, "A")]);
 		tyche_opt_result_free(r);
 		ok(!tyche_stat_parse(&p.stat, "q10", &err), "q10 parses");
 		r = solve(s, &p);
-		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "%s q10: optimal", methods[m])) {
+		if (ok(r && tyche_opt_status_ok(r->status), "%s q10: optimal", methods[m])) {
 			is_close(r->amounts[cat(s, "B")], 100, 1e-6, 1e-3,
 				 "%s q10: all in B (%g)", methods[m], r->amounts[cat(s, "B")]);
 			is_close(r->objective, 4, 1e-9, 1e-9, "%s q10: 4", methods[m]);
@@ -443,7 +457,7 @@ static void test_milp_brute(void)
 						best = x;
 				}
 		r = solve(s, &p);
-		if (ok(r && r->status == TYCHE_OPT_OPTIMAL, "milp brute %d: optimal", withlim)) {
+		if (ok(r && tyche_opt_status_ok(r->status), "milp brute %d: optimal", withlim)) {
 			if (withlim)
 				ok(r->objective >= best - 1e-9 && r->checks[0].holds,
 				   "milp with a limit: feasible and >= every feasible corner (%g >= %g)",
@@ -461,6 +475,8 @@ static void test_milp_brute(void)
 
 		p.method = TYCHE_OPT_MILP;
 		p.max_eval = 20;
+		/* a quantile: the grid MILP (means take the separable one) */
+		tyche_stat_parse(&p.stat, "q50", &err);
 		ok(tyche_optimize(&r, s, &p, &err) == TYCHE_EUSAGE && !r &&
 		   strstr(err.msg, "48 corners (4 x 4 x 3") && strstr(err.msg, "limit of 20"),
 		   "milp refuses a grid over the limit, naming its size: %s", err.msg);
@@ -687,6 +703,7 @@ static void test_sizes(void)
 
 		p.method = TYCHE_OPT_MILP;
 		p.max_eval = 1000000000000L;
+		tyche_stat_parse(&p.stat, "q50", &err);
 		ok(tyche_optimize(&r, s, &p, &err) == TYCHE_EUSAGE && !r &&
 		   strstr(err.msg, "282475249 corners (7 x 7 x 7") &&
 		   strstr(err.msg, "too many for the MILP") && time(NULL) - t0 < 5,
@@ -745,7 +762,7 @@ static void test_pv(void)
 		p.budget = 3e6;
 		p.limits = &lim;
 		p.nlimits = 1;
-		for (int m = 0; m < 3; m++) {
+		for (int m = 0; m < 4; m++) {
 			tyche_opt_result *r;
 
 			p.method = m;
@@ -758,7 +775,7 @@ static void test_pv(void)
 				tyche_opt_result_free(r);
 				continue;
 			}
-			if (!ok(r->status == TYCHE_OPT_OPTIMAL, "pv %s: optimal: %s", methods[m],
+			if (!ok(tyche_opt_status_ok(r->status), "pv %s: optimal: %s", methods[m],
 				r->message)) {
 				tyche_opt_result_free(r);
 				continue;
@@ -853,7 +870,7 @@ static void test_budget(void)
 
 	p.has_budget = 1;
 	p.budget = 250;
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		tyche_opt_method_parse(methods[m], &p.method, &err);
 		spend_budget();
 		t0 = cpu_now();
@@ -906,9 +923,308 @@ static void test_budget(void)
 	p.max_time = 0;
 	tyche_opt_method_parse("milp", &p.method, &err);
 	r = solve(s, &p);
-	ok(r && r->status == TYCHE_OPT_OPTIMAL, "without a budget the milp solves");
+	ok(r && tyche_opt_status_ok(r->status), "without a budget the milp solves");
 	tyche_opt_result_free(r);
 	tyche_surface_free(s);
+}
+
+/* Issue 14's trust grid: on every reference context with tranches, each
+ * metric as the objective, both senses, budgets 0, 25, 50, 75 and 100 %
+ * of the sum of maxima, without and with one limit (the next metric's
+ * mean at least its median over the corners): auto is at least as good
+ * as local, global, milp and the best feasible tranche corner (1e-9
+ * relative, plus the constraint tolerance's worth when a limit binds). */
+static double corner_best(const tyche_surface *s, const tyche_opt_problem *p, int *any)
+{
+	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s);
+	size_t N = tyche_surface_nsamples(s), K = 1, nl[64];
+	double lv[64][64], a[64], best = NAN;
+	double *tot = calloc(M * N, sizeof(double)), *work = calloc(N, sizeof(double));
+
+	*any = 0;
+	for (size_t c = 0; c < C; c++) {
+		nl[c] = 0;
+		for (size_t t = 0; t < tyche_surface_ntranches(s, c) && t < 64; t++) {
+			double x;
+
+			tyche_surface_tranche(s, c, t, &x);
+			if (!nl[c] || lv[c][nl[c] - 1] != x)
+				lv[c][nl[c]++] = x;
+		}
+		if (!nl[c])
+			lv[c][nl[c]++] = 0;
+		K *= nl[c];
+	}
+	for (size_t k = 0; k < K && K <= 100000; k++) {
+		size_t r = k;
+		double cost = 0, f;
+		int feas = 1;
+
+		for (size_t c = 0; c < C; c++) {
+			a[c] = lv[c][r % nl[c]];
+			r /= nl[c];
+			cost += a[c];
+		}
+		if (p->has_budget && cost > p->budget)
+			continue;
+		tyche_surface_eval(s, a, tot, NULL);
+		for (size_t l = 0; l < p->nlimits; l++) {
+			double v = tyche_stat_eval(&p->limits[l].stat, tot + p->limits[l].metric * N,
+						   N, work);
+
+			if (p->limits[l].upper ? v > p->limits[l].bound : v < p->limits[l].bound)
+				feas = 0;
+		}
+		f = tyche_stat_eval(&p->stat, tot + p->metric * N, N, work);
+		if (!feas || isnan(f))
+			continue;
+		if (!*any || (p->minimize ? f < best : f > best))
+			best = f;
+		*any = 1;
+	}
+	free(tot);
+	free(work);
+	return best;
+}
+
+/* Brute force for contexts with <= 3 categories: every metric's mean at
+ * each point of a fine uniform grid over [0, max amount]^C (BRUTE_STEPS + 1
+ * points per category), evaluated once per context through the surface;
+ * each problem then scans it.  A grid point that costs <= the budget and
+ * meets the limit exactly is feasible, so it can never beat the true
+ * optimum: finding a better one proves an `optimal` status wrong. */
+#define BRUTE_STEPS 40
+struct brute {
+	size_t n, C;
+	double *amt;    /* [n * C] */
+	double *mean;   /* [n * M] */
+};
+
+static void brute_grid(const tyche_surface *s, struct brute *b)
+{
+	size_t C = tyche_surface_ncategories(s), M = tyche_surface_nmetrics(s);
+	size_t N = tyche_surface_nsamples(s), n = 1;
+	double *tot;
+
+	if (C > 3)
+		return;
+	for (size_t c = 0; c < C; c++)
+		n *= BRUTE_STEPS + 1;
+	b->amt = calloc(n * C, sizeof(double));
+	b->mean = calloc(n * M, sizeof(double));
+	tot = calloc(M * N, sizeof(double));
+	if (!b->amt || !b->mean || !tot) {
+		free(tot);
+		return;
+	}
+	for (size_t g = 0; g < n; g++) {
+		size_t r = g;
+
+		for (size_t c = 0; c < C; c++) {
+			b->amt[g * C + c] = tyche_surface_max_amount(s, c) *
+					    (double)(r % (BRUTE_STEPS + 1)) / BRUTE_STEPS;
+			r /= BRUTE_STEPS + 1;
+		}
+		tyche_surface_eval(s, b->amt + g * C, tot, NULL);
+		for (size_t m = 0; m < M; m++) {
+			double acc = 0;
+
+			for (size_t k = 0; k < N; k++)
+				acc += tot[m * N + k];
+			b->mean[g * M + m] = acc / (double)N;
+		}
+	}
+	free(tot);
+	b->n = n;
+	b->C = C;
+}
+
+/* The best mean objective over the grid's feasible points (NaN: none). */
+static double brute_best(const struct brute *b, const tyche_opt_problem *p, size_t M)
+{
+	double best = NAN;
+
+	for (size_t g = 0; g < b->n; g++) {
+		double cost = 0, f = b->mean[g * M + p->metric];
+		int okp = 1;
+
+		for (size_t c = 0; c < b->C; c++)
+			cost += b->amt[g * b->C + c];
+		if (p->has_budget && cost > p->budget)
+			continue;
+		for (size_t l = 0; l < p->nlimits; l++) {
+			double v = b->mean[g * M + p->limits[l].metric];
+
+			if (p->limits[l].upper ? v > p->limits[l].bound : v < p->limits[l].bound)
+				okp = 0;
+		}
+		if (okp && !isnan(f) && (isnan(best) || (p->minimize ? f < best : f > best)))
+			best = f;
+	}
+	return best;
+}
+
+static void test_trust(void)
+{
+	const char *ref = tap_shared_reference();
+	static const char *names[] = { "pv-residential-simple", "pv-residential-large",
+		"simple-electrolysis", "transport-model", "tutorial-basic",
+		"tutorial-biorefinery", "utility-pv", NULL };
+	char dir[4096];
+	const char *mp = "../models";
+
+	if (access("../models/pv_residential_simple.yml", R_OK))
+		mp = access("models/pv_residential_simple.yml", R_OK) ? NULL : "models";
+	if (!ref || !mp) {
+		ok(1, "# skip trust grid: no shared reference or models");
+		return;
+	}
+	for (int i = 0; names[i]; i++) {
+		tyche_context *ctx = NULL;
+		tyche_surface *s = NULL;
+		tyche_diags d = TYCHE_DIAGS_INIT;
+		tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
+		tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
+		tyche_error err = { 0 };
+		size_t C, M, nprob = 0, bad = 0, nopt = 0, nbrute = 0;
+		double sum = 0;
+		struct brute bg = { 0 };
+
+		snprintf(dir, sizeof dir, "%.3000s/tyche/%s", ref, names[i]);
+		lo.model_path = mp;
+		ao.samples = 200;
+		ao.cache_dir = "";
+		if (tyche_context_load(&ctx, dir, &lo, &d) ||
+		    tyche_surface_build(&s, ctx, &ao, NULL, &err)) {
+			ok(1, "# skip %s: does not load (%s)", names[i], err.msg);
+			tyche_context_free(ctx);
+			continue;
+		}
+		C = tyche_surface_ncategories(s);
+		M = tyche_surface_nmetrics(s);
+		for (size_t c = 0; c < C; c++)
+			sum += tyche_surface_max_amount(s, c);
+		brute_grid(s, &bg);
+		for (size_t m = 0; m < M; m++)
+			for (int sense = 0; sense < 2; sense++)
+				for (int bi = 0; bi <= 4; bi++)
+					for (int wl = 0; wl < 2 && (wl == 0 || M > 1); wl++) {
+			tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+			tyche_opt_limit lim;
+			tyche_opt_result *r[4] = { NULL };
+			double cb;
+			int any;
+
+			p.metric = m;
+			p.minimize = sense;
+			p.has_budget = 1;
+			p.budget = sum * bi / 4.0;
+			p.max_time = 30;
+			if (wl) {
+				/* the next metric >= the median of its corner values */
+				tyche_opt_problem q = p;
+				double lo2, hi2;
+
+				q.metric = (m + 1) % M;
+				q.minimize = 1;
+				lo2 = corner_best(s, &q, &any);
+				q.minimize = 0;
+				hi2 = corner_best(s, &q, &any);
+				if (!any)
+					continue;
+				lim.metric = (m + 1) % M;
+				lim.stat = p.stat;
+				lim.upper = 0;
+				lim.bound = 0.5 * (lo2 + hi2);
+				p.limits = &lim;
+				p.nlimits = 1;
+			}
+			for (int k = 0; k < 4; k++) {
+				p.method = k;
+				if (tyche_optimize(&r[k], s, &p, &err))
+					r[k] = NULL;
+			}
+			nprob++;
+			cb = corner_best(s, &p, &any);
+			if (!r[TYCHE_OPT_AUTO]) {
+				bad++;
+				printf("# %s m=%zu sense=%d b=%d lim=%d: auto failed: %s\n", names[i], m,
+				       sense, bi, wl, err.msg);
+			} else {
+				const tyche_opt_result *a = r[TYCHE_OPT_AUTO];
+				double tol = 1e-9 * fmax(1.0, fabs(a->objective));
+
+				if (a->status == TYCHE_OPT_OPTIMAL)
+					nopt++;
+				for (int k = 0; k < 4; k++) {
+					double f;
+
+					if (!r[k] || !tyche_opt_status_ok(r[k]->status))
+						continue;
+					{
+						/* the solvers accept a limit within 1e-6 *
+						 * max(1, |bound|): a tiny metric may then sit
+						 * well beyond its bound; compare only the
+						 * answers that meet it to 1e-9 relative */
+						int strict = 1;
+
+						for (size_t q = 0; q < r[k]->nchecks; q++) {
+							const tyche_opt_check *ck = &r[k]->checks[q];
+							double sl = 1e-9 * fmax(1e-300, fabs(ck->bound));
+
+							if (ck->upper ? ck->value > ck->bound + sl
+								      : ck->value < ck->bound - sl)
+								strict = 0;
+						}
+						if (!strict)
+							continue;
+					}
+					f = r[k]->objective;
+					if (!tyche_opt_status_ok(a->status) ||
+					    (sense ? f < a->objective - tol : f > a->objective + tol)) {
+						bad++;
+						printf("# %s m=%zu sense=%d b=%d lim=%d: %s %.17g beats auto "
+						       "%.17g (%s)\n", names[i], m, sense, bi, wl,
+						       methods[k], f, a->objective, a->message);
+						for (size_t q = 0; q < r[k]->nchecks; q++)
+							printf("#   %s: %s %.17g vs auto %.17g, bound %.17g\n",
+							       r[k]->checks[q].label, methods[k],
+							       r[k]->checks[q].value, a->checks[q].value,
+							       r[k]->checks[q].bound);
+					}
+				}
+				if (a->status == TYCHE_OPT_OPTIMAL && bg.n) {
+					/* proved optimal: the fine grid finds nothing better */
+					double bb = brute_best(&bg, &p, M);
+
+					nbrute++;
+					if (!isnan(bb) && (sense ? bb < a->objective - tol
+								 : bb > a->objective + tol)) {
+						bad++;
+						printf("# %s m=%zu sense=%d b=%d lim=%d: the brute-force grid "
+						       "finds %.17g, better than optimal %.17g\n", names[i], m,
+						       sense, bi, wl, bb, a->objective);
+					}
+				}
+				if (any && (!tyche_opt_status_ok(a->status) ||
+					    (sense ? cb < a->objective - tol : cb > a->objective + tol))) {
+					bad++;
+					printf("# %s m=%zu sense=%d b=%d lim=%d: a corner %.17g beats auto "
+					       "%.17g (%s)\n", names[i], m, sense, bi, wl, cb,
+					       a->objective, a->message);
+				}
+			}
+			for (int k = 0; k < 4; k++)
+				tyche_opt_result_free(r[k]);
+					}
+		ok(bad == 0, "%s: auto >= local, global, milp and every feasible corner in %zu "
+		   "problems (%zu proved optimal, %zu of them brute-forced on a %zu-point grid)",
+		   names[i], nprob, nopt, nbrute, bg.n);
+		free(bg.amt);
+		free(bg.mean);
+		tyche_surface_free(s);
+		tyche_context_free(ctx);
+	}
 }
 
 int main(void)
@@ -929,6 +1245,7 @@ int main(void)
 	test_tornado();
 	test_sizes();
 	test_pv();
+	test_trust();
 	test_budget();
 	nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
