@@ -210,6 +210,17 @@ check-fmt-exhaustive: $(BUILD)/t/unit/u-fmt
 	$(BUILD)/t/unit/u-fmt --floats
 # --- end issue 13/17
 
+# The compute core (model VM, draws, uniforms, unit cost): at -O2 GCC's
+# "very cheap" cost model leaves its loops over a block of samples scalar,
+# and sqrt's errno check keeps sqrt out of line.  Neither flag changes a
+# result: no reassociation, no contraction (-ffp-contract=off stays), and
+# element-wise IEEE operations round the same in vector registers.
+# -fno-trapping-math lets a comparison feed a select without a branch (the
+# VM's comparisons, the triangular draws); nothing in lib/ reads the
+# floating-point exception flags, and values are unchanged.
+$(BUILD)/lib/vm.o $(BUILD)/lib/dist.o $(BUILD)/lib/rng.o $(BUILD)/lib/eval.o: \
+	CFLAGS_ALL += -fvect-cost-model=dynamic -fno-math-errno -fno-trapping-math
+
 # --- issue 21: the Python package tyche_c (python/).  `make test` runs its
 # pytest suite through t/t9500-python.sh.  install-python puts the package
 # where $(PYTHON) looks under PREFIX (Debian: PREFIX/lib/python3.X/

@@ -285,16 +285,75 @@ static char *put_exp(char *p, int x)
 	return p;
 }
 
-const char *ty_fmt_double(double v, char *buf)
-{
-	if (isnan(v))
-		return "NaN";
-	if (isinf(v))
-		return v > 0 ? "inf" : "-inf";
+static const char pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
 
+/* Decimal digits of f >= 1 (f < 10^19). */
+static int ndigits(uint64_t f)
+{
+	static const uint64_t p10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull
+	};
+	int t = (64 - __builtin_clzll(f)) * 1233 >> 12;   /* ~ log10 2^bits */
+
+	return t + (f >= p10[t]);
+}
+
+/* The n digits of f < 10^9 ending at end, two at a time. */
+static void put_u32(char *end, uint32_t f, int n)
+{
+	while (n >= 2) {
+		uint32_t q = f / 100;
+
+		end -= 2;
+		memcpy(end, pairs + 2 * (f - 100 * q), 2);
+		f = q;
+		n -= 2;
+	}
+	if (n)
+		end[-1] = (char)('0' + f);
+}
+
+/* The n = ndigits(f) digits of f at d: the low eight and the rest are
+ * independent chains of divisions by 100. */
+static void put_digits(char *d, uint64_t f, int n)
+{
+	if (n > 8) {
+		uint64_t hi = f / 100000000u;
+
+		put_u32(d + n, (uint32_t)(f - hi * 100000000u), 8);
+		if (n > 16) {
+			uint64_t top = hi / 100000000u;
+
+			put_u32(d + n - 8, (uint32_t)(hi - top * 100000000u), 8);
+			put_u32(d + n - 16, (uint32_t)top, n - 16);
+		} else {
+			put_u32(d + n - 8, (uint32_t)hi, n - 8);
+		}
+	} else {
+		put_u32(d + n, (uint32_t)f, n);
+	}
+}
+
+size_t ty_fmt_double_len(double v, char *buf)
+{
 	char *p = buf;
 	uint64_t bits;
 
+	if (isnan(v)) {
+		memcpy(buf, "NaN", 4);
+		return 3;
+	}
+	if (isinf(v)) {
+		memcpy(buf, v > 0 ? "inf" : "-inf", v > 0 ? 4 : 5);
+		return v > 0 ? 3 : 4;
+	}
 	memcpy(&bits, &v, sizeof(bits));
 	if (bits >> 63)
 		*p++ = '-';
@@ -302,25 +361,21 @@ const char *ty_fmt_double(double v, char *buf)
 	if (!bits) {
 		*p++ = '0';
 		*p = '\0';
-		return buf;
+		return (size_t)(p - buf);
 	}
 
-	/* whole numbers below 2^53 (common in model data): plain digits */
+	/* whole numbers below 2^53 (common in model data): plain digits
+	 * (below 2^53 the conversion truncates exactly, so equal means whole) */
 	double a = fabs(v);
 
-	if (a < 9007199254740992.0 && a == floor(a)) {
+	if (a < 9007199254740992.0 && (double)(uint64_t)a == a) {
 		uint64_t u = (uint64_t)a;
-		char tmp[20];
-		int n = 0;
+		int n = ndigits(u);
 
-		do {
-			tmp[n++] = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		while (n)
-			*p++ = tmp[--n];
+		put_digits(p, u, n);
+		p += n;
 		*p = '\0';
-		return buf;
+		return (size_t)(p - buf);
 	}
 
 	pthread_once(&g_once, build_table);
@@ -337,20 +392,15 @@ const char *ty_fmt_double(double v, char *buf)
 	}
 	shortest(c, q, &f, &e10);
 
-	char dig[20];
-	int n = 0;
+	char dig[24];
+	int n;
 
 	while (f % 10 == 0) {
 		f /= 10;
 		e10++;
 	}
-	for (uint64_t u = f; u; u /= 10)   /* f >= 1: v > 0 */
-		n++;
-	dig[0] = '0';
-	for (int i = n - 1; i >= 0; i--) {
-		dig[i] = (char)('0' + f % 10);
-		f /= 10;
-	}
+	n = ndigits(f);      /* f >= 1: v > 0 */
+	put_digits(dig, f, n);
 
 	int x = e10 + n - 1, prec = n < 15 ? 15 : n;
 
@@ -382,6 +432,12 @@ const char *ty_fmt_double(double v, char *buf)
 		p += n - x - 1;
 	}
 	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+const char *ty_fmt_double(double v, char *buf)
+{
+	ty_fmt_double_len(v, buf);
 	return buf;
 }
 
