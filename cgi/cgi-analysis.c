@@ -397,6 +397,29 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	}
 	free(lo_b);
 	free(hi_b);
+	/* the investments table's portfolios, for the page's picker */
+	a = cJSON_AddArrayToObject(o, "investments");
+	for (size_t i = 0; i < tyche_context_ninvestments(ctx); i++) {
+		size_t C = tyche_surface_ncategories(s);
+		double *amt = malloc((C ? C : 1) * sizeof(double)), total = 0;
+		tyche_error ie = { 0 };
+		cJSON *inv, *am;
+
+		if (!amt || tyche_investment_amounts(amt, ctx, s, i, &ie)) {
+			free(amt);
+			continue;   /* listed only when its amounts are known */
+		}
+		inv = cJSON_CreateObject();
+		cJSON_AddStringToObject(inv, "name", tyche_context_investment(ctx, i));
+		am = cJSON_AddObjectToObject(inv, "amounts");
+		for (size_t k = 0; k < C; k++) {
+			cgi_json_add_num(am, tyche_surface_category(s, k), amt[k]);
+			total += amt[k];
+		}
+		cgi_json_add_num(inv, "total", total);
+		cJSON_AddItemToArray(a, inv);
+		free(amt);
+	}
 	a = cJSON_AddArrayToObject(o, "plot_types");
 	for (size_t i = 0; i < sizeof plot_types / sizeof plot_types[0]; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(plot_types[i]));

@@ -150,6 +150,10 @@ document.addEventListener('DOMContentLoaded', () => {
     r.addEventListener('change', () => { $('optimise-panel').hidden = $('mode-explore').checked; });
   }
   $('reset').addEventListener('click', guard(() => hooks.apply({})));
+  $('investment').addEventListener('change', guard(() => {
+    const inv = (state.info.investments || []).find((x) => x.name === $('investment').value);
+    if (inv) return hooks.apply(inv.amounts);
+  }));
   $('optimise').addEventListener('click', guard(() => opt.optimise(state, hooks.apply)));
   $('pareto-run').addEventListener('click', guard(() => opt.pareto(state, hooks.apply)));
   $('save-form').addEventListener('submit', (ev) => { ev.preventDefault(); guard(() => sc.save(state, hooks))(); });

@@ -106,6 +106,18 @@ async function main() {
     ok((await page.$eval('#budget-used', (e) => e.textContent)) === 'sum $1.5M', 'the total in money');
     ok(await page.$$eval('#ticks-0 option', (o) => o.length) >= 2, 'slider ticks at the tranche amounts');
 
+    // the investments table's portfolios: the picker sets every slider
+    s = await explored(page);
+    const info = await page.evaluate(() => window.tyche.state.info);
+    const bal = (info.investments || []).find((i) => i.name === 'Balanced');
+    ok(bal && !(await page.$eval('#investment-row', (e) => e.hidden)), 'the investment picker is shown',
+      JSON.stringify(info.investments));
+    await page.selectOption('#investment', 'Balanced');
+    await newExplore(page, s);
+    const nums = await page.$$eval('input[id^=num-]', (es) => es.map((e) => Number(e.value)));
+    ok(bal && bal.total > 0 && info.categories.every((c, i) => nums[i] === bal.amounts[c.name]),
+      'picking an investment sets the sliders to its amounts', nums.join() + ' vs ' + JSON.stringify(bal));
+
     // shared axes: every cell of a metric's column has the same ticks
     const ticks = (id) => page.$eval('#' + id + ' svg', (svg) => [...svg.querySelectorAll('.axis.y text')].map((t) => t.textContent).join(' '));
     const a0 = await ticks('cell-0-0'), a1 = await ticks('cell-1-0'), at = await ticks('cell-t-0');
