@@ -670,16 +670,14 @@ static char *plot_heat(const tyche_surface *s, const tyche_explore_result *e,
 static cJSON *plot_gauges(const tyche_surface *s, const tyche_explore_result *e,
 			  tyche_error *err)
 {
-	size_t M = e->nmetrics, N = e->nsamples;
-	double *work = malloc((N + 1) * sizeof *work);
+	size_t M = e->nmetrics;
 	cJSON *a = cJSON_CreateArray();
-	tyche_stat mean;
 
-	if (!work || !a || tyche_stat_parse(&mean, "mean", err))
+	if (!a)
 		goto fail;
 	for (size_t m = 0; m < M; m++) {
 		tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
-		double lo, hi, v = tyche_stat_eval(&mean, e->totals + m * N, N, work);
+		double lo, hi, v = tyche_explore_mean(e, m);
 		char id[32], *svg = NULL;
 
 		tyche_surface_metric_range(s, m, &lo, &hi);
@@ -690,10 +688,8 @@ static cJSON *plot_gauges(const tyche_surface *s, const tyche_explore_result *e,
 		cJSON_AddItemToArray(a, cJSON_CreateString(svg));
 		free(svg);
 	}
-	free(work);
 	return a;
 fail:
-	free(work);
 	cJSON_Delete(a);
 	return NULL;
 }
