@@ -694,6 +694,19 @@ fail:
 	return NULL;
 }
 
+/* Answer with the plot svg, or the error that stopped it (NULL svg). */
+static void svg_answer(struct cgi_response *r, const char *svg, const tyche_error *err)
+{
+	if (!svg) {
+		cgi_fail_tyche(r, err->code ? err->code : TYCHE_ENOMEM, err, "plot");
+		return;
+	}
+	r->status = 200;
+	r->content_type = "image/svg+xml";
+	r->body.len = 0;
+	cgi_buf_adds(&r->body, svg);
+}
+
 /* ------------------------------------------------------------ explore */
 
 /* tyche_write_fn into an answer's body (downloads). */
@@ -985,14 +998,7 @@ static void overlay(const tyche_surface *s, const cJSON *in, const cJSON *pf,
 	else
 		po.ylabel = axis_label(s, m, xl, sizeof xl);
 	svg = plot_groups(pr->type, g, n, &po, &err);
-	if (!svg) {
-		cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
-		goto out;
-	}
-	r->status = 200;
-	r->content_type = "image/svg+xml";
-	r->body.len = 0;
-	cgi_buf_adds(&r->body, svg);
+	svg_answer(r, svg, &err);
 out:
 	free(svg);
 	for (size_t i = 0; i < MAX_OVERLAY; i++)
@@ -1076,14 +1082,7 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 			po.ylabel = axis_label(s, m, xl, sizeof xl);
 		svg = plot_groups(pr.type, g, C + 1, &po, &err);
 	}
-	if (!svg) {
-		cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
-		goto out;
-	}
-	r->status = 200;
-	r->content_type = "image/svg+xml";
-	r->body.len = 0;
-	cgi_buf_adds(&r->body, svg);
+	svg_answer(r, svg, &err);
 out:
 	free(svg);
 	cJSON_Delete(rest);
