@@ -34,6 +34,8 @@ static const struct subcmd subcmds[] = {
 	  "  waterfall CONTEXT     contribution of each category, one step at a time\n" },
 	{ "tornado", run_cmd_tornado,
 	  "  tornado CONTEXT       rank uncertain inputs by their swing of a metric\n" },
+	{ "sensitivity", run_cmd_sensitivity,
+	  "  sensitivity STUDY     Sobol indices of each metric w.r.t. each uncertain input\n" },
 	{ "elicit", run_cmd_elicit,
 	  "  elicit STUDY ELIC.csv -o NEW  experts' judgements into a new study\n" },
 	{ "import-model", run_cmd_import,

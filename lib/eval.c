@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "eval.h"
+#include "design.h"
 
 /* Cells of a scenario in one fixed order. */
 struct scen_cells {
@@ -38,6 +39,7 @@ struct ty_eval {
 	const tyche_context *ctx;
 	uint64_t seed;
 	struct scen_cells **sc;   /* [tech][scen] */
+	const struct ty_draw_plan *plan;  /* NULL: plain Monte Carlo */
 	size_t max_cells, max_cap, max_fixed, max_in, max_out, max_met, max_par,
 		max_rows;
 };
@@ -136,6 +138,11 @@ int ty_eval_create(struct ty_eval **out, const tyche_context *ctx, uint64_t seed
 	}
 	*out = E;
 	return 0;
+}
+
+void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan)
+{
+	E->plan = plan;
 }
 
 void ty_eval_free(struct ty_eval *E)
@@ -247,6 +254,8 @@ int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
 
 			for (size_t i = 0; i < n; i++)
 				dst[i] = m;
+		} else if (E->plan) {
+			ty_plan_draw(E->plan, C->cell[c], c, &C->key[c], first, n, dst);
 		} else {
 			ty_dist_sample(C->cell[c]->dist, &C->key[c], first, n, dst);
 		}

@@ -14,6 +14,12 @@ struct ty_eval_ws;   /* one thread's scratch space */
 TY_HIDDEN int ty_eval_create(struct ty_eval **out, const tyche_context *ctx,
 			     uint64_t seed, tyche_error *err);
 TY_HIDDEN void ty_eval_free(struct ty_eval *E);
+/* Draw through a plan (design.h: designs, Saltelli's shifts, correlated
+ * orders) instead of plain Monte Carlo; NULL restores it.  The evaluation
+ * keeps the pointer: the plan must outlive its use, and must not change
+ * while a ty_eval_scenario runs. */
+struct ty_draw_plan;
+TY_HIDDEN void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan);
 TY_HIDDEN struct ty_eval_ws *ty_eval_ws_create(const struct ty_eval *E);
 TY_HIDDEN void ty_eval_ws_free(struct ty_eval_ws *ws);
 

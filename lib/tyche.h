@@ -30,5 +30,6 @@
 #include "tyche/store.h"
 #include "tyche/plot.h"
 #include "tyche/elicit.h"
+#include "tyche/sensitivity.h"
 
 #endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * tyche/sensitivity.h - sampling designs, global sensitivity (Sobol
+ * indices) and the value of information (EVPI, EVPPI): lib/design.c,
+ * lib/sobol.c, lib/voi.c (doc/sensitivity.md).  Included by tyche.h; do
+ * not include it alone.
+ */
+#ifndef TYCHE_SENSITIVITY_H
+#define TYCHE_SENSITIVITY_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Sampling designs.  Every draw is a pure function of (seed, technology,
+ * scenario, table, cell, sample) and of the sample count N for LHS. */
+enum tyche_design {
+	TYCHE_DESIGN_MC = 0,    /* plain Monte Carlo (the default) */
+	TYCHE_DESIGN_LHS = 1,   /* Latin hypercube: one draw per 1/N stratum */
+	TYCHE_DESIGN_QMC = 2    /* scrambled Halton (randomised quasi-MC) */
+};
+/* "mc", "lhs", "qmc" to enum tyche_design, or -1. */
+TYCHE_API int tyche_design_parse(const char *name);
+TYCHE_API const char *tyche_design_name(int design);
+
+/* ------------------------------------------------------------ Sobol */
+
+enum tyche_sobol_level {
+	TYCHE_SOBOL_CELL = 0,       /* one cell of one scenario */
+	TYCHE_SOBOL_PARAMETER = 1,  /* a parameter (or design Variable-Index)
+	                               of a technology, in every scenario */
+	TYCHE_SOBOL_TABLE = 2       /* every uncertain cell of a table */
+};
+
+typedef struct tyche_sobol_opts {
+	uint64_t seed;
+	size_t samples;             /* base samples N; cost N (2 + groups) */
+	unsigned threads;           /* 0 = all cores; output never depends on it */
+	const char *metric;         /* NULL: every metric */
+	const char *scenario;       /* one scenario, or NULL: the portfolio */
+	const char *const *amounts; /* portfolio: "Category=X" (others 0) */
+	size_t namounts;
+	size_t bootstrap;           /* replicates for the intervals (0: 200) */
+	double level;               /* interval level (0: 0.95) */
+	unsigned levels;            /* groups: bits 1 << enum tyche_sobol_level
+	                               (0: cells, parameters and tables) */
+} tyche_sobol_opts;
+#define TYCHE_SOBOL_OPTS_INIT { .seed = 1, .samples = 1000, .threads = 0, \
+	.metric = NULL, .scenario = NULL, .amounts = NULL, .namounts = 0, \
+	.bootstrap = 0, .level = 0, .levels = 0 }
+
+typedef struct tyche_sobol_row {
+	const char *metric, *units;
+	int level;                  /* enum tyche_sobol_level */
+	const char *technology;     /* "" for a table group */
+	const char *scenario;       /* "" unless a cell */
+	const char *table;          /* "designs", "parameters" */
+	const char *input;          /* parameter name, or "Variable Index", or
+	                               the table's name for a table group */
+	double first, first_lo, first_hi, first_se;
+	double total, total_lo, total_hi, total_se;
+} tyche_sobol_row;
+
+typedef struct tyche_sobol tyche_sobol;
+
+/*
+ * First-order and total Sobol indices of each metric (of one scenario, or
+ * of the portfolio at o->amounts) w.r.t. every uncertain design and
+ * parameter cell, every parameter and every table: Saltelli's sampling
+ * (matrix A = the seed's draws, B = the same streams at samples 2^40 + j,
+ * AB_g = A with group g's cells from B), Jansen's estimators, percentile
+ * bootstrap intervals from keyed resampling.  Uncertain tranche amounts
+ * are refused (TYCHE_EUSAGE).  Bit-identical for any thread count.
+ */
+TYCHE_API int tyche_sobol_compute(tyche_sobol **out, const tyche_context *ctx,
+				  const tyche_sobol_opts *o, tyche_error *err);
+TYCHE_API void tyche_sobol_free(tyche_sobol *s);      /* NULL is fine */
+TYCHE_API size_t tyche_sobol_nrows(const tyche_sobol *s);
+TYCHE_API const tyche_sobol_row *tyche_sobol_row_at(const tyche_sobol *s, size_t i);
+/* Model evaluations of one scenario-sample each, for benchmarks. */
+TYCHE_API double tyche_sobol_evaluations(const tyche_sobol *s);
+/* CSV: Metric,Units,Level,Technology,Scenario,Table,Input,First,FirstLow,
+ * FirstHigh,FirstSE,Total,TotalLow,TotalHigh,TotalSE; JSON: an object
+ * with the options and "rows". */
+TYCHE_API int tyche_sobol_write(const tyche_sobol *s, int format, tyche_write_fn w,
+				void *arg, tyche_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
