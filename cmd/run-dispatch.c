@@ -36,6 +36,8 @@ static const struct subcmd subcmds[] = {
 	  "  tornado CONTEXT       rank uncertain inputs by their swing of a metric\n" },
 	{ "sensitivity", run_cmd_sensitivity,
 	  "  sensitivity STUDY     Sobol indices of each metric w.r.t. each uncertain input\n" },
+	{ "voi", run_cmd_voi,
+	  "  voi STUDY             value of information (EVPI, partial EVPI) of a decision\n" },
 	{ "elicit", run_cmd_elicit,
 	  "  elicit STUDY ELIC.csv -o NEW  experts' judgements into a new study\n" },
 	{ "import-model", run_cmd_import,

@@ -311,6 +311,20 @@ static int finish(struct ty_sens_target *T, const char *metric, unsigned levels,
 		free(cells);
 		free(pidx);
 	}
+	/* cells first, then parameters, then tables; each in context order */
+	if (T->ngroups) {
+		struct ty_sens_group *sorted = ty_calloc(T->ngroups, sizeof *sorted);
+		size_t k = 0;
+
+		if (!sorted)
+			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		for (int lv = 0; lv < 3; lv++)
+			for (size_t g = 0; g < T->ngroups; g++)
+				if (T->group[g].level == lv)
+					sorted[k++] = T->group[g];
+		free(T->group);
+		T->group = sorted;
+	}
 	return 0;
 }
 

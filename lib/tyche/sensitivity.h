@@ -85,6 +85,62 @@ TYCHE_API double tyche_sobol_evaluations(const tyche_sobol *s);
 TYCHE_API int tyche_sobol_write(const tyche_sobol *s, int format, tyche_write_fn w,
 				void *arg, tyche_error *err);
 
+/* ------------------------------------------------------------ value of information */
+
+enum tyche_voi_candidates {
+	TYCHE_VOI_INVESTMENTS = 0,  /* the study's investments */
+	TYCHE_VOI_CORNERS = 1,      /* every tranche combination within the budget */
+	TYCHE_VOI_FILE = 2          /* a CSV file Candidate,Category,Amount */
+};
+
+typedef struct tyche_voi_opts {
+	uint64_t seed;
+	size_t samples;
+	unsigned threads;
+	const char *metric;         /* the decision's metric (required) */
+	int minimize;               /* 0: more is better, 1: less is better */
+	double budget;              /* corners: total amount <= budget; < 0: none */
+	int candidates;             /* enum tyche_voi_candidates */
+	const char *file;           /* TYCHE_VOI_FILE: its path */
+	unsigned levels;            /* groups as tyche_sobol_opts.levels */
+} tyche_voi_opts;
+#define TYCHE_VOI_OPTS_INIT { .seed = 1, .samples = 1000, .threads = 0, .metric = NULL, \
+	.minimize = 0, .budget = -1, .candidates = TYCHE_VOI_INVESTMENTS, .file = NULL, \
+	.levels = 0 }
+
+typedef struct tyche_voi_row {
+	int level;                  /* enum tyche_sobol_level */
+	const char *technology, *scenario, *table, *input;   /* as Sobol rows */
+	double evppi, se, share;    /* share = evppi / evpi */
+} tyche_voi_row;
+
+typedef struct tyche_voi tyche_voi;
+
+/*
+ * Expected value of perfect information of the decision among the
+ * candidates (the one with the best mean metric is chosen today), and the
+ * partial EVPI of each uncertain cell and group by Strong and Oakley's
+ * regression (a cubic per cell, linear for groups of more than a few
+ * cells; GSL least squares).  EVPI's standard error is the Monte-Carlo
+ * one; EVPPI's adds the regression's (coefficients redrawn from their
+ * sampling distribution with keyed normals).  In the metric's units.
+ */
+TYCHE_API int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx,
+				const tyche_voi_opts *o, tyche_error *err);
+TYCHE_API void tyche_voi_free(tyche_voi *v);     /* NULL is fine */
+TYCHE_API double tyche_voi_evpi(const tyche_voi *v, double *se);
+TYCHE_API size_t tyche_voi_ncandidates(const tyche_voi *v);
+/* Candidate k: its name and mean metric; the chosen one via best. */
+TYCHE_API const char *tyche_voi_candidate(const tyche_voi *v, size_t k, double *mean);
+TYCHE_API size_t tyche_voi_best(const tyche_voi *v);
+TYCHE_API size_t tyche_voi_nrows(const tyche_voi *v);
+TYCHE_API const tyche_voi_row *tyche_voi_row_at(const tyche_voi *v, size_t i);
+TYCHE_API double tyche_voi_evaluations(const tyche_voi *v);
+/* CSV: Level,Technology,Scenario,Table,Input,EVPPI,SE,Share (first row
+ * the EVPI itself, Level "all"); JSON: an object with the candidates. */
+TYCHE_API int tyche_voi_write(const tyche_voi *v, int format, tyche_write_fn w, void *arg,
+			      tyche_error *err);
+
 #ifdef __cplusplus
 }
 #endif
