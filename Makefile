@@ -140,6 +140,8 @@ check-calls: all
 fuzz:
 	@sh t/fuzz/run.sh
 
+# `make install STORE=DIR STORE_GROUP=GROUP` also sets up the scenario
+# store the group shares (tyche-run store init; doc/deploy.md).
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -159,6 +161,7 @@ install: all
 	$(if $(wildcard models/*.yml),install -m 644 models/*.yml $(DESTDIR)$(PREFIX)/share/tyche/models/)
 	cp -R examples/. $(DESTDIR)$(PREFIX)/share/tyche/examples/
 	$(if $(wildcard www/*),cp -R www/. $(DESTDIR)$(PREFIX)/share/tyche/www/)
+	$(if $(STORE),$(BUILD)/bin/tyche-run store init $(DESTDIR)$(STORE) $(if $(STORE_GROUP),--group $(STORE_GROUP)))
 
 clean:
 	rm -rf build build-san t/trash.* t/unit/bin
@@ -187,8 +190,9 @@ CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lyaml -lgsl -lgslcblas -larchive -lexp
 	-l:liblz4.so.1 -lnettle -l:libacl.so.1 -l:libltdl.so.7 -lgmp -l:libcolamd.so.2 \
 	-l:libamd.so.2 -lpthread -lm
 $(BUILD)/bin/tyche.cgi: LIBS = $(CGI_LIBS)
+# `make serve CONTEXTS=DIR PORT=N`: serve a folder of studies on port N.
 serve: all
-	@sh t/serve.sh $(abspath $(BUILD))
+	@TYCHE_SERVE_CONTEXTS='$(CONTEXTS)' TYCHE_SERVE_PORT='$(PORT)' sh t/serve.sh $(abspath $(BUILD))
 # --- end tyche.cgi
 
 # --- issue 13/17: ty_fmt_double against strtod for every float widened to

@@ -41,29 +41,6 @@ static const char *const plot_types[] = {
 
 /* The contexts directory as the catalog lists it (lib/catalog.c: a folder
  * holding designs.csv or a .xlsx workbook, one level, names checked). */
-int cgi_contexts_list(const struct cgi_config *c, struct cgi_response *r)
-{
-	tyche_catalog *cat = NULL;
-	tyche_error err = { 0 };
-	cJSON *o, *arr;
-
-	if (tyche_catalog_list(&cat, c->contexts, 0, &err)) {
-		fprintf(stderr, "tyche.cgi: cannot open contexts directory %s: %s\n", c->contexts,
-			err.msg);
-		return cgi_fail(r, 500, "the contexts directory cannot be read (see the server log)");
-	}
-	o = cJSON_CreateObject();
-	arr = cJSON_AddArrayToObject(o, "contexts");
-	for (size_t i = 0; i < cat->n; i++) {
-		cJSON *x = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(x, "name", cat->v[i].name);
-		cJSON_AddItemToArray(arr, x);
-	}
-	tyche_catalog_free(cat);
-	return cgi_json(r, 200, o);
-}
-
 #define LOG_DIAGS_MAX 10
 
 void cgi_log_diags(const tyche_diags *d, const char *context)
@@ -92,7 +69,11 @@ void cgi_log_diags(const tyche_diags *d, const char *context)
 static int context_path(const struct cgi_config *c, const char *name, char *buf, size_t n)
 {
 	char *p = NULL;
-	int ok = !tyche_catalog_resolve(c->contexts, name, &p, NULL) && strlen(p) < n;
+	int ok;
+
+	if (strchr(name, '~'))   /* a user study, already checked visible */
+		return cgi_study_path(c, name, buf, n);
+	ok = !tyche_catalog_resolve(c->contexts, name, &p, NULL) && strlen(p) < n;
 
 	if (ok)
 		memcpy(buf, p, strlen(p) + 1);
@@ -113,7 +94,8 @@ int cgi_load_surface(const struct cgi_config *c, const char *name,
 	if (ctx)
 		*ctx = NULL;
 	*s = NULL;
-	if (!cgi_name_ok(name, CGI_CONTEXT_NAME_MAX) || context_path(c, name, path, sizeof path)) {
+	if ((!cgi_name_ok(name, CGI_CONTEXT_NAME_MAX) && !strchr(name, '~')) ||
+	    context_path(c, name, path, sizeof path)) {
 		cgi_fail(r, 404, "no context named '%.100s'", name);
 		return -1;
 	}

@@ -268,7 +268,11 @@ static int read_body(int in_fd, struct cgi_request *q, struct cgi_response *r)
 		cgi_fail(r, 400, "CONTENT_LENGTH is not a number");
 		return -1;
 	}
-	if (len > CGI_MAX_BODY) {
+	/* an upload of a study may be larger (uploads.max_bytes is checked
+	 * by its handler, up to this hard ceiling) */
+	size_t cap = !strncmp(q->path ? q->path : "", "/studies", 8) ? CGI_MAX_UPLOAD : CGI_MAX_BODY;
+
+	if (len > cap) {
 		/* Drain a moderate excess so the server can deliver the answer
 		 * (it is still writing the body to our stdin); beyond that the
 		 * web server's own limit is meant to act (doc/deploy.md). */
@@ -283,8 +287,8 @@ static int read_body(int in_fd, struct cgi_request *q, struct cgi_response *r)
 				break;
 			left -= (size_t)k;
 		}
-		cgi_fail(r, 413, "request body of %llu bytes is over the limit of %u bytes",
-			 len, CGI_MAX_BODY);
+		cgi_fail(r, 413, "request body of %llu bytes is over the limit of %zu bytes",
+			 len, cap);
 		return -1;
 	}
 	q->body = malloc(len + 1);
@@ -349,7 +353,8 @@ static int route(const struct cgi_config *c, struct cgi_request *q,
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "service", "tyche");
 		cJSON_AddStringToObject(o, "version", tyche_version());
-		cJSON_AddStringToObject(o, "user", q->user ? q->user : "");
+		/* single-user mode: the page's user is the store's owner "local" */
+		cJSON_AddStringToObject(o, "user", q->user ? q->user : c->single_user ? "local" : "");
 		cJSON_AddBoolToObject(o, "store", q->user || c->single_user);
 		return cgi_json(r, 200, o);
 	}
@@ -357,11 +362,12 @@ static int route(const struct cgi_config *c, struct cgi_request *q,
 		if (q->nseg == 1) {
 			if (!get)
 				return cgi_fail(r, 405, "use GET for this resource");
-			return cgi_contexts_list(c, r);
+			return cgi_studies_route(c, q, r);
 		}
 		name = q->seg[1];
-		if (!cgi_name_ok(name, CGI_CONTEXT_NAME_MAX))
-			return cgi_fail(r, 404, "no such context");
+		if (strchr(name, '~') ? cgi_study_visible(c, q, name, r) != 0
+				      : !cgi_name_ok(name, CGI_CONTEXT_NAME_MAX))
+			return strchr(name, '~') ? r->status : cgi_fail(r, 404, "no such context");
 		if (q->nseg == 2) {
 			if (!get)
 				return cgi_fail(r, 405, "use GET for this resource");
@@ -381,6 +387,8 @@ static int route(const struct cgi_config *c, struct cgi_request *q,
 	}
 	if (!strcmp(q->seg[0], "scenarios"))
 		return cgi_store_route(c, q, r);
+	if (!strcmp(q->seg[0], "studies"))
+		return cgi_studies_route(c, q, r);
 	return cgi_fail(r, 404, "no such resource");
 }
 

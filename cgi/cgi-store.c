@@ -265,6 +265,7 @@ int cgi_store_route(const struct cgi_config *c, const struct cgi_request *q,
 		return cgi_fail(r, 404, "no such scenario");
 	if (!(user = acting_user(c, q, r)))
 		return r->status;
+	cgi_store_umask(c);
 	if ((rc = tyche_store_open(&st, c->store, &err))) {
 		fprintf(stderr, "tyche.cgi: store %s: %s\n", c->store, err.msg);
 		return cgi_fail(r, 500, "the scenario store cannot be opened (see the server log)");

@@ -21,6 +21,7 @@
 #include "tyche.h"
 
 #define CGI_MAX_BODY (2u << 20)   /* store inputs may be 1 MiB */
+#define CGI_MAX_UPLOAD (256u << 20)   /* a study upload, at most (uploads.max_bytes) */
 #define CGI_DEFAULT_CONFIG "/etc/tyche/tyche.yml"
 #define CGI_CONTEXT_NAME_MAX 100
 
@@ -133,7 +134,6 @@ int cgi_url_decode(char *s);
 int cgi_name_ok(const char *s, size_t max);
 
 /* Handlers (cgi-analysis.c, cgi-store.c). */
-int cgi_contexts_list(const struct cgi_config *c, struct cgi_response *r);
 int cgi_context_info(const struct cgi_config *c, const char *name,
 		     struct cgi_response *r);
 int cgi_explore(const struct cgi_config *c, const char *name,
@@ -157,5 +157,18 @@ cJSON *cgi_results_summary(const tyche_surface *s, const double *amounts);
 /* Parse {"Category": amount} into amounts[] (0 for missing). */
 int cgi_parse_amounts(const tyche_surface *s, const cJSON *obj, double *amounts,
 		      struct cgi_response *r);
+
+/* Issue 15: user studies (cgi-studies.c).  The /contexts list (installed
+ * ones with their status, and the user's studies), GET/POST /studies...,
+ * and whether a study reference "OWNER~NAME" is visible to the request's
+ * user (else the answer is a 404). */
+int cgi_studies_route(const struct cgi_config *c, const struct cgi_request *q,
+		      struct cgi_response *r);
+int cgi_study_visible(const struct cgi_config *c, const struct cgi_request *q,
+		      const char *ref, struct cgi_response *r);
+/* The context path of a visible study reference; -1 if none. */
+int cgi_study_path(const struct cgi_config *c, const char *ref, char *buf, size_t n);
+/* umask 007 when the store is group-shared (its folder is setgid). */
+void cgi_store_umask(const struct cgi_config *c);
 
 #endif

@@ -14,5 +14,11 @@
 /* tyche-run store [--store DIR] [--user U] list|show|share|unshare|rename|
  * delete|diff ... (cmd/store-cli.c) */
 int tyche_cli_store(int argc, char **argv);
+/* umask 007 when the store folder dir is group-shared (setgid). */
+void tyche_cli_store_umask(const char *dir);
+
+/* tyche-run study [--store DIR] [--user U] add|list|share|unshare|rm|
+ * promote ... (cmd/study-cli.c) */
+int tyche_cli_study(int argc, char **argv);
 
 #endif

@@ -45,6 +45,9 @@ static const struct subcmd subcmds[] = {
 	{ "store", tyche_cli_store,
 	  "  store SUBCOMMAND      saved scenarios: list, show, share, unshare,\n"
 	  "                        rename, delete, diff (see 'store --help')\n" },
+	{ "study", tyche_cli_study,
+	  "  study SUBCOMMAND      your own studies in the store: add, list, share,\n"
+	  "                        unshare, rm, promote (see 'study --help')\n" },
 	{ NULL, NULL, NULL }
 };
 

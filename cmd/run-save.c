@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "run.h"
 #include "runopt.h"
 
@@ -34,7 +35,8 @@ int run_save_scenario(const struct run_common *o, const tyche_context *ctx,
 	}
 	snprintf(sc.name, sizeof sc.name, "%s", o->save);
 	sc.shared = o->share;
-	snprintf(sc.context, sizeof sc.context, "%s", tyche_context_name(ctx));
+	snprintf(sc.context, sizeof sc.context, "%s",
+		 o->study_ref ? o->study_ref : tyche_context_name(ctx));
 	snprintf(sc.context_hash, sizeof sc.context_hash, "%s", tyche_context_hash(ctx));
 	sc.seed = o->seed;
 	sc.samples = (long)o->samples;
@@ -43,6 +45,7 @@ int run_save_scenario(const struct run_common *o, const tyche_context *ctx,
 	rc = 0;
 	for (size_t k = 0; k < o->ntags && !rc; k++)
 		rc = tyche_scenario_add_tag(&sc, o->tags[k], &err);
+	tyche_cli_store_umask(dir);
 	if (!rc)
 		rc = tyche_store_open(&st, dir, &err);
 	if (!rc)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "run.h"
 #include "runopt.h"
@@ -48,6 +49,36 @@ static int push(const char **list, size_t *n, const char *v, const char *opt)
 	}
 	list[(*n)++] = v;
 	return 0;
+}
+
+/* CONTEXT may name a user study of the store, OWNER~NAME (as the browser
+ * does), when no file of that name exists: your own, or a shared one. */
+static int resolve_study(struct run_common *o)
+{
+	static char path[4096];
+	const char *dir = o->store ? o->store : getenv("TYCHE_STORE");
+	char owner[65], name[TYCHE_CONTEXT_NAME_MAX + 1];
+	tyche_error err = { 0 };
+	tyche_study s;
+	struct stat st;
+
+	if (!strchr(o->context, '~') || stat(o->context, &st) == 0 ||
+	    tyche_study_ref_split(o->context, owner, name))
+		return -1;
+	if (!dir || !*dir) {
+		fprintf(stderr, "tyche-run: '%s' names a user study: give --store DIR or set "
+			"TYCHE_STORE\n", o->context);
+		return RUN_EX_USAGE;
+	}
+	if (tyche_study_get(&s, dir, tyche_store_default_user(), owner, name, &err)) {
+		fprintf(stderr, "tyche-run: %s: no such study in the store %s\n", o->context, dir);
+		return RUN_EX_NOINPUT;
+	}
+	snprintf(path, sizeof path, "%s", s.path);
+	tyche_study_release(&s);
+	o->study_ref = o->context;
+	o->context = path;
+	return -1;
 }
 
 int run_parse_common(int argc, char **argv, struct run_common *o, const char *help)
@@ -210,5 +241,5 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 		return RUN_EX_USAGE;
 	}
 	o->context = argv[optind];
-	return -1;
+	return resolve_study(o);
 }

@@ -43,6 +43,10 @@ struct run_common {
 	const char *start;
 	double max_time;
 	long max_eval;
+	/* a user study named OWNER~NAME (issue 15): the reference, saved as
+	 * the scenario's context so the browser finds it; context is then its
+	 * path in the store */
+	const char *study_ref;
 };
 
 /* Parse argv (argv[0] = the command name).  Returns -1 to go on, or an exit

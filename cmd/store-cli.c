@@ -6,6 +6,7 @@
  *                   [--tag T] [--mine] [--shared] [--format csv|json]
  *   tyche-run store ... show ID | share ID | unshare ID | rename ID NAME |
  *                       delete ID | diff ID1 ID2
+ *   tyche-run store init DIR [--group GROUP]   a group-shared store
  *
  * The store is --store, else $TYCHE_STORE; the acting user is --user, else
  * the login name.  Access rules are the library's, not this file's: the
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "tyche.h"
@@ -36,6 +38,7 @@ static const char usage_text[] =
 	"  rename ID NAME             give your scenario a new name\n"
 	"  delete ID                  delete your scenario\n"
 	"  diff ID1 ID2               differences of inputs and metrics, as JSON\n"
+	"  init DIR [--group GROUP]   set up a store the members of GROUP share\n"
 	"\n"
 	"The store is --store DIR, else $TYCHE_STORE; the user is --user, else\n"
 	"your login name.\n";
@@ -220,6 +223,43 @@ static int cmd_diff(tyche_store *st, const char *user, const char *a, const char
 	return 0;
 }
 
+/* init DIR [--group G]: a store the members of G share (setgid folders,
+ * group-writable; see doc/deploy.md). */
+static int cmd_init(int argc, char **argv)
+{
+	const char *dir = NULL, *group = NULL, *val;
+	tyche_error err = { 0 };
+
+	for (int i = 1; i < argc; i++) {
+		int missing = 0;
+
+		if ((val = opt_value(argc, argv, &i, "--group", &missing)))
+			group = val;
+		else if (missing || argv[i][0] == '-' || dir)
+			return usage(missing ? "option %s needs a value" :
+				     "init: unexpected argument '%s'", argv[i]);
+		else
+			dir = argv[i];
+	}
+	if (!dir)
+		return usage("init takes the store folder: init DIR [--group GROUP]", NULL);
+	if (tyche_store_init(dir, group, &err))
+		return fail(&err);
+	printf("store %s is ready%s%s: members of the group save and share there "
+	       "(with umask 007)\n", dir, group ? " for group " : "", group ? group : "");
+	return 0;
+}
+
+/* In a group-shared store (its folder is setgid) what we create must stay
+ * writable by the group: umask 007, as doc/deploy.md sets for the server. */
+void tyche_cli_store_umask(const char *dir)
+{
+	struct stat st;
+
+	if (dir && stat(dir, &st) == 0 && (st.st_mode & S_ISGID))
+		umask(007);
+}
+
 int tyche_cli_store(int argc, char **argv)
 {
 	const char *dir = NULL, *user = NULL, *cmd, *val;
@@ -246,6 +286,8 @@ int tyche_cli_store(int argc, char **argv)
 		return usage("no command given", NULL);
 	cmd = argv[i];
 	nargs = argc - i - 1;
+	if (!strcmp(cmd, "init"))
+		return cmd_init(argc - i, argv + i);
 	if (!dir || !dir[0])
 		dir = getenv("TYCHE_STORE");
 	if (!dir || !dir[0])
@@ -269,6 +311,7 @@ int tyche_cli_store(int argc, char **argv)
 		return usage("unknown command '%s'", cmd);
 	}
 
+	tyche_cli_store_umask(dir);
 	if (tyche_store_open(&st, dir, &err))
 		return fail(&err);
 	if (!strcmp(cmd, "list")) {

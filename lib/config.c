@@ -12,6 +12,9 @@
  *   allowed_hosts: [tyche.example.org] # Host / Origin names (default:
  *                                      # localhost, 127.0.0.1, ::1)
  *   request_limits: { wall_seconds: 30, cpu_seconds: 30 }
+ *   admins: [alice]                    # may promote a shared user study
+ *   uploads: { max_bytes: 33554432, max_files: 64, max_unpacked: ...,
+ *              max_studies: 20, max_user_bytes: ... }   # user studies
  *   proxy: http://proxy.example:3128   # tyche-fetch's HTTPS proxy
  *   sources:                           # tyche-fetch's release sources
  *     - { name: lake, url: https://..., keys: [BASE64], dest: /abs,
@@ -35,6 +38,7 @@
  *    program reports its own missing key and accepts the other's.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -262,6 +266,71 @@ static int parse_hosts(struct cfg *p, yaml_node_t *m, tyche_server_config *c)
 	return 0;
 }
 
+static int parse_admins(struct cfg *p, yaml_node_t *m, tyche_server_config *c)
+{
+	if (m->type != YAML_SEQUENCE_NODE)
+		return cerr(p, m, "'admins': expected a list of user names (as in [alice, bob])");
+	for (yaml_node_item_t *it = m->data.sequence.items.start; it < m->data.sequence.items.top; it++) {
+		yaml_node_t *vn = yaml_document_get_node(p->doc, *it);
+		const char *u = scalar(vn);
+		char **v;
+
+		if (!u || !*u || strlen(u) > 64)
+			return cerr(p, vn, "'admins': expected a user name of 1 to 64 characters");
+		v = ty_realloc(c->admins, (c->nadmins + 1) * sizeof(*v));
+		if (!v)
+			return cerr(p, vn, "out of memory");
+		c->admins = v;
+		if (!(v[c->nadmins] = ty_strdup(u)))
+			return cerr(p, vn, "out of memory");
+		c->nadmins++;
+	}
+	return 0;
+}
+
+static int parse_uploads(struct cfg *p, yaml_node_t *m, tyche_server_config *c)
+{
+	static const char *const names[] = { "max_bytes", "max_files", "max_unpacked",
+					     "max_studies", "max_user_bytes", NULL };
+	unsigned long long *dst[] = { &c->uploads.max_bytes, &c->uploads.max_files,
+				      &c->uploads.max_unpacked, &c->uploads.max_studies,
+				      &c->uploads.max_user_bytes };
+	unsigned seen = 0;
+
+	if (m->type != YAML_MAPPING_NODE)
+		return cerr(p, m, "'uploads': expected a mapping with max_bytes, max_files, "
+			    "max_unpacked, max_studies, max_user_bytes");
+	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+		yaml_node_t *kn = yaml_document_get_node(p->doc, pr->key);
+		yaml_node_t *vn = yaml_document_get_node(p->doc, pr->value);
+		const char *k = scalar(kn);
+		size_t i;
+		char key[64];
+
+		if (k && once(p, kn, k, names, &seen))
+			return TYCHE_EDATA;
+		for (i = 0; names[i] && (!k || strcmp(k, names[i])); i++)
+			;
+		if (!names[i])
+			return cerr(p, kn, "unknown key 'uploads.%.80s' (expected max_bytes, "
+				    "max_files, max_unpacked, max_studies, max_user_bytes)", k ? k : "?");
+		snprintf(key, sizeof key, "uploads.%s", names[i]);
+		if (get_num(p, vn, key, 0, 1ull << 50, dst[i]))
+			return TYCHE_EDATA;
+	}
+	return 0;
+}
+
+int tyche_server_config_is_admin(const tyche_server_config *c, const char *user)
+{
+	if (!c || !user)
+		return 0;
+	for (size_t i = 0; i < c->nadmins; i++)
+		if (!strcmp(c->admins[i], user))
+			return 1;
+	return 0;
+}
+
 /* ------------------------------------------------------------ tyche-fetch's keys */
 
 static int https_url(const char *u)
@@ -395,13 +464,13 @@ static int parse_sources(struct cfg *p, yaml_node_t *vn, tyche_server_config *c)
 /* ------------------------------------------------------------ the file */
 
 #define TOP_KEYS "contexts, store, cache, models, single_user, defaults, allowed_hosts, " \
-		 "request_limits, sources, proxy"
+		 "request_limits, sources, proxy, admins, uploads"
 
 static int parse_root(struct cfg *p, tyche_server_config *c, unsigned need)
 {
 	static const char *const names[] = {
 		"contexts", "store", "cache", "models", "single_user", "defaults",
-		"allowed_hosts", "request_limits", "sources", "proxy", NULL
+		"allowed_hosts", "request_limits", "sources", "proxy", "admins", "uploads", NULL
 	};
 	yaml_node_t *root = yaml_document_get_root_node(p->doc);
 	unsigned seen = 0;
@@ -442,7 +511,11 @@ static int parse_root(struct cfg *p, tyche_server_config *c, unsigned need)
 			if (!v || (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)))
 				return cerr(p, vn, "'proxy': expected an http:// or https:// URL");
 			rc = get_str(p, vn, k, &c->proxy);
-		} else
+		} else if (!strcmp(k, "admins"))
+			rc = parse_admins(p, vn, c);
+		else if (!strcmp(k, "uploads"))
+			rc = parse_uploads(p, vn, c);
+		else
 			return cerr(p, kn, "unknown top-level key '%.80s' (expected " TOP_KEYS ")", k);
 		if (rc)
 			return rc;
@@ -480,6 +553,9 @@ void tyche_server_config_free(tyche_server_config *c)
 	for (size_t i = 0; i < c->nallowed_hosts; i++)
 		free(c->allowed_hosts[i]);
 	free(c->allowed_hosts);
+	for (size_t i = 0; i < c->nadmins; i++)
+		free(c->admins[i]);
+	free(c->admins);
 	free(c->contexts);
 	free(c->store);
 	free(c->cache);
@@ -519,6 +595,11 @@ int tyche_server_config_load(tyche_server_config **out, const char *path, unsign
 	}
 	c->samples = 1000;
 	c->seed = 1;
+	{
+		tyche_study_limits lim = TYCHE_STUDY_LIMITS_INIT;
+
+		c->uploads = lim;
+	}
 	c->wall_seconds = 30;
 	c->cpu_seconds = 30;
 	if (!yaml_parser_initialize(&parser)) {

@@ -18,6 +18,10 @@
  *    index names it, and Production and Metrics, compiled after it, may
  *    sum over it: keep the compile order Capital, Fixed, Production,
  *    Metrics.
+ *  - From a build tree (the program is TOP/BUILD/bin/PROG beside
+ *    TOP/lib/tyche.h) TOP/models comes before the installed library on
+ *    the default path, so a fresh checkout needs no install; an explicit
+ *    --models or TYCHE_MODEL_PATH replaces the whole default.
  *  - The default model path is compiled in here (TYCHE_PREFIX): the
  *    Makefile rebuilds context-models.o when PREFIX changes; code that
  *    uses TYCHE_PREFIX elsewhere needs that rule too (t0100 checks it).
@@ -28,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "context-load.h"
 
@@ -99,34 +104,90 @@ void ty_context_load_functions(struct loader *L)
 
 /* ------------------------------------------------------------ models */
 
+/* The build tree this program runs from, if any: the binary is
+ * TOP/BUILD/bin/PROG (or TOP/BUILD/t/.../PROG) and TOP holds lib/tyche.h
+ * and models/.  Then TOP/models is on the default path, so `tyche-run
+ * check` works from a build tree without `make install`.  An installed
+ * program (PREFIX/bin) has no lib/tyche.h two levels up, so it never
+ * looks there. */
+static char *build_tree_models(void)
+{
+	char exe[4096], *p;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	struct stat st;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	for (int up = 0; up < 4; up++) {
+		char *q;
+
+		p = strrchr(exe, '/');
+		if (!p || p == exe)
+			return NULL;
+		*p = '\0';
+		if (up < 2)
+			continue;
+		q = ty_asprintf("%s/lib/tyche.h", exe);
+		if (q && stat(q, &st) == 0 && S_ISREG(st.st_mode)) {
+			free(q);
+			q = ty_asprintf("%s/models", exe);
+			if (q && stat(q, &st) == 0 && S_ISDIR(st.st_mode))
+				return q;
+		}
+		free(q);
+	}
+	return NULL;
+}
+
+/* The model path searched after the context's own folder: opts, else
+ * $TYCHE_MODEL_PATH, else the build tree's models/ (when run from one)
+ * and the installed library.  "DIR:DIR...", malloc'd. */
+char *ty_context_model_path(const tyche_load_opts *opts)
+{
+	const char *path = opts && opts->model_path ? opts->model_path
+						    : getenv("TYCHE_MODEL_PATH");
+	char *tree, *s;
+
+	if (path && *path)
+		return ty_strdup(path);
+	tree = build_tree_models();
+	s = tree ? ty_asprintf("%s:%s", tree, TYCHE_PREFIX "/share/tyche/models")
+		 : ty_strdup(TYCHE_PREFIX "/share/tyche/models");
+	free(tree);
+	return s;
+}
+
+/* The folder beside the tables: the context folder, or the workbook's. */
+static char *context_dir(const char *ctxpath)
+{
+	struct stat st;
+	const char *end;
+
+	if (stat(ctxpath, &st) == 0 && S_ISDIR(st.st_mode))
+		return ty_strdup(ctxpath);
+	end = strrchr(ctxpath, '/');
+	return end ? ty_strndup(ctxpath, (size_t)(end - ctxpath)) : ty_strdup(".");
+}
+
 /* The model file `<model>.yml`: beside the tables, then along the model
- * path (opts, $TYCHE_MODEL_PATH, the installed library). */
+ * path (ty_context_model_path). */
 char *ty_context_model_file(const char *ctxpath, const tyche_load_opts *opts,
 			    const char *model)
 {
-	const char *ctxdir_end;
 	char *dir, *p;
 	struct stat st;
-	const char *path = opts && opts->model_path ? opts->model_path
-						    : getenv("TYCHE_MODEL_PATH");
 	char *search;
 
 	if (!model_name_ok(model))
 		return NULL;     /* a path: never opened */
-	/* beside the tables */
-	if (stat(ctxpath, &st) == 0 && S_ISDIR(st.st_mode)) {
-		dir = ty_strdup(ctxpath);
-	} else {
-		ctxdir_end = strrchr(ctxpath, '/');
-		dir = ctxdir_end ? ty_strndup(ctxpath, (size_t)(ctxdir_end - ctxpath))
-				 : ty_strdup(".");
-	}
+	dir = context_dir(ctxpath);
 	p = ty_asprintf("%s/%s.yml", dir, model);
 	free(dir);
 	if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
 		return p;
 	free(p);
-	search = ty_asprintf("%s", path && *path ? path : TYCHE_PREFIX "/share/tyche/models");
+	search = ty_context_model_path(opts);
 	for (char *s = search, *e; s && *s; s = e ? e + 1 : NULL) {
 		e = strchr(s, ':');
 		if (e)
@@ -164,13 +225,14 @@ void ty_context_load_models(struct loader *L)
 			continue;
 		T->model_path = find_model_file(L, T->model);
 		if (!T->model_path) {
-			const char *mp = L->opts && L->opts->model_path ? L->opts->model_path
-								       : getenv("TYCHE_MODEL_PATH");
+			char *mp = ty_context_model_path(L->opts);
+			char *dir = context_dir(ctx->path);
 
 			ty_diag_add(L->d, TYCHE_SEV_ERROR, fsrc, 0, 0,
-				    "technology '%s': model file '%s.yml' not found beside the tables nor on the model path (%s)",
-				    T->name, T->model,
-				    mp && *mp ? mp : TYCHE_PREFIX "/share/tyche/models");
+				    "technology '%s': model file '%s.yml' not found beside the tables (%s) nor on the model path (%s); name its folder with --models DIR or TYCHE_MODEL_PATH=DIR",
+				    T->name, T->model, dir ? dir : "?", mp ? mp : "?");
+			free(mp);
+			free(dir);
 			continue;
 		}
 		if (ty_model_load(&T->mod, T->model_path, &e)) {

@@ -110,6 +110,10 @@ TY_HIDDEN char *ty_context_name_of(const char *path);
  * beside the tables, then along the model path (opts, $TYCHE_MODEL_PATH,
  * the installed library); NULL when not found or when model is not a
  * plain model name (a path is never opened). */
+/* The model path after the context's folder ("DIR:DIR...", malloc'd):
+ * opts, $TYCHE_MODEL_PATH, else the build tree's models/ and the
+ * installed library. */
+TY_HIDDEN char *ty_context_model_path(const tyche_load_opts *opts);
 TY_HIDDEN char *ty_context_model_file(const char *ctxpath, const tyche_load_opts *opts,
 				      const char *model);
 

@@ -11,6 +11,11 @@
  * writes anywhere), files are created with O_EXCL|O_NOFOLLOW, and entry
  * count and total size are capped.  libarchive's own "secure" extract
  * flags are not relied on alone: we write the files ourselves.
+ * The analyst's uploads (study.c) go through the same code, with .zip
+ * accepted too and the limits named by their config keys.  Writing a
+ * bundle (ty_fetch_pack) is the publisher's, in fetch-publish.c: kept
+ * out of here so a program that only unpacks (tyche.cgi, linked
+ * statically) does not pull libarchive's writers and their libxml2.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,8 +109,9 @@ static int make_parents(const char *dir, const char *rel, int last_too)
 	}
 }
 
-int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
-		    unsigned long long max_bytes, tyche_error *err)
+/* upload: also .zip (and refusals name the config keys of the limits) */
+static int unpack(const char *bundle, const char *dir, size_t max_entries,
+		  unsigned long long max_bytes, int upload, tyche_error *err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -120,8 +126,11 @@ int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
 		       TYCHE_FETCH_INSTALL;
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
+	if (upload)
+		archive_read_support_format_zip(a);
 	if (archive_read_open_filename(a, bundle, 65536) != ARCHIVE_OK) {
-		ty_error_at(err, TYCHE_EDATA, bundle, 0, 0, "not a .tar.gz bundle: %s",
+		ty_error_at(err, TYCHE_EDATA, bundle, 0, 0, "not a %s: %s",
+			    upload ? ".zip or .tar.gz archive" : ".tar.gz bundle",
 			    archive_error_string(a));
 		cls = TYCHE_FETCH_VERIFY;
 		goto out;
@@ -135,7 +144,8 @@ int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
 
 		if (++count > max_entries) {
 			ty_error_at(err, TYCHE_EDATA, bundle, 0, 0,
-				    "bundle has more than %zu entries", max_entries);
+				    "%s has more than %zu entries%s", upload ? "archive" : "bundle",
+				    max_entries, upload ? " (uploads.max_files)" : "");
 			cls = TYCHE_FETCH_VERIFY;
 			goto out;
 		}
@@ -212,7 +222,9 @@ int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
 			total += (unsigned long long)n;
 			if (total > max_bytes) {
 				ty_error_at(err, TYCHE_EDATA, bundle, 0, 0,
-					    "bundle unpacks to more than %llu bytes", max_bytes);
+					    "%s unpacks to more than %llu bytes%s",
+					    upload ? "archive" : "bundle", max_bytes,
+					    upload ? " (uploads.max_unpacked)" : "");
 				cls = TYCHE_FETCH_VERIFY;
 				goto out;
 			}
@@ -238,8 +250,8 @@ int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
 		fd = -1;
 	}
 	if (r != ARCHIVE_EOF) {
-		ty_error_at(err, TYCHE_EDATA, bundle, 0, 0, "corrupt bundle: %s",
-			    archive_error_string(a));
+		ty_error_at(err, TYCHE_EDATA, bundle, 0, 0, "corrupt %s: %s",
+			    upload ? "archive" : "bundle", archive_error_string(a));
 		cls = TYCHE_FETCH_VERIFY;
 	}
 out:
@@ -250,75 +262,14 @@ out:
 	return cls;
 }
 
-int ty_fetch_pack(const char *dir, char **paths, size_t n, const char *out,
-		  tyche_error *err)
+int ty_fetch_unpack(const char *bundle, const char *dir, size_t max_entries,
+		    unsigned long long max_bytes, tyche_error *err)
 {
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = NULL;
-	char buf[65536];
-	int rc = 0, fd = -1;
-	size_t i;
+	return unpack(bundle, dir, max_entries, max_bytes, 0, err);
+}
 
-	if (!a)
-		return ty_error_at(err, TYCHE_ENOMEM, out, 0, 0, "out of memory");
-	if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_open_filename(a, out) != ARCHIVE_OK) {
-		rc = ty_error_at(err, TYCHE_EIO, out, 0, 0, "cannot write the bundle: %s",
-				 archive_error_string(a));
-		goto done;
-	}
-	for (i = 0; i < n; i++) {
-		char *full = ty_asprintf("%s/%s", dir, paths[i]);
-		struct stat st;
-		ssize_t got;
-
-		if (!full) {
-			rc = ty_error_at(err, TYCHE_ENOMEM, out, 0, 0, "out of memory");
-			goto done;
-		}
-		fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st)) {
-			rc = ty_error_at(err, TYCHE_EIO, full, 0, 0, "cannot read: %s",
-					 strerror(errno));
-			free(full);
-			goto done;
-		}
-		free(full);
-		e = archive_entry_new();
-		if (!e) {
-			rc = ty_error_at(err, TYCHE_ENOMEM, out, 0, 0, "out of memory");
-			goto done;
-		}
-		archive_entry_set_pathname(e, paths[i]);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, st.st_size);
-		archive_entry_set_mtime(e, 0, 0);   /* reproducible bundles */
-		if (archive_write_header(a, e) != ARCHIVE_OK) {
-			rc = ty_error_at(err, TYCHE_EIO, out, 0, 0, "cannot write the bundle: %s",
-					 archive_error_string(a));
-			goto done;
-		}
-		while ((got = read(fd, buf, sizeof(buf))) > 0)
-			if (archive_write_data(a, buf, (size_t)got) != got) {
-				rc = ty_error_at(err, TYCHE_EIO, out, 0, 0,
-						 "cannot write the bundle: %s",
-						 archive_error_string(a));
-				goto done;
-			}
-		archive_entry_free(e);
-		e = NULL;
-		close(fd);
-		fd = -1;
-	}
-	if (archive_write_close(a) != ARCHIVE_OK)
-		rc = ty_error_at(err, TYCHE_EIO, out, 0, 0, "cannot write the bundle: %s",
-				 archive_error_string(a));
-done:
-	if (fd >= 0)
-		close(fd);
-	archive_entry_free(e);
-	archive_write_free(a);
-	return rc;
+int ty_archive_unpack_upload(const char *archive, const char *dir, size_t max_entries,
+			     unsigned long long max_bytes, tyche_error *err)
+{
+	return unpack(archive, dir, max_entries, max_bytes, 1, err) ? err->code : 0;
 }

@@ -28,6 +28,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include <cJSON.h>
 #include <sodium.h>
 
@@ -277,5 +279,80 @@ out:
 	free(vdir);
 	free(mpath);
 	free(spath);
+	return rc;
+}
+
+/* ------------------------------------------------------------ bundles */
+
+int ty_fetch_pack(const char *dir, char **paths, size_t n, const char *out,
+		  tyche_error *err)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = NULL;
+	char buf[65536];
+	int rc = 0, fd = -1;
+	size_t i;
+
+	if (!a)
+		return ty_error_at(err, TYCHE_ENOMEM, out, 0, 0, "out of memory");
+	if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
+	    archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_open_filename(a, out) != ARCHIVE_OK) {
+		rc = ty_error_at(err, TYCHE_EIO, out, 0, 0, "cannot write the bundle: %s",
+				 archive_error_string(a));
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		char *full = ty_asprintf("%s/%s", dir, paths[i]);
+		struct stat st;
+		ssize_t got;
+
+		if (!full) {
+			rc = ty_error_at(err, TYCHE_ENOMEM, out, 0, 0, "out of memory");
+			goto done;
+		}
+		fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st)) {
+			rc = ty_error_at(err, TYCHE_EIO, full, 0, 0, "cannot read: %s",
+					 strerror(errno));
+			free(full);
+			goto done;
+		}
+		free(full);
+		e = archive_entry_new();
+		if (!e) {
+			rc = ty_error_at(err, TYCHE_ENOMEM, out, 0, 0, "out of memory");
+			goto done;
+		}
+		archive_entry_set_pathname(e, paths[i]);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, st.st_size);
+		archive_entry_set_mtime(e, 0, 0);   /* reproducible bundles */
+		if (archive_write_header(a, e) != ARCHIVE_OK) {
+			rc = ty_error_at(err, TYCHE_EIO, out, 0, 0, "cannot write the bundle: %s",
+					 archive_error_string(a));
+			goto done;
+		}
+		while ((got = read(fd, buf, sizeof(buf))) > 0)
+			if (archive_write_data(a, buf, (size_t)got) != got) {
+				rc = ty_error_at(err, TYCHE_EIO, out, 0, 0,
+						 "cannot write the bundle: %s",
+						 archive_error_string(a));
+				goto done;
+			}
+		archive_entry_free(e);
+		e = NULL;
+		close(fd);
+		fd = -1;
+	}
+	if (archive_write_close(a) != ARCHIVE_OK)
+		rc = ty_error_at(err, TYCHE_EIO, out, 0, 0, "cannot write the bundle: %s",
+				 archive_error_string(a));
+done:
+	if (fd >= 0)
+		close(fd);
+	archive_entry_free(e);
+	archive_write_free(a);
 	return rc;
 }

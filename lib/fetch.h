@@ -98,6 +98,12 @@ TY_HIDDEN int ty_fetch_sha256_file(const char *path, char hex[65],
 TY_HIDDEN int ty_fetch_unpack(const char *bundle, const char *dir,
 			      size_t max_entries, unsigned long long max_bytes,
 			      tyche_error *err);
+/* The same for an analyst's upload (study.c): .tar.gz or .zip; the
+ * refusals name uploads.max_files / uploads.max_unpacked.  0 or the
+ * TYCHE_E* code of err. */
+TY_HIDDEN int ty_archive_unpack_upload(const char *archive, const char *dir,
+				       size_t max_entries, unsigned long long max_bytes,
+				       tyche_error *err);
 /* Write a .tar.gz of the listed files (relative to dir) to out. */
 TY_HIDDEN int ty_fetch_pack(const char *dir, char **paths, size_t n,
 			    const char *out, tyche_error *err);

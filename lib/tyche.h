@@ -30,6 +30,7 @@
 #include "tyche/store.h"
 #include "tyche/plot.h"
 #include "tyche/elicit.h"
+#include "tyche/study.h"
 #include "tyche/sensitivity.h"
 
 #endif

@@ -13,7 +13,7 @@ cgi_api_tests() {
 test_expect_success 'the surface warms up, then the context list answers' '
 	cgi_warm &&
 	test "$(api alice GET /contexts)" = 200 &&
-	echo "{\"contexts\": [{\"name\": \"electrolysis\"}]}" >expect &&
+	echo "{\"admin\": false, \"contexts\": [{\"name\": \"electrolysis\"}], \"landing\": \"electrolysis\", \"studies\": []}" >expect &&
 	json j <body >actual &&
 	test_cmp expect actual
 '

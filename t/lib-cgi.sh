@@ -18,12 +18,16 @@ cgi_free_port() {
 }
 
 # cgi_setup [single_user]: the server tree in $SRV, users alice and bob
-# (passwords alice-pw, bob-pw) in $SRV/htpasswd.
+# (passwords alice-pw, bob-pw) in $SRV/htpasswd.  CGI_CONTEXTS=DIR serves
+# that folder of studies in place (else a copy of the bundled example);
+# CGI_MODELS=PATH sets the config's model path.
 cgi_setup() {
 	SRV=$(mktemp -d /tmp/tyche-srv.XXXXXX) || return 1
 	chmod 755 "$SRV"
 	mkdir -p "$SRV/contexts" "$SRV/store" "$SRV/cache" "$SRV/www" "$SRV/cgi-bin" "$SRV/run" || return 1
-	cp -R "$TOP/examples/electrolysis" "$SRV/contexts/" &&
+	if [ -z "$CGI_CONTEXTS" ]; then
+		cp -R "$TOP/examples/electrolysis" "$SRV/contexts/" || return 1
+	fi
 	cp "$TOP"/www/* "$SRV/www/" &&
 	cp "$BUILD/bin/tyche.cgi" "$SRV/cgi-bin/tyche.cgi" || return 1
 	if [ "$(id -u)" = 0 ]; then
@@ -32,14 +36,16 @@ cgi_setup() {
 	chmod -R a+rX "$SRV"
 	cat >"$SRV/tyche.yml" <<-EOF
 	# tyche.cgi test config
-	contexts: $SRV/contexts
+	contexts: ${CGI_CONTEXTS:-$SRV/contexts}
 	store: $SRV/store
 	cache: $SRV/cache
 	single_user: ${1:-false}
 	defaults:
 	  samples: ${TYCHE_TEST_SAMPLES:-500}
-	  seed: 7
+	  seed: ${CGI_SEED:-7}
 	EOF
+	# CGI_MODELS: a model search path for the CGI (serve.sh: the tree's models/)
+	[ -z "$CGI_MODELS" ] || echo "models: $CGI_MODELS" >>"$SRV/tyche.yml"
 	htpasswd -bcB "$SRV/htpasswd" alice alice-pw 2>/dev/null &&
 	htpasswd -bB "$SRV/htpasswd" bob bob-pw 2>/dev/null &&
 	chmod 644 "$SRV/htpasswd" "$SRV/tyche.yml"
@@ -200,7 +206,7 @@ cgi_start_nginx() {
 	            add_header X-Frame-Options DENY always;
 	        }
 	        location ~ ^/tyche/tyche\.cgi(/.*)?\$ {
-	            client_max_body_size 2m;
+	            client_max_body_size 32m;   # study uploads; the CGI stops JSON at 2 MiB
 	            gzip off;
 	            include /etc/nginx/fastcgi_params;
 	            fastcgi_param SCRIPT_FILENAME $SRV/cgi-bin/tyche.cgi;

@@ -130,7 +130,7 @@ test_expect_success 'the default model path is PREFIX/share/tyche/models' '
 	mkdir nomodel &&
 	cp "$TOP"/examples/electrolysis/*.csv nomodel/ &&
 	test_expect_code 65 "$P/bin/tyche-run" check nomodel 2>err &&
-	grep "model file .alkaline_electrolysis.yml. not found beside the tables nor on the model path ($P/share/tyche/models)\$" err
+	grep "model file .alkaline_electrolysis.yml. not found beside the tables (nomodel) nor on the model path ($P/share/tyche/models); name its folder with --models DIR or TYCHE_MODEL_PATH=DIR\$" err
 '
 
 if [ -n "$SHARED" ]; then
@@ -148,7 +148,7 @@ else
 fi
 
 test_expect_success 'make install DESTDIR=... PREFIX=/usr/local stages the tree' '
-	run_make DESTDIR="$D" PREFIX=/usr/local install >"$TRASH/make2.log" 2>&1 ||
+	run_make DESTDIR="$D" PREFIX=/usr/local STORE=/srv/tyche/store install >"$TRASH/make2.log" 2>&1 ||
 		{ tail -n 30 "$TRASH/make2.log"; exit 1; } &&
 	U="$D/usr/local" &&
 	test -x "$U/bin/tyche-run" &&
@@ -160,6 +160,8 @@ test_expect_success 'make install DESTDIR=... PREFIX=/usr/local stages the tree'
 	test -f "$U/share/man/man1/tyche-run.1" &&
 	test -f "$U/share/tyche/models/simple_electrolysis.yml" &&
 	test -f "$U/share/tyche/examples/electrolysis/designs.csv" &&
+	test "$(stat -c %a "$D/srv/tyche/store" "$D/srv/tyche/store/studies")" = "2770
+2770" &&
 	grep "^prefix=/usr/local\$" "$U/lib/pkgconfig/tyche.pc" &&
 	! grep -r "$D" "$U/lib/pkgconfig/tyche.pc" &&
 	echo $(PKG_CONFIG_SYSROOT_DIR="$D" PKG_CONFIG_LIBDIR="$U/lib/pkgconfig" \
@@ -172,7 +174,7 @@ test_expect_success 'make install DESTDIR=... PREFIX=/usr/local stages the tree'
 # rebuild what has the prefix compiled in, not ship tools that look in $P.
 test_expect_success 'the staged tools look for models in the new PREFIX' '
 	test_expect_code 65 "$D/usr/local/bin/tyche-run" check nomodel 2>err &&
-	grep "not found beside the tables nor on the model path (/usr/local/share/tyche/models)\$" err
+	grep "not found beside the tables (nomodel) nor on the model path (/usr/local/share/tyche/models); name its folder" err
 '
 
 test_done

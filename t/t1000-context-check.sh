@@ -144,8 +144,22 @@ test_expect_success 'a model file that cannot be found' '
 	mistake nomodel &&
 	rm nomodel/alkaline_electrolysis.yml &&
 	check_fails nomodel &&
-	grep "^nomodel/functions.csv: error: technology .Alkaline electrolysis.: model file .alkaline_electrolysis.yml. not found beside the tables nor on the model path" err
+	grep "^nomodel/functions.csv: error: technology .Alkaline electrolysis.: model file .alkaline_electrolysis.yml. not found beside the tables (nomodel) nor on the model path (.*); name its folder with --models DIR or TYCHE_MODEL_PATH=DIR$" err &&
+	TYCHE_MODEL_PATH=/nowhere:/elsewhere test_expect_code 65 tyche-run check nomodel 2>err &&
+	grep "nor on the model path (/nowhere:/elsewhere); name its folder" err
 '
+
+if [ -n "$SHARED" ]; then
+	test_expect_success 'from a build tree the in-tree models/ is on the default path' '
+		cp -R "$SHARED/tyche/simple-electrolysis" intree &&
+		! test -e intree/simple_electrolysis.yml &&
+		tyche-run check intree >out 2>err &&
+		grep "^technologies: 1$" out
+	'
+else
+	test_skip 'from a build tree the in-tree models/ is on the default path' \
+		'../shared/reference absent'
+fi
 
 test_expect_success 'several mistakes are all reported in one run' '
 	mistake many &&

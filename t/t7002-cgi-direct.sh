@@ -45,7 +45,7 @@ test_expect_success 'outside a web server it says so and exits 2' '
 test_expect_success 'contexts: the list, with fetch keys in the config ignored' '
 	test "$(cgi GET /contexts)" = 200 &&
 	json "j" <body >actual &&
-	echo "{\"contexts\": [{\"name\": \"electrolysis\"}]}" >expect &&
+	echo "{\"admin\": false, \"contexts\": [{\"name\": \"electrolysis\"}], \"landing\": \"electrolysis\"}" >expect &&
 	test_cmp expect actual
 '
 
@@ -53,7 +53,7 @@ test_expect_success 'a folder without designs.csv is neither listed nor served' 
 	mkdir -p ctx/notes && echo hello >ctx/notes/readme.txt &&
 	test "$(cgi GET /contexts)" = 200 &&
 	json "j" <body >actual &&
-	echo "{\"contexts\": [{\"name\": \"electrolysis\"}]}" >expect &&
+	echo "{\"admin\": false, \"contexts\": [{\"name\": \"electrolysis\"}], \"landing\": \"electrolysis\"}" >expect &&
 	test_cmp expect actual &&
 	test "$(cgi GET /contexts/notes)" = 404 &&
 	json "j[\"error\"]" <body >actual &&
@@ -66,7 +66,7 @@ test_expect_success 'an unknown config key is a 500 with line and column in the 
 	test "$(CFG=$TRASH/bad.yml cgi GET /contexts 2>err)" = 500 &&
 	json "j[\"error\"]" <body >actual &&
 	echo "server configuration error (see the server log)" >expect && test_cmp expect actual &&
-	grep "bad.yml:2:1: unknown top-level key .stroe. (expected contexts, store, cache, models, single_user, defaults, allowed_hosts, request_limits, sources, proxy)" err &&
+	grep "bad.yml:2:1: unknown top-level key .stroe. (expected contexts, store, cache, models, single_user, defaults, allowed_hosts, request_limits, sources, proxy, admins, uploads)" err &&
 	test "$(CFG=$TRASH/none.yml cgi GET /contexts 2>err)" = 500 &&
 	grep "cannot read the config" err
 '

@@ -102,12 +102,24 @@
     $('who').textContent = state.user ? 'Signed in as ' + state.user : '';
     const sel = $('context');
     sel.replaceChildren();
-    for (const c of list.contexts) sel.append(el('option', { value: c.name, text: c.name }));
-    if (!list.contexts.length) {
+    // studies.js fills the picker (installed, unavailable, My studies) and
+    // says which study to open: the link's, else the server's landing one
+    const first = hook('contexts', list, sel);
+    if (first === undefined) {
+      for (const c of list.contexts) sel.append(el('option', { value: c.name, text: c.name }));
+    }
+    if (first === null || !sel.options.length) {
       showError('No decision context is installed on this server.');
       return;
     }
+    if (first) sel.value = first;
     await selectContext(sel.value);
+  }
+
+  // Extension points for studies.js (an ES module loaded after this file).
+  const hooks = {};
+  function hook(name, ...args) {
+    return hooks[name] ? hooks[name](...args) : undefined;
   }
 
   async function selectContext(name) {
@@ -118,6 +130,7 @@
     for (const c of state.info.categories) state.amounts[c.name] = 0;
     buildGrid();
     buildOptimise();
+    await hook('context', state.info);
     await explore();
     await listScenarios();
   }
@@ -227,6 +240,7 @@
       fig.append(svgNode(res.plots.svg),
         el('figcaption', { text: 'Mean change of every metric, per category and in total' }));
     }
+    hook('explored', res);
     document.body.dataset.explored = String(seq);
   }
 
@@ -391,6 +405,7 @@
     setSliders((sc.inputs && sc.inputs.amounts) || {});
     busy('Loaded ' + sc.name);
     await explore();
+    hook('scenario', sc);
   }
 
   async function compare() {
@@ -419,6 +434,9 @@
   function guard(fn) {
     return (...args) => Promise.resolve(fn(...args)).catch((e) => { busy(''); showError(e.message); });
   }
+
+  window.tyche = { state, hooks, call, el, fmt, showError, clearError, busy, guard,
+    selectContext, explore, setSliders, listScenarios };
 
   document.addEventListener('DOMContentLoaded', () => {
     $('context').addEventListener('change', guard(() => selectContext($('context').value)));

@@ -2,7 +2,8 @@
 /*
  * tyche/config.h - the server config, /etc/tyche/tyche.yml (lib/config.c):
  * one reader of every key, shared by tyche.cgi (contexts, store, cache,
- * models, defaults, single_user, allowed_hosts, request_limits) and
+ * models, defaults, single_user, allowed_hosts, request_limits, admins,
+ * uploads) and
  * tyche-fetch (sources, proxy, cache).  Included by tyche.h.
  *
  * The whole file is checked whoever reads it: an unknown key, a key given
@@ -33,6 +34,18 @@ typedef struct tyche_server_source {
 	int retries;                         /* default 3 */
 } tyche_server_source;
 
+/* Limits on the analyst's own studies (uploads: in the config; the same
+ * for `tyche-run study add`).  Each refusal names its key. */
+typedef struct tyche_study_limits {
+	unsigned long long max_bytes;        /* one upload (32 MiB) */
+	unsigned long long max_files;        /* files in one archive (64) */
+	unsigned long long max_unpacked;     /* unpacked bytes of one upload (256 MiB) */
+	unsigned long long max_studies;      /* studies per user (20) */
+	unsigned long long max_user_bytes;   /* bytes of studies per user (1 GiB) */
+} tyche_study_limits;
+#define TYCHE_STUDY_LIMITS_INIT { .max_bytes = 32ull << 20, .max_files = 64, \
+	.max_unpacked = 256ull << 20, .max_studies = 20, .max_user_bytes = 1ull << 30 }
+
 typedef struct tyche_server_config {
 	char *path;                          /* the file read */
 	char *contexts, *store, *cache, *models;   /* NULL when not given */
@@ -46,7 +59,14 @@ typedef struct tyche_server_config {
 	size_t nsources;
 	int has_sources;                     /* a sources: key was given */
 	char *proxy;                         /* NULL = none */
+	/* issue 15: user studies (uploads) */
+	char **admins;                       /* admins: users who may promote */
+	size_t nadmins;                      /* a shared study (default none) */
+	tyche_study_limits uploads;          /* uploads: (TYCHE_STUDY_LIMITS_INIT) */
 } tyche_server_config;
+
+/* Is user one of the config's admins? */
+TYCHE_API int tyche_server_config_is_admin(const tyche_server_config *c, const char *user);
 
 /* What the caller needs beyond a valid file; a missing one is an error
  * located at the top of the file. */

@@ -125,6 +125,8 @@ def opt_json(*args):
 
 def same_opt(r, j):
     assert r.status == j["status"]
+    assert r.starts == j["starts"]
+    assert r.extrapolated == sorted(j["extrapolated"]) or r.extrapolated == j["extrapolated"]
     assert r.objective == j["objective"]["value"]
     for k, v in j["amounts"].items():
         assert r.amounts[k] == v, k
@@ -135,7 +137,7 @@ def same_opt(r, j):
             for c in j["constraints"]]
 
 
-@pytest.mark.parametrize("method", ["local", "global", "milp"])
+@pytest.mark.parametrize("method", ["auto", "local", "global", "milp"])
 def test_optimize_matches_cli(surface, method):
     r = surface.optimize("Cost", budget=4e6, limits=["GHG>=0.1"], method=method, seed=5)
     j = opt_json("optimize", "--metric", "Cost", "--budget", "4000000", "--limit",

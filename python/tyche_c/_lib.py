@@ -85,7 +85,8 @@ class OptResult(C.Structure):
                 ("amounts", c_double_p), ("upper", c_double_p), ("nmetrics", c_size_t),
                 ("metrics", c_double_p), ("nchecks", c_size_t),
                 ("checks", C.POINTER(OptCheck)), ("seconds", C.c_double),
-                ("evaluations", C.c_long)]
+                ("evaluations", C.c_long), ("starts", C.c_long),
+                ("outside", C.POINTER(C.c_int))]
 
 
 class OptPoint(C.Structure):

@@ -425,9 +425,11 @@ def _subset(r, keep):
 
 
 class OptResult:
-    """One optimisation: status ('optimal', 'infeasible', 'limit',
-    'error'), message, objective, amounts {category: x}, metrics
-    {metric: stat}, checks (the budget and limits at the solution)."""
+    """One optimisation: status ('optimal', 'local optimum', 'best found',
+    'infeasible', 'limit', 'error'), message, objective, amounts
+    {category: x}, metrics {metric: stat}, checks (the budget and limits
+    at the solution), starts (local searches run) and extrapolated (the
+    categories whose amount lies outside their tranche amounts)."""
 
     def __init__(self, s, r):
         self.status = _s(lib.tyche_opt_status_name(r.status))
@@ -446,6 +448,9 @@ class OptResult:
                         "holds": bool(r.checks[i].holds)} for i in range(r.nchecks)]
         self.seconds = r.seconds
         self.evaluations = r.evaluations
+        self.starts = r.starts
+        self.extrapolated = [s.categories[c] for c in range(r.ncategories)
+                             if r.outside and r.outside[c]]
 
     def __repr__(self):
         return "OptResult(%s, %s %s(%s) = %r, amounts=%r)" % (
@@ -554,7 +559,7 @@ class Surface:
         finally:
             lib.tyche_explore_free(out)
 
-    def _problem(self, metric=None, sense="max", statistic="mean", method="local",
+    def _problem(self, metric=None, sense="max", statistic="mean", method="auto",
                  budget=None, limits=(), upper=None, start=None, seed=1, max_time=0,
                  max_eval=0, need_metric=True):
         spec = OptSpec()
@@ -594,7 +599,7 @@ class Surface:
                                             C.byref(err)), err)
         return out
 
-    def optimize(self, metric, sense="max", statistic="mean", method="local",
+    def optimize(self, metric, sense="max", statistic="mean", method="auto",
                  budget=None, limits=(), upper=None, start=None, seed=1, max_time=0,
                  max_eval=0):
         """The portfolio that maximises (sense='min': minimises) a statistic
@@ -636,7 +641,7 @@ class Surface:
         finally:
             lib.tyche_opt_sweep_free(out)
 
-    def bounds(self, statistic="mean", method="local", budget=None, limits=(),
+    def bounds(self, statistic="mean", method="auto", budget=None, limits=(),
                upper=None, seed=1, max_time=0, max_eval=0):
         """Each metric minimised and maximised alone (`tyche-run bounds`):
         one row per optimisation with its OptResult."""
@@ -648,7 +653,7 @@ class Surface:
             lib.tyche_opt_problem_free(p)
 
     def pareto(self, metric=None, budgets=None, vs=None, vs_upper=False, points=None,
-               sense="max", statistic="mean", method="local", budget=None, limits=(),
+               sense="max", statistic="mean", method="auto", budget=None, limits=(),
                upper=None, seed=1, max_time=0, max_eval=0):
         """Pareto sweeps (`tyche-run pareto`).  budgets=[...]: the optimum of
         metric (None: every metric) at each total budget.  vs='OTHER': the

@@ -116,7 +116,7 @@ static void test_errors(void)
 {
 	bad("contexts: /c\nstroe: /s\n", 0, 2, 1,
 	    "unknown top-level key 'stroe' (expected contexts, store, cache, models, "
-	    "single_user, defaults, allowed_hosts, request_limits, sources, proxy)");
+	    "single_user, defaults, allowed_hosts, request_limits, sources, proxy, admins, uploads)");
 	bad("- a\n- b\n", 0, 1, 1, "expected a mapping of keys (contexts,");
 	bad("contexts: [a\n", 0, 2, 1, "yaml: ");
 	bad("contexts: /c\ncontexts: /d\n", 0, 2, 1, "'contexts' is given twice");
@@ -179,6 +179,30 @@ static void test_hosts(void)
 	   tyche_host_split("", n, sizeof(n), p, sizeof(p)), "refused forms");
 }
 
+/* issue 15: admins and upload limits, with safe defaults */
+static void test_uploads(void)
+{
+	tyche_server_config *c;
+	tyche_error err;
+
+	ok(load("contexts: /c\n", 0, &c, &err) == 0 && c->uploads.max_bytes == 32ull << 20 &&
+	   c->uploads.max_files == 64 && c->uploads.max_studies == 20 && c->nadmins == 0 &&
+	   !tyche_server_config_is_admin(c, "alice"),
+	   "upload limits default to the safe values, no admins");
+	tyche_server_config_free(c);
+	ok(load("admins: [alice]\nuploads: {max_bytes: 1000, max_files: 3, max_unpacked: 5000, "
+		"max_studies: 2, max_user_bytes: 9000}\n", 0, &c, &err) == 0 &&
+	   c->uploads.max_bytes == 1000 && c->uploads.max_files == 3 &&
+	   c->uploads.max_unpacked == 5000 && c->uploads.max_studies == 2 &&
+	   c->uploads.max_user_bytes == 9000 && tyche_server_config_is_admin(c, "alice") &&
+	   !tyche_server_config_is_admin(c, "bob"),
+	   "admins and every upload limit are read");
+	tyche_server_config_free(c);
+	bad("uploads: {max_byts: 1}\n", 0, 1, 11, "unknown key 'uploads.max_byts' (expected max_bytes,");
+	bad("uploads: {max_files: -1}\n", 0, 1, 22, "'uploads.max_files': expected an integer");
+	bad("admins: alice\n", 0, 1, 9, "'admins': expected a list of user names");
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -192,6 +216,7 @@ int main(void)
 	test_defaults_and_need();
 	test_errors();
 	test_hosts();
+	test_uploads();
 	unlink(path);
 	rmdir(dir);
 	return tap_done();
