@@ -123,6 +123,8 @@ static int save_explore(const struct run_common *o, const tyche_context *ctx,
 	int rc;
 
 	cJSON_AddStringToObject(in, "command", "explore");
+	if (o->design)
+		cJSON_AddStringToObject(in, "design", tyche_design_name(o->design));
 	for (size_t c = 0; c < r->ncategories; c++)
 		cJSON_AddNumberToObject(am, tyche_surface_category(s, c), r->amounts[c]);
 	for (size_t k = 0; k < r->nstats; k++)

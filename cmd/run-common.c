@@ -49,6 +49,7 @@ void run_analysis_opts(const struct run_common *o, tyche_analysis_opts *ao)
 	ao->samples = o->samples;
 	ao->threads = o->threads;
 	ao->cache_dir = o->no_cache ? "" : o->cache;
+	ao->design = o->design;
 }
 
 /* Load the context and its surface; prints problems.  Returns an exit code. */

@@ -47,6 +47,7 @@ struct run_common {
 	 * the scenario's context so the browser finds it; context is then its
 	 * path in the store */
 	const char *study_ref;
+	int design;          /* --design mc|lhs|qmc (enum tyche_design) */
 };
 
 /* Parse argv (argv[0] = the command name).  Returns -1 to go on, or an exit

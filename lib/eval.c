@@ -40,6 +40,7 @@ struct ty_eval {
 	uint64_t seed;
 	struct scen_cells **sc;   /* [tech][scen] */
 	const struct ty_draw_plan *plan;  /* NULL: plain Monte Carlo */
+	struct ty_draw_plan design;       /* ty_eval_set_design's plan */
 	size_t max_cells, max_cap, max_fixed, max_in, max_out, max_met, max_par,
 		max_rows;
 };
@@ -143,6 +144,14 @@ int ty_eval_create(struct ty_eval **out, const tyche_context *ctx, uint64_t seed
 void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan)
 {
 	E->plan = plan;
+}
+
+void ty_eval_set_design(struct ty_eval *E, int design, uint64_t n)
+{
+	memset(&E->design, 0, sizeof E->design);
+	E->design.design = design;
+	E->design.n = n;
+	E->plan = design == TYCHE_DESIGN_MC ? NULL : &E->design;
 }
 
 void ty_eval_free(struct ty_eval *E)
@@ -930,9 +939,13 @@ int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "no output writer given");
 	if (block > 64 * B)
 		block = 64 * B;
+	if (opts->design < TYCHE_DESIGN_MC || opts->design > TYCHE_DESIGN_QMC)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "unknown sampling design %d: expected mc, lhs or qmc", opts->design);
 	rc = ty_eval_create(&E, ctx, opts->seed, err);
 	if (rc)
 		return rc;
+	ty_eval_set_design(E, opts->design, opts->samples);
 	memset(&P, 0, sizeof P);
 	memset(&st, 0, sizeof st);
 	P.nunits = make_units(ctx, opts->samples, block, &units);

@@ -20,6 +20,9 @@ TY_HIDDEN void ty_eval_free(struct ty_eval *E);
  * while a ty_eval_scenario runs. */
 struct ty_draw_plan;
 TY_HIDDEN void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan);
+/* Draw with a sampling design (enum tyche_design) of n samples; MC
+ * restores the plain path. */
+TY_HIDDEN void ty_eval_set_design(struct ty_eval *E, int design, uint64_t n);
 TY_HIDDEN struct ty_eval_ws *ty_eval_ws_create(const struct ty_eval *E);
 TY_HIDDEN void ty_eval_ws_free(struct ty_eval_ws *ws);
 

@@ -22,6 +22,8 @@ enum tyche_design {
 /* "mc", "lhs", "qmc" to enum tyche_design, or -1. */
 TYCHE_API int tyche_design_parse(const char *name);
 TYCHE_API const char *tyche_design_name(int design);
+/* The design a surface was drawn with (lib/surface.c). */
+TYCHE_API int tyche_surface_design(const tyche_surface *s);
 
 /* ------------------------------------------------------------ Sobol */
 
