@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "eval.h"
+#include "correlate.h"
 #include "design.h"
 
 /* Cells of a scenario in one fixed order. */
@@ -41,6 +42,8 @@ struct ty_eval {
 	struct scen_cells **sc;   /* [tech][scen] */
 	const struct ty_draw_plan *plan;  /* NULL: plain Monte Carlo */
 	struct ty_draw_plan design;       /* ty_eval_set_design's plan */
+	struct ty_cell_perm *perm;        /* its correlated orders (owned) */
+	size_t nperm;
 	size_t max_cells, max_cap, max_fixed, max_in, max_out, max_met, max_par,
 		max_rows;
 };
@@ -146,18 +149,30 @@ void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan)
 	E->plan = plan;
 }
 
-void ty_eval_set_design(struct ty_eval *E, int design, uint64_t n)
+int ty_eval_set_design(struct ty_eval *E, int design, uint64_t n, tyche_error *err)
 {
+	int rc;
+
+	ty_corr_perms_free(E->perm, E->nperm);
+	E->perm = NULL;
+	E->nperm = 0;
 	memset(&E->design, 0, sizeof E->design);
 	E->design.design = design;
 	E->design.n = n;
-	E->plan = design == TYCHE_DESIGN_MC ? NULL : &E->design;
+	rc = ty_corr_perms(E->ctx, E->seed, design, (size_t)n, &E->perm, &E->nperm, err);
+	if (rc)
+		return rc;
+	E->design.perm = E->perm;
+	E->design.nperm = E->nperm;
+	E->plan = design == TYCHE_DESIGN_MC && !E->nperm ? NULL : &E->design;
+	return 0;
 }
 
 void ty_eval_free(struct ty_eval *E)
 {
 	if (!E)
 		return;
+	ty_corr_perms_free(E->perm, E->nperm);
 	for (size_t t = 0; t < E->ctx->ntech; t++) {
 		for (size_t s = 0; E->sc[t] && s < E->ctx->tech[t].nscen; s++) {
 			free(E->sc[t][s].cell);
@@ -945,7 +960,11 @@ int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
 	rc = ty_eval_create(&E, ctx, opts->seed, err);
 	if (rc)
 		return rc;
-	ty_eval_set_design(E, opts->design, opts->samples);
+	rc = ty_eval_set_design(E, opts->design, opts->samples, err);
+	if (rc) {
+		ty_eval_free(E);
+		return rc;
+	}
 	memset(&P, 0, sizeof P);
 	memset(&st, 0, sizeof st);
 	P.nunits = make_units(ctx, opts->samples, block, &units);

@@ -20,9 +20,11 @@ TY_HIDDEN void ty_eval_free(struct ty_eval *E);
  * while a ty_eval_scenario runs. */
 struct ty_draw_plan;
 TY_HIDDEN void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan);
-/* Draw with a sampling design (enum tyche_design) of n samples; MC
- * restores the plain path. */
-TY_HIDDEN void ty_eval_set_design(struct ty_eval *E, int design, uint64_t n);
+/* Draw with a sampling design (enum tyche_design) of n samples and the
+ * context's correlations (Iman-Conover orders for n samples); MC without
+ * correlations restores the plain path. */
+TY_HIDDEN int ty_eval_set_design(struct ty_eval *E, int design, uint64_t n,
+				 tyche_error *err);
 TY_HIDDEN struct ty_eval_ws *ty_eval_ws_create(const struct ty_eval *E);
 TY_HIDDEN void ty_eval_ws_free(struct ty_eval_ws *ws);
 

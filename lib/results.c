@@ -199,8 +199,7 @@ static int cache_init(struct scen_cache *c, const tyche_context *ctx,
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 	if (ty_eval_create(&c->E, ctx, o->seed, err))
 		return err->code;
-	ty_eval_set_design(c->E, o->design, o->samples);
-	return 0;
+	return ty_eval_set_design(c->E, o->design, o->samples, err);
 }
 
 static void cache_release(struct scen_cache *c)

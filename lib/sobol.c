@@ -204,6 +204,9 @@ int tyche_sobol_compute(tyche_sobol **out, const tyche_context *ctx,
 	if (R > 100000)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "bootstrap: expected at most 100000 replicates, got %zu", R);
+	if (ctx->corr)
+		return ty_error_at(err, TYCHE_EUSAGE, ctx->path, 0, 0,
+				   "the study has a correlations table: Sobol indices assume independent inputs");
 	if (o->scenario && o->namounts)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "give a scenario or amounts, not both");

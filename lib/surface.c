@@ -284,8 +284,13 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, s
 	Bd.ov = ov;
 	Bd.nov = nov;
 	Bd.fixed = fixed;
-	if (!fixed)
-		ty_eval_set_design(Bd.E, design, N);
+	if (!fixed) {
+		rc = ty_eval_set_design(Bd.E, design, N, err);
+		if (rc) {
+			release_builder(&Bd);
+			return rc;
+		}
+	}
 	S = ty_surface_new();
 	if (!S) {
 		release_builder(&Bd);

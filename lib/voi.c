@@ -505,6 +505,9 @@ int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi
 	memset(&T, 0, sizeof T);
 	if (!o->metric)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "no metric: the decision needs one");
+	if (ctx->corr)
+		return ty_error_at(err, TYCHE_EUSAGE, ctx->path, 0, 0,
+				   "the study has a correlations table: the value of information is computed for independent inputs only");
 	if (N < 10 || N > ((size_t)1 << 28))
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "samples: expected 10 .. 2^28, got %zu", N);
