@@ -183,13 +183,18 @@ $(CGI_SRCS:%.c=$(BUILD)/%.o): $(wildcard cgi/*.h)
 # tyche.cgi is one process per request: linking libarchive, GLPK, GSL,
 # libyaml, expat, libsodium and zlib statically spares the dynamic loader
 # ICU, libxml2 and libstdc++ (about 15 ms of CPU per request, measured by
-# t/perf/cgi.sh).  Their shared dependencies are named by soname because
-# Debian 12 ships no -dev symlink for some.  CGI_LIBS= $(LIBS) undoes it.
-CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lyaml -lgsl -lgslcblas -larchive -lexpat \
-	-lsodium -lglpk -lz -Wl,-Bdynamic -lcjson -lnlopt -lbz2 -l:libzstd.so.1 -llzma \
-	-l:liblz4.so.1 -lnettle -l:libacl.so.1 -l:libltdl.so.7 -lgmp -l:libcolamd.so.2 \
-	-l:libamd.so.2 -lpthread -lm
+# t/perf/cgi.sh).  Issue 17: their dependencies too, wherever Debian ships
+# a .a (libzstd-dev, libltdl-dev in deps.txt): the loader maps libcjson,
+# libnlopt, libm and libc only (9 libraries before) and does 384
+# relocations, not 1,116 (LD_DEBUG=statistics); --as-needed drops liblz4
+# and libacl, which the parts of libarchive we use never call.
+# CGI_LIBS= $(LIBS) undoes it.
+CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lfcgi -lyaml -lgsl -lgslcblas -larchive -lexpat \
+	-lsodium -lglpk -lz -lbz2 -llzma -lzstd -lnettle -lgmp -lcolamd -lamd -lltdl \
+	-Wl,-Bdynamic -lcjson -lnlopt -l:liblz4.so.1 -l:libacl.so.1 -lpthread -lm
 $(BUILD)/bin/tyche.cgi: LIBS = $(CGI_LIBS)
+# The same binary is a FastCGI responder when started on a listening
+# socket (cgi/cgi-fastcgi.c, issue 17): libfcgi (libfcgi-dev), static above.
 # `make serve CONTEXTS=DIR PORT=N`: serve a folder of studies on port N.
 serve: all
 	@TYCHE_SERVE_CONTEXTS='$(CONTEXTS)' TYCHE_SERVE_PORT='$(PORT)' sh t/serve.sh $(abspath $(BUILD))

@@ -81,6 +81,120 @@ static int context_path(const struct cgi_config *c, const char *name, char *buf,
 	return ok ? 0 : -1;
 }
 
+/* ------------------------------------------------------------ kept surfaces */
+
+/* FastCGI: the surfaces of the last few contexts asked for (and, for the
+ * context's description, the loaded context with its surface), by
+ * context folder and the config's models, cache, samples and seed.  One
+ * is handed out again only while tyche_surface_is_current says the
+ * study's files are unchanged (stat() against the cache's stamp; the
+ * context's hash is its surface's), so an update that tyche-fetch
+ * installs is seen by the next request.  Borrowed by one request at a
+ * time (a process serves one request at a time); both are read-only. */
+#define KEPT_MAX 8
+
+int cgi_keep_surfaces;
+
+static struct kept {
+	char *key;              /* path NUL models NUL cache NUL samples/seed/ctx */
+	size_t keylen;
+	tyche_surface *s;
+	tyche_context *ctx;     /* NULL: the surface alone */
+	unsigned long used;     /* for evicting the least recently used */
+} kept[KEPT_MAX];
+static unsigned long kept_clock;
+
+static char *kept_key(const struct cgi_config *c, const char *path, int with_ctx, size_t *len)
+{
+	char *k;
+	int n = snprintf(NULL, 0, "%s%c%s%c%s%c%ld/%llu/%d", path, 0, c->models ? c->models : "",
+			 0, c->cache ? c->cache : "", 0, c->samples,
+			 (unsigned long long)c->seed, with_ctx);
+
+	if (n < 0 || !(k = malloc((size_t)n + 1)))
+		return NULL;
+	snprintf(k, (size_t)n + 1, "%s%c%s%c%s%c%ld/%llu/%d", path, 0, c->models ? c->models : "",
+		 0, c->cache ? c->cache : "", 0, c->samples, (unsigned long long)c->seed, with_ctx);
+	*len = (size_t)n;
+	return k;
+}
+
+static void kept_drop(struct kept *k)
+{
+	tyche_surface_free(k->s);
+	tyche_context_free(k->ctx);
+	free(k->key);
+	memset(k, 0, sizeof *k);
+}
+
+/* The kept entry for this context and config if still current, else NULL
+ * (and a stale one is dropped). */
+static struct kept *kept_get(const struct cgi_config *c, const char *path, int with_ctx,
+			     const tyche_load_opts *lo, const tyche_analysis_opts *ao)
+{
+	struct kept *k = NULL;
+	size_t len;
+	char *key;
+
+	if (!cgi_keep_surfaces || !(key = kept_key(c, path, with_ctx, &len)))
+		return NULL;
+	for (int i = 0; i < KEPT_MAX && !k; i++)
+		if (kept[i].s && kept[i].keylen == len && !memcmp(kept[i].key, key, len))
+			k = &kept[i];
+	free(key);
+	if (!k)
+		return NULL;
+	if (!tyche_surface_is_current(k->s, path, lo, ao)) {
+		kept_drop(k);
+		return NULL;
+	}
+	k->used = ++kept_clock;
+	return k;
+}
+
+static void keep(const struct cgi_config *c, const char *path, tyche_context *ctx,
+		 tyche_surface *s)
+{
+	struct kept *k = &kept[0];
+	size_t len;
+	char *key;
+
+	if (!cgi_keep_surfaces || !(key = kept_key(c, path, ctx != NULL, &len)))
+		return;
+	for (int i = 0; i < KEPT_MAX; i++)
+		if (!kept[i].s || kept[i].used < k->used)
+			k = &kept[i];
+	if (k->s)
+		kept_drop(k);
+	k->key = key;
+	k->keylen = len;
+	k->s = s;
+	k->ctx = ctx;
+	k->used = ++kept_clock;
+}
+
+static int is_kept(const tyche_surface *s)
+{
+	for (int i = 0; s && i < KEPT_MAX; i++)
+		if (kept[i].s == s)
+			return 1;
+	return 0;
+}
+
+void cgi_surface_done(tyche_surface *s)
+{
+	if (!is_kept(s))
+		tyche_surface_free(s);
+}
+
+void cgi_context_done(tyche_context *ctx, tyche_surface *s)
+{
+	if (!is_kept(s)) {
+		tyche_surface_free(s);
+		tyche_context_free(ctx);
+	}
+}
+
 int cgi_load_surface(const struct cgi_config *c, const char *name,
 		     tyche_context **ctx, tyche_surface **s, struct cgi_response *r)
 {
@@ -105,9 +219,18 @@ int cgi_load_surface(const struct cgi_config *c, const char *name,
 	ao.cache_dir = c->cache;
 	ao.nowait = 1;
 	if (!ctx) {
-		/* the caller needs the surface only: a cached one is found
-		 * without parsing the tables */
+		/* the caller needs the surface only: one this process kept is
+		 * used while the study's files are unchanged, else a cached one
+		 * is found without parsing the tables */
+		struct kept *k = kept_get(c, path, 0, &lo, &ao);
+
+		if (k) {
+			*s = k->s;
+			return 0;
+		}
 		rc = tyche_surface_open(s, path, &lo, &ao, &diags, &err);
+		if (!rc)
+			keep(c, path, NULL, *s);
 		if (rc == TYCHE_EDATA && diags.nerrors) {
 			cgi_log_diags(&diags, name);
 			cgi_fail(r, 500, "context '%s' does not load (%zu errors; run `tyche-run check` "
@@ -143,6 +266,36 @@ int cgi_load_surface(const struct cgi_config *c, const char *name,
 	return 0;
 }
 
+int cgi_load_context(const struct cgi_config *c, const char *name,
+		     tyche_context **ctx, tyche_surface **s, struct cgi_response *r)
+{
+	tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
+	tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
+	char path[4096];
+	struct kept *k;
+
+	if (cgi_keep_surfaces && cgi_name_ok(name, CGI_CONTEXT_NAME_MAX) &&
+	    !context_path(c, name, path, sizeof path)) {
+		lo.model_path = c->models;
+		ao.seed = c->seed;
+		ao.samples = (size_t)c->samples;
+		ao.cache_dir = c->cache;
+		if ((k = kept_get(c, path, 1, &lo, &ao))) {
+			*ctx = k->ctx;
+			*s = k->s;
+			return 0;
+		}
+		if (cgi_load_surface(c, name, ctx, s, r))
+			return -1;
+		/* only when the surface is the one the stamp names (a context
+		 * edited while it loaded is simply not kept) */
+		if (tyche_surface_is_current(*s, path, &lo, &ao))
+			keep(c, path, *ctx, *s);
+		return 0;
+	}
+	return cgi_load_surface(c, name, ctx, s, r);
+}
+
 int cgi_context_info(const struct cgi_config *c, const char *name,
 		     struct cgi_response *r)
 {
@@ -155,7 +308,7 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	int have_bounds = 0, brc;
 	cJSON *o, *a, *x;
 
-	if (cgi_load_surface(c, name, &ctx, &s, r))
+	if (cgi_load_context(c, name, &ctx, &s, r))
 		return r->status;
 	/* metric bounds: each metric's mean minimised and maximised alone over
 	 * [0, max amount] per category (no budget), once per study version */
@@ -169,8 +322,7 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	if (brc == TYCHE_ETIMEOUT) {
 		free(lo_b);
 		free(hi_b);
-		tyche_surface_free(s);
-		tyche_context_free(ctx);
+		cgi_context_done(ctx, s);
 		return cgi_fail_tyche(r, brc, &berr, "metric bounds");
 	}
 	have_bounds = brc == 0;
@@ -250,8 +402,7 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	cJSON_AddItemToArray(a, cJSON_CreateString(tyche_opt_method_name(TYCHE_OPT_AUTO)));
 	for (int m = TYCHE_OPT_LOCAL; m <= TYCHE_OPT_MILP; m++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(tyche_opt_method_name(m)));
-	tyche_surface_free(s);
-	tyche_context_free(ctx);
+	cgi_context_done(ctx, s);
 	return cgi_json(r, 200, o);
 }
 
@@ -621,7 +772,7 @@ out:
 	cJSON_Delete(in);
 	tyche_explore_free(e);
 	tyche_explore_free(heat);
-	tyche_surface_free(s);
+	cgi_surface_done(s);
 	return r->status;
 }
 
@@ -711,7 +862,7 @@ out:
 	cJSON_Delete(in);
 	tyche_explore_free(e);
 	free(g);
-	tyche_surface_free(s);
+	cgi_surface_done(s);
 	return r->status;
 }
 
@@ -864,6 +1015,6 @@ out:
 	free(upper);
 	free(start);
 	cJSON_Delete(in);
-	tyche_surface_free(s);
+	cgi_surface_done(s);
 	return r->status;
 }

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -59,9 +60,16 @@ static const char *reason(int status)
 	}
 }
 
-static int accepts_gzip(void)
+/* A request variable: the environment in CGI mode, the request's params
+ * in FastCGI mode (never getenv() here: see struct cgi_io). */
+static const char *param(const struct cgi_request *q, const char *name)
 {
-	const char *ae = getenv("HTTP_ACCEPT_ENCODING");
+	return q->io->param(q->io->ctx, name);
+}
+
+static int accepts_gzip(const struct cgi_request *req)
+{
+	const char *ae = param(req, "HTTP_ACCEPT_ENCODING");
 	const char *p;
 
 	if (!ae)
@@ -108,38 +116,44 @@ static int gzip_body(const struct cgi_buf *in, struct cgi_buf *out)
 	return rc == Z_STREAM_END ? 0 : -1;
 }
 
-static void send_response(FILE *out, struct cgi_response *r, int head_only)
+/* The headers and the body in one write. */
+static void send_response(const struct cgi_request *q, struct cgi_response *r, int head_only)
 {
-	struct cgi_buf gz = { 0 };
+	struct cgi_buf gz = { 0 }, h = { 0 };
 	const struct cgi_buf *b = &r->body;
+	char line[256];
 	int zip = 0;
 
 	cgi_utf8_fix(&r->body);
 
-	if (b->len >= 512 && accepts_gzip() && gzip_body(b, &gz) == 0) {
+	if (b->len >= 512 && accepts_gzip(q) && gzip_body(b, &gz) == 0) {
 		b = &gz;
 		zip = 1;
 	}
-	fprintf(out, "Status: %d %s\r\n", r->status, reason(r->status));
-	fprintf(out, "Content-Type: %s\r\n", r->content_type ? r->content_type : "application/json");
-	fprintf(out, "Content-Length: %zu\r\n", b->len);
+	snprintf(line, sizeof line, "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
+		 r->status, reason(r->status),
+		 r->content_type ? r->content_type : "application/json", b->len);
+	cgi_buf_adds(&h, line);
 	if (zip)
-		fputs("Content-Encoding: gzip\r\n", out);
-	fputs("Vary: Accept-Encoding\r\n"
+		cgi_buf_adds(&h, "Content-Encoding: gzip\r\n");
+	cgi_buf_adds(&h, "Vary: Accept-Encoding\r\n"
 	      "Cache-Control: no-store\r\n"
 	      "X-Content-Type-Options: nosniff\r\n"
 	      "Referrer-Policy: no-referrer\r\n"
 	      "X-Frame-Options: DENY\r\n"
 	      "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'; "
-	      "base-uri 'none'; form-action 'none'\r\n", out);
-	if (r->retry_after)
-		fprintf(out, "Retry-After: %d\r\n", r->retry_after);
+	      "base-uri 'none'; form-action 'none'\r\n");
+	if (r->retry_after) {
+		snprintf(line, sizeof line, "Retry-After: %d\r\n", r->retry_after);
+		cgi_buf_adds(&h, line);
+	}
 	if (r->status == 405)
-		fputs("Allow: GET, POST\r\n", out);
-	fputs("\r\n", out);
-	if (!head_only)
-		fwrite(b->p ? b->p : "", 1, b->len, out);
-	fflush(out);
+		cgi_buf_adds(&h, "Allow: GET, POST\r\n");
+	cgi_buf_adds(&h, "\r\n");
+	q->io->write(q->io->ctx, h.p, h.len);
+	if (!head_only && b->len)
+		q->io->write(q->io->ctx, b->p, b->len);
+	cgi_buf_release(&h);
 	cgi_buf_release(&gz);
 }
 
@@ -164,10 +178,11 @@ static void allowed_list(const struct cgi_config *c, char *buf, size_t n)
 /* 0 if Host (and Origin, when sent) name an allowed host; else the answer
  * is set.  In every mode: a DNS name an attacker points at this server
  * carries the attacker's name in Host, and the page's origin in Origin. */
-static int check_hosts(const struct cgi_config *c, struct cgi_response *r)
+static int check_hosts(const struct cgi_config *c, const struct cgi_request *q,
+		       struct cgi_response *r)
 {
-	const char *host = getenv("HTTP_HOST");
-	const char *origin = getenv("HTTP_ORIGIN");
+	const char *host = param(q, "HTTP_HOST");
+	const char *origin = param(q, "HTTP_ORIGIN");
 	char list[600];
 
 	allowed_list(c, list, sizeof list);
@@ -203,12 +218,12 @@ static int check_hosts(const struct cgi_config *c, struct cgi_response *r)
 /* Does Origin name this server?  HTTP_HOST is the Host header under
  * Apache, but Debian's nginx fastcgi_params pass $host, which drops the
  * port: then scheme://HTTP_HOST:SERVER_PORT is this server too. */
-static int is_own_origin(const char *origin)
+static int is_own_origin(const struct cgi_request *q, const char *origin)
 {
-	const char *https = getenv("HTTPS");
-	const char *scheme = getenv("REQUEST_SCHEME");
-	const char *host = getenv("HTTP_HOST");
-	const char *port = getenv("SERVER_PORT");
+	const char *https = param(q, "HTTPS");
+	const char *scheme = param(q, "REQUEST_SCHEME");
+	const char *host = param(q, "HTTP_HOST");
+	const char *port = param(q, "SERVER_PORT");
 	char own[600];
 
 	if (!host || !*host)
@@ -226,11 +241,11 @@ static int is_own_origin(const char *origin)
 }
 
 /* 0 if the POST may go on; else the answer is set. */
-static int check_post_origin(struct cgi_response *r)
+static int check_post_origin(const struct cgi_request *q, struct cgi_response *r)
 {
-	const char *origin = getenv("HTTP_ORIGIN");
-	const char *site = getenv("HTTP_SEC_FETCH_SITE");
-	const char *custom = getenv("HTTP_X_TYCHE_REQUEST");
+	const char *origin = param(q, "HTTP_ORIGIN");
+	const char *site = param(q, "HTTP_SEC_FETCH_SITE");
+	const char *custom = param(q, "HTTP_X_TYCHE_REQUEST");
 	if (site && strcmp(site, "same-origin")) {
 		cgi_fail(r, 403, "cross-origin request refused (Sec-Fetch-Site: %s)",
 			 strcmp(site, "cross-site") && strcmp(site, "same-site") && strcmp(site, "none")
@@ -238,7 +253,7 @@ static int check_post_origin(struct cgi_response *r)
 		return -1;
 	}
 	if (origin) {
-		if (!is_own_origin(origin)) {
+		if (!is_own_origin(q, origin)) {
 			fprintf(stderr, "tyche.cgi: refused a POST from origin '%.200s'\n", origin);
 			cgi_fail(r, 403, "cross-origin request refused (Origin does not match this server)");
 			return -1;
@@ -251,9 +266,9 @@ static int check_post_origin(struct cgi_response *r)
 	return 0;
 }
 
-static int read_body(int in_fd, struct cgi_request *q, struct cgi_response *r)
+static int read_body(struct cgi_request *q, struct cgi_response *r)
 {
-	const char *cl = getenv("CONTENT_LENGTH");
+	const char *cl = param(q, "CONTENT_LENGTH");
 	unsigned long long len;
 	char *end;
 	size_t got = 0;
@@ -279,10 +294,8 @@ static int read_body(int in_fd, struct cgi_request *q, struct cgi_response *r)
 		char sink[65536];
 
 		for (size_t left = len < 16u * CGI_MAX_BODY ? len : 0; left;) {
-			ssize_t k = read(in_fd, sink, left < sizeof sink ? left : sizeof sink);
+			long k = q->io->read(q->io->ctx, sink, left < sizeof sink ? left : sizeof sink);
 
-			if (k < 0 && errno == EINTR)
-				continue;
 			if (k <= 0)
 				break;
 			left -= (size_t)k;
@@ -297,10 +310,8 @@ static int read_body(int in_fd, struct cgi_request *q, struct cgi_response *r)
 		return -1;
 	}
 	while (got < len) {
-		ssize_t k = read(in_fd, q->body + got, len - got);
+		long k = q->io->read(q->io->ctx, q->body + got, len - got);
 
-		if (k < 0 && errno == EINTR)
-			continue;
 		if (k <= 0) {
 			cgi_fail(r, 400, "request body shorter than CONTENT_LENGTH");
 			return -1;
@@ -392,8 +403,6 @@ static int route(const struct cgi_config *c, struct cgi_request *q,
 	return cgi_fail(r, 404, "no such resource");
 }
 
-/* The request's work budget, for the 504 message. */
-
 /* RLIMIT_CPU a little above the budget: the last guard when a loop does
  * not check the budget.  Never raises a limit already set lower. */
 static void set_cpu_rlimit(double cpu)
@@ -413,12 +422,93 @@ static void set_cpu_rlimit(double cpu)
 	setrlimit(RLIMIT_CPU, &rl);
 }
 
+/* The same guard in a process that serves many requests.  RLIMIT_CPU
+ * counts the process's CPU time since it started, so the soft limit is
+ * moved before each request to the CPU used so far plus the budget plus
+ * 2 s; the hard limit is left alone (lowering it cannot be undone
+ * without privilege).  Past the soft limit the kernel sends SIGXCPU,
+ * whose default action ends the process: the web server answers 502 for
+ * that request and starts a new process.  Never above the soft limit
+ * the process started with. */
+static void set_cpu_rlimit_fastcgi(double cpu)
+{
+	static rlim_t start_soft;
+	static int have_start;
+	struct rlimit rl;
+	struct timespec ts;
+	rlim_t soft;
+
+	if (getrlimit(RLIMIT_CPU, &rl))
+		return;
+	if (!have_start) {
+		start_soft = rl.rlim_cur;
+		have_start = 1;
+	}
+	soft = start_soft;
+	if (cpu > 0 && !clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)) {
+		rlim_t want = (rlim_t)ts.tv_sec + (rlim_t)ceil(cpu) + 3;
+
+		if (soft == RLIM_INFINITY || want < soft)
+			soft = want;
+	}
+	if (rl.rlim_max != RLIM_INFINITY && soft > rl.rlim_max)
+		soft = rl.rlim_max;
+	if (soft == rl.rlim_cur)
+		return;
+	rl.rlim_cur = soft;
+	setrlimit(RLIMIT_CPU, &rl);
+}
+
+/* ------------------------------------------------------------ one request */
+
+static const char *env_param(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+struct cgi_fds {
+	int in_fd;
+	FILE *out;
+};
+
+static long fd_read(void *ctx, char *buf, size_t n)
+{
+	const struct cgi_fds *f = ctx;
+
+	for (;;) {
+		ssize_t k = read(f->in_fd, buf, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		return (long)k;
+	}
+}
+
+static void file_write(void *ctx, const char *buf, size_t n)
+{
+	const struct cgi_fds *f = ctx;
+
+	fwrite(buf, 1, n, f->out);
+}
+
 int cgi_handle(int in_fd, FILE *out, int hard_limits)
+{
+	struct cgi_fds f = { in_fd, out };
+	struct cgi_io io = { env_param, fd_read, file_write, &f,
+			     hard_limits ? CGI_LIMITS_CGI : CGI_LIMITS_NONE };
+	int status = cgi_handle_io(&io);
+
+	fflush(out);
+	return status;
+}
+
+int cgi_handle_io(const struct cgi_io *io)
 {
 	struct cgi_config c;
 	struct cgi_request q;
 	struct cgi_response r, body_err;
-	const char *cfg = getenv("TYCHE_CONFIG");
+	const char *cfg;
 	char msg[1024];
 	int head = 0, post, body_failed = 0;
 
@@ -426,11 +516,18 @@ int cgi_handle(int in_fd, FILE *out, int hard_limits)
 	memset(&q, 0, sizeof q);
 	memset(&r, 0, sizeof r);
 	memset(&body_err, 0, sizeof body_err);
-	q.method = getenv("REQUEST_METHOD");
-	q.path = getenv("PATH_INFO");
-	q.query = getenv("QUERY_STRING");
-	q.content_type = getenv("CONTENT_TYPE");
-	q.user = getenv("REMOTE_USER");
+	q.io = io;
+	/* a web server may pass TYCHE_CONFIG per request (nginx's
+	 * fastcgi_param, Apache's SetEnv) or in the process environment
+	 * (spawn-fcgi, FcgidInitialEnv, systemd) */
+	cfg = param(&q, "TYCHE_CONFIG");
+	if (!cfg || !*cfg)
+		cfg = getenv("TYCHE_CONFIG");
+	q.method = param(&q, "REQUEST_METHOD");
+	q.path = param(&q, "PATH_INFO");
+	q.query = param(&q, "QUERY_STRING");
+	q.content_type = param(&q, "CONTENT_TYPE");
+	q.user = param(&q, "REMOTE_USER");
 	if (q.user && !*q.user)
 		q.user = NULL;
 	if (!q.path)
@@ -447,8 +544,11 @@ int cgi_handle(int in_fd, FILE *out, int hard_limits)
 		goto send;
 	}
 	/* the body first, whatever the answer will be (see the top) */
-	if (post && read_body(in_fd, &q, &body_err))
+	if (post && read_body(&q, &body_err))
 		body_failed = 1;
+	/* read on every request, also in FastCGI mode: a few hundred bytes
+	 * of YAML (tens of microseconds), and an edited config is in force
+	 * from the next request with nothing kept from the last */
 	if (cgi_config_load(&c, cfg && *cfg ? cfg : CGI_DEFAULT_CONFIG, msg, sizeof msg)) {
 		fprintf(stderr, "tyche.cgi: %s\n", msg);
 		cgi_fail(&r, 500, "server configuration error (see the server log)");
@@ -457,11 +557,13 @@ int cgi_handle(int in_fd, FILE *out, int hard_limits)
 	cgi_budget_wall = c.wall_seconds;
 	cgi_budget_cpu = c.cpu_seconds;
 	tyche_budget_set(c.wall_seconds, c.cpu_seconds);
-	if (hard_limits)
+	if (io->limits == CGI_LIMITS_CGI)
 		set_cpu_rlimit(c.cpu_seconds);
-	if (check_hosts(&c, &r))
+	else if (io->limits == CGI_LIMITS_FASTCGI)
+		set_cpu_rlimit_fastcgi(c.cpu_seconds);
+	if (check_hosts(&c, &q, &r))
 		goto send;
-	if (post && check_post_origin(&r))
+	if (post && check_post_origin(&q, &r))
 		goto send;
 	if (body_failed) {
 		r = body_err;
@@ -474,7 +576,7 @@ int cgi_handle(int in_fd, FILE *out, int hard_limits)
 	}
 	route(&c, &q, &r);
 send:
-	send_response(out, &r, head);
+	send_response(&q, &r, head);
 	cgi_buf_release(&r.body);
 	cgi_buf_release(&body_err.body);
 	for (size_t i = 0; i < q.nseg; i++)

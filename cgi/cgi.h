@@ -41,7 +41,28 @@ struct cgi_config {
 	double wall_seconds, cpu_seconds;   /* request_limits (default 30, 30) */
 };
 
+/* Where a request comes from and where its answer goes.  CGI: the
+ * process environment, a file descriptor and a FILE (cgi_handle);
+ * FastCGI: the request's params and streams (cgi-fastcgi.c).  Every read
+ * of a request variable, of the body and every write of the answer goes
+ * through here: in FastCGI mode getenv() is the server process's
+ * environment, not the request's. */
+struct cgi_io {
+	const char *(*param)(void *ctx, const char *name);   /* NULL if unset */
+	long (*read)(void *ctx, char *buf, size_t n);      /* bytes, 0 at EOF, <0 error */
+	void (*write)(void *ctx, const char *buf, size_t n);
+	void *ctx;
+	int limits;   /* enum cgi_limits */
+};
+/* How cgi_handle_io sets RLIMIT_CPU around the request's CPU budget. */
+enum cgi_limits {
+	CGI_LIMITS_NONE = 0,   /* the fuzzer: many requests, no signals */
+	CGI_LIMITS_CGI,        /* one request per process: soft and hard limit */
+	CGI_LIMITS_FASTCGI,    /* many requests: soft limit = CPU used + budget */
+};
+
 struct cgi_request {
+	const struct cgi_io *io;   /* for request variables */
 	const char *method;
 	const char *path;          /* PATH_INFO, "" if unset */
 	const char *query;         /* QUERY_STRING, "" if unset */
@@ -89,6 +110,12 @@ extern double cgi_budget_wall, cgi_budget_cpu;
  * in_fd, the answer to out.  hard_limits: also set RLIMIT_CPU (only in a
  * process that serves one request).  Returns the answer's status. */
 int cgi_handle(int in_fd, FILE *out, int hard_limits);
+/* The same for any source of requests (see struct cgi_io). */
+int cgi_handle_io(const struct cgi_io *io);
+/* FastCGI mode (cgi-fastcgi.c): is fd 0 a listening socket, as a
+ * FastCGI responder's is?  And the accept loop; returns the exit code. */
+int cgi_fastcgi_detect(void);
+int cgi_fastcgi_run(void);
 /* Split a Host value into a lower-case name and a port ("" if none); -1
  * when it is not "name", "name:port", "[v6]", "[v6]:port" or bare v6. */
 int cgi_split_hostport(const char *s, char *name, size_t nn, char *port, size_t pn);
@@ -151,6 +178,16 @@ int cgi_store_route(const struct cgi_config *c, const struct cgi_request *q,
  * set and -1 returned. */
 int cgi_load_surface(const struct cgi_config *c, const char *name,
 		     tyche_context **ctx, tyche_surface **s, struct cgi_response *r);
+/* Done with a surface from cgi_load_surface with ctx NULL: freed, unless
+ * this process keeps it for its next requests (cgi_keep_surfaces, set in
+ * FastCGI mode: see cgi-analysis.c). */
+void cgi_surface_done(tyche_surface *s);
+extern int cgi_keep_surfaces;
+/* cgi_load_surface with a context, which this process may keep as well
+ * (read-only: release both with cgi_context_done, never free them). */
+int cgi_load_context(const struct cgi_config *c, const char *name,
+		     tyche_context **ctx, tyche_surface **s, struct cgi_response *r);
+void cgi_context_done(tyche_context *ctx, tyche_surface *s);
 /* Summary statistics of amounts, as {"metrics": {M: {stat: v}}} for the
  * store, computed on the server. */
 cJSON *cgi_results_summary(const tyche_surface *s, const double *amounts);

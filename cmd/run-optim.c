@@ -327,38 +327,15 @@ int run_cmd_bounds(int argc, char **argv)
 	return finish(&c, rc);
 }
 
-/* "LO:HI:STEP" into a list (at most 10000 points). */
+/* "LO:HI:STEP" into a list (at most 10000 points) for option --opt. */
 static int parse_range(const char *opt, const char *s, double **out, size_t *n)
 {
-	double lo, hi, step;
-	char *end;
-	size_t k;
+	tyche_error err = { 0 };
 
-	lo = strtod(s, &end);
-	if (*end != ':')
-		goto bad;
-	hi = strtod(end + 1, &end);
-	if (*end != ':')
-		goto bad;
-	step = strtod(end + 1, &end);
-	if (*end || !(step > 0) || !(hi >= lo) || !isfinite(lo) || !isfinite(hi))
-		goto bad;
-	k = (size_t)floor((hi - lo) / step * (1 + 1e-12)) + 1;
-	if (k > 10000) {
-		fprintf(stderr, "tyche-run: --%s: %zu points, more than 10000\n", opt, k);
-		return RUN_EX_USAGE;
-	}
-	*out = calloc(k, sizeof(double));
-	if (!*out)
-		return RUN_EX_SOFTWARE;
-	for (size_t i = 0; i < k; i++)
-		(*out)[i] = lo + step * (double)i;
-	*n = k;
-	return 0;
-bad:
-	fprintf(stderr, "tyche-run: --%s: '%s', expected LO:HI:STEP with LO <= HI, STEP > 0\n",
-		opt, s);
-	return RUN_EX_USAGE;
+	if (!tyche_opt_parse_range(out, n, s, -INFINITY, 10000, &err))
+		return 0;
+	fprintf(stderr, "tyche-run: --%s: %s\n", opt, err.msg);
+	return run_exit_code(err.code);
 }
 
 int run_cmd_pareto(int argc, char **argv)

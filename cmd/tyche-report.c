@@ -832,35 +832,12 @@ out:
 
 static int parse_budgets(const char *s, double **out, size_t *n)
 {
-	double lo, hi, step;
-	char *end;
-	size_t k;
+	tyche_error err = { 0 };
 
-	lo = strtod(s, &end);
-	if (*end != ':')
-		goto bad;
-	hi = strtod(end + 1, &end);
-	if (*end != ':')
-		goto bad;
-	step = strtod(end + 1, &end);
-	if (*end || !(step > 0) || !(hi >= lo) || !(lo >= 0) || !isfinite(hi))
-		goto bad;
-	k = (size_t)floor((hi - lo) / step * (1 + 1e-12)) + 1;
-	if (k > 1000) {
-		fprintf(stderr, "tyche-report: --budgets: %zu points, more than 1000\n", k);
-		return RUN_EX_USAGE;
-	}
-	*out = calloc(k, sizeof(double));
-	if (!*out)
-		return RUN_EX_SOFTWARE;
-	for (size_t i = 0; i < k; i++)
-		(*out)[i] = lo + step * (double)i;
-	*n = k;
-	return 0;
-bad:
-	fprintf(stderr, "tyche-report: --budgets: '%s', expected LO:HI:STEP with 0 <= LO <= HI, "
-		"STEP > 0\n", s);
-	return RUN_EX_USAGE;
+	if (!tyche_opt_parse_range(out, n, s, 0, 1000, &err))
+		return 0;
+	fprintf(stderr, "tyche-report: --budgets: %s\n", err.msg);
+	return run_exit_code(err.code);
 }
 
 static void section_pareto(struct rep *r, const double *budgets, size_t nb)

@@ -303,7 +303,7 @@ void tyche_catalog_hash(tyche_catalog *c, const tyche_load_opts *lo)
 
 		if (e->hash[0])
 			continue;
-		if (e->kind == TYCHE_CONTEXT_FOLDER && !ty_context_quick_hash(e->path, lo, e->hash))
+		if (e->kind == TYCHE_CONTEXT_FOLDER && !ty_context_quick_hash(e->path, lo, e->hash, NULL, NULL))
 			continue;
 		e->hash[0] = '\0';
 		if (!tyche_context_load(&ctx, e->path, lo, NULL) && ctx)

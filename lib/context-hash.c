@@ -92,9 +92,11 @@ static int tech_model_cmp(const void *a, const void *b)
  * the tables: for a CSV directory, the seven files and the model files its
  * functions table names (in technology order).  Only valid contexts have a
  * cached surface under their hash, so a context that would not load can
- * never match one; any difference just means the slow path.
+ * never match one; any difference just means the slow path.  seen (may be
+ * NULL) is told every file hashed (context-stamp.c records them).
  */
-int ty_context_quick_hash(const char *path, const tyche_load_opts *opts, char hash[65])
+int ty_context_quick_hash(const char *path, const tyche_load_opts *opts, char hash[65],
+			  void (*seen)(void *arg, const char *file), void *arg)
 {
 	crypto_hash_sha256_state st;
 	struct ty_table *f = NULL;
@@ -111,6 +113,8 @@ int ty_context_quick_hash(const char *path, const tyche_load_opts *opts, char ha
 	for (int i = 0; i < 7; i++) {
 		p = ty_asprintf("%s/%s.csv", path, ty_table_names[i]);
 		hash_file(&st, p, ty_table_names[i]);
+		if (seen && p)
+			seen(arg, p);
 		free(p);
 	}
 	p = ty_asprintf("%s/correlations.csv", path);
@@ -138,8 +142,11 @@ int ty_context_quick_hash(const char *path, const tyche_load_opts *opts, char ha
 	for (size_t k = 0; k < n; k++) {
 		char *mp = ty_context_model_file(path, opts, v[k].model);
 
-		if (mp)
+		if (mp) {
 			hash_file(&st, mp, v[k].model);
+			if (seen)
+				seen(arg, mp);
+		}
 		free(mp);
 	}
 	free(v);

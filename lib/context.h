@@ -114,21 +114,27 @@ extern const char *const ty_table_names[7];
 /* Identity (context-hash.c).  ty_context_hash_compute fills ctx->hash from
  * ctx->path and the technologies' model_path (call it once they are set);
  * ty_context_quick_hash gives the same hash without loading (CSV
- * directories only; -1 otherwise). */
+ * directories only; -1 otherwise), telling seen (may be NULL) each file it
+ * hashed.  ty_context_stamp_hash (context-stamp.c) gives it without
+ * reading any table when the files are unchanged since stamp_path was
+ * written (stamp_path NULL: the quick hash). */
 TY_HIDDEN void ty_context_hash_compute(tyche_context *ctx);
 TY_HIDDEN int ty_context_quick_hash(const char *path, const tyche_load_opts *opts,
-				    char hash[65]);
+				    char hash[65], void (*seen)(void *arg, const char *file),
+				    void *arg);
+TY_HIDDEN int ty_context_stamp_hash(const char *path, const tyche_load_opts *opts,
+				    const char *stamp_path, char hash[65]);
 /* Base name of a context path without ".xlsx" (malloc'd). */
 TY_HIDDEN char *ty_context_name_of(const char *path);
 
-/* The model file `<model>.yml` (malloc'd) for the context at ctxpath:
- * beside the tables, then along the model path (opts, $TYCHE_MODEL_PATH,
- * the installed library); NULL when not found or when model is not a
- * plain model name (a path is never opened). */
 /* The model path after the context's folder ("DIR:DIR...", malloc'd):
  * opts, $TYCHE_MODEL_PATH, else the build tree's models/ and the
- * installed library. */
+ * installed library.  ty_context_model_file searches it, and the
+ * context's stamp (context-stamp.c) watches each of its folders. */
 TY_HIDDEN char *ty_context_model_path(const tyche_load_opts *opts);
+/* The model file `<model>.yml` (malloc'd) for the context at ctxpath:
+ * beside the tables, then along the model path; NULL when not found or
+ * when model is not a plain model name (a path is never opened). */
 TY_HIDDEN char *ty_context_model_file(const char *ctxpath, const tyche_load_opts *opts,
 				      const char *model);
 

@@ -172,6 +172,42 @@ out:
 	return rc;
 }
 
+int tyche_opt_parse_range(double **out, size_t *n, const char *text,
+			  double lo_min, size_t max_points, tyche_error *err)
+{
+	double lo, hi, step;
+	char *end;
+	size_t k;
+
+	*out = NULL;
+	*n = 0;
+	lo = strtod(text, &end);
+	if (*end != ':')
+		goto bad;
+	hi = strtod(end + 1, &end);
+	if (*end != ':')
+		goto bad;
+	step = strtod(end + 1, &end);
+	if (*end || !(step > 0) || !(hi >= lo) || !(lo >= lo_min) || !isfinite(lo) ||
+	    !isfinite(hi) || !isfinite(step))
+		goto bad;
+	k = (size_t)floor((hi - lo) / step * (1 + 1e-12)) + 1;
+	if (k > max_points)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "%zu points, more than %zu",
+				   k, max_points);
+	*out = ty_calloc(k, sizeof(double));
+	if (!*out)
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	for (size_t i = 0; i < k; i++)
+		(*out)[i] = lo + step * (double)i;
+	*n = k;
+	return 0;
+bad:
+	return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+			   "'%.200s', expected LO:HI:STEP with %sLO <= HI, STEP > 0", text,
+			   lo_min == 0 ? "0 <= " : "");
+}
+
 int tyche_opt_parse_upper(const tyche_surface *s, const char *const *assign, size_t n,
 			  double *upper, tyche_error *err)
 {

@@ -10,6 +10,8 @@
  *   NAME-KEY.tysurf         the surface (format: lib/surface-file.c)
  *   NAME-KEY.tysurf.bounds  its metric bounds (lib/bounds-cache.c)
  *   NAME-KEY.tysurf.lock    flock'ed while the surface is being built
+ *   NAME.tystamp            the context's files' identities and hash, so
+ *                           finding KEY reads no table (context-stamp.c)
  * NAME is the context's name with '/' and bytes below 0x20 or from 0x80
  * up made '_'; KEY is 24 hex digits of SHA-256("tyche-surface/VERSION/
  * context hash/samples/seed").  The surface and bounds files also hold
@@ -44,6 +46,7 @@
 #define SURF_SUFFIX ".tysurf"
 #define BOUNDS_SUFFIX ".tysurf.bounds"
 #define LOCK_SUFFIX ".tysurf.lock"
+#define STAMP_SUFFIX ".tystamp"
 #define KEY_HEX 24
 
 /* ------------------------------------------------------------ names */
@@ -132,6 +135,30 @@ char *ty_cache_bounds_path(const tyche_context *ctx, const tyche_analysis_opts *
 	path = ty_asprintf("%s%s", surf, BOUNDS_SUFFIX + strlen(SURF_SUFFIX));
 	free(surf);
 	return path;
+}
+
+/* DIR/NAME.tystamp for the context at path (malloc'd), or NULL. */
+static char *stamp_path(const char *path, const tyche_analysis_opts *o)
+{
+	char *dir = cache_dir(o->cache_dir), *nm = NULL, *p = NULL;
+
+	if (dir && (nm = ty_context_name_of(path)))
+		p = ty_asprintf("%s/%s" STAMP_SUFFIX, dir, cache_name(nm));
+	free(nm);
+	free(dir);
+	return p;
+}
+
+/* The context's hash as ty_context_quick_hash computes it, through the
+ * cache's stamp when the files are unchanged. */
+static int open_hash(const char *path, const tyche_load_opts *lo,
+		     const tyche_analysis_opts *o, char hash[65])
+{
+	char *sp = stamp_path(path, o);
+	int rc = ty_context_stamp_hash(path, lo, sp, hash);
+
+	free(sp);
+	return rc;
 }
 
 /* ------------------------------------------------------------ lookup */
@@ -233,7 +260,7 @@ int tyche_surface_open(tyche_surface **out, const char *path, const tyche_load_o
 	char hash[65];
 	int rc;
 
-	if (o->samples >= 1 && !ty_context_quick_hash(path, lo, hash)) {
+	if (o->samples >= 1 && !open_hash(path, lo, o, hash)) {
 		char *name = ty_context_name_of(path);
 		char *cpath = name ? surface_path(name, hash, o) : NULL;
 		tyche_surface *s = cpath ? cache_try(cpath, hash, o) : NULL;
@@ -265,6 +292,14 @@ int tyche_surface_open(tyche_surface **out, const char *path, const tyche_load_o
 	return rc;
 }
 
+int tyche_surface_is_current(const tyche_surface *s, const char *path,
+			     const tyche_load_opts *lo, const tyche_analysis_opts *o)
+{
+	char hash[65];
+
+	return s && s->N == o->samples && s->seed == o->seed && !open_hash(path, lo, o, hash) &&
+	       !strcmp(hash, s->ctx_hash);
+}
 
 /* ------------------------------------------------------------ invalidation */
 
@@ -275,12 +310,14 @@ static int has_suffix(const char *s, size_t n, const char *suf)
 	return n >= k && !memcmp(s + n - k, suf, k);
 }
 
-/* Is file name f a surface or bounds file of the context whose file name
+/* Is file name f a surface, bounds or stamp file of the context whose file name
  * part is nm (NULL: of any context)? */
 static int is_cache_file(const char *f, const char *nm)
 {
 	size_t n = strlen(f), k, base;
 
+	if (has_suffix(f, n, STAMP_SUFFIX))
+		return !nm || (n == strlen(nm) + strlen(STAMP_SUFFIX) && !strncmp(f, nm, strlen(nm)));
 	if (has_suffix(f, n, BOUNDS_SUFFIX))
 		base = n - strlen(BOUNDS_SUFFIX);
 	else if (has_suffix(f, n, SURF_SUFFIX))

@@ -3,11 +3,14 @@
 # t/serve.sh and t/perf/cgi.sh: Debian's apache2 (mod_cgid, basic auth) or
 # nginx + fcgiwrap (auth_basic), each on a loopback port with its own temp
 # ServerRoot / prefix, the CGI and the page copied into it, running as
-# www-data.
+# www-data.  tyche.cgi as a FastCGI responder: nginx + spawn-fcgi (with
+# multiwatch restarting a process that exits after its last request), or
+# Apache + mod_fcgid.
 #
 # Sourced after test-lib.sh (or alone with TOP and BUILD set).  Call
-# cgi_setup, then cgi_start_apache or cgi_start_nginx; cgi_stop runs from
-# an EXIT trap, so a failing test never leaves a server behind.
+# cgi_setup, then cgi_start_apache, cgi_start_nginx, cgi_start_apache_fcgid
+# or cgi_start_nginx_fastcgi; cgi_stop runs from an EXIT trap, so a
+# failing test never leaves a server behind.
 #
 # Why copies under /tmp and not the build tree: the servers run the CGI as
 # www-data, which must be able to read every directory above it, and the
@@ -94,6 +97,43 @@ cgi_wait_port() {
 # The response headers every page answer carries (the CGI sets its own).
 CGI_PAGE_CSP="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+# The parts of httpd.conf that differ between mod_cgid and mod_fcgid.
+# mod_fcgid: FcgidMaxRequestsPerProcess <= the program's own limit
+# (TYCHE_FCGI_MAX_REQUESTS, default 1000), as its manual asks of
+# PHP_FCGI_MAX_REQUESTS, so that the module, not the program, ends a
+# process and never hands a request to one that is exiting.
+cgi_apache_backend_modules() {
+	if [ "$CGI_APACHE_MODE" = fcgid ]; then
+		mkdir -p "$SRV/run/fcgid"
+		[ "$(id -u)" = 0 ] && chown www-data:www-data "$SRV/run/fcgid"
+		cat <<-EOF
+		LoadModule fcgid_module $_m/mod_fcgid.so
+		FcgidIPCDir "$SRV/run/fcgid"
+		FcgidProcessTableFile "$SRV/run/fcgid_shm"
+		FcgidMaxProcessesPerClass ${CGI_FCGI_CHILDREN:-2}
+		FcgidMaxRequestsPerProcess ${CGI_FCGID_MAX_REQUESTS:-1000}
+		FcgidInitialEnv TYCHE_FCGI_MAX_REQUESTS ${TYCHE_FCGI_MAX_REQUESTS:-1000}
+		FcgidMaxRequestLen 4194304
+		FcgidIOTimeout 120
+		EOF
+	else
+		echo "LoadModule cgid_module $_m/mod_cgid.so"
+		echo "ScriptSock \"$SRV/run/cgid.sock\""
+	fi
+}
+cgi_apache_backend_alias() {
+	if [ "$CGI_APACHE_MODE" = fcgid ]; then
+		echo "Alias /tyche/tyche.cgi \"$SRV/cgi-bin/tyche.cgi\""
+	else
+		echo "ScriptAlias /tyche/tyche.cgi \"$SRV/cgi-bin/tyche.cgi\""
+	fi
+}
+
+cgi_start_apache_fcgid() {
+	CGI_APACHE_MODE=fcgid
+	cgi_start_apache "$@"
+}
+
 cgi_start_apache() {
 	PORT=${1:-$(cgi_free_port)}
 	_m=/usr/lib/apache2/modules
@@ -118,9 +158,8 @@ cgi_start_apache() {
 	LoadModule dir_module $_m/mod_dir.so
 	LoadModule env_module $_m/mod_env.so
 	LoadModule headers_module $_m/mod_headers.so
-	LoadModule cgid_module $_m/mod_cgid.so
+	$(cgi_apache_backend_modules)
 	TypesConfig /etc/mime.types
-	ScriptSock "$SRV/run/cgid.sock"
 	StartServers 1
 	ServerLimit 2
 	ThreadsPerChild 16
@@ -131,7 +170,7 @@ cgi_start_apache() {
 	    Require all denied
 	    AllowOverride None
 	</Directory>
-	ScriptAlias /tyche/tyche.cgi "$SRV/cgi-bin/tyche.cgi"
+	$(cgi_apache_backend_alias)
 	Alias /tyche/ "$SRV/www/"
 	<Location /tyche/>
 	    AuthType Basic
@@ -152,6 +191,8 @@ cgi_start_apache() {
 	    Require all granted
 	    SetEnv TYCHE_CONFIG "$SRV/tyche.yml"
 	    Options +ExecCGI
+	    $( [ "$CGI_APACHE_MODE" = fcgid ] && echo 'SetHandler fcgid-script' )
+	    $( [ "$CGI_APACHE_MODE" = fcgid ] && echo 'AcceptPathInfo On' )
 	</Files>
 	<Directory "$SRV/cgi-bin">
 	    Require all granted
@@ -165,16 +206,79 @@ cgi_start_apache() {
 	cgi_wait_port "$PORT"
 }
 
+# cgi_spawn_fastcgi: tyche.cgi itself as the FastCGI responder on
+# $SRV/run/tyche.sock.  spawn-fcgi binds the socket and execs multiwatch,
+# which keeps $CGI_FCGI_CHILDREN copies of tyche.cgi accepting on it and
+# starts a new one when one exits (after TYCHE_FCGI_MAX_REQUESTS requests);
+# the socket stays open in multiwatch, so no connection is refused
+# meanwhile.  multiwatch gives up on a child that dies 3 times (-r) each
+# within -t ms of its start (10 s by default, which a process that exits
+# after its 1000th request at 1000 req/s would hit): -t 500 here, and the
+# tests that restart every few requests raise -r.  $CGI_FCGI_PGID is the
+# process group (multiwatch's pid).
+cgi_spawn_fastcgi() {
+	mkdir -p "$SRV/nginx/logs"
+	_asuser=
+	[ "$(id -u)" = 0 ] && _asuser='setpriv --reuid=www-data --regid=www-data --init-groups'
+	rm -f "$SRV/run/tyche.sock"
+	setsid $_asuser env TYCHE_CONFIG="$SRV/tyche.yml" \
+		TYCHE_FCGI_MAX_REQUESTS="${TYCHE_FCGI_MAX_REQUESTS:-1000}" \
+		spawn-fcgi -n -s "$SRV/run/tyche.sock" -M 0600 -- \
+		/usr/bin/multiwatch -f "${CGI_FASTCGI_CHILDREN:-${CGI_FCGI_CHILDREN:-2}}" -t 500 -r "${CGI_MULTIWATCH_RETRIES:-3}" \
+		-- "$SRV/cgi-bin/tyche.cgi" \
+		</dev/null >>"$SRV/nginx/logs/tyche-fcgi.log" 2>&1 &
+	CGI_FCGI_PGID=$!
+	CGI_PGIDS="$CGI_PGIDS $CGI_FCGI_PGID"
+	_i=0
+	while [ ! -S "$SRV/run/tyche.sock" ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# cgi_stop_fastcgi: end the spawn-fcgi/multiwatch group (idle processes
+# exit at once on SIGTERM).
+cgi_stop_fastcgi() {
+	kill -TERM "-$CGI_FCGI_PGID" 2>/dev/null
+	_i=0
+	while kill -0 "-$CGI_FCGI_PGID" 2>/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	kill -KILL "-$CGI_FCGI_PGID" 2>/dev/null
+	CGI_PGIDS=$(echo "$CGI_PGIDS" | tr ' ' '\n' | grep -vx "$CGI_FCGI_PGID" | tr '\n' ' ')
+}
+
+# cgi_fastcgi_pids: the tyche.cgi processes serving now, one pid a line.
+cgi_fastcgi_pids() {
+	pgrep -g "$CGI_FCGI_PGID" -x tyche.cgi | sort -n
+}
+
+cgi_start_nginx_fastcgi() {
+	CGI_NGINX_MODE=fastcgi
+	cgi_start_nginx "$@"
+}
+
 cgi_start_nginx() {
 	PORT=${1:-$(cgi_free_port)}
 	mkdir -p "$SRV/nginx/tmp" "$SRV/nginx/logs"
-	# setsid: fcgiwrap and its children form one process group that
-	# cgi_stop signals as a whole; setpriv execs (no wrapper process).
-	_asuser=
-	[ "$(id -u)" = 0 ] && _asuser='setpriv --reuid=www-data --regid=www-data --init-groups'
-	setsid $_asuser fcgiwrap -c "${CGI_FCGI_CHILDREN:-2}" -s "unix:$SRV/run/fcgiwrap.sock" \
-		</dev/null >>"$SRV/nginx/logs/fcgiwrap.log" 2>&1 &
-	CGI_PGIDS="$CGI_PGIDS $!"
+	# fcgiwrap runs unless tyche.cgi is the FastCGI responder itself, and
+	# then too with CGI_NGINX_FCGIWRAP=1 (t/perf/cgi.sh: both side by
+	# side, the CGI ones at locations given in $CGI_NGINX_EXTRA).
+	if [ "$CGI_NGINX_MODE" != fastcgi ] || [ -n "$CGI_NGINX_FCGIWRAP" ]; then
+		# setsid: fcgiwrap and its children form one process group that
+		# cgi_stop signals as a whole; setpriv execs (no wrapper process).
+		_asuser=
+		[ "$(id -u)" = 0 ] && _asuser='setpriv --reuid=www-data --regid=www-data --init-groups'
+		setsid $_asuser fcgiwrap -c "${CGI_FCGI_CHILDREN:-2}" -s "unix:$SRV/run/fcgiwrap.sock" \
+			</dev/null >>"$SRV/nginx/logs/fcgiwrap.log" 2>&1 &
+		CGI_PGIDS="$CGI_PGIDS $!"
+		_sock=$SRV/run/fcgiwrap.sock
+	fi
+	if [ "$CGI_NGINX_MODE" = fastcgi ]; then
+		cgi_spawn_fastcgi
+		_sock=$SRV/run/tyche.sock
+	fi
 	cat >"$SRV/nginx/nginx.conf" <<-EOF
 	$( [ "$(id -u)" = 0 ] && echo 'user www-data;' )
 	worker_processes ${CGI_NGINX_WORKERS:-1};
@@ -195,6 +299,7 @@ cgi_start_nginx() {
 	        server_name 127.0.0.1;
 	        $( [ -z "$CGI_NO_AUTH" ] && echo 'auth_basic "Tyche";' )
 	        $( [ -z "$CGI_NO_AUTH" ] && echo "auth_basic_user_file $SRV/htpasswd;" )
+	        ${CGI_NGINX_EXTRA:-}
 	        location = / { return 302 /tyche/; }
 	        location / { return 404; }
 	        location /tyche/ {
@@ -214,13 +319,14 @@ cgi_start_nginx() {
 	            fastcgi_param PATH_INFO \$1;
 	            fastcgi_param REMOTE_USER \$remote_user;
 	            fastcgi_param TYCHE_CONFIG $SRV/tyche.yml;
-	            fastcgi_pass unix:$SRV/run/fcgiwrap.sock;
+	            fastcgi_pass unix:$_sock;
 	        }
 	    }
 	}
 	EOF
 	_i=0
-	while [ ! -S "$SRV/run/fcgiwrap.sock" ] && [ $_i -lt 50 ]; do
+	while { [ ! -S "$_sock" ] || { [ -n "$CGI_NGINX_FCGIWRAP" ] &&
+		[ ! -S "$SRV/run/fcgiwrap.sock" ]; }; } && [ $_i -lt 50 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done

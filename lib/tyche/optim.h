@@ -143,6 +143,13 @@ TYCHE_API int tyche_opt_parse_upper(const tyche_surface *s,
 				    const char *const *assign, size_t n,
 				    double *upper, tyche_error *err);
 
+/* "LO:HI:STEP" into the points LO, LO+STEP, ... <= HI (*out malloc'd, *n
+ * of them): LO >= lo_min, LO <= HI, STEP > 0, all finite, at most
+ * max_points.  TYCHE_EUSAGE otherwise, the message quoting the text (the
+ * caller names its option).  Budgets of a Pareto sweep use lo_min 0. */
+TYCHE_API int tyche_opt_parse_range(double **out, size_t *n, const char *text,
+				    double lo_min, size_t max_points, tyche_error *err);
+
 /* Solve *p over s.  *out (free with tyche_opt_result_free) on return 0. */
 TYCHE_API int tyche_optimize(tyche_opt_result **out, const tyche_surface *s,
 			     const tyche_opt_problem *p, tyche_error *err);

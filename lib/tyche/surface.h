@@ -39,12 +39,21 @@ TYCHE_API int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
 				  tyche_error *err);
 /* The surface of the context at `path` in one call: from the cache when a
  * valid file exists for the context's current contents (found without
- * parsing the tables, so a web request pays only for hashing the files
- * and reading the cache), else by loading the context (problems go to
+ * parsing the tables: a web request pays for stat() of the files against
+ * the cache's stamp of them, for hashing them only when they changed, and
+ * for reading the cache), else by loading the context (problems go to
  * *diags, may be NULL) and building it as tyche_surface_build does. */
 TYCHE_API int tyche_surface_open(tyche_surface **out, const char *path,
 				 const tyche_load_opts *lo, const tyche_analysis_opts *o,
 				 tyche_diags *diags, tyche_error *err);
+/* Is s, from tyche_surface_open(path, lo, o), still what that call would
+ * give now?  1 or 0.  With a cache, decided by stat() of the context's
+ * files against the cache's stamp of them (no table is read), so a
+ * process that serves many requests can keep s while its study is
+ * unchanged and drop it as soon as an update is installed. */
+TYCHE_API int tyche_surface_is_current(const tyche_surface *s, const char *path,
+				       const tyche_load_opts *lo,
+				       const tyche_analysis_opts *o);
 /* Read / write one surface file directly (the cache format). */
 TYCHE_API int tyche_surface_read(tyche_surface **out, const char *path, tyche_error *err);
 TYCHE_API int tyche_surface_write(const tyche_surface *s, const char *path, tyche_error *err);

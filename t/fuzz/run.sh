@@ -5,7 +5,8 @@
 # seeded from t/fuzz/corpus-NAME/ when that directory exists.  An input
 # that runs longer than $FUZZ_TIMEOUT seconds (default 10) is a failure:
 # a hang is a bug here, as a crash is.  fuzz-cgi.c also links cgi/*.c
-# except tyche-cgi.c (the file that holds only main()).
+# except tyche-cgi.c (the file that holds only main()) and cgi-fastcgi.c
+# (the FastCGI accept loop, the only file that needs libfcgi).
 #
 #   sh t/fuzz/run.sh            all targets
 #   sh t/fuzz/run.sh dist csv   only fuzz-dist.c and fuzz-csv.c
@@ -58,7 +59,7 @@ done
 mkdir -p "$FUZZ_BUILD/cgi" || exit 2
 cgi_objs=
 for src in "$TOP"/cgi/*.c; do
-	[ "$(basename "$src")" = tyche-cgi.c ] && continue
+	case $(basename "$src") in tyche-cgi.c | cgi-fastcgi.c) continue ;; esac
 	obj="$FUZZ_BUILD/cgi/$(basename "$src" .c).o"
 	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
 	   [ -n "$(find "$TOP/lib" "$TOP/cgi" -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
