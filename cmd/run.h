@@ -61,6 +61,9 @@ int run_cmd_import(int argc, char **argv);
 struct run_common;
 void run_analysis_opts(const struct run_common *o, tyche_analysis_opts *ao);
 int run_load_surface(const struct run_common *o, tyche_context **ctx, tyche_surface **s);
+/* --until-se: the context and the surface of enough samples (exit code). */
+int run_until_se(const struct run_common *o, const tyche_stat *st, tyche_context **ctx,
+		 tyche_surface **s);
 int run_parse_stats(const char *list, tyche_stat *st, size_t max, size_t *n);
 void run_warn_extrapolated(const tyche_surface *s, const int *outside);
 int run_check_range(const struct run_common *o, const tyche_surface *s, const double *amounts,

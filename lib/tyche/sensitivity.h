@@ -143,6 +143,38 @@ TYCHE_API double tyche_voi_evaluations(const tyche_voi *v);
 TYCHE_API int tyche_voi_write(const tyche_voi *v, int format, tyche_write_fn w, void *arg,
 			      tyche_error *err);
 
+/* ------------------------------------------------------------ standard errors */
+
+/* Monte-Carlo standard errors of a portfolio's statistics (lib/mcse.c):
+ * mean sd/sqrt(N); p>X and p<X sqrt(p (1-p) / N); every other statistic
+ * (std, quantiles, var, cvar, min, max) by a bootstrap of 200 keyed
+ * resamples (seed: the surface's).  Values are explore's, bit for bit. */
+typedef struct tyche_mcse tyche_mcse;
+TYCHE_API int tyche_mcse_compute(tyche_mcse **out, const tyche_surface *s,
+				 const double *amounts, const tyche_stat *st, size_t nst,
+				 int by_category, tyche_error *err);
+TYCHE_API void tyche_mcse_free(tyche_mcse *m);      /* NULL is fine */
+/* m borrows s (names, units): free m first.  Portfolio-level value and
+ * SE of statistic k of metric m. */
+TYCHE_API double tyche_mcse_se(const tyche_mcse *m, size_t metric, size_t k, double *value);
+/* CSV: Level,Category,Metric,Statistic,Value,SE,Units (explore's rows with
+ * an SE); JSON: explore's object with "se" beside each "value". */
+TYCHE_API int tyche_mcse_write(const tyche_mcse *m, const char *context_name, int format,
+			       tyche_write_fn w, void *arg, tyche_error *err);
+
+/* Grow the sample count until the SE of statistic st of `metric` at the
+ * portfolio `assign` is at most target: N = o->samples, then doubled (the
+ * first N samples of 2N are the same draws under mc and qmc, so each step
+ * adds a block; lhs re-stratifies) up to max_samples (TYCHE_EUSAGE when
+ * not reached, naming the SE reached).  progress(N, se, arg) after each
+ * step (may be NULL).  *out: the surface of the final N; *se_out its SE. */
+TYCHE_API int tyche_until_se(tyche_surface **out, const tyche_context *ctx,
+			     const tyche_analysis_opts *o, const char *const *assign,
+			     size_t nassign, const char *metric, const tyche_stat *st,
+			     double target, size_t max_samples,
+			     void (*progress)(size_t n, double se, void *arg), void *arg,
+			     double *se_out, tyche_error *err);
+
 #ifdef __cplusplus
 }
 #endif
