@@ -1061,6 +1061,34 @@ out:
 	tyche_corners_free(k);
 }
 
+static void add_table_cb(void *arg, struct report_table *t)
+{
+	add_table(arg, t);
+}
+
+/* --sensitivity, --voi (cmd/report-sens.c): at the explored portfolio. */
+static void section_sens(struct rep *r)
+{
+	char **assign = calloc(r->C + 1, sizeof(char *));
+	struct report_sens_in in = { &r->h, r->ctx, tyche_surface_metric(r->s, r->p.metric),
+				     r->o.scenario, r->p.minimize, NULL, 0, r->o.seed,
+				     add_table_cb, r };
+
+	for (size_t c = 0; assign && r->explore && !r->o.scenario && c < r->C; c++) {
+		const char *name = tyche_surface_category(r->s, c);
+		size_t len = strlen(name) + 40;
+
+		if (!(assign[in.nassign] = malloc(len)))
+			break;
+		snprintf(assign[in.nassign++], len, "%s=%.17g", name, r->explore[c]);
+	}
+	in.assign = (const char *const *)assign;
+	r->problems += report_sens_sections(&in);
+	for (size_t k = 0; assign && k < in.nassign; k++)
+		free(assign[k]);
+	free(assign);
+}
+
 static void section_tornado(struct rep *r)
 {
 	tyche_tornado *tt = NULL;
@@ -1657,6 +1685,8 @@ static int context_report(struct rep *r)
 		section_tornado(r);
 	if (r->inc & INC_CORNERS)
 		section_corners(r);
+	if (report_sens_wanted() && r->s)
+		section_sens(r);
 	r->problems += report_elicit_section(&r->h);
 	if (r->title)
 		snprintf(title, sizeof title, "%s", r->title);
@@ -1714,6 +1744,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage_text, stdout);
 			fputs(report_elicit_usage, stdout);
+			fputs(report_sens_usage, stdout);
 			free(av);
 			return 0;
 		}
@@ -1722,7 +1753,8 @@ int main(int argc, char **argv)
 			free(av);
 			return 0;
 		}
-		if ((rc = report_elicit_option(argc, argv, &i))) {
+		if ((rc = report_sens_option(argc, argv, &i)) ||
+		    (rc = report_elicit_option(argc, argv, &i))) {
 			if (rc < 0) {
 				free(av);
 				return RUN_EX_USAGE;

@@ -86,6 +86,12 @@ TYCHE_API double tyche_sobol_evaluations(const tyche_sobol *s);
  * with the options and "rows". */
 TYCHE_API int tyche_sobol_write(const tyche_sobol *s, int format, tyche_write_fn w,
 				void *arg, tyche_error *err);
+/* SVG (lib/plot-sens.c): the rows of `metric` at `level`, first-order and
+ * total bars with interval whiskers, largest total on top, at most
+ * max_inputs of them (0: all).  *out is malloc'd. */
+TYCHE_API int tyche_plot_sobol(char **out, const tyche_sobol *s, const char *metric,
+			       int level, size_t max_inputs, const tyche_plot_opts *o,
+			       tyche_error *err);
 
 /* ------------------------------------------------------------ value of information */
 
