@@ -320,13 +320,14 @@ void ty_context_load_correlations(struct loader *L)
 
 /* ------------------------------------------------------------ Iman-Conover */
 
-/* The cell's position in eval.c's scenario order (the QMC dimension). */
+/* The cell's QMC dimension as eval.c gives it: its rank among the
+ * uncertain cells of the scenario, in eval.c's scenario order. */
 static size_t cell_dim(const struct ty_tech *T, const struct ty_scenario *S,
 		       const struct ty_cell *c)
 {
 	size_t k = 0;
 
-#define AT(p) do { if ((p) == c) return k; k++; } while (0)
+#define AT(p) do { if ((p) == c) return k; k += !ty_dist_is_const((p)->dist); } while (0)
 	AT(&S->scale);
 	for (size_t i = 0; i < T->n_capital; i++)
 		AT(&S->lifetime[i]);

@@ -12,7 +12,8 @@
  *    U_j the cell's uniform stream 2.  No permutation is ever stored.
  *  - QMC: the Halton sequence with random linear digit scrambling
  *    (Matousek): digit d_k of j in base p (the dim-th prime) becomes
- *    (a_k d_k + b_k) mod p, a_k != 0, keyed per cell and digit position,
+ *    (a_k d_k + b_k) mod p, a_k != 0, keyed per cell and digit position
+ *    (dim: the cell's rank among its scenario's uncertain cells),
  *    to 2^-53.  Each point is then uniform in [0,1)^d, so estimates are
  *    unbiased, and the scrambling breaks the correlation of unscrambled
  *    Halton in high dimensions.  Why not GSL's qrng: its generators are

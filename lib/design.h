@@ -33,7 +33,8 @@ struct ty_draw_plan {
 };
 
 /* out[i] = the plan's draw of `cell` for sample first + i; dim is the
- * cell's position in its scenario (the quasi-random dimension). */
+ * quasi-random dimension: the cell's rank among its scenario's uncertain
+ * cells (eval.c), so the smallest primes go to cells that vary. */
 TY_HIDDEN void ty_plan_draw(const struct ty_draw_plan *P, const struct ty_cell *cell,
 			    size_t dim, const struct ty_rng_key *key, uint64_t first,
 			    size_t n, double *out);

@@ -34,6 +34,8 @@ struct scen_cells {
 	size_t n;
 	const struct ty_cell **cell;
 	struct ty_rng_key *key;
+	size_t *qdim;             /* quasi-random dimension: the cell's rank
+	                             among the scenario's uncertain cells */
 };
 
 struct ty_eval {
@@ -131,7 +133,10 @@ int ty_eval_create(struct ty_eval **out, const tyche_context *ctx, uint64_t seed
 			C->n = nc;
 			C->cell = ty_calloc(nc, sizeof(*C->cell));
 			C->key = ty_calloc(nc, sizeof(*C->key));
+			C->qdim = ty_calloc(nc, sizeof(*C->qdim));
 			scen_order(T, &T->scen[s], C->cell);
+			for (size_t k = 0, d = 0; k < nc; k++)
+				C->qdim[k] = ty_dist_is_const(C->cell[k]->dist) ? 0 : d++;
 			for (size_t k = 0; k < nc; k++) {
 				const char *parts[4] = { T->name, T->scen[s].name,
 							 C->cell[k]->table, C->cell[k]->key };
@@ -177,6 +182,7 @@ void ty_eval_free(struct ty_eval *E)
 		for (size_t s = 0; E->sc[t] && s < E->ctx->tech[t].nscen; s++) {
 			free(E->sc[t][s].cell);
 			free(E->sc[t][s].key);
+			free(E->sc[t][s].qdim);
 		}
 		free(E->sc[t]);
 	}
@@ -279,7 +285,7 @@ int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
 			for (size_t i = 0; i < n; i++)
 				dst[i] = m;
 		} else if (E->plan) {
-			ty_plan_draw(E->plan, C->cell[c], c, &C->key[c], first, n, dst);
+			ty_plan_draw(E->plan, C->cell[c], C->qdim[c], &C->key[c], first, n, dst);
 		} else {
 			ty_dist_sample(C->cell[c]->dist, &C->key[c], first, n, dst);
 		}
