@@ -430,7 +430,9 @@ int tyche_sobol_write(const tyche_sobol *s, int format, tyche_write_fn w, void *
 		ty_buf_addf(&b, ",\"samples\":%zu,\"seed\":%llu,\"bootstrap\":%zu,\"level\":",
 			    s->samples, (unsigned long long)s->seed, s->bootstrap);
 		ty_buf_num(&b, s->level, 1);
-		ty_buf_adds(&b, ",\"design\":\"mc\",\"rows\":[");
+		ty_buf_adds(&b, ",\"design\":\"mc\",\"evaluations\":");
+		ty_buf_num(&b, s->evals, 1);
+		ty_buf_adds(&b, ",\"rows\":[");
 	} else {
 		ty_buf_adds(&b, "Metric,Units,Level,Technology,Scenario,Table,Input,First,FirstLow,"
 				"FirstHigh,FirstSE,Total,TotalLow,TotalHigh,TotalSE\n");

@@ -750,6 +750,8 @@ int tyche_voi_write(const tyche_voi *v, int format, tyche_write_fn w, void *arg,
 		ty_buf_num(&b, v->evpi, 1);
 		ty_buf_adds(&b, ",\"evpi_se\":");
 		ty_buf_num(&b, v->evpi_se, 1);
+		ty_buf_adds(&b, ",\"evaluations\":");
+		ty_buf_num(&b, v->evals, 1);
 		ty_buf_adds(&b, ",\"chosen\":");
 		ty_buf_json_str(&b, v->cname[v->best]);
 		ty_buf_adds(&b, ",\"candidates\":[");

@@ -59,7 +59,7 @@ test_expect_success 'report: the sections are off unless asked for' '
 test_expect_success 'API: sensitivity matches tyche-run, with the plot' '
 	test "$(cgi POST /contexts/toy/sensitivity "{\"scenario\":\"Go\",\"metric\":\"Lin\",\"samples\":300,\"groups\":[\"parameter\"],\"plot\":true}")" = 200 &&
 	grep "\"svg\":\"<svg" body &&
-	grep "\"target\":\"Go\",\"samples\":300,\"seed\":3," body &&
+	grep "\"target\":\"Go\",\"samples\":300,\"seed\":3," body && grep "\"design\":\"mc\",\"evaluations\":2700," body &&
 	tyche-run sensitivity ctx/toy --scenario Go --metric Lin --samples 300 --seed 3 \
 		--groups parameter --format json >cli.json &&
 	grep -o "\"input\":\"X3\",\"first\":[^,]*,\"first_low\":[^,]*" cli.json >a &&

@@ -79,7 +79,7 @@ TYCHE_API int tyche_sobol_compute(tyche_sobol **out, const tyche_context *ctx,
 TYCHE_API void tyche_sobol_free(tyche_sobol *s);      /* NULL is fine */
 TYCHE_API size_t tyche_sobol_nrows(const tyche_sobol *s);
 TYCHE_API const tyche_sobol_row *tyche_sobol_row_at(const tyche_sobol *s, size_t i);
-/* Model evaluations of one scenario-sample each, for benchmarks. */
+/* Scenario-samples evaluated (also "evaluations" in the JSON). */
 TYCHE_API double tyche_sobol_evaluations(const tyche_sobol *s);
 /* CSV: Metric,Units,Level,Technology,Scenario,Table,Input,First,FirstLow,
  * FirstHigh,FirstSE,Total,TotalLow,TotalHigh,TotalSE; JSON: an object
