@@ -12,14 +12,14 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 -include config.mak.autogen
 
-PKGS     = libcurl libcjson yaml-0.1 zlib gsl nlopt libarchive expat libsodium
+PKGS     = libcurl libcjson yaml-0.1 zlib gsl nlopt libarchive expat libsodium xlsxwriter
 ifeq ($(origin PKG_LIBS),undefined)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 endif
 ifeq ($(strip $(PKG_LIBS)),)
 PKG_CFLAGS := -I/usr/include/cjson
-PKG_LIBS   := -lcurl -lcjson -lyaml -lz -lgsl -lgslcblas -lm -lnlopt -larchive -lexpat -lsodium
+PKG_LIBS   := -lcurl -lcjson -lyaml -lz -lgsl -lgslcblas -lm -lnlopt -larchive -lexpat -lsodium -lxlsxwriter
 endif
 LIBS = $(PKG_LIBS) -lglpk -lpthread -lm
 
@@ -185,13 +185,13 @@ $(CGI_SRCS:%.c=$(BUILD)/%.o): $(wildcard cgi/*.h)
 # ICU, libxml2 and libstdc++ (about 15 ms of CPU per request, measured by
 # t/perf/cgi.sh).  Issue 17: their dependencies too, wherever Debian ships
 # a .a (libzstd-dev, libltdl-dev in deps.txt): the loader maps libcjson,
-# libnlopt, libm and libc only (9 libraries before) and does 384
-# relocations, not 1,116 (LD_DEBUG=statistics); --as-needed drops liblz4
-# and libacl, which the parts of libarchive we use never call.
-# CGI_LIBS= $(LIBS) undoes it.
+# libnlopt, libxlsxwriter (Debian 12 ships no static copy), libm and libc
+# (9 libraries before) and does about 400 relocations, not 1,116
+# (LD_DEBUG=statistics); --as-needed drops liblz4 and libacl, which the
+# parts of libarchive we use never call.  CGI_LIBS= $(LIBS) undoes it.
 CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lfcgi -lyaml -lgsl -lgslcblas -larchive -lexpat \
 	-lsodium -lglpk -lz -lbz2 -llzma -lzstd -lnettle -lgmp -lcolamd -lamd -lltdl \
-	-Wl,-Bdynamic -lcjson -lnlopt -l:liblz4.so.1 -l:libacl.so.1 -lpthread -lm
+	-Wl,-Bdynamic -lxlsxwriter -lcjson -lnlopt -l:liblz4.so.1 -l:libacl.so.1 -lpthread -lm
 $(BUILD)/bin/tyche.cgi: LIBS = $(CGI_LIBS)
 # The same binary is a FastCGI responder when started on a listening
 # socket (cgi/cgi-fastcgi.c, issue 17): libfcgi (libfcgi-dev), static above.
@@ -209,6 +209,17 @@ check-fmt-exhaustive: $(BUILD)/t/unit/u-fmt
 	U_FMT_COUNT=100000000 $(BUILD)/t/unit/u-fmt
 	$(BUILD)/t/unit/u-fmt --floats
 # --- end issue 13/17
+
+# The compute core (model VM, draws, uniforms, unit cost): at -O2 GCC's
+# "very cheap" cost model leaves its loops over a block of samples scalar,
+# and sqrt's errno check keeps sqrt out of line.  Neither flag changes a
+# result: no reassociation, no contraction (-ffp-contract=off stays), and
+# element-wise IEEE operations round the same in vector registers.
+# -fno-trapping-math lets a comparison feed a select without a branch (the
+# VM's comparisons, the triangular draws); nothing in lib/ reads the
+# floating-point exception flags, and values are unchanged.
+$(BUILD)/lib/vm.o $(BUILD)/lib/dist.o $(BUILD)/lib/rng.o $(BUILD)/lib/eval.o: \
+	CFLAGS_ALL += -fvect-cost-model=dynamic -fno-math-errno -fno-trapping-math
 
 # --- issue 21: the Python package tyche_c (python/).  `make test` runs its
 # pytest suite through t/t9500-python.sh.  install-python puts the package

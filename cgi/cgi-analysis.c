@@ -36,6 +36,9 @@
 static const char *const plot_types[] = {
 	"box", "violin", "density", "heatmap", "annotated-heatmap"
 };
+static const char *const page_stats[] = {
+	"mean", "q10", "q50", "q90", "std", "var95", "cvar95", "p>0"
+};
 
 /* ------------------------------------------------------------ contexts */
 
@@ -394,9 +397,37 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	}
 	free(lo_b);
 	free(hi_b);
+	/* the investments table's portfolios, for the page's picker */
+	a = cJSON_AddArrayToObject(o, "investments");
+	for (size_t i = 0; i < tyche_context_ninvestments(ctx); i++) {
+		size_t C = tyche_surface_ncategories(s);
+		double *amt = malloc((C ? C : 1) * sizeof(double)), total = 0;
+		tyche_error ie = { 0 };
+		cJSON *inv, *am;
+
+		if (!amt || tyche_investment_amounts(amt, ctx, s, i, &ie)) {
+			free(amt);
+			continue;   /* listed only when its amounts are known */
+		}
+		inv = cJSON_CreateObject();
+		cJSON_AddStringToObject(inv, "name", tyche_context_investment(ctx, i));
+		am = cJSON_AddObjectToObject(inv, "amounts");
+		for (size_t k = 0; k < C; k++) {
+			cgi_json_add_num(am, tyche_surface_category(s, k), amt[k]);
+			total += amt[k];
+		}
+		cgi_json_add_num(inv, "total", total);
+		cJSON_AddItemToArray(a, inv);
+		free(amt);
+	}
 	a = cJSON_AddArrayToObject(o, "plot_types");
 	for (size_t i = 0; i < sizeof plot_types / sizeof plot_types[0]; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(plot_types[i]));
+	/* statistics the optimiser and explore take, for the page's lists
+	 * (any tyche-run --statistic form is accepted too) */
+	a = cJSON_AddArrayToObject(o, "statistics");
+	for (size_t i = 0; i < sizeof page_stats / sizeof page_stats[0]; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(page_stats[i]));
 	a = cJSON_AddArrayToObject(o, "methods");
 	/* the library's names, the default (auto) first */
 	cJSON_AddItemToArray(a, cJSON_CreateString(tyche_opt_method_name(TYCHE_OPT_AUTO)));
@@ -492,6 +523,7 @@ struct plot_req {
 	int width, height;
 	long metric;       /* -1: unset */
 	tyche_stat stat;   /* heatmap statistic */
+	int cell_axes;     /* explore: 1 = each cell its own value axis */
 };
 
 static int parse_plot(const tyche_surface *s, const cJSON *p, struct plot_req *pr,
@@ -502,13 +534,26 @@ static int parse_plot(const tyche_surface *s, const cJSON *p, struct plot_req *p
 		{ "height", CGI_J_NUMBER, 0 }, { "metric", CGI_J_STRING, 0 },
 		{ "statistic", CGI_J_STRING, 0 },
 	};
+	static const struct cgi_field fe[] = {
+		{ "type", CGI_J_STRING, 1 }, { "width", CGI_J_NUMBER, 0 },
+		{ "height", CGI_J_NUMBER, 0 }, { "axes", CGI_J_STRING, 0 },
+	};
 	const cJSON *v;
 	tyche_error err = { 0 };
 	double d;
 	size_t i;
 
-	if (cgi_json_check(p, single ? "" : "plot", f, single ? 5 : 3, r))
+	if (single ? cgi_json_check(p, "", f, 5, r) : cgi_json_check(p, "plot", fe, 4, r))
 		return -1;
+	pr->cell_axes = 0;
+	if (!single && (v = cJSON_GetObjectItemCaseSensitive(p, "axes"))) {
+		if (strcmp(v->valuestring, "metric") && strcmp(v->valuestring, "cell")) {
+			cgi_fail(r, 400, "field 'plot.axes' must be 'metric' (one value axis per "
+				 "metric column) or 'cell'");
+			return -1;
+		}
+		pr->cell_axes = !strcmp(v->valuestring, "cell");
+	}
 	v = cJSON_GetObjectItemCaseSensitive(p, "type");
 	for (i = 0; i < sizeof plot_types / sizeof plot_types[0]; i++)
 		if (!strcmp(v->valuestring, plot_types[i]))
@@ -576,6 +621,7 @@ static char *plot_heat(const tyche_surface *s, const tyche_explore_result *e,
 	size_t C = e->ncategories, M = e->nmetrics;
 	double *v = malloc(((C + 1) * M + 1) * sizeof *v);
 	const char **rows = malloc((C + 1) * sizeof *rows), **cols = malloc((M + 1) * sizeof *cols);
+	double *lo = malloc((M + 1) * sizeof *lo), *hi = malloc((M + 1) * sizeof *hi);
 	tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
 	tyche_plot_heat h;
 	char *svg = NULL;
@@ -594,6 +640,15 @@ static char *plot_heat(const tyche_surface *s, const tyche_explore_result *e,
 		h.v = v;
 		h.row_labels = rows;
 		h.col_labels = cols;
+		/* colour: share of the metric's achievable change (the
+		 * reference's metric range), when that range is known */
+		if (lo && hi) {
+			for (size_t m = 0; m < M; m++)
+				tyche_surface_metric_range(s, m, &lo[m], &hi[m]);
+			h.col_min = lo;
+			h.col_max = hi;
+			h.share = 1;
+		}
 		po.title = title;
 		po.width = pr->width;
 		po.height = pr->height;
@@ -605,10 +660,52 @@ static char *plot_heat(const tyche_surface *s, const tyche_explore_result *e,
 	free(v);
 	free(rows);
 	free(cols);
+	free(lo);
+	free(hi);
 	return svg;
 }
 
+/* One gauge per metric: the portfolio's mean within the metric's
+ * achievable range (the reference's metric range). */
+static cJSON *plot_gauges(const tyche_surface *s, const tyche_explore_result *e,
+			  tyche_error *err)
+{
+	size_t M = e->nmetrics, N = e->nsamples;
+	double *work = malloc((N + 1) * sizeof *work);
+	cJSON *a = cJSON_CreateArray();
+	tyche_stat mean;
+
+	if (!work || !a || tyche_stat_parse(&mean, "mean", err))
+		goto fail;
+	for (size_t m = 0; m < M; m++) {
+		tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
+		double lo, hi, v = tyche_stat_eval(&mean, e->totals + m * N, N, work);
+		char id[32], *svg = NULL;
+
+		tyche_surface_metric_range(s, m, &lo, &hi);
+		snprintf(id, sizeof id, "g%zu", m);
+		po.id = id;
+		if (tyche_plot_gauge(&svg, v, lo, hi, &po, err))
+			goto fail;
+		cJSON_AddItemToArray(a, cJSON_CreateString(svg));
+		free(svg);
+	}
+	free(work);
+	return a;
+fail:
+	free(work);
+	cJSON_Delete(a);
+	return NULL;
+}
+
 /* ------------------------------------------------------------ explore */
+
+/* tyche_write_fn into an answer's body (downloads). */
+static int body_write(const char *buf, size_t n, void *arg)
+{
+	cgi_buf_add(arg, buf, n);
+	return 0;
+}
 
 /* The portfolio a request names, explored with the statistics st (by
  * category too).  On failure the answer is set and NULL returned. */
@@ -648,9 +745,10 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 {
 	static const struct cgi_field f[] = {
 		{ "amounts", CGI_J_OBJECT, 0 }, { "statistics", CGI_J_ARRAY, 0 },
-		{ "plot", CGI_J_OBJECT, 0 },
+		{ "plot", CGI_J_OBJECT, 0 }, { "format", CGI_J_STRING, 0 },
 	};
 	cJSON *in = cgi_json_body(q, r), *o = NULL, *a, *plots = NULL;
+	const cJSON *fmt;
 	tyche_surface *s = NULL;
 	tyche_explore_result *e = NULL, *heat = NULL;
 	tyche_stat st[MAX_STATS];
@@ -661,15 +759,39 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 
 	if (!in)
 		return r->status;
-	if (cgi_json_check(in, "", f, 3, r) ||
-	    parse_stats(cJSON_GetObjectItemCaseSensitive(in, "statistics"), st, &nst, r) ||
-	    cgi_load_surface(c, name, NULL, &s, r))
+	if (cgi_json_check(in, "", f, 4, r) ||
+	    parse_stats(cJSON_GetObjectItemCaseSensitive(in, "statistics"), st, &nst, r))
+		goto out;
+	fmt = cJSON_GetObjectItemCaseSensitive(in, "format");
+	if (fmt && strcmp(fmt->valuestring, "json") && strcmp(fmt->valuestring, "csv") &&
+	    strcmp(fmt->valuestring, "xlsx")) {
+		cgi_fail(r, 400, "field 'format' must be json, csv or xlsx");
+		goto out;
+	}
+	if (cgi_load_surface(c, name, NULL, &s, r))
 		goto out;
 	plot = cJSON_GetObjectItemCaseSensitive(in, "plot");
 	if (plot && parse_plot(s, plot, &pr, 0, r))
 		goto out;
 	if (!(e = portfolio(s, in, st, nst, r)))
 		goto out;
+	if (fmt && strcmp(fmt->valuestring, "json")) {
+		/* a download: the table of tyche-run explore, as CSV or a workbook */
+		int xlsx = !strcmp(fmt->valuestring, "xlsx");
+
+		r->body.len = 0;
+		if (xlsx ? tyche_explore_write_xlsx(s, e, name, body_write, &r->body, &err)
+			 : tyche_explore_write(s, e, name, TYCHE_FMT_CSV, body_write, &r->body,
+					       &err)) {
+			cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "download");
+			goto out;
+		}
+		r->status = 200;
+		r->binary = xlsx;
+		r->content_type = xlsx ? "application/vnd.openxmlformats-officedocument."
+					 "spreadsheetml.sheet" : "text/csv; charset=utf-8";
+		goto out;
+	}
 	C = e->ncategories;
 	M = e->nmetrics;
 	N = e->nsamples;
@@ -730,8 +852,28 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 			cJSON_AddStringToObject(plots, "svg", svg);
 			free(svg);
 		} else {
-			cJSON *cells = cJSON_AddArrayToObject(plots, "cells");
+			cJSON *cells = cJSON_AddArrayToObject(plots, "cells"), *gauges;
+			double *vlo = calloc(M + 1, sizeof *vlo), *vhi = calloc(M + 1, sizeof *vhi);
+			tyche_plot_group *col = calloc(C + 1, sizeof *col);
 
+			if (!vlo || !vhi || !col) {
+				free(vlo);
+				free(vhi);
+				free(col);
+				cgi_fail(r, 500, "out of memory");
+				goto out;
+			}
+			/* one value axis per metric column: the range of every
+			 * category's and the total's samples of that metric */
+			for (size_t m = 0; m < M; m++) {
+				for (size_t i = 0; i <= C; i++) {
+					col[i].v = i < C ? e->by_cat + (i * M + m) * N : e->totals + m * N;
+					col[i].n = N;
+				}
+				tyche_plot_value_range(col, C + 1, &vlo[m], &vhi[m]);
+			}
+			free(col);
+			cJSON_AddStringToObject(plots, "axes", pr.cell_axes ? "cell" : "metric");
 			for (size_t i = 0; i <= C; i++) {
 				cJSON *row = cJSON_CreateArray();
 
@@ -747,10 +889,19 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 					po.id = id;
 					po.width = pr.width ? pr.width : 260;
 					po.height = pr.height ? pr.height : 150;
-					po.xlabel = pr.type == 2 ? axis_label(s, m, xl, sizeof xl) : NULL;
-					po.ylabel = pr.type != 2 ? axis_label(s, m, xl, sizeof xl) : NULL;
+					/* the column header names the metric and its
+					 * units in full; a 260 px cell would cut them */
+					(void)xl;
+					po.ylabel = pr.type == 2 ? "density" : NULL;
+					if (!pr.cell_axes && vlo[m] <= vhi[m]) {
+						po.value_range = 1;
+						po.value_lo = vlo[m];
+						po.value_hi = vhi[m];
+					}
 					svg = plot_groups(pr.type, &g, 1, &po, &err);
 					if (!svg) {
+						free(vlo);
+						free(vhi);
 						cJSON_Delete(row);
 						cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
 						goto out;
@@ -763,6 +914,13 @@ int cgi_explore(const struct cgi_config *c, const char *name,
 				else
 					cJSON_AddItemToObject(plots, "totals", row);
 			}
+			free(vlo);
+			free(vhi);
+			if (!(gauges = plot_gauges(s, e, &err))) {
+				cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
+				goto out;
+			}
+			cJSON_AddItemToObject(plots, "gauges", gauges);
 		}
 	}
 	cgi_json(r, 200, o);
@@ -778,6 +936,73 @@ out:
 
 /* ------------------------------------------------------------ plot */
 
+#define MAX_OVERLAY 8
+
+/* "portfolios": [{"label", "amounts"}] (2..8): the portfolio totals of
+ * one metric drawn on one shared axis, one group per portfolio (compare
+ * scenarios).  Sets the answer. */
+static void overlay(const tyche_surface *s, const cJSON *in, const cJSON *pf,
+		    const struct plot_req *pr, struct cgi_response *r)
+{
+	static const struct cgi_field f[] = {
+		{ "label", CGI_J_STRING, 1 }, { "amounts", CGI_J_OBJECT, 1 },
+	};
+	tyche_explore_result *ex[MAX_OVERLAY] = { 0 };
+	tyche_plot_group g[MAX_OVERLAY];
+	tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
+	tyche_error err = { 0 };
+	size_t n = 0, M = tyche_surface_nmetrics(s), N = tyche_surface_nsamples(s), m;
+	char title[300], xl[300], where[40], *svg = NULL;
+	const cJSON *it;
+
+	(void)in;
+	if (cJSON_GetArraySize(pf) < 1 || cJSON_GetArraySize(pf) > MAX_OVERLAY) {
+		cgi_fail(r, 400, "field 'portfolios' must list 1 to %d portfolios", MAX_OVERLAY);
+		return;
+	}
+	if (pr->type >= 3 || pr->metric < 0) {
+		cgi_fail(r, 400, "field 'portfolios' needs a box, violin or density plot and "
+			 "field 'metric'");
+		return;
+	}
+	m = (size_t)pr->metric;
+	for (it = pf->child; it; it = it->next, n++) {
+		snprintf(where, sizeof where, "portfolios[%zu]", n);
+		if (!cJSON_IsObject(it)) {
+			cgi_fail(r, 400, "field '%s' must be an object", where);
+			goto out;
+		}
+		if (cgi_json_check(it, where, f, 2, r) || !(ex[n] = portfolio(s, it, &pr->stat, 1, r)))
+			goto out;
+		g[n].label = cJSON_GetObjectItemCaseSensitive(it, "label")->valuestring;
+		g[n].v = ex[n]->totals + m * N;
+		g[n].n = N;
+	}
+	(void)M;
+	snprintf(title, sizeof title, "%s: portfolios compared", tyche_surface_metric(s, m));
+	po.title = title;
+	po.width = pr->width;
+	po.height = pr->height;
+	po.id = "overlay";
+	if (pr->type == 2)
+		po.xlabel = axis_label(s, m, xl, sizeof xl);
+	else
+		po.ylabel = axis_label(s, m, xl, sizeof xl);
+	svg = plot_groups(pr->type, g, n, &po, &err);
+	if (!svg) {
+		cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
+		goto out;
+	}
+	r->status = 200;
+	r->content_type = "image/svg+xml";
+	r->body.len = 0;
+	cgi_buf_adds(&r->body, svg);
+out:
+	free(svg);
+	for (size_t i = 0; i < MAX_OVERLAY; i++)
+		tyche_explore_free(ex[i]);
+}
+
 int cgi_plot(const struct cgi_config *c, const char *name,
 	     const struct cgi_request *q, struct cgi_response *r)
 {
@@ -785,8 +1010,10 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 		{ "amounts", CGI_J_OBJECT, 0 }, { "type", CGI_J_STRING, 1 },
 		{ "width", CGI_J_NUMBER, 0 }, { "height", CGI_J_NUMBER, 0 },
 		{ "metric", CGI_J_STRING, 0 }, { "statistic", CGI_J_STRING, 0 },
+		{ "portfolios", CGI_J_ARRAY, 0 },
 	};
 	cJSON *in = cgi_json_body(q, r), *rest = NULL;
+	const cJSON *pf;
 	tyche_surface *s = NULL;
 	tyche_explore_result *e = NULL;
 	struct plot_req pr;
@@ -798,13 +1025,18 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 
 	if (!in)
 		return r->status;
-	if (cgi_json_check(in, "", f, 6, r) || cgi_load_surface(c, name, NULL, &s, r))
+	if (cgi_json_check(in, "", f, 7, r) || cgi_load_surface(c, name, NULL, &s, r))
 		goto out;
 	/* parse_plot checks the plot fields; amounts are checked below */
 	rest = cJSON_Duplicate(in, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(rest, "amounts");
+	cJSON_DeleteItemFromObjectCaseSensitive(rest, "portfolios");
 	if (parse_plot(s, rest, &pr, 1, r))
 		goto out;
+	if ((pf = cJSON_GetObjectItemCaseSensitive(in, "portfolios"))) {
+		overlay(s, in, pf, &pr, r);
+		goto out;
+	}
 	C = tyche_surface_ncategories(s);
 	M = tyche_surface_nmetrics(s);
 	N = tyche_surface_nsamples(s);
@@ -899,16 +1131,21 @@ static int parse_limit(const cJSON *l, size_t i, tyche_opt_limit_spec *out,
 	return 0;
 }
 
-int cgi_optimise(const struct cgi_config *c, const char *name,
-		 const struct cgi_request *q, struct cgi_response *r)
+/* Optimise, or (pareto) sweep the budget from 0 to the request's budget
+ * (or the sum of the upper bounds) in `points` steps with the same
+ * problem: the frontier of the target against the budget. */
+static int optimise(const struct cgi_config *c, const char *name,
+		    const struct cgi_request *q, struct cgi_response *r, int pareto)
 {
 	static const struct cgi_field f[] = {
 		{ "metric", CGI_J_STRING, 1 }, { "sense", CGI_J_STRING, 0 },
 		{ "statistic", CGI_J_STRING, 0 }, { "budget", CGI_J_NUMBER, 0 },
 		{ "limits", CGI_J_ARRAY, 0 }, { "upper", CGI_J_OBJECT, 0 },
 		{ "method", CGI_J_STRING, 0 }, { "start", CGI_J_OBJECT, 0 },
-		{ "max_time", CGI_J_NUMBER, 0 },
+		{ "max_time", CGI_J_NUMBER, 0 }, { "points", CGI_J_NUMBER, 0 },
 	};
+	tyche_opt_sweep *sw = NULL;
+	double *budgets = NULL, points = 11;
 	cJSON *in = cgi_json_body(q, r);
 	tyche_surface *s = NULL;
 	tyche_opt_spec spec = TYCHE_OPT_SPEC_INIT;
@@ -923,7 +1160,12 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 
 	if (!in)
 		return r->status;
-	if (cgi_json_check(in, "", f, 9, r) || cgi_load_surface(c, name, NULL, &s, r))
+	if (cgi_json_check(in, "", f, pareto ? 10 : 9, r))
+		goto out;
+	if (pareto && (v = cJSON_GetObjectItemCaseSensitive(in, "points")) &&
+	    cgi_json_number(v, "points", 2, 41, &points, r))
+		goto out;
+	if (cgi_load_surface(c, name, NULL, &s, r))
 		goto out;
 	C = tyche_surface_ncategories(s);
 	spec.metric = cJSON_GetObjectItemCaseSensitive(in, "metric")->valuestring;
@@ -993,11 +1235,37 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 			cgi_fail_tyche(r, err.code, &err, "optimise");
 		goto out;
 	}
+	if (pareto) {
+		size_t nb = (size_t)points, metric = prob->metric;
+		double top = 0;
+
+		budgets = calloc(nb, sizeof *budgets);
+		if (!budgets) {
+			cgi_fail(r, 500, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < C; i++)
+			top += spec.upper && upper[i] == upper[i] ? upper[i]
+								: tyche_surface_max_amount(s, i);
+		if (spec.has_budget && spec.budget < top)
+			top = spec.budget;
+		for (size_t i = 0; i < nb; i++)
+			budgets[i] = top * (double)i / (double)(nb - 1);
+		/* each point gets an equal share of the time */
+		prob->max_time = spec.max_time / (double)nb;
+		if (tyche_opt_pareto_budget(&sw, s, prob, &metric, 1, budgets, nb, &err)) {
+			cgi_fail_tyche(r, err.code ? err.code : TYCHE_EUSAGE, &err, "pareto");
+			goto out;
+		}
+		text = tyche_opt_sweep_json(s, sw, 0);
+		goto answer;
+	}
 	if (tyche_optimize(&res, s, prob, &err)) {
 		cgi_fail_tyche(r, err.code ? err.code : TYCHE_EUSAGE, &err, "optimise");
 		goto out;
 	}
 	text = tyche_opt_result_json(s, res, 0);
+answer:
 	if (!text) {
 		cgi_fail(r, 500, "out of memory");
 		goto out;
@@ -1009,6 +1277,8 @@ int cgi_optimise(const struct cgi_config *c, const char *name,
 	cgi_buf_adds(&r->body, "\n");
 out:
 	free(text);
+	free(budgets);
+	tyche_opt_sweep_free(sw);
 	tyche_opt_result_free(res);
 	tyche_opt_problem_free(prob);
 	free(limits);
@@ -1017,4 +1287,16 @@ out:
 	cJSON_Delete(in);
 	cgi_surface_done(s);
 	return r->status;
+}
+
+int cgi_optimise(const struct cgi_config *c, const char *name,
+		 const struct cgi_request *q, struct cgi_response *r)
+{
+	return optimise(c, name, q, r, 0);
+}
+
+int cgi_pareto(const struct cgi_config *c, const char *name,
+	       const struct cgi_request *q, struct cgi_response *r)
+{
+	return optimise(c, name, q, r, 1);
 }

@@ -23,7 +23,8 @@
  * The custom header makes a cross-site form or no-cors fetch impossible:
  * a browser sends it cross-origin only after a CORS preflight, which this
  * program never approves.  Every answer goes through send_response, which
- * makes the body valid UTF-8 whatever a handler put in it.
+ * makes the body valid UTF-8 whatever a handler put in it (except a
+ * workbook download, marked binary).
  */
 #include <errno.h>
 #include <math.h>
@@ -124,9 +125,10 @@ static void send_response(const struct cgi_request *q, struct cgi_response *r, i
 	char line[256];
 	int zip = 0;
 
-	cgi_utf8_fix(&r->body);
+	if (!r->binary)
+		cgi_utf8_fix(&r->body);
 
-	if (b->len >= 512 && accepts_gzip(q) && gzip_body(b, &gz) == 0) {
+	if (!r->binary && b->len >= 512 && accepts_gzip(q) && gzip_body(b, &gz) == 0) {
 		b = &gz;
 		zip = 1;
 	}
@@ -385,13 +387,15 @@ static int route(const struct cgi_config *c, struct cgi_request *q,
 			return cgi_context_info(c, name, r);
 		}
 		if (q->nseg == 3 && (!strcmp(q->seg[2], "explore") || !strcmp(q->seg[2], "plot") ||
-				     !strcmp(q->seg[2], "optimise"))) {
+				     !strcmp(q->seg[2], "optimise") || !strcmp(q->seg[2], "pareto"))) {
 			if (!post)
 				return cgi_fail(r, 405, "use POST with a JSON body for %s", q->seg[2]);
 			if (!strcmp(q->seg[2], "explore"))
 				return cgi_explore(c, name, q, r);
 			if (!strcmp(q->seg[2], "plot"))
 				return cgi_plot(c, name, q, r);
+			if (!strcmp(q->seg[2], "pareto"))
+				return cgi_pareto(c, name, q, r);
 			return cgi_optimise(c, name, q, r);
 		}
 		if (q->nseg == 3 && (!strcmp(q->seg[2], "sensitivity") || !strcmp(q->seg[2], "voi")))

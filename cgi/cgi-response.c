@@ -63,6 +63,7 @@ int cgi_json(struct cgi_response *r, int status, cJSON *v)
 
 	cJSON_Delete(v);
 	r->body.len = 0;
+	r->binary = 0;
 	if (!text) {
 		r->status = 500;
 		r->content_type = "application/json";

@@ -85,6 +85,8 @@ struct cgi_response {
 	const char *content_type;  /* static string */
 	struct cgi_buf body;
 	int retry_after;           /* seconds; 0 = no header */
+	int binary;                /* 1: body is bytes (a workbook): neither
+	                              made valid UTF-8 nor gzipped */
 };
 
 void cgi_buf_add(struct cgi_buf *b, const void *s, size_t n);
@@ -169,6 +171,8 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 	     const struct cgi_request *q, struct cgi_response *r);
 int cgi_optimise(const struct cgi_config *c, const char *name,
 		 const struct cgi_request *q, struct cgi_response *r);
+int cgi_pareto(const struct cgi_config *c, const char *name,
+	       const struct cgi_request *q, struct cgi_response *r);
 int cgi_store_route(const struct cgi_config *c, const struct cgi_request *q,
 		    struct cgi_response *r);
 /* POST /contexts/NAME/sensitivity and /voi (cgi-sens.c). */

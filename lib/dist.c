@@ -1149,6 +1149,23 @@ double ty_dist_median(const struct ty_dist *d)
 
 /* ------------------------------------------------------------- sampling */
 
+/* out[i] = loc + scale x the triangular quantile of out[i], as std_ppf.
+ * Both branches, then a select: no mispredicted branch (p < c is a coin
+ * flip) and the loop vectorises (only with -fno-trapping-math: otherwise
+ * GCC keeps the comparison behind a branch); the arguments of sqrt are
+ * >= 0. */
+static void triang_block(size_t n, double *restrict out, double c, double loc,
+			 double scale)
+{
+	double c1 = 1 - c;
+
+	for (size_t i = 0; i < n; i++) {
+		double p = out[i], lo = sqrt(c * p), hi = 1 - sqrt(c1 * (1 - p));
+
+		out[i] = loc + scale * (p < c ? lo : hi);
+	}
+}
+
 void ty_dist_sample(const struct ty_dist *d, const struct ty_rng_key *key,
 		    uint64_t first, size_t n, double *out)
 {
@@ -1163,14 +1180,7 @@ void ty_dist_sample(const struct ty_dist *d, const struct ty_rng_key *key,
 
 		ty_rng_uniform(key, 0, first, n, out);
 		if (d->kind == TY_DIST_TRIANG) {
-			double c = d->a;
-
-			for (size_t i = 0; i < n; i++) {
-				double p = out[i];
-
-				out[i] = loc + scale * (p < c ? sqrt(c * p) :
-							1 - sqrt((1 - c) * (1 - p)));
-			}
+			triang_block(n, out, d->a, loc, scale);
 			return;
 		}
 		if (d->kind == TY_DIST_TRUNCNORM && !(d->a > 0) && !(d->b < 0)) {

@@ -54,6 +54,7 @@ struct ty_eval_ws {
 	struct ty_vm *vm;
 	double *cellv;            /* max_cells * B */
 	double *cap, *fix, *inp, *oraw, *out, *met, *cost;
+	double *kt;               /* 4 * B: the unit cost's four terms */
 	const double **pp;        /* pointer tables */
 	const struct ty_cell_override *ov;
 	size_t nov;
@@ -205,9 +206,10 @@ struct ty_eval_ws *ty_eval_ws_create(const struct ty_eval *E)
 	ws->out = ty_calloc(MAX(E->max_out, 1) * B, sizeof(double));
 	ws->met = ty_calloc(MAX(E->max_met, 1) * B, sizeof(double));
 	ws->cost = ty_calloc(B, sizeof(double));
+	ws->kt = ty_calloc(4 * B, sizeof(double));
 	ws->pp = ty_calloc(16 * (E->max_cells + E->max_fixed + E->max_met + 16), sizeof(double *));
 	if (!ws->vm || !ws->cellv || !ws->cap || !ws->fix || !ws->inp || !ws->oraw ||
-	    !ws->out || !ws->met || !ws->cost || !ws->pp) {
+	    !ws->out || !ws->met || !ws->cost || !ws->kt || !ws->pp) {
 		ty_eval_ws_free(ws);
 		return NULL;
 	}
@@ -227,6 +229,7 @@ void ty_eval_ws_free(struct ty_eval_ws *ws)
 	free(ws->out);
 	free(ws->met);
 	free(ws->cost);
+	free(ws->kt);
 	free(ws->pp);
 	free(ws);
 }
@@ -248,6 +251,68 @@ static const double *const *cols(const double ***pp, double *base, size_t k)
 		v[i] = base + i * B;
 	*pp += k;
 	return v;
+}
+
+/* out[i] = x[i] op y[i] over a block, alias-free so it vectorises */
+static void col_div(size_t n, double *restrict d, const double *restrict x,
+		    const double *restrict y)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] = x[i] / y[i];
+}
+
+static void col_mul(size_t n, double *restrict d, const double *restrict x,
+		    const double *restrict y)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] = x[i] * y[i];
+}
+
+/* d[i] += x[i] / y[i] (div = 1) or x[i] * y[i] (div = 0) */
+static void col_acc(size_t n, double *restrict d, const double *restrict x,
+		    const double *restrict y, int div)
+{
+	if (div)
+		for (size_t i = 0; i < n; i++)
+			d[i] += x[i] / y[i];
+	else
+		for (size_t i = 0; i < n; i++)
+			d[i] += x[i] * y[i];
+}
+
+static void unit_cost(size_t n, const struct ty_tech *T, const double *restrict scale,
+		      const double *const *capital, const double *const *lifetime,
+		      const double *const *fixed, size_t nfix,
+		      const double *const *input_price, const double *const *input,
+		      const double *const *output_price, const double *const *output,
+		      double *restrict cost, double *restrict kt)
+{
+	double *restrict t1 = kt, *restrict t2 = kt + B, *restrict t3 = kt + 2 * B,
+		*restrict t4 = kt + 3 * B;
+
+	col_div(n, t1, capital[0], lifetime[0]);
+	for (size_t c = 1; c < T->n_capital; c++)
+		col_acc(n, t1, capital[c], lifetime[c], 1);
+	if (nfix) {
+		memcpy(t2, fixed[0], n * sizeof(double));
+		for (size_t f = 1; f < nfix; f++) {
+			const double *restrict x = fixed[f];
+
+			for (size_t i = 0; i < n; i++)
+				t2[i] += x[i];
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			t2[i] = 0.0;
+	}
+	col_mul(n, t3, input_price[0], input[0]);
+	for (size_t j = 1; j < T->n_input; j++)
+		col_acc(n, t3, input_price[j], input[j], 0);
+	col_mul(n, t4, output_price[0], output[0]);
+	for (size_t j = 1; j < T->n_output; j++)
+		col_acc(n, t4, output_price[j], output[j], 0);
+	for (size_t i = 0; i < n; i++)
+		cost[i] = ((t1[i] / scale[i] + t2[i] / scale[i]) + t3[i]) - t4[i];
 }
 
 int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
@@ -344,26 +409,12 @@ int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
 			for (size_t i = 0; i < n; i++)
 				d[i] = output_eff[j][i] * output_raw[j][i];
 		}
-		/* unit cost K = ((T1 + T2) + T3) - T4 */
-		for (size_t i = 0; i < n; i++) {
-			double t1, t2, t3, t4;
-
-			t1 = capital[0][i] / lifetime[0][i];
-			for (size_t c = 1; c < T->n_capital; c++)
-				t1 += capital[c][i] / lifetime[c][i];
-			t1 /= scale[i];
-			t2 = nfix ? fixed[0][i] : 0.0;
-			for (size_t f = 1; f < nfix; f++)
-				t2 += fixed[f][i];
-			t2 /= scale[i];
-			t3 = input_price[0][i] * input[0][i];
-			for (size_t j = 1; j < T->n_input; j++)
-				t3 += input_price[j][i] * input[j][i];
-			t4 = output_price[0][i] * output[0][i];
-			for (size_t j = 1; j < T->n_output; j++)
-				t4 += output_price[j][i] * output[j][i];
-			ws->cost[i] = ((t1 + t2) + t3) - t4;
-		}
+		/* unit cost K = ((T1 + T2) + T3) - T4, each sum in offset
+		 * order from its first term; column by column (the same
+		 * operations per sample in the same order) so the loops
+		 * vectorise */
+		unit_cost(n, T, scale, capital, lifetime, fixed, nfix, input_price, input,
+			  output_price, output, ws->cost, ws->kt);
 		a.input_raw = input_raw;
 		a.input_price = input_price;
 		a.output_raw = output_raw;
@@ -667,37 +718,74 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 	int rc = work_values(P, ws, u, s);
 	int json = P->opts->format == TYCHE_FMT_JSON;
 	const char *prefix = P->prefix[u->tech][u->scen];
-	char tmp[32];
+	char tmp[32], digits[24];
+	size_t plen = strlen(prefix), rtl[512], rul[512], linemax = 0;
 
 	if (rc)
 		return rc;
 	s->nonfinite_rows = 0;
-	for (size_t i = 0; i < u->n; i++) {
-		uint64_t sample = u->first + i + 1;
+	if (json || T->nresults > 512) {
+		for (size_t i = 0; i < u->n; i++) {
+			uint64_t sample = u->first + i + 1;
 
-		for (size_t r = 0; r < T->nresults; r++) {
-			double v = s->vals[r * P->block + i];
+			for (size_t r = 0; r < T->nresults; r++) {
+				double v = s->vals[r * P->block + i];
 
-			if (T->results[r].offset < 0)
-				continue;
-			if (json) {
+				if (T->results[r].offset < 0)
+					continue;
 				ty_buf_adds(&s->text, prefix);
-				ty_buf_addf(&s->text, "\"Sample\":%llu,", (unsigned long long)sample);
-				ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
-				ty_buf_adds(&s->text, "\"Value\":");
-				json_num(&s->text, v);
-				ty_buf_adds(&s->text, P->rowunits[u->tech][r]);
-			} else {
-				ty_buf_adds(&s->text, prefix);
-				add_u64(&s->text, sample);
-				ty_buf_addc(&s->text, ',');
-				ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
-				ty_buf_adds(&s->text, ty_fmt_double(v, tmp));
+				if (json) {
+					ty_buf_addf(&s->text, "\"Sample\":%llu,", (unsigned long long)sample);
+					ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
+					ty_buf_adds(&s->text, "\"Value\":");
+					json_num(&s->text, v);
+				} else {
+					add_u64(&s->text, sample);
+					ty_buf_addc(&s->text, ',');
+					ty_buf_adds(&s->text, P->rowtext[u->tech][r]);
+					ty_buf_adds(&s->text, ty_fmt_double(v, tmp));
+				}
 				ty_buf_adds(&s->text, P->rowunits[u->tech][r]);
 			}
 		}
+		return s->text.oom ? TYCHE_ENOMEM : 0;
 	}
-	return s->text.oom ? TYCHE_ENOMEM : 0;
+	/* CSV: each line written in place, its pieces of known length; room
+	 * for one sample's lines at a time */
+	for (size_t r = 0; r < T->nresults; r++) {
+		rtl[r] = strlen(P->rowtext[u->tech][r]);
+		rul[r] = strlen(P->rowunits[u->tech][r]);
+		linemax += plen + 21 + rtl[r] + 32 + rul[r];
+	}
+	for (size_t i = 0; i < u->n; i++) {
+		uint64_t sd = u->first + i + 1;
+		size_t dl = 0;
+		char *q0 = ty_buf_room(&s->text, linemax), *q = q0;
+
+		if (!q)
+			return TYCHE_ENOMEM;
+		do {
+			digits[sizeof digits - 1 - dl++] = (char)('0' + sd % 10);
+			sd /= 10;
+		} while (sd);
+		for (size_t r = 0; r < T->nresults; r++) {
+			if (T->results[r].offset < 0)
+				continue;
+			memcpy(q, prefix, plen);
+			q += plen;
+			memcpy(q, digits + sizeof digits - dl, dl);
+			q += dl;
+			*q++ = ',';
+			memcpy(q, P->rowtext[u->tech][r], rtl[r]);
+			q += rtl[r];
+			q += ty_fmt_double_len(s->vals[r * P->block + i], q);
+			memcpy(q, P->rowunits[u->tech][r], rul[r]);
+			q += rul[r];
+		}
+		s->text.len += (size_t)(q - q0);
+		*q = '\0';
+	}
+	return 0;
 }
 
 struct text_state {
@@ -755,11 +843,6 @@ static int consume_text(struct pipe *P, size_t u, struct slot *s, void *arg)
 	return rc ? TYCHE_EIO : 0;
 }
 
-/* Memory for --summary's samples of one scenario; rows beyond it are
- * done in further passes over the scenario (draws are keyed, so a pass
- * reproduces the same samples). */
-#define TY_SUMMARY_BYTES ((size_t)32 << 20)
-
 static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
 			 double (*stt)[5], int json, int *first)
 {
@@ -805,28 +888,209 @@ static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
 	}
 }
 
+/*
+ * --summary: one scenario at a time, all its rows x N samples in memory,
+ * so every scenario is evaluated once at any N, up to a bound: the rows
+ * held at once take at most opts->summary_mem bytes (TYCHE_SUMMARY_MEM, 1
+ * GiB, by default: 12 rows at N = 1e7); a scenario with more rows is
+ * evaluated again for each group of rows that fits (at least one row), the
+ * rows outside the group going to a block of scratch per thread.  A pool of threads (the
+ * caller is one of them) runs two jobs per scenario: the chunks of
+ * samples, each written straight into its rows, then the rows, one task
+ * each: the non-finite count and the default statistics
+ * (tyche_stat_eval_many, with the thread's own work array).  A row's
+ * statistics never depend on which thread computed them, so the output is
+ * byte-identical for any thread count and memory bound.  Peak memory:
+ * (kept rows + threads) x N doubles.
+ */
+#define SUM_CHUNK (4 * B)
+#define SUM_ROWS 4     /* rows a statistics task (ty_stat_eval_rows runs four) */
+
+struct sum_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t go, idle;
+	unsigned gen;              /* bumped for each job */
+	int quit;
+	int phase;                 /* 0: chunks of samples; 1: rows */
+	size_t ntasks, next;       /* the current job's tasks */
+	unsigned busy;             /* helpers not yet done with the job */
+	int rc;                    /* first error of the job */
+	/* the scenario */
+	const struct ty_eval *E;
+	const tyche_stat *dflt;
+	size_t tech, scen, N;
+	size_t row_lo, nrow;       /* the rows kept in this pass */
+	double *vals;              /* nrow x N: rows row_lo .. row_lo + nrow - 1 */
+	double (*stt)[5];
+	size_t *bad;               /* non-finite samples per row */
+};
+
+struct sum_thread {
+	struct sum_pool *P;
+	struct ty_eval_ws *ws;
+	double *work;              /* N doubles */
+	double *junk;              /* max_rows x B: rows not kept in this pass */
+};
+
+static int sum_task(struct sum_thread *th, size_t task)
+{
+	struct sum_pool *P = th->P;
+	const struct ty_tech *T = &P->E->ctx->tech[P->tech];
+
+	if (!th->ws || !th->work || !th->junk)
+		return TYCHE_ENOMEM;
+	if (P->phase == 0) {
+		uint64_t first = (uint64_t)task * SUM_CHUNK;
+		size_t n = P->N - first < SUM_CHUNK ? P->N - first : SUM_CHUNK;
+		double *sub[4 * TY_MAX_METRICS];
+
+		if (T->nresults > TY_ARRAY_SIZE(sub))
+			return TYCHE_EINTERNAL;
+		for (size_t off = 0; off < n; off += B) {
+			size_t m = n - off < B ? n - off : B;
+			int rc;
+
+			/* the budget once a block, as the streamed path */
+			if (ty_budget_spent())
+				return TYCHE_ETIMEOUT;
+			for (size_t r = 0; r < T->nresults; r++)
+				sub[r] = r - P->row_lo < P->nrow
+					? P->vals + (r - P->row_lo) * P->N + first + off
+					: th->junk + r * B;
+			rc = ty_eval_block(P->E, th->ws, P->tech, P->scen, first + off, m, sub);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	} else {
+		/* SUM_ROWS rows a task: their mean and std recurrences overlap */
+		size_t r0 = task * SUM_ROWS, nr = P->nrow - r0 < SUM_ROWS ? P->nrow - r0 : SUM_ROWS;
+		const double *rows[SUM_ROWS];
+		double stt[SUM_ROWS][5];
+		int rc;
+
+		for (size_t j = 0; j < nr; j++) {
+			const double *v = P->vals + (r0 + j) * P->N;
+			size_t bad = 0;
+
+			for (size_t i = 0; i < P->N; i++)
+				bad += !isfinite(v[i]);
+			P->bad[P->row_lo + r0 + j] += bad;
+			rows[j] = v;
+		}
+		rc = ty_stat_eval_rows(P->dflt, 5, rows, nr, P->N, th->work, &stt[0][0]);
+		memcpy(P->stt[P->row_lo + r0], stt, nr * sizeof(stt[0]));
+		return rc;
+	}
+}
+
+/* Take tasks of the current job until none is left; called locked. */
+static void sum_take(struct sum_thread *th)
+{
+	struct sum_pool *P = th->P;
+
+	while (P->next < P->ntasks && !P->rc) {
+		size_t t = P->next++;
+		int rc;
+
+		pthread_mutex_unlock(&P->mu);
+		rc = sum_task(th, t);
+		pthread_mutex_lock(&P->mu);
+		if (rc && !P->rc)
+			P->rc = rc;
+	}
+}
+
+static void *sum_helper(void *arg)
+{
+	struct sum_thread *th = arg;
+	struct sum_pool *P = th->P;
+	unsigned seen = 0;
+
+	pthread_mutex_lock(&P->mu);
+	for (;;) {
+		while (P->gen == seen && !P->quit)
+			pthread_cond_wait(&P->go, &P->mu);
+		if (P->quit)
+			break;
+		seen = P->gen;
+		sum_take(th);
+		if (--P->busy == 0)
+			pthread_cond_signal(&P->idle);
+	}
+	pthread_mutex_unlock(&P->mu);
+	return NULL;
+}
+
+/* Run one job of ntasks on every thread (the caller is thread 0). */
+static int sum_job(struct sum_thread *th0, unsigned nhelpers, int phase, size_t ntasks)
+{
+	struct sum_pool *P = th0->P;
+	int rc;
+
+	pthread_mutex_lock(&P->mu);
+	P->phase = phase;
+	P->ntasks = ntasks;
+	P->next = 0;
+	P->rc = 0;
+	P->busy = nhelpers;
+	P->gen++;
+	pthread_cond_broadcast(&P->go);
+	sum_take(th0);
+	while (P->busy)
+		pthread_cond_wait(&P->idle, &P->mu);
+	rc = P->rc;
+	pthread_mutex_unlock(&P->mu);
+	return rc;
+}
+
 static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 		       struct text_state *st, tyche_error *err)
 {
 	const tyche_context *ctx = E->ctx;
-	size_t N = o->samples, group = TY_SUMMARY_BYTES / (N * sizeof(double));
-	size_t done = 0, total = 0;
-	double *buf, *work, *out[4 * TY_MAX_METRICS];
+	size_t N = o->samples, rows = E->max_rows ? E->max_rows : 1;
+	size_t mem = o->summary_mem ? o->summary_mem : TYCHE_SUMMARY_MEM;
+	size_t done = 0, total = 0, nchunks = (N + SUM_CHUNK - 1) / SUM_CHUNK;
+	unsigned nt = o->threads ? o->threads : ty_ncores(), nh = 0;
 	int json = o->format == TYCHE_FMT_JSON, rc = 0;
 	tyche_stat dflt[5];   /* the default set: every output's statistics */
+	struct sum_pool P;
+	struct sum_thread *th;
+	pthread_t *tid;
 
-	if (group < 1)
-		group = 1;
-	if (group > E->max_rows)
-		group = E->max_rows ? E->max_rows : 1;
+	if (nt > nchunks)
+		nt = nchunks > 1 ? (unsigned)nchunks : 1;
+	if (rows > mem / sizeof(double) / N)
+		rows = mem / sizeof(double) / N ? mem / sizeof(double) / N : 1;
 	tyche_stat_defaults(dflt, 5);
-	buf = malloc(group * N * sizeof(double));
-	work = malloc(N * sizeof(double));
-	if (!buf || !work) {
-		free(buf);
-		free(work);
+	memset(&P, 0, sizeof P);
+	P.E = E;
+	P.dflt = dflt;
+	P.N = N;
+	P.vals = malloc(rows * N * sizeof(double));
+	th = ty_calloc(nt, sizeof(*th));
+	tid = ty_calloc(nt, sizeof(*tid));
+	if (!P.vals || !th || !tid) {
+		free(P.vals);
+		free(th);
+		free(tid);
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0,
 				   "out of memory for %zu samples", N);
+	}
+	pthread_mutex_init(&P.mu, NULL);
+	pthread_cond_init(&P.go, NULL);
+	pthread_cond_init(&P.idle, NULL);
+	/* a thread without its scratch fails its tasks with TYCHE_ENOMEM */
+	for (unsigned i = 0; i < nt; i++) {
+		th[i].P = &P;
+		th[i].ws = ty_eval_ws_create(E);
+		th[i].work = malloc(N * sizeof(double));
+		th[i].junk = malloc(MAX(E->max_rows, 1) * B * sizeof(double));
+	}
+	for (unsigned i = 1; i < nt; i++) {
+		if (pthread_create(&tid[i], NULL, sum_helper, &th[i]))
+			break;
+		nh++;
 	}
 	for (size_t t = 0; t < ctx->ntech; t++)
 		total += ctx->tech[t].nscen;
@@ -834,33 +1098,50 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 		const struct ty_tech *T = &ctx->tech[t];
 
 		for (size_t s = 0; s < T->nscen && !rc; s++) {
-			double (*stt)[5] = ty_calloc(T->nresults + 1, sizeof(*stt));
 			struct ty_buf b = TY_BUF_INIT;
 
-			for (size_t g0 = 0; g0 < T->nresults && !rc; g0 += group) {
-				for (size_t r = 0; r < T->nresults; r++)
-					out[r] = r >= g0 && r < g0 + group ? buf + (r - g0) * N : NULL;
-				rc = ty_eval_scenario(E, t, s, N, o->threads, out, err);
-				for (size_t r = g0; r < g0 + group && r < T->nresults && !rc; r++) {
-					for (size_t i = 0; i < N; i++)
-						if (!isfinite(out[r][i]))
-							st->bad[t][s][r]++;
-					tyche_stat_eval_many(dflt, 5, out[r], N, work, stt[r]);
-				}
+			P.stt = ty_calloc(T->nresults + 1, sizeof(*P.stt));
+			if (!P.stt) {
+				rc = TYCHE_ENOMEM;
+				break;
+			}
+			P.tech = t;
+			P.scen = s;
+			P.bad = st->bad[t][s];
+			for (P.row_lo = 0; P.row_lo < T->nresults && !rc; P.row_lo += rows) {
+				P.nrow = T->nresults - P.row_lo < rows ? T->nresults - P.row_lo : rows;
+				rc = sum_job(&th[0], nh, 0, nchunks);
+				if (!rc)
+					rc = sum_job(&th[0], nh, 1, (P.nrow + SUM_ROWS - 1) / SUM_ROWS);
 			}
 			if (!rc) {
-				summary_rows(&b, T, s, stt, json, &st->first_json);
+				summary_rows(&b, T, s, P.stt, json, &st->first_json);
 				rc = b.oom ? TYCHE_ENOMEM : emit(o, b.p ? b.p : "", b.len) ? TYCHE_EIO : 0;
 			}
 			ty_buf_release(&b);
-			free(stt);
+			free(P.stt);
 			done++;
 			if (o->progress)
 				o->progress((double)done / (double)total, o->progress_arg);
 		}
 	}
-	free(buf);
-	free(work);
+	pthread_mutex_lock(&P.mu);
+	P.quit = 1;
+	pthread_cond_broadcast(&P.go);
+	pthread_mutex_unlock(&P.mu);
+	for (unsigned i = 1; i <= nh; i++)
+		pthread_join(tid[i], NULL);
+	for (unsigned i = 0; i < nt; i++) {
+		ty_eval_ws_free(th[i].ws);
+		free(th[i].work);
+		free(th[i].junk);
+	}
+	free(th);
+	free(tid);
+	free(P.vals);
+	pthread_mutex_destroy(&P.mu);
+	pthread_cond_destroy(&P.go);
+	pthread_cond_destroy(&P.idle);
 	return rc;
 }
 

@@ -15,7 +15,8 @@
  * the user asks to extrapolate; below the smallest one (no zero tranche)
  * they only warn, since "no investment" is a portfolio everyone asks
  * about, and `tyche-run check` says which categories lack a zero tranche
- * (tyche_context_check_tranches).
+ * (tyche_context_check_tranches).  The investments table's portfolios
+ * (tyche_investment_amounts) are amounts for explore too.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -255,4 +256,59 @@ size_t tyche_context_check_tranches(const tyche_context *ctx, tyche_diags *d)
 		n++;
 	}
 	return n;
+}
+
+/* ------------------------------------------------------------ investments */
+
+size_t tyche_context_ninvestments(const tyche_context *ctx)
+{
+	return ctx ? ctx->ninvestments : 0;
+}
+
+const char *tyche_context_investment(const tyche_context *ctx, size_t i)
+{
+	return ctx && i < ctx->ninvestments ? ctx->investments[i] : NULL;
+}
+
+int tyche_investment_amounts(double *amounts, const tyche_context *ctx,
+			     const tyche_surface *s, size_t i, tyche_error *err)
+{
+	size_t C = tyche_surface_ncategories(s);
+	const char *inv;
+
+	if (i >= ctx->ninvestments)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "investment %zu: the study has %zu", i + 1, ctx->ninvestments);
+	inv = ctx->investments[i];
+	for (size_t c = 0; c < C; c++)
+		amounts[c] = 0;
+	for (size_t j = 0; j < ctx->ninvest_items; j++) {
+		const struct ty_investment_item *it = &ctx->invest[j];
+		long c;
+		size_t t, nt;
+		double amt = 0;
+
+		if (strcmp(it->investment, inv))
+			continue;
+		c = tyche_surface_find_category(s, it->category);
+		nt = c < 0 ? 0 : tyche_surface_ntranches(s, (size_t)c);
+		for (t = 0; t < nt; t++) {
+			const char *tn = tyche_surface_tranche(s, (size_t)c, t, &amt);
+
+			if (tn && !strcmp(tn, it->tranche))
+				break;
+		}
+		if (c < 0 || t == nt)
+			return ty_error_at(err, TYCHE_EDATA, "investments", 0, 0,
+					   "investment '%s': tranche '%s' of category '%s' is not "
+					   "on this surface", inv, it->tranche, it->category);
+		for (size_t k = 0; k < j; k++)
+			if (!strcmp(ctx->invest[k].investment, inv) &&
+			    !strcmp(ctx->invest[k].category, it->category))
+				return ty_error_at(err, TYCHE_EDATA, "investments", 0, 0,
+						   "investment '%s' names two tranches of category '%s'",
+						   inv, it->category);
+		amounts[c] = amt;
+	}
+	return 0;
 }

@@ -17,9 +17,9 @@
  * its two ends and s are scaled by 10^-k through a 126-bit g(k) >= 10^-k
  * 2^(125 - floor(log2 10^-k)) and one 64x128-bit product, rounded to odd
  * (floor, lowest bit set when the top 63 fraction bits are not all zero),
- * which keeps every comparison with a multiple of 4 exact.  The g(k) are
- * computed once (pthread_once) by exact big-integer arithmetic; nothing
- * is pasted in.  What is easy to get wrong: the narrow lower gap at
+ * which keeps every comparison with a multiple of 4 exact.  Each g(k) is
+ * computed on first use by exact big-integer arithmetic (nothing is
+ * pasted in); the self-check compares every one with a one-sweep build.  What is easy to get wrong: the narrow lower gap at
  * c = 2^52 (but not for subnormals, whose gaps are all equal), excluding
  * the ends for odd c, and the sign of 0.0 (-0 prints "-0").
  *
@@ -44,6 +44,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
@@ -58,10 +59,21 @@ typedef unsigned __int128 u128;
 #define Q_MAX 971
 #define C_MIN (1ull << 52)
 
-/* g(k) = floor(10^-k 2^(125 - b(k))) + 1, b(k) = floor(log2 10^-k) */
-static uint64_t g_hi[K_MAX - K_MIN + 1], g_lo[K_MAX - K_MIN + 1];
-static int16_t g_b[K_MAX - K_MIN + 1];
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+/* g(k) = floor(10^-k 2^(125 - b(k))) + 1, b(k) = floor(log2 10^-k).
+ * An entry is computed on first use (g_entry): building all 617 cost a
+ * CGI process 1.9M instructions, 40 % of an explore request, for the
+ * handful of exponents its numbers need.  Double-checked: ready[] is read
+ * with acquire and set with release after the entry is written under
+ * g_lock, so no thread reads a half-written entry and none writes one
+ * another reads. */
+#define G_N (K_MAX - K_MIN + 1)
+struct g_ent {
+	uint64_t hi, lo;
+	int b;
+};
+static struct g_ent g_tab[G_N];
+static atomic_uchar g_ready[G_N];
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* --- exact big integers, only for building and checking the table ------ */
 
@@ -149,18 +161,20 @@ static int bn_cmp(const struct bn *a, const struct bn *b)
 }
 
 /* g = floor(x / 2^sh) + 1 where x has its top bit at sh + 125 */
-static void store_g(int k, const struct bn *x, int sh)
+static void store_g(struct g_ent *t, int k, const struct bn *x, int sh)
 {
 	uint64_t lo = bn_bits64(x, sh), hi = bn_bits64(x, sh + 64);
 
 	lo++;
 	if (!lo)
 		hi++;
-	g_hi[k - K_MIN] = hi;
-	g_lo[k - K_MIN] = lo;
+	t[k - K_MIN].hi = hi;
+	t[k - K_MIN].lo = lo;
 }
 
-static void build_table(void)
+/* The whole table in one sweep (10^e by successive products, 2^M / 10^k
+ * by successive quotients): the self-check's reference for g_entry. */
+static void build_table(struct g_ent *t)
 {
 	struct bn p, q;
 	/* Q_d = floor(2^M / 10^d), kept exact by dividing by 10 each step */
@@ -171,14 +185,14 @@ static void build_table(void)
 	for (int e = 0; e <= -K_MIN; e++) {
 		int bl = bn_bitlen(&p);
 
-		g_b[-e - K_MIN] = (int16_t)(bl - 1);
+		t[-e - K_MIN].b = bl - 1;
 		if (bl - 1 <= 125) {
 			struct bn x = p;
 
 			bn_shl(&x, 125 - (bl - 1));
-			store_g(-e, &x, 0);
+			store_g(t, -e, &x, 0);
 		} else {
-			store_g(-e, &p, bl - 1 - 125);
+			store_g(t, -e, &p, bl - 1 - 125);
 		}
 		bn_mul_small(&p, 10);
 	}
@@ -191,10 +205,75 @@ static void build_table(void)
 		bn_div_small(&q, 10);
 		int bl = bn_bitlen(&p);
 
-		g_b[k - K_MIN] = (int16_t)-bl;
+		t[k - K_MIN].b = -bl;
 		/* floor(2^(125 + bl) / 10^k) = floor(Q_k / 2^(M - 125 - bl)) */
-		store_g(k, &q, M - 125 - bl);
+		store_g(t, k, &q, M - 125 - bl);
 	}
+}
+
+/* a *= 10^e (products by 10^9, then by the rest) */
+static void bn_mul_pow10(struct bn *a, int e)
+{
+	for (; e >= 9; e -= 9)
+		bn_mul_small(a, 1000000000u);
+	while (e-- > 0)
+		bn_mul_small(a, 10);
+}
+
+/* a = floor(a / 10^e): nested floors of exact quotients are exact */
+static void bn_div_pow10(struct bn *a, int e)
+{
+	for (; e >= 9; e -= 9)
+		bn_div_small(a, 1000000000u);
+	while (e-- > 0)
+		bn_div_small(a, 10);
+}
+
+/* Entry k alone, by the same arithmetic as build_table. */
+static void compute_entry(int k)
+{
+	struct bn p;
+	const int M = 1120;
+
+	bn_set(&p, 1);
+	if (k <= 0) {
+		bn_mul_pow10(&p, -k);
+		int bl = bn_bitlen(&p);
+
+		g_tab[k - K_MIN].b = bl - 1;
+		if (bl - 1 <= 125) {
+			bn_shl(&p, 125 - (bl - 1));
+			store_g(g_tab, k, &p, 0);
+		} else {
+			store_g(g_tab, k, &p, bl - 1 - 125);
+		}
+	} else {
+		struct bn q;
+
+		bn_mul_pow10(&p, k);
+		int bl = bn_bitlen(&p);
+
+		g_tab[k - K_MIN].b = -bl;
+		bn_set(&q, 1);
+		bn_shl(&q, M);
+		bn_div_pow10(&q, k);
+		store_g(g_tab, k, &q, M - 125 - bl);
+	}
+}
+
+static const struct g_ent *g_entry(int k)
+{
+	int i = k - K_MIN;
+
+	if (!atomic_load_explicit(&g_ready[i], memory_order_acquire)) {
+		pthread_mutex_lock(&g_lock);
+		if (!atomic_load_explicit(&g_ready[i], memory_order_relaxed)) {
+			compute_entry(k);
+			atomic_store_explicit(&g_ready[i], 1, memory_order_release);
+		}
+		pthread_mutex_unlock(&g_lock);
+	}
+	return &g_tab[i];
 }
 
 /* --- the digits ---------------------------------------------------------- */
@@ -235,8 +314,9 @@ static void shortest(uint64_t c, int q, uint64_t *f, int *e10)
 		cbl = cb - 1;
 		k = flog10_three_quarters_pow2(q);
 	}
-	int h = q + g_b[k - K_MIN] + 2;
-	uint64_t ghi = g_hi[k - K_MIN], glo = g_lo[k - K_MIN];
+	const struct g_ent *g = g_entry(k);
+	int h = q + g->b + 2;
+	uint64_t ghi = g->hi, glo = g->lo;
 	uint64_t vb = scale_odd(ghi, glo, cb << h);
 	uint64_t vbl = scale_odd(ghi, glo, cbl << h);
 	uint64_t vbr = scale_odd(ghi, glo, cbr << h);
@@ -285,16 +365,75 @@ static char *put_exp(char *p, int x)
 	return p;
 }
 
-const char *ty_fmt_double(double v, char *buf)
-{
-	if (isnan(v))
-		return "NaN";
-	if (isinf(v))
-		return v > 0 ? "inf" : "-inf";
+static const char pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
 
+/* Decimal digits of f >= 1 (f < 10^19). */
+static int ndigits(uint64_t f)
+{
+	static const uint64_t p10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull
+	};
+	int t = (64 - __builtin_clzll(f)) * 1233 >> 12;   /* ~ log10 2^bits */
+
+	return t + (f >= p10[t]);
+}
+
+/* The n digits of f < 10^9 ending at end, two at a time. */
+static void put_u32(char *end, uint32_t f, int n)
+{
+	while (n >= 2) {
+		uint32_t q = f / 100;
+
+		end -= 2;
+		memcpy(end, pairs + 2 * (f - 100 * q), 2);
+		f = q;
+		n -= 2;
+	}
+	if (n)
+		end[-1] = (char)('0' + f);
+}
+
+/* The n = ndigits(f) digits of f at d: the low eight and the rest are
+ * independent chains of divisions by 100. */
+static void put_digits(char *d, uint64_t f, int n)
+{
+	if (n > 8) {
+		uint64_t hi = f / 100000000u;
+
+		put_u32(d + n, (uint32_t)(f - hi * 100000000u), 8);
+		if (n > 16) {
+			uint64_t top = hi / 100000000u;
+
+			put_u32(d + n - 8, (uint32_t)(hi - top * 100000000u), 8);
+			put_u32(d + n - 16, (uint32_t)top, n - 16);
+		} else {
+			put_u32(d + n - 8, (uint32_t)hi, n - 8);
+		}
+	} else {
+		put_u32(d + n, (uint32_t)f, n);
+	}
+}
+
+size_t ty_fmt_double_len(double v, char *buf)
+{
 	char *p = buf;
 	uint64_t bits;
 
+	if (isnan(v)) {
+		memcpy(buf, "NaN", 4);
+		return 3;
+	}
+	if (isinf(v)) {
+		memcpy(buf, v > 0 ? "inf" : "-inf", v > 0 ? 4 : 5);
+		return v > 0 ? 3 : 4;
+	}
 	memcpy(&bits, &v, sizeof(bits));
 	if (bits >> 63)
 		*p++ = '-';
@@ -302,28 +441,22 @@ const char *ty_fmt_double(double v, char *buf)
 	if (!bits) {
 		*p++ = '0';
 		*p = '\0';
-		return buf;
+		return (size_t)(p - buf);
 	}
 
-	/* whole numbers below 2^53 (common in model data): plain digits */
+	/* whole numbers below 2^53 (common in model data): plain digits
+	 * (below 2^53 the conversion truncates exactly, so equal means whole) */
 	double a = fabs(v);
 
-	if (a < 9007199254740992.0 && a == floor(a)) {
+	if (a < 9007199254740992.0 && (double)(uint64_t)a == a) {
 		uint64_t u = (uint64_t)a;
-		char tmp[20];
-		int n = 0;
+		int n = ndigits(u);
 
-		do {
-			tmp[n++] = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		while (n)
-			*p++ = tmp[--n];
+		put_digits(p, u, n);
+		p += n;
 		*p = '\0';
-		return buf;
+		return (size_t)(p - buf);
 	}
-
-	pthread_once(&g_once, build_table);
 
 	int be = (int)(bits >> 52);
 	uint64_t c = bits & (C_MIN - 1), f;
@@ -337,20 +470,15 @@ const char *ty_fmt_double(double v, char *buf)
 	}
 	shortest(c, q, &f, &e10);
 
-	char dig[20];
-	int n = 0;
+	char dig[24];
+	int n;
 
 	while (f % 10 == 0) {
 		f /= 10;
 		e10++;
 	}
-	for (uint64_t u = f; u; u /= 10)   /* f >= 1: v > 0 */
-		n++;
-	dig[0] = '0';
-	for (int i = n - 1; i >= 0; i--) {
-		dig[i] = (char)('0' + f % 10);
-		f /= 10;
-	}
+	n = ndigits(f);      /* f >= 1: v > 0 */
+	put_digits(dig, f, n);
 
 	int x = e10 + n - 1, prec = n < 15 ? 15 : n;
 
@@ -382,6 +510,12 @@ const char *ty_fmt_double(double v, char *buf)
 		p += n - x - 1;
 	}
 	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+const char *ty_fmt_double(double v, char *buf)
+{
+	ty_fmt_double_len(v, buf);
 	return buf;
 }
 
@@ -405,7 +539,19 @@ static int cmp_pow(int a, int b, uint32_t r)
 
 int ty_fmt_double_selfcheck(char *msg, size_t n)
 {
-	pthread_once(&g_once, build_table);
+	static struct g_ent ref[G_N];
+
+	/* every entry computed alone equals the one-sweep table */
+	build_table(ref);
+	for (int k = K_MIN; k <= K_MAX; k++) {
+		const struct g_ent *g = g_entry(k);
+
+		if (g->hi != ref[k - K_MIN].hi || g->lo != ref[k - K_MIN].lo ||
+		    g->b != ref[k - K_MIN].b) {
+			snprintf(msg, n, "g(%d) computed alone differs from the table", k);
+			return -1;
+		}
+	}
 	for (int q = Q_MIN; q <= Q_MAX; q++) {
 		int k = flog10_pow2(q);
 
@@ -430,7 +576,7 @@ int ty_fmt_double_selfcheck(char *msg, size_t n)
 				snprintf(msg, n, "k = %d out of the table for q = %d", kk, q);
 				return -1;
 			}
-			h = q + g_b[kk - K_MIN] + 2;
+			h = q + g_entry(kk)->b + 2;
 			/* cbr << h must fit 64 bits: cbr < 2^55 */
 			if (h < 0 || h > 8) {
 				snprintf(msg, n, "shift %d out of range for q = %d", h, q);
@@ -439,15 +585,15 @@ int ty_fmt_double_selfcheck(char *msg, size_t n)
 		}
 	}
 	for (int k = K_MIN; k <= K_MAX; k++) {
-		uint64_t hi = g_hi[k - K_MIN];
+		uint64_t hi = g_entry(k)->hi;
 
 		/* g in (2^125, 2^126] */
-		if (hi >> 62 > 1 || hi >> 61 == 0 || (hi >> 62 == 1 && g_lo[k - K_MIN])) {
+		if (hi >> 62 > 1 || hi >> 61 == 0 || (hi >> 62 == 1 && g_entry(k)->lo)) {
 			snprintf(msg, n, "g(%d) out of (2^125, 2^126]", k);
 			return -1;
 		}
 		/* b(k) = floor(log2 10^-k): 2^b <= 10^-k < 2^(b+1) */
-		int b = g_b[k - K_MIN];
+		int b = g_entry(k)->b;
 
 		if (cmp_pow(-k, -b, 1) < 0 || cmp_pow(-k, -b - 1, 1) >= 0) {
 			snprintf(msg, n, "b(%d) = %d is wrong", k, b);

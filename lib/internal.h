@@ -80,6 +80,10 @@ struct ty_buf {
 };
 #define TY_BUF_INIT { NULL, 0, 0, 0 }
 TY_HIDDEN void ty_buf_add(struct ty_buf *b, const void *s, size_t n);
+/* Room for n more bytes and a NUL at b->p + b->len (NULL when out of
+ * memory); the caller writes there, then adds what it wrote to b->len and
+ * puts the NUL. */
+TY_HIDDEN char *ty_buf_room(struct ty_buf *b, size_t n);
 TY_HIDDEN void ty_buf_adds(struct ty_buf *b, const char *s);
 TY_HIDDEN void ty_buf_addf(struct ty_buf *b, const char *fmt, ...) TY_PRINTF(2, 3);
 TY_HIDDEN void ty_buf_addc(struct ty_buf *b, char c);
@@ -95,6 +99,8 @@ TY_HIDDEN char *ty_buf_detach(struct ty_buf *b);
  * NaN/inf as "NaN", "inf", "-inf".  buf must hold 32 bytes.  In
  * lib/fmt-double.c, whose header note gives the layout rules. */
 TY_HIDDEN const char *ty_fmt_double(double v, char *buf);
+/* ty_fmt_double's text at buf (32 bytes), NUL-terminated; its length. */
+TY_HIDDEN size_t ty_fmt_double_len(double v, char *buf);
 /* Exact check of the constants ty_fmt_double relies on (its power-of-ten
  * table and integer logarithms); 0, or -1 with a message in msg. */
 TY_HIDDEN int ty_fmt_double_selfcheck(char *msg, size_t n);
@@ -118,6 +124,14 @@ TY_HIDDEN int ty_parse_number(const char *s, double *v);
  * "NaN", "nan", "null", "NULL", "#N/A", "None" as the same "no index". */
 TY_HIDDEN int ty_label_is_empty(const char *s);
 TY_HIDDEN int ty_label_eq(const char *a, const char *b);
+
+/* Statistics st[0..nst-1] of each of nrows rows of n samples: out[r * nst
+ * + k] = tyche_stat_eval(&st[k], rows[r], n, work), bit for bit, with the
+ * rows' mean and std recurrences run four at a time (stats.c).  work: n
+ * doubles or NULL.  0 or TYCHE_ENOMEM. */
+TY_HIDDEN int ty_stat_eval_rows(const struct tyche_stat *st, size_t nst,
+				const double *const *rows, size_t nrows, size_t n,
+				double *work, double *out);
 
 /* Banned: they overflow or are not reentrant. */
 #undef strcpy

@@ -19,6 +19,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,71 @@ struct gstat {
 };
 
 /* Mean without overflow for values near +-DBL_MAX. */
+/*
+ * d[0..n-1] (finite) in ascending order, as gsl_sort leaves it: an LSD
+ * radix sort on the bits made order-preserving (sign bit flipped for
+ * positives, all bits for negatives), eight passes of a byte, a pass
+ * skipped when every key has the same byte there.  Heapsort (gsl_sort)
+ * was most of the report's plot time.  The two orders differ only in how
+ * equal values are arranged, which is invisible, except for -0.0 and
+ * +0.0: gsl_sort leaves them in an order of its own, so data holding
+ * both still goes to gsl_sort and the plots stay byte for byte.
+ */
+static void sort_finite(double *d, size_t n)
+{
+	uint64_t *k = NULL, *t = NULL;
+	size_t cnt[256];
+	int negz = 0, posz = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (d[i] == 0) {
+			if (signbit(d[i]))
+				negz = 1;
+			else
+				posz = 1;
+		}
+	if (n < 64 || (negz && posz) || !(k = malloc(2 * n * sizeof(*k)))) {
+		gsl_sort(d, 1, n);
+		return;
+	}
+	t = k + n;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b;
+
+		memcpy(&b, &d[i], 8);
+		k[i] = b >> 63 ? ~b : b | (1ull << 63);
+	}
+	for (int sh = 0; sh < 64; sh += 8) {
+		size_t sum = 0;
+
+		memset(cnt, 0, sizeof cnt);
+		for (size_t i = 0; i < n; i++)
+			cnt[(k[i] >> sh) & 255]++;
+		if (cnt[(k[0] >> sh) & 255] == n)
+			continue;
+		for (int j = 0; j < 256; j++) {
+			size_t c = cnt[j];
+
+			cnt[j] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			t[cnt[(k[i] >> sh) & 255]++] = k[i];
+		{
+			uint64_t *x = k;
+
+			k = t;
+			t = x;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b = k[i] >> 63 ? k[i] & ~(1ull << 63) : ~k[i];
+
+		memcpy(&d[i], &b, 8);
+	}
+	free(k < t ? k : t);
+}
+
 static double safe_mean(const double *d, size_t n)
 {
 	double m = 0;
@@ -120,7 +186,7 @@ static int prep_groups(const tyche_plot_group *g, size_t ng, struct gstat **out,
 		*skipped += s->skipped;
 		if (!s->n)
 			continue;
-		gsl_sort(s->d, 1, s->n);
+		sort_finite(s->d, s->n);
 		s->min = s->d[0];
 		s->max = s->d[s->n - 1];
 		s->q1 = gsl_stats_quantile_from_sorted_data(s->d, 1, s->n, 0.25);
@@ -158,7 +224,63 @@ static void note_groups(struct ty_svg *s, const char *kind, struct gstat *gs,
 			    skipped, skipped == 1 ? "" : "s");
 }
 
-/* Category labels under slots of equal width along the x axis. */
+/* Category labels under slots of equal width along the x axis.  A label
+ * wider than its slot wraps at spaces onto up to CAT_LINES lines (the
+ * last one cut with an ellipsis, the full text in its <title>), so long
+ * tranche names that share a prefix stay apart. */
+#define CAT_LINES 3
+
+/* Split text into at most CAT_LINES lines of about maxc characters at
+ * spaces: starts[k], lens[k] (bytes).  Returns the line count (>= 1). */
+static size_t wrap_label(const char *text, double maxc, size_t *starts, size_t *lens)
+{
+	size_t n = 0, len = strlen(text), pos = 0;
+
+	while (pos < len && n < CAT_LINES) {
+		size_t end = len, brk = 0, chars = 0;
+
+		if (n < CAT_LINES - 1) {
+			for (size_t i = pos; i < len; i++) {
+				if ((text[i] & 0xc0) != 0x80)
+					chars++;
+				if (text[i] == ' ' && i > pos)
+					brk = i;
+				if ((double)chars > maxc && brk) {
+					end = brk;
+					break;
+				}
+			}
+		}
+		starts[n] = pos;
+		lens[n++] = end - pos;
+		pos = end;
+		while (pos < len && text[pos] == ' ')
+			pos++;
+	}
+	if (!n) {
+		starts[0] = lens[0] = 0;
+		n = 1;
+	}
+	return n;
+}
+
+static size_t cat_lines_needed(const struct ty_svg *s, size_t n, const char *const *labels)
+{
+	double sw = (s->r - s->l) / (double)(n ? n : 1);
+	size_t most = 1, st[CAT_LINES], ln[CAT_LINES];
+
+	for (size_t i = 0; i < n; i++) {
+		const char *l = labels[i] ? labels[i] : "";
+
+		if (ty_svg_text_width(l, s->fs) > sw - 4) {
+			size_t k = wrap_label(l, (sw - 4) / (s->fs * 0.58), st, ln);
+
+			most = k > most ? k : most;
+		}
+	}
+	return most;
+}
+
 static void cat_labels_x(struct ty_svg *s, size_t n, const char *const *labels)
 {
 	double sw = (s->r - s->l) / (double)(n ? n : 1);
@@ -167,9 +289,44 @@ static void cat_labels_x(struct ty_svg *s, size_t n, const char *const *labels)
 	ty_buf_addf(&s->b, "<line x1=\"%s\" x2=\"%s\" y1=\"%s\" y2=\"%s\" stroke=\"#555555\"/>\n",
 		    ty_svg_num(s->l).s, ty_svg_num(s->r).s, ty_svg_num(s->bt).s,
 		    ty_svg_num(s->bt).s);
-	for (size_t i = 0; i < n; i++)
-		ty_svg_text(s, s->l + sw * ((double)i + 0.5), s->bt + s->fs + 4,
-			    "middle", "category", sw - 4, labels[i] ? labels[i] : "", NULL);
+	for (size_t i = 0; i < n; i++) {
+		const char *l = labels[i] ? labels[i] : "";
+		double x = s->l + sw * ((double)i + 0.5);
+		size_t st[CAT_LINES], ln[CAT_LINES], k;
+
+		if (ty_svg_text_width(l, s->fs) <= sw - 4) {
+			ty_svg_text(s, x, s->bt + s->fs + 4, "middle", "category", sw - 4, l, NULL);
+			continue;
+		}
+		k = wrap_label(l, (sw - 4) / (s->fs * 0.58), st, ln);
+		ty_buf_adds(&s->b, "<g class=\"category-wrapped\"><title>");
+		ty_svg_escape(&s->b, l);
+		ty_buf_adds(&s->b, "</title>\n");
+		for (size_t j = 0; j < k; j++) {
+			char *part = ty_strndup(l + st[j], ln[j]);
+
+			if (part)
+				ty_svg_text(s, x, s->bt + s->fs + 4 + (double)j * (s->fs + 2),
+					    "middle", "category", sw - 4, part, NULL);
+			free(part);
+		}
+		ty_buf_adds(&s->b, "</g>\n");
+	}
+	ty_buf_adds(&s->b, "</g>\n");
+}
+
+/* Clip the data marks to the plot area (a shared value range may cut
+ * some off); clip_end closes the group. */
+static void clip_begin(struct ty_svg *s)
+{
+	ty_buf_addf(&s->b, "<clipPath id=\"%s-clip\"><rect x=\"%s\" y=\"%s\" width=\"%s\" "
+		    "height=\"%s\"/></clipPath>\n<g clip-path=\"url(#%s-clip)\">\n", s->id,
+		    ty_svg_num(s->l).s, ty_svg_num(s->t).s, ty_svg_num(s->r - s->l).s,
+		    ty_svg_num(s->bt - s->t).s, s->id);
+}
+
+static void clip_end(struct ty_svg *s)
+{
 	ty_buf_adds(&s->b, "</g>\n");
 }
 
@@ -343,10 +500,21 @@ static int box_one(struct ty_svg *s, const struct gstat *g, double cx, double bw
 }
 
 /* Layout for plots with categories along x and a numeric y axis. */
-static void cat_layout(struct ty_svg *s, double lo, double hi)
+static void cat_layout(struct ty_svg *s, double lo, double hi, size_t n,
+		       const char *const *labels)
 {
+	size_t lines;
+
+	if (s->o->value_range) {
+		lo = s->o->value_lo;
+		hi = s->o->value_hi;
+	}
 	ty_axis_nice(&s->y, lo, hi, 5);
 	ty_svg_layout(s, ty_svg_ticks_width(s, &s->y), s->fs + 6, 0);
+	lines = cat_lines_needed(s, n, labels);
+	if (lines > 1)
+		ty_svg_layout(s, ty_svg_ticks_width(s, &s->y),
+			      s->fs + 6 + (double)(lines - 1) * (s->fs + 2), 0);
 	ty_svg_title(s);
 	ty_svg_axis_y(s);
 }
@@ -392,6 +560,7 @@ static int group_plot(char **out, const tyche_plot_group *g, size_t ng,
 {
 	struct ty_svg s;
 	struct gstat *gs = NULL;
+	const char **labels;
 	size_t skipped;
 	double lo, hi, sw;
 	int rc;
@@ -402,7 +571,16 @@ static int group_plot(char **out, const tyche_plot_group *g, size_t ng,
 		ty_svg_release(&s);
 		return rc;
 	}
-	cat_layout(&s, lo, hi);
+	labels = group_labels(gs, ng);
+	if (!labels && ng) {
+		free_groups(gs, ng);
+		ty_svg_release(&s);
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	}
+	cat_layout(&s, lo, hi, ng, labels);
+	free(labels);
+	if (s.o->value_range)
+		clip_begin(&s);
 	sw = (s.r - s.l) / (double)(ng ? ng : 1);
 	for (size_t i = 0; i < ng; i++) {
 		double cx = s.l + sw * ((double)i + 0.5);
@@ -418,6 +596,8 @@ static int group_plot(char **out, const tyche_plot_group *g, size_t ng,
 			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 		}
 	}
+	if (s.o->value_range)
+		clip_end(&s);
 	if (!ng)
 		no_data(&s, (s.l + s.r) / 2, (s.t + s.bt) / 2);
 	note_groups(&s, kind, gs, ng, skipped);
@@ -603,7 +783,9 @@ int tyche_plot_density(char **out, const tyche_plot_group *g, size_t ng,
 	peak = 0;
 	for (size_t k = 0; k < ng * DENSITY_POINTS; k++)
 		peak = fmax(peak, y[k]);
-	if (lo <= hi && sc > 0) {
+	if (s.o->value_range) {
+		ty_axis_nice(&s.x, s.o->value_lo, s.o->value_hi, 6);
+	} else if (lo <= hi && sc > 0) {
 		double xa = c + za * sc, xb = c + zb * sc;
 
 		ty_axis_nice(&s.x, isfinite(xa) ? xa : lo, isfinite(xb) ? xb : hi, 6);
@@ -622,6 +804,8 @@ int tyche_plot_density(char **out, const tyche_plot_group *g, size_t ng,
 	ty_svg_title(&s);
 	ty_svg_axis_y(&s);
 	ty_svg_axis_x(&s);
+	if (s.o->value_range)
+		clip_begin(&s);
 	for (size_t i = 0; i < ng; i++) {
 		const char *col = ty_plot_palette(s.o->palette, i);
 
@@ -662,6 +846,8 @@ int tyche_plot_density(char **out, const tyche_plot_group *g, size_t ng,
 		}
 		ty_buf_adds(&s.b, "</g>\n");
 	}
+	if (s.o->value_range)
+		clip_end(&s);
 	if (!nshown)
 		no_data(&s, (s.l + s.r) / 2, (s.t + s.bt) / 2);
 	ty_svg_legend(&s, nshown, labels, cols);
@@ -822,6 +1008,22 @@ static const char *text_on(const char *hex)
 	return 0.2126 * r + 0.7152 * g + 0.0722 * b < 140 ? "#ffffff" : "#000000";
 }
 
+/* v as a share of the achievable change in its direction, in [-1, 1]:
+ * v / hi for v >= 0, v / -lo for v < 0; 0 where that bound is 0 or not
+ * finite on the wrong side. */
+static double heat_share(double v, double lo, double hi)
+{
+	double d;
+
+	if (v >= 0)
+		d = isfinite(hi) && hi > 0 ? v / hi : 0;
+	else
+		d = isfinite(lo) && lo < 0 ? v / -lo : 0;
+	if (!isfinite(d))
+		d = v >= 0 ? 1 : -1;
+	return d > 1 ? 1 : d < -1 ? -1 : d;
+}
+
 int tyche_plot_heatmap(char **out, const tyche_plot_heat *hm,
 		       const tyche_plot_opts *o, tyche_error *err)
 {
@@ -919,7 +1121,8 @@ int tyche_plot_heatmap(char **out, const tyche_plot_heat *hm,
 		    s.id);
 	for (int k = 0; k <= 10; k++)
 		ty_buf_addf(b, "<stop offset=\"%d%%\" stop-color=\"%s\"/>", k * 10,
-			    ty_plot_colormap(s.o->cmap, k / 10.0, hex));
+			    ty_plot_colormap(hm->share ? TYCHE_PLOT_CMAP_DIVERGING : s.o->cmap,
+					     k / 10.0, hex));
 	ty_buf_adds(b, "</linearGradient></defs>\n");
 	ty_svg_title(&s);
 	ty_buf_adds(b, "<g class=\"cells\">\n");
@@ -935,7 +1138,11 @@ int tyche_plot_heatmap(char **out, const tyche_plot_heat *hm,
 
 				if (!isfinite(t)) /* the range overflows: halve */
 					t = (v / 2 - mn[c] / 2) / (mx[c] / 2 - mn[c] / 2);
-				ty_plot_colormap(s.o->cmap, t, hex);
+				if (hm->share)
+					t = 0.5 + 0.5 * heat_share(v, hm->col_min ? hm->col_min[c] : NAN,
+								   hm->col_max ? hm->col_max[c] : NAN);
+				ty_plot_colormap(hm->share ? TYCHE_PLOT_CMAP_DIVERGING : s.o->cmap,
+						 t, hex);
 				ty_buf_addf(b, "<rect class=\"cell\" x=\"%s\" y=\"%s\" width=\"%s\" "
 					    "height=\"%s\" fill=\"%s\" stroke=\"#ffffff\"><title>",
 					    ty_svg_num(x).s, ty_svg_num(y).s, ty_svg_num(cw).s,
@@ -949,8 +1156,15 @@ int tyche_plot_heatmap(char **out, const tyche_plot_heat *hm,
 			ty_svg_escape(b, rl);
 			ty_buf_adds(b, " / ");
 			ty_svg_escape(b, cl);
-			ty_buf_addf(b, ": %s</title></rect>\n", isfinite(v) ?
+			ty_buf_addf(b, ": %s", isfinite(v) ?
 				    ty_plot_fmt_num(v, 0, buf, sizeof(buf)) : "n/a");
+			if (hm->share && isfinite(v))
+				ty_buf_addf(b, " (%s%% of the achievable %s)",
+					    ty_plot_fmt_num(100 * heat_share(v, hm->col_min ?
+							    hm->col_min[c] : NAN, hm->col_max ?
+							    hm->col_max[c] : NAN), 0, buf, sizeof(buf)),
+					    v < 0 ? "decrease" : "increase");
+			ty_buf_adds(b, "</title></rect>\n");
 			if (!isfinite(v))
 				ty_svg_text(&s, x + cw / 2, y + ch / 2 + s.fs * 0.35, "middle",
 					    "na", 0, "n/a", "fill=\"#333333\"");
@@ -989,24 +1203,117 @@ int tyche_plot_heatmap(char **out, const tyche_plot_heat *hm,
 		ty_buf_addf(b, "<g class=\"colorbar\"><rect x=\"%s\" y=\"%s\" width=\"12\" "
 			    "height=\"%s\" fill=\"url(#%s-grad)\"/>\n", ty_svg_num(lx).s,
 			    ty_svg_num(s.t).s, ty_svg_num(lh).s, s.id);
-		ty_svg_text(&s, lx + 16, s.t + s.fs * 0.8, "start", NULL, 0, "max", NULL);
-		ty_svg_text(&s, lx + 16, s.t + lh, "start", NULL, 0, "min", NULL);
+		if (hm->share) {
+			/* numbers: the share of the achievable change */
+			static const char *const pct[5] = { "100%", "50%", "0", "-50%",
+							    "-100%" };
+
+			for (int k = 0; k < 5; k++)
+				ty_svg_text(&s, lx + 16, s.t + lh * k / 4.0 + s.fs * 0.35,
+					    "start", "legend-value", 0, pct[k], NULL);
+		} else {
+			ty_svg_text(&s, lx + 16, s.t + s.fs * 0.8, "start", NULL, 0, "max", NULL);
+			ty_svg_text(&s, lx + 16, s.t + lh, "start", NULL, 0, "min", NULL);
+		}
 		ty_buf_adds(b, "</g>\n");
 	} else {
 		no_data(&s, (s.l + s.r) / 2, (s.t + s.bt) / 2);
 	}
 	ty_svg_axis_labels(&s);
-	ty_svg_note(&s, "Heatmap of %zu rows and %zu columns. A cell's colour shows "
-		    "its value within its column's range (%s: low is %s, high is %s).",
-		    rows, cols, s.o->cmap == TYCHE_PLOT_CMAP_GREYS ? "greys" : "viridis",
-		    s.o->cmap == TYCHE_PLOT_CMAP_GREYS ? "light" : "dark purple",
-		    s.o->cmap == TYCHE_PLOT_CMAP_GREYS ? "dark" : "yellow");
+	if (hm->share)
+		ty_svg_note(&s, "Heatmap of %zu rows and %zu columns. A cell's colour shows "
+			    "its value as a share of its column's achievable change: "
+			    "purple for increases (up to 100%% of the largest achievable "
+			    "value), orange for decreases, white for none.", rows, cols);
+	else
+		ty_svg_note(&s, "Heatmap of %zu rows and %zu columns. A cell's colour shows "
+			    "its value within its column's range (%s: low is %s, high is %s).",
+			    rows, cols, s.o->cmap == TYCHE_PLOT_CMAP_GREYS ? "greys" : "viridis",
+			    s.o->cmap == TYCHE_PLOT_CMAP_GREYS ? "light" : "dark purple",
+			    s.o->cmap == TYCHE_PLOT_CMAP_GREYS ? "dark" : "yellow");
 	if (nan_cells)
 		ty_svg_note(&s, "%zu cell%s without a finite value, drawn hatched with n/a.",
 			    nan_cells, nan_cells == 1 ? "" : "s");
 	free(mn);
 	free(mx);
 	return ty_svg_finish(&s, "Heatmap", out, err);
+}
+
+/* ------------------------------------------------- value range, gauge */
+
+void tyche_plot_value_range(const tyche_plot_group *g, size_t ng, double *lo, double *hi)
+{
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (size_t i = 0; g && i < ng; i++)
+		for (size_t j = 0; g[i].v && j < g[i].n; j++)
+			if (isfinite(g[i].v[j])) {
+				*lo = fmin(*lo, g[i].v[j]);
+				*hi = fmax(*hi, g[i].v[j]);
+			}
+}
+
+int tyche_plot_gauge(char **out, double v, double lo, double hi, const tyche_plot_opts *o,
+		     tyche_error *err)
+{
+	struct ty_svg s;
+	double y, x0, xv, bh;
+	char a[40], b[40], c[40];
+	const char *col;
+	int rc;
+
+	if ((rc = check_out(out, err)) || (rc = ty_svg_begin(&s, o, 240, 56, err)))
+		return rc;
+	if (lo > hi) {
+		double t = lo;
+
+		lo = hi;
+		hi = t;
+	}
+	if (!isfinite(lo) || !isfinite(hi)) {
+		lo = isfinite(v) ? fmin(v, 0) : 0;
+		hi = isfinite(v) ? fmax(v, 0) : 1;
+	}
+	ty_axis_nice(&s.x, fmin(lo, 0), fmax(hi, 0), 4);
+	s.x.lo = fmin(lo, 0);
+	s.x.hi = fmax(hi, 0);
+	if (!(s.x.hi > s.x.lo))
+		s.x.hi = s.x.lo + 1;
+	ty_svg_layout(&s, 0, s.fs + 4, 0);
+	s.l = 8;
+	s.r = s.w - 8;
+	ty_svg_title(&s);
+	bh = fmin(12, (s.bt - s.t) * 0.6);
+	y = s.t + (s.bt - s.t - bh) / 2;
+	ty_buf_addf(&s.b, "<rect class=\"range\" x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" "
+		    "fill=\"#eeeeee\" stroke=\"#767676\"/>\n", ty_svg_num(s.l).s,
+		    ty_svg_num(y).s, ty_svg_num(s.r - s.l).s, ty_svg_num(bh).s);
+	x0 = ty_svg_sx(&s, 0);
+	if (isfinite(v)) {
+		double vc = fmin(fmax(v, s.x.lo), s.x.hi);
+
+		xv = ty_svg_sx(&s, vc);
+		col = v < 0 ? "#b35806" : "#542788";
+		ty_buf_addf(&s.b, "<rect class=\"value\" x=\"%s\" y=\"%s\" width=\"%s\" "
+			    "height=\"%s\" fill=\"%s\"/>\n", ty_svg_num(fmin(x0, xv)).s,
+			    ty_svg_num(y).s, ty_svg_num(fabs(xv - x0)).s, ty_svg_num(bh).s, col);
+		ty_buf_addf(&s.b, "<line class=\"marker\" x1=\"%s\" x2=\"%s\" y1=\"%s\" y2=\"%s\" "
+			    "stroke=\"#1b1b1b\" stroke-width=\"2\"/>\n", ty_svg_num(xv).s,
+			    ty_svg_num(xv).s, ty_svg_num(y - 3).s, ty_svg_num(y + bh + 3).s);
+	}
+	ty_buf_addf(&s.b, "<line class=\"zero\" x1=\"%s\" x2=\"%s\" y1=\"%s\" y2=\"%s\" "
+		    "stroke=\"#1b1b1b\" stroke-dasharray=\"2 2\"/>\n", ty_svg_num(x0).s,
+		    ty_svg_num(x0).s, ty_svg_num(y - 2).s, ty_svg_num(y + bh + 2).s);
+	ty_plot_fmt_num(lo, 0, a, sizeof(a));
+	ty_plot_fmt_num(hi, 0, b, sizeof(b));
+	ty_svg_text(&s, s.l, s.bt + s.fs, "start", "gauge-min", 0, a, NULL);
+	ty_svg_text(&s, s.r, s.bt + s.fs, "end", "gauge-max", 0, b, NULL);
+	if (isfinite(v))
+		ty_svg_text(&s, (s.l + s.r) / 2, s.bt + s.fs, "middle", "gauge-value", 0,
+			    ty_plot_fmt_num(v, 0, c, sizeof(c)), "font-weight=\"bold\"");
+	ty_svg_note(&s, "Gauge: the value %s within the achievable range [%s, %s]; "
+		    "the dashed line marks 0.", isfinite(v) ? c : "n/a", a, b);
+	return ty_svg_finish(&s, "Gauge", out, err);
 }
 
 /* --------------------------------------------------------------- lines */
@@ -1218,7 +1525,7 @@ int tyche_plot_waterfall(char **out, const char *start_label, double start,
 
 		ty_svg_legend_reserve(&s, 2, ll);
 	}
-	cat_layout(&s, ylo, yhi);
+	cat_layout(&s, ylo, yhi, nb, labels);
 	sw = (s.r - s.l) / (double)nb;
 	{
 		double prev_y = 0;

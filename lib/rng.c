@@ -43,13 +43,28 @@ static void put_u64le(unsigned char *b, uint64_t v)
 		b[i] = (unsigned char)(v >> (8 * i));
 }
 
-static uint64_t get_u64le(const unsigned char *b)
+/*
+ * out[i] = ((x_i >> 12) + 0.5) 2^-52 for the little-endian words x_i at
+ * ks, computed as (1 + m 2^-52) - 1 + 2^-53 with m = x >> 12 put in the
+ * mantissa of a double in [1, 2): the subtraction is exact (Sterbenz) and
+ * so is the addition ((2m + 1) 2^-53 has 53 significant bits), so the two
+ * forms are the same double; this one has no integer-to-double conversion
+ * and vectorises.
+ */
+static void to_uniform(const unsigned char *ks, size_t n, double *restrict out)
 {
-	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x, bits;
+		double d;
 
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | b[i];
-	return v;
+		memcpy(&x, ks + 8 * i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		x = __builtin_bswap64(x);
+#endif
+		bits = UINT64_C(0x3ff0000000000000) | (x >> 12);
+		memcpy(&d, &bits, 8);
+		out[i] = (d - 1.0) + 0x1p-53;
+	}
 }
 
 void ty_rng_key_derive(struct ty_rng_key *key, uint64_t seed,
@@ -100,11 +115,7 @@ void ty_rng_uniform(const struct ty_rng_key *key, unsigned stream,
 			words = want;
 		crypto_stream_chacha20_xor_ic(ks, zeros, nblocks * 64, nonce,
 					      block, key->k);
-		for (size_t i = 0; i < words; i++) {
-			uint64_t x = get_u64le(ks + 8 * (off + i));
-
-			out[done + i] = ((double)(x >> 12) + 0.5) * 0x1p-52;
-		}
+		to_uniform(ks + 8 * off, words, out + done);
 		done += words;
 		j += words;
 	}

@@ -9,10 +9,15 @@
  * sample would change the distribution an analyst sees.
  *
  * tyche_stat_eval is tyche_stat_eval_many of one statistic, so the two
- * agree bit for bit.  What a newcomer would get wrong: "mean" is GSL's
- * running mean in long double, a chain of dependent divisions that is now
- * most of explore's time; a faster sum gives different last bits, so it
- * is not a drop-in replacement.
+ * agree bit for bit.  What a newcomer would get wrong: "mean" and "std"
+ * are GSL's running mean and variance in long double (gsl_stats_mean,
+ * gsl_stats_sd_m), chains of dependent x87 divisions; a faster sum gives
+ * different last bits, so it is not a drop-in replacement.  What can be
+ * had exactly: the mean once for both statistics (gsl_stats_sd would
+ * compute it again), and several rows' chains in one loop
+ * (ty_stat_eval_rows), which the divider overlaps (about 3x on four rows).
+ * gsl_mean_sd() repeats GSL 2.7's operations; u-stats compares it with
+ * GSL bit for bit.
  */
 #include <ctype.h>
 #include <math.h>
@@ -302,15 +307,70 @@ static int copy_check(double *restrict w, const double *restrict v, size_t n)
 	return bad;
 }
 
-static double simple_stat(const tyche_stat *st, const double *v, size_t n)
+/*
+ * mean[j] = gsl_stats_mean(v[j], 1, n) and, when sd is not NULL, sd[j] =
+ * gsl_stats_sd_m(v[j], 1, n, mean[j]) for j < 4, with GSL 2.7's
+ * operations in GSL's order (statistics/mean_source.c, variance_source.c):
+ *   long double m = 0;  m += (x[i] - m) / (i + 1);
+ *   long double s = 0;  delta = (long double)(x[i] - mean) [a double
+ *   subtraction];  s += (delta * delta - s) / (i + 1);
+ *   sd = sqrt((double)s * ((double)n / (double)(n - 1))).
+ * The four chains are independent, so their divisions overlap.  Pass the
+ * same row several times to fill the four (n > 1 for sd).
+ */
+static void gsl_mean_sd(const double *const v[4], size_t n, double mean[4], double *sd)
+{
+	const double *a = v[0], *b = v[1], *c = v[2], *d = v[3];
+	long double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		long double k = (long double)(i + 1);
+
+		m0 += (a[i] - m0) / k;
+		m1 += (b[i] - m1) / k;
+		m2 += (c[i] - m2) / k;
+		m3 += (d[i] - m3) / k;
+	}
+	mean[0] = (double)m0;
+	mean[1] = (double)m1;
+	mean[2] = (double)m2;
+	mean[3] = (double)m3;
+	if (!sd)
+		return;
+	{
+		double u0 = mean[0], u1 = mean[1], u2 = mean[2], u3 = mean[3];
+		long double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+		double f = (double)n / (double)(n - 1);
+
+		for (size_t i = 0; i < n; i++) {
+			long double k = (long double)(i + 1);
+			long double d0 = a[i] - u0, d1 = b[i] - u1, d2 = c[i] - u2,
+				    d3 = d[i] - u3;
+
+			s0 += (d0 * d0 - s0) / k;
+			s1 += (d1 * d1 - s1) / k;
+			s2 += (d2 * d2 - s2) / k;
+			s3 += (d3 * d3 - s3) / k;
+		}
+		sd[0] = sqrt((double)s0 * f);
+		sd[1] = sqrt((double)s1 * f);
+		sd[2] = sqrt((double)s2 * f);
+		sd[3] = sqrt((double)s3 * f);
+	}
+}
+
+static double simple_stat(const tyche_stat *st, const double *v, size_t n,
+			  const double *mean_sd)
 {
 	size_t k = 0;
 
 	switch (st->kind) {
 	case TYCHE_STAT_MEAN:
-		return gsl_stats_mean(v, 1, n);
+		return mean_sd ? mean_sd[0] : gsl_stats_mean(v, 1, n);
 	case TYCHE_STAT_STD:
-		return n > 1 ? gsl_stats_sd(v, 1, n) : NAN;
+		if (n < 2)
+			return NAN;
+		return mean_sd ? mean_sd[1] : gsl_stats_sd(v, 1, n);
 	case TYCHE_STAT_MIN:
 		return gsl_stats_min(v, 1, n);
 	case TYCHE_STAT_MAX:
@@ -328,8 +388,10 @@ static double simple_stat(const tyche_stat *st, const double *v, size_t n)
 	}
 }
 
-int tyche_stat_eval_many(const tyche_stat *st, size_t nst, const double *v, size_t n,
-			 double *work, double *out)
+/* tyche_stat_eval_many; mean_sd, when not NULL, holds v's GSL mean and
+ * sd (sd only read for n > 1) */
+static int eval_many(const tyche_stat *st, size_t nst, const double *v, size_t n,
+		     double *work, double *out, const double *mean_sd)
 {
 	size_t kbuf[64], *ks = kbuf, nk = 0, nq = 0;
 	double *w = work;
@@ -386,7 +448,7 @@ int tyche_stat_eval_many(const tyche_stat *st, size_t nst, const double *v, size
 		int two;
 
 		if (lv < 0) {
-			out[s] = simple_stat(&st[s], v, n);
+			out[s] = simple_stat(&st[s], v, n, mean_sd);
 			continue;
 		}
 		k = quantile_place(n, lv, &frac, &two);
@@ -410,6 +472,54 @@ out:
 	if (ks != kbuf)
 		free(ks);
 	return 0;
+}
+
+/* Which of mean (1) and std (2) st[] asks for. */
+static int wants_mean_sd(const tyche_stat *st, size_t nst)
+{
+	int w = 0;
+
+	for (size_t s = 0; s < nst; s++)
+		w |= st[s].kind == TYCHE_STAT_MEAN ? 1 : st[s].kind == TYCHE_STAT_STD ? 2 : 0;
+	return w;
+}
+
+int tyche_stat_eval_many(const tyche_stat *st, size_t nst, const double *v, size_t n,
+			 double *work, double *out)
+{
+	double ms[2];
+
+	/* both: the mean once (gsl_stats_sd would compute it again) */
+	if (n > 1 && wants_mean_sd(st, nst) == 3) {
+		ms[0] = gsl_stats_mean(v, 1, n);
+		ms[1] = gsl_stats_sd_m(v, 1, n, ms[0]);
+		return eval_many(st, nst, v, n, work, out, ms);
+	}
+	return eval_many(st, nst, v, n, work, out, NULL);
+}
+
+int ty_stat_eval_rows(const tyche_stat *st, size_t nst, const double *const *rows,
+		      size_t nrows, size_t n, double *work, double *out)
+{
+	int w = wants_mean_sd(st, nst), rc = 0;
+
+	for (size_t r0 = 0; r0 < nrows; r0 += 4) {
+		size_t g = nrows - r0 < 4 ? nrows - r0 : 4;
+		const double *v[4];
+		double mean[4], sd[4];
+
+		for (size_t j = 0; j < 4; j++)
+			v[j] = rows[r0 + (j < g ? j : 0)];
+		if (w && n > 0)
+			gsl_mean_sd(v, n, mean, (w & 2) && n > 1 ? sd : NULL);
+		for (size_t j = 0; j < g && !rc; j++) {
+			double ms[2] = { mean[j], (w & 2) && n > 1 ? sd[j] : NAN };
+
+			rc = eval_many(st, nst, v[j], n, work, out + (r0 + j) * nst,
+				       w && n > 0 ? ms : NULL);
+		}
+	}
+	return rc;
 }
 
 double tyche_stat_eval(const tyche_stat *st, const double *v, size_t n, double *work)

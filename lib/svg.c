@@ -318,11 +318,20 @@ static const unsigned char viridis[11][3] = {
 	{ 0xbd, 0xdf, 0x26 }, { 0xfd, 0xe7, 0x25 },
 };
 static const unsigned char greys[2][3] = { { 0xf7, 0xf7, 0xf7 }, { 0x25, 0x25, 0x25 } };
+/* ColorBrewer PuOr (7 classes), orange (low) to purple (high), white in
+ * the middle: a diverging map that colour-blind readers can tell apart. */
+static const unsigned char puor[7][3] = {
+	{ 0xb3, 0x58, 0x06 }, { 0xf1, 0xa3, 0x40 }, { 0xfe, 0xe0, 0xb6 },
+	{ 0xf7, 0xf7, 0xf7 }, { 0xd8, 0xda, 0xeb }, { 0x99, 0x8e, 0xc3 },
+	{ 0x54, 0x27, 0x88 },
+};
 
 const char *ty_plot_colormap(int cmap, double t, char hex[8])
 {
-	const unsigned char (*stops)[3] = cmap == TYCHE_PLOT_CMAP_GREYS ? greys : viridis;
-	size_t ns = cmap == TYCHE_PLOT_CMAP_GREYS ? 2 : 11, i;
+	const unsigned char (*stops)[3] = cmap == TYCHE_PLOT_CMAP_GREYS ? greys :
+					  cmap == TYCHE_PLOT_CMAP_DIVERGING ? puor : viridis;
+	size_t ns = cmap == TYCHE_PLOT_CMAP_GREYS ? 2 : cmap == TYCHE_PLOT_CMAP_DIVERGING ? 7 : 11;
+	size_t i;
 	double u, f;
 	int rgb[3];
 

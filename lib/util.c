@@ -361,6 +361,12 @@ void ty_buf_add(struct ty_buf *b, const void *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
+char *ty_buf_room(struct ty_buf *b, size_t n)
+{
+	buf_grow(b, n);
+	return b->oom ? NULL : b->p + b->len;
+}
+
 void ty_buf_adds(struct ty_buf *b, const char *s)
 {
 	ty_buf_add(b, s, strlen(s));

@@ -92,14 +92,14 @@ test_expect_success 'security headers on every API answer and on the page' '
 	grep -i "^referrer-policy: no-referrer" head &&
 	curl -s -D head -o page.html -u alice:alice-pw "$BASE/" &&
 	grep -i "^content-security-policy: default-src .self.; script-src .self.;" head &&
-	grep "<script src=\"app.js\"" page.html &&
+	grep "<script type=\"module\" src=\"app.js\"" page.html &&
 	! grep -i "<script>" page.html && ! grep -i " on[a-z]*=" page.html
 '
 
 test_expect_success 'strict JSON: unknown fields, types and ranges name the field' '
 	test "$(api alice POST /contexts/electrolysis/explore "{\"amount\": {}}")" = 400 &&
 	json "j[\"error\"]" <body >actual &&
-	echo "unknown field '\''amount'\'' (expected amounts, statistics, plot)" >expect && test_cmp expect actual &&
+	echo "unknown field '\''amount'\'' (expected amounts, statistics, plot, format)" >expect && test_cmp expect actual &&
 	test "$(api alice POST /contexts/electrolysis/explore "{\"amounts\": {\"Stack R&D\": \"1\"}}")" = 400 &&
 	json "j[\"error\"]" <body >actual &&
 	echo "field '\''amounts.Stack R&D'\'' must be a number" >expect && test_cmp expect actual &&

@@ -61,6 +61,18 @@ TYCHE_API void tyche_explore_free(tyche_explore_result *r);   /* NULL is fine */
 /* Statistic k of metric m at a level (0 = portfolio, 1 + c = category c). */
 TYCHE_API double tyche_explore_value(const tyche_explore_result *r, size_t level,
 				     size_t m, size_t k);
+/* The study's investments table as portfolios: the number of named
+ * investments, the name of investment i (first-appearance order, NULL past
+ * the end), and its amount per category of s (amounts[ncategories]: the
+ * amount of the tranche it names, as s knows it, the mean of an uncertain
+ * amount; 0 for a category it leaves out).  TYCHE_EUSAGE for i past the
+ * end, TYCHE_EDATA when its tranche is not on s (a surface of another
+ * study) or it names two tranches of one category. */
+TYCHE_API size_t tyche_context_ninvestments(const tyche_context *ctx);
+TYCHE_API const char *tyche_context_investment(const tyche_context *ctx, size_t i);
+TYCHE_API int tyche_investment_amounts(double *amounts, const tyche_context *ctx,
+				       const tyche_surface *s, size_t i, tyche_error *err);
+
 /* TYCHE_EUSAGE when a category's amount lies above its largest tranche
  * amount (where the surface extrapolates), naming the first such
  * category (also in err->where) and its range [0, max]; 0 otherwise.
@@ -75,6 +87,14 @@ TYCHE_API int tyche_surface_check_range(const tyche_surface *s, const double *am
 TYCHE_API int tyche_explore_write(const tyche_surface *s, const tyche_explore_result *r,
 				  const char *context_name, int format, tyche_write_fn w,
 				  void *arg, tyche_error *err);
+/* The same table as an Excel workbook (lib/export-xlsx.c): sheets
+ * "Statistics" (the CSV's columns, values as numbers, non-finite ones
+ * blank), "Amounts" (category, amount, extrapolated) and "About"
+ * (context, hash, samples, seed).  Written through a private temporary
+ * file, then to w.  TYCHE_EIO when the file cannot be written. */
+TYCHE_API int tyche_explore_write_xlsx(const tyche_surface *s, const tyche_explore_result *r,
+				       const char *context_name, tyche_write_fn w, void *arg,
+				       tyche_error *err);
 
 /* ----------------------------------------------- optimisation problems */
 

@@ -33,7 +33,9 @@ enum tyche_plot_palette {
 };
 enum tyche_plot_cmap {
 	TYCHE_PLOT_CMAP_VIRIDIS = 0,
-	TYCHE_PLOT_CMAP_GREYS = 1      /* light (low) to dark (high) */
+	TYCHE_PLOT_CMAP_GREYS = 1,     /* light (low) to dark (high) */
+	TYCHE_PLOT_CMAP_DIVERGING = 2  /* orange (0) - white (0.5) - purple (1),
+	                                  ColorBrewer PuOr, colour-blind safe */
 };
 
 typedef struct tyche_plot_opts {
@@ -52,11 +54,17 @@ typedef struct tyche_plot_opts {
 	int bins;            /* histogram bins; 0 = Freedman-Diaconis, or
 	                        Sturges when the IQR is 0; at most 1000 */
 	int font_size;       /* px; 0 = 12; raised to at least 11 */
+	int value_range;     /* 1: the value axis (y of box and violin, x of
+	                        density) spans [value_lo, value_hi] (widened to
+	                        nice ticks) whatever the data, so plots of one
+	                        metric share their axis; data outside is
+	                        clipped by the axis, not rescaled */
+	double value_lo, value_hi;
 } tyche_plot_opts;
 #define TYCHE_PLOT_OPTS_INIT { .title = NULL, .desc = NULL, .xlabel = NULL, .ylabel = NULL, \
 	.id = NULL, .width = 0, .height = 0, .show_values = 0, \
 	.palette = TYCHE_PLOT_PALETTE_OKABE_ITO, .cmap = TYCHE_PLOT_CMAP_VIRIDIS, \
-	.bins = 0, .font_size = 0 }
+	.bins = 0, .font_size = 0, .value_range = 0, .value_lo = 0, .value_hi = 0 }
 
 /* A labelled set of samples (box, violin, density, histogram). */
 typedef struct tyche_plot_group {
@@ -105,9 +113,34 @@ typedef struct tyche_plot_heat {
 	const char *const *row_labels;
 	const char *const *col_labels;
 	const double *col_min, *col_max;
+	/* share = 1: a cell's colour is its value as a share of the
+	 * achievable change instead: v / col_max[c] when v >= 0, v /
+	 * -col_min[c] when v < 0 (so col_min <= 0 <= col_max, the metric's
+	 * achievable range), clamped to [-1, 1], on the diverging map
+	 * (negative orange, 0 white, positive purple); the legend shows
+	 * -100% to 100%, each cell's <title> its value and share.  Needs
+	 * col_min and col_max; a column whose bound on a side is 0 or not
+	 * finite colours that side white. */
+	int share;
 } tyche_plot_heat;
 TYCHE_API int tyche_plot_heatmap(char **out, const tyche_plot_heat *h,
 				 const tyche_plot_opts *o, tyche_error *err);
+
+/* The finite min and max over the samples of groups g[0..ng-1] (a value
+ * range to share between plots with o->value_range); lo > hi when no
+ * sample is finite. */
+TYCHE_API void tyche_plot_value_range(const tyche_plot_group *g, size_t ng, double *lo,
+				      double *hi);
+/*
+ * Gauge: a horizontal bar over [lo, hi] (the metric's achievable range,
+ * e.g. the optimiser's bounds) with 0 marked, and value v as a marker
+ * with its number; the part between 0 and v is filled, purple when v > 0
+ * and orange when v < 0.  lo > hi is swapped; non-finite lo or hi give
+ * a bar around v.  For the browser page's "where is the portfolio within
+ * what is achievable" per metric.
+ */
+TYCHE_API int tyche_plot_gauge(char **out, double v, double lo, double hi,
+			       const tyche_plot_opts *o, tyche_error *err);
 
 /* Line chart (e.g. a Pareto sweep): series of (x, y) points joined in the
  * given order, with a marker per point; a non-finite point breaks the

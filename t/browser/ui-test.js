@@ -137,6 +137,11 @@ async function main() {
     await page.click('#compare');
     await page.waitForSelector('#diff table');
     ok(await page.$eval('#diff', (e) => e.textContent.includes('mean(Cost)')), 'compare shows metric differences');
+    const nOver = await page.$$eval('#overlays figure svg', (s) => s.length);
+    ok(nOver === 3, 'compare overlays the distributions, one plot per metric', nOver);
+    const groups = await page.$eval('#overlays figure svg', (s) => s.querySelectorAll('.group').length);
+    ok(groups === 2, 'each overlay holds both scenarios on one axis', groups);
+    ok(await page.$$eval('#diff-table td.changed', (t) => t.length) > 0, 'changed cells are marked in the difference table');
 
     // Statuses say what is known; an upper limit per category holds.
     await page.check('#mode-optimise');

@@ -176,6 +176,7 @@ static int do_heatmap(const tyche_plot_opts *o, char **svg, tyche_error *err)
 	h.col_labels = (const char *const *)cols;
 	h.col_min = mn;
 	h.col_max = mx;
+	h.share = 0;
 	rc = tyche_plot_heatmap(svg, &h, o, err);
 	for (size_t i = 0; i < ncol; i++)
 		free(cols[i]);

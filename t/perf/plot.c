@@ -124,7 +124,7 @@ int main(void)
 				uniform() * 100 * (c + 1);
 	}
 	for (int r = 0; r < reps; r++) {
-		tyche_plot_heat h = { 20, 8, hv, rowp, colp, mn, mx };
+		tyche_plot_heat h = { 20, 8, hv, rowp, colp, mn, mx, 0 };
 		tyche_plot_opts o = TYCHE_PLOT_OPTS_INIT;
 		tyche_error err = { 0 };
 		char *svg = NULL;

@@ -140,6 +140,33 @@ int main(void)
 		   "the example has zero tranches: no warning");
 		tyche_diags_release(&d);
 	}
+	/* the investments table as portfolios: each category's amount is the
+	 * amount of the tranche the investment names, as the surface has it */
+	ok(tyche_context_ninvestments(ctx) == 4 &&
+	   !strcmp(tyche_context_investment(ctx, 1), "Balanced") &&
+	   tyche_context_investment(ctx, 4) == NULL, "the example's four investments, in order");
+	ok(tyche_investment_amounts(amt, ctx, s, 1, &err) == 0, "Balanced's amounts");
+	{
+		const char *want[2] = { "Stack Moderate", "Efficiency Moderate" };
+		int good = 1;
+
+		for (size_t k = 0; k < 2; k++) {
+			long c = tyche_surface_find_category(s, k ? "Efficiency R&D" : "Stack R&D");
+			double a = -1;
+
+			for (size_t t = 0; c >= 0 && t < tyche_surface_ntranches(s, (size_t)c); t++) {
+				double x;
+				const char *tn = tyche_surface_tranche(s, (size_t)c, t, &x);
+
+				if (tn && !strcmp(tn, want[k]))
+					a = x;
+			}
+			good &= c >= 0 && a > 0 && amt[c] == a;
+		}
+		ok(good, "each amount is its named tranche's amount");
+	}
+	ok(tyche_investment_amounts(amt, ctx, s, 4, &err) == TYCHE_EUSAGE &&
+	   strstr(err.msg, "the study has 4") != NULL, "an investment past the end is refused");
 	amt[0] = -1;
 	ok(tyche_explore(&r, s, amt, NULL, 0, 0, &err) == TYCHE_EUSAGE && !strcmp(err.where, "amounts"),
 	   "a negative amount is refused");

@@ -431,7 +431,7 @@ static void test_heatmap(void)
 	static const double mn[] = { 10, 500, NAN }, mx[] = { 20, 0, NAN };
 	static const char *const rows[] = { "Baseline & <R&D>", "Both" };
 	static const char *const cols[] = { "LCOE (USD/MWh)", "GHG", "risk" };
-	tyche_plot_heat h = { 2, 3, v, rows, cols, mn, mx };
+	tyche_plot_heat h = { 2, 3, v, rows, cols, mn, mx, 0 };
 	tyche_plot_opts o = TYCHE_PLOT_OPTS_INIT;
 	char *svg = NULL, fill[64], want[8];
 
@@ -468,7 +468,7 @@ static void test_heatmap(void)
 	svg = NULL;
 	{
 		static const double huge[] = { -1e308, 1.7e308, INFINITY, 5 };
-		tyche_plot_heat hh = { 2, 2, huge, NULL, NULL, NULL, NULL };
+		tyche_plot_heat hh = { 2, 2, huge, NULL, NULL, NULL, NULL, 0 };
 
 		ok(tyche_plot_heatmap(&svg, &hh, NULL, NULL) == 0, "huge heatmap renders");
 		check_doc(svg, "huge heatmap");

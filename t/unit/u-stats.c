@@ -10,10 +10,17 @@
  * difference, even in the last bit, is a bug.  Lengths above 600 matter:
  * only there does the selection sample a pivot (Floyd-Rivest), so they
  * are tested with ties, sorted and reversed input as well.
+ *
+ * mean and std are GSL's recurrences, which stats.c repeats four rows at
+ * a time (ty_stat_eval_rows): checked here against gsl_stats_mean and
+ * gsl_stats_sd themselves, bit for bit, on data with large offsets
+ * (where a different rounding order would show).
  */
 #include <stdint.h>
 #include "tap.h"    /* first: internal.h bans atoi, which stdlib.h defines */
 #include "tyche.h"
+#include "../../lib/internal.h"
+#include <gsl/gsl_statistics_double.h>
 
 /* xorshift64*: reproducible data without libtyche's generator */
 static uint64_t rs = 88172645463325252ull;
@@ -360,8 +367,91 @@ static void test_many(void)
 	free(w);
 }
 
+/* ty_stat_eval_rows against GSL and tyche_stat_eval, bit for bit */
+static void test_rows(void)
+{
+	static const char *const names[] = { "mean", "std", "q10", "median", "q90", "cvar95" };
+	tyche_stat st[6];
+	size_t lens[] = { 1, 2, 3, 7, 601, 1000, 20000 };
+	double *v = malloc(7 * 20000 * sizeof(double)), *w = malloc(20000 * sizeof(double));
+	double out[7 * 6];
+	int bad = 0, badm = 0, trials = 0;
+
+	for (size_t i = 0; i < 6; i++)
+		tyche_stat_parse(&st[i], names[i], NULL);
+	for (size_t li = 0; li < TY_ARRAY_SIZE(lens); li++) {
+		size_t n = lens[li];
+
+		for (size_t nrows = 1; nrows <= 7; nrows += 2) {
+			const double *rows[7];
+
+			for (size_t r = 0; r < nrows; r++) {
+				double *x = v + r * 20000, off = r % 2 ? 1e6 : -3.5;
+
+				fill(x, n, (int)(r + li) % 7);
+				for (size_t i = 0; i < n; i++)
+					x[i] = off + x[i] * (1 + (double)r);
+				rows[r] = x;
+			}
+			ty_stat_eval_rows(st, 6, rows, nrows, n, li % 2 ? w : NULL, out);
+			for (size_t r = 0; r < nrows; r++) {
+				double m = gsl_stats_mean(rows[r], 1, n);
+				double sd = n > 1 ? gsl_stats_sd(rows[r], 1, n) : NAN;
+
+				trials++;
+				badm += !same_bits(out[r * 6], m) || !same_bits(out[r * 6 + 1], sd);
+				for (size_t k = 0; k < 6; k++)
+					bad += !same_bits(out[r * 6 + k],
+							  tyche_stat_eval(&st[k], rows[r], n, NULL));
+				if (badm == 1 && !bad++)
+					printf("# n=%zu row %zu: mean %.17g vs %.17g\n", n, r,
+					       out[r * 6], m);
+			}
+		}
+	}
+	/* many short random rows: a rounding slip in one step of the
+	 * recurrences fades over long rows, so most of the power is here */
+	for (int t = 0; t < 3000; t++) {
+		size_t n = 2 + (size_t)(urand() * 300), nrows = 1 + (size_t)(urand() * 6);
+		const double *rows[7];
+
+		for (size_t r = 0; r < nrows; r++) {
+			double *x = v + r * 20000, off = (urand() - 0.5) * pow(10, urand() * 12 - 4);
+			double sc = pow(10, urand() * 8 - 4);
+
+			fill(x, n, (int)(urand() * 7));
+			for (size_t i = 0; i < n; i++)
+				x[i] = off + x[i] * sc;
+			rows[r] = x;
+		}
+		ty_stat_eval_rows(st, 2, rows, nrows, n, w, out);
+		for (size_t r = 0; r < nrows; r++) {
+			trials++;
+			badm += !same_bits(out[r * 2], gsl_stats_mean(rows[r], 1, n)) ||
+				!same_bits(out[r * 2 + 1], gsl_stats_sd(rows[r], 1, n));
+		}
+	}
+	ok(badm == 0, "rows: mean and std equal gsl_stats_mean and gsl_stats_sd (%d rows)", trials);
+	ok(bad == 0, "rows: every statistic equals tyche_stat_eval");
+	/* a NaN in one row of four spoils that row only */
+	fill(v, 100, 0);
+	fill(v + 20000, 100, 0);
+	v[20000 + 50] = NAN;
+	{
+		const double *rows[2] = { v, v + 20000 };
+
+		ty_stat_eval_rows(st, 6, rows, 2, 100, w, out);
+		ok(same_bits(out[0], gsl_stats_mean(v, 1, 100)) && isnan(out[6]) && isnan(out[7]) &&
+			   isnan(out[10]),
+		   "rows: a NaN sample makes its own row's statistics NaN, not the others'");
+	}
+	free(v);
+	free(w);
+}
+
 int main(void)
 {
+	test_rows();
 	test_parse();
 	test_quantiles();
 	test_definitions();
