@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // sens.js - the "What drives this?" panel (issue 18; an ES module over
-// app.js's window.tyche): Sobol indices of one metric at the portfolio on
+// api.js and app.js's window.tyche): Sobol indices of one metric at the portfolio on
 // screen (POST /contexts/NAME/sensitivity, with the server's plot) and the
 // value of information of choosing among the study's investments
 // (POST /contexts/NAME/voi).  Every number comes from the server.
@@ -12,23 +12,15 @@
 //    is used, since the study can change under it;
 //  - these requests cost N x (2 + inputs) evaluations: one at a time,
 //    behind the page's busy indicator (T.guard).
-'use strict';
+import { el, fmt, call, svgNode, ctxPath } from './api.js';
 
-const T = window.tyche;
-const el = T.el;
-
-function svgNode(text) {
-  const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
-  const root = doc.documentElement;
-  if (!root || root.nodeName !== 'svg') return el('span', { text: '(plot unavailable)' });
-  return document.importNode(root, true);
-}
+const T = window.tyche;   // state and guard (app.js)
 
 function table(caption, head, rows) {
   const t = el('table', {}, el('caption', { text: caption }));
   t.append(el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col', text: h })))));
   const b = el('tbody');
-  for (const r of rows) b.append(el('tr', {}, ...r.map((v) => el('td', { text: typeof v === 'number' ? T.fmt(v) : String(v) }))));
+  for (const r of rows) b.append(el('tr', {}, ...r.map((v) => el('td', { text: typeof v === 'number' ? fmt(v) : String(v) }))));
   t.append(b);
   return el('div', { class: 'scroll' }, t);
 }
@@ -43,7 +35,7 @@ function fillMetrics(sel) {
 
 async function drives(sel, out) {
   fillMetrics(sel);
-  const res = await T.call('POST', '/contexts/' + encodeURIComponent(T.state.context) + '/sensitivity', {
+  const res = await call('POST', ctxPath(T.state.context) + '/sensitivity', {
     amounts: T.state.amounts, metric: sel.value, samples: 1000, groups: ['parameter'], plot: true,
   });
   const rows = res.rows.map((r) => [r.input, r.technology, r.first, r.first_low, r.first_high, r.total, r.total_low, r.total_high]);
@@ -54,12 +46,12 @@ async function drives(sel, out) {
 
 async function voi(sel, sense, out) {
   fillMetrics(sel);
-  const res = await T.call('POST', '/contexts/' + encodeURIComponent(T.state.context) + '/voi', {
+  const res = await call('POST', ctxPath(T.state.context) + '/voi', {
     metric: sel.value, sense: sense.value, candidates: 'investments', samples: 1000, groups: ['parameter'],
   });
   const rows = res.rows.map((r) => [r.input, r.technology, r.evppi, r.se, r.share]);
   out.replaceChildren(
-    el('p', { text: 'EVPI of choosing among ' + res.candidates.length + ' investments by ' + res.metric + ': ' + T.fmt(res.evpi) + ' ' + res.units + ' (SE ' + T.fmt(res.evpi_se) + '); chosen today: ' + res.chosen + '.' }),
+    el('p', { text: 'EVPI of choosing among ' + res.candidates.length + ' investments by ' + res.metric + ': ' + fmt(res.evpi) + ' ' + res.units + ' (SE ' + fmt(res.evpi_se) + '); chosen today: ' + res.chosen + '.' }),
     table('Partial EVPI by parameter', ['Input', 'Technology', 'Partial EVPI', 'SE', 'Share of EVPI'], rows));
 }
 
