@@ -8,7 +8,9 @@ test_description='correlations table: Iman-Conover rank correlations'
 # for any thread count; the table is hashed with the study (the surface
 # cache notices an edit); every mistake in it is located (unknown cells,
 # |rho| > 1, constants, duplicates, a matrix that is not positive
-# semi-definite); Sobol and VOI refuse dependent inputs.
+# semi-definite); a workbook takes the table as a sheet "correlations"
+# (same draws as the CSV folder, located errors); Sobol and VOI refuse
+# dependent inputs.
 . ./test-lib.sh
 . "$TEST_DIR/lib/toy.sh"
 . "$TEST_DIR/lib/sens-toy.sh"
@@ -102,6 +104,32 @@ test_expect_success 'a matrix that is not positive semi-definite is located' '
 	printf "Technology,Scenario,Var 1\n" >toy/correlations.csv &&
 	test_must_fail tyche-run check toy 2>err &&
 	grep "^toy/correlations.csv:1:1: error: no column .Variable 1.: the correlations table needs Technology,Scenario,Variable 1,Index 1,Variable 2,Index 2,Correlation$" err
+'
+
+test_expect_success 'a workbook takes the table as a sheet named correlations' '
+	toy_context wb "A:S1=st.norm(0, 1)@st.lognorm(0.5, 0, 2)" -- C:T1:S1:0 C:T2:S1:1 &&
+	printf "Technology,Scenario,Variable 1,Index 1,Variable 2,Index 2,Correlation,Notes\nA,S1,Parameter,M1,Parameter,M2,0.5,\n" >wb/correlations.csv &&
+	python3 - wb >desc <<-\PY &&
+	import csv, os, sys
+	d = sys.argv[1]
+	for t in ["designs", "parameters", "indices", "functions", "results", "tranches", "investments", "correlations"]:
+	    print("sheet", t)
+	    for r, row in enumerate(csv.reader(open(os.path.join(d, t + ".csv")))):
+	        for c, v in enumerate(row):
+	            if v:
+	                print("%s%d inline %s" % (chr(65 + c), r + 1, v))
+	PY
+	mkxlsx wb.xlsx desc &&
+	cp wb/toy.yml . &&
+	tyche-run evaluate --samples 2000 wb.xlsx >x.csv &&
+	tyche-run evaluate --samples 2000 wb >d.csv &&
+	test_cmp d.csv x.csv &&
+	r=$(spearman x.csv) &&
+	awk -v r="$r" "BEGIN { d = r - 0.5; if (d < 0) d = -d; exit !(d < 0.05) }" &&
+	sed -i "s/^G2 inline 0.5$/G2 inline 1.5/" desc &&
+	mkxlsx bad.xlsx desc &&
+	test_must_fail tyche-run check bad.xlsx 2>err &&
+	grep "^bad.xlsx:correlations!G2: error: correlation .1.5. is not a number in \[-1, 1\]$" err
 '
 
 test_expect_success 'Sobol indices and VOI refuse dependent inputs' '
