@@ -117,8 +117,10 @@ int ty_context_quick_hash(const char *path, const tyche_load_opts *opts, char ha
 			seen(arg, p);
 		free(p);
 	}
-	p = ty_asprintf("%s/correlations.csv", path);
+	p = ty_asprintf("%s/correlations.csv", path);   /* optional: absent is "-" */
 	hash_file(&st, p, "correlations");
+	if (seen && p)
+		seen(arg, p);
 	free(p);
 	p = ty_asprintf("%s/functions.csv", path);
 	if (!p || ty_csv_read(p, &f, NULL)) {

@@ -297,7 +297,8 @@ int tyche_surface_is_current(const tyche_surface *s, const char *path,
 {
 	char hash[65];
 
-	return s && s->N == o->samples && s->seed == o->seed && !open_hash(path, lo, o, hash) &&
+	return s && s->N == o->samples && s->seed == o->seed && s->design == o->design &&
+	       !open_hash(path, lo, o, hash) &&
 	       !strcmp(hash, s->ctx_hash);
 }
 
