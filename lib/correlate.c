@@ -163,7 +163,7 @@ void ty_context_load_correlations(struct loader *L)
 		const char *rs = ty_table_cell(t, r, (size_t)col[6]);
 		const struct ty_cell *cell[2];
 		const struct ty_tech *T;
-		long ti, si, a, b;
+		long ti, si;
 		struct ty_corr_group *G = NULL;
 		double rho;
 		size_t gi;
@@ -230,8 +230,6 @@ void ty_context_load_correlations(struct loader *L)
 		for (int e = 0; e < 2; e++)
 			if (group_cell(G, cell[e]) < 0)
 				G->cells[G->k++] = cell[e];
-		(void)a;
-		(void)b;
 	}
 	/* matrices: a second pass now that each group's cells are known */
 	for (size_t gi = 0; C->g && gi < C->n; gi++) {

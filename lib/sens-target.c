@@ -120,7 +120,7 @@ int ty_sens_tranche_weights(const tyche_context *ctx, const double *amounts, dou
 	return 0;
 }
 
-static long metric_index(struct ty_sens_target *T, const char *name, const char *units)
+static long metric_index(const struct ty_sens_target *T, const char *name)
 {
 	for (size_t m = 0; m < T->M; m++)
 		if (!strcmp(T->metric[m], name))
@@ -250,7 +250,7 @@ static int finish(struct ty_sens_target *T, const char *metric, unsigned levels,
 				continue;
 			if (metric && strcmp(metric, R->index))
 				continue;
-			if (metric_index(T, R->index, R->units) < 0 && T->M < TY_MAX_METRICS) {
+			if (metric_index(T, R->index) < 0 && T->M < TY_MAX_METRICS) {
 				T->metric[T->M] = R->index;
 				T->units[T->M] = R->units;
 				T->M++;

@@ -253,7 +253,6 @@ static int cands_file(struct cands *C, const tyche_context *ctx, const char *pat
 	}
 	for (size_t r = 0; r < t->nrows;) {
 		const char *cand = ty_table_cell(t, r, (size_t)col[0]);
-		size_t r0 = r;
 
 		for (size_t c = 0; c < ctx->ncategories; c++)
 			amounts[c] = 0;
@@ -287,7 +286,6 @@ static int cands_file(struct cands *C, const tyche_context *ctx, const char *pat
 			}
 			amounts[c] = v;
 		}
-		(void)r0;
 		w = ty_calloc(ctx->ntranches + 1, sizeof *w);
 		if (!w) {
 			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
