@@ -356,6 +356,9 @@ static void section_summary(struct rep *r)
 	DD;
 	DT("Seed"); fprintf(f, "%llu", (unsigned long long)r->o.seed); DD;
 	DT("Samples"); fprintf(f, "%zu per scenario", r->o.samples); DD;
+	if (r->o.design) {      /* recorded when not plain Monte Carlo */
+		DT("Design"); fputs(tyche_design_name(r->o.design), f); DD;
+	}
 	DT("Software"); fputs("Tyche in C, libtyche ", f); report_html_text(f, tyche_version()); DD;
 	strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", gmtime(&clock));
 	DT("Generated"); fputs(now, f); DD;
@@ -1700,8 +1703,9 @@ static int context_report(struct rep *r)
 	{
 		char sub[256];
 
-		snprintf(sub, sizeof sub, "%zu samples, seed %llu, libtyche %s", r->o.samples,
-			 (unsigned long long)r->o.seed, tyche_version());
+		snprintf(sub, sizeof sub, "%zu samples, seed %llu%s%s, libtyche %s", r->o.samples,
+			 (unsigned long long)r->o.seed, r->o.design ? ", design " : "",
+			 r->o.design ? tyche_design_name(r->o.design) : "", tyche_version());
 		if (report_html_write(&r->h, out, title, sub) ||
 		    (out != stdout ? fclose(out) : fflush(out))) {
 			fprintf(stderr, "tyche-report: cannot write %s\n",

@@ -4,7 +4,8 @@ test_description='--design mc|lhs|qmc: sampling designs of every evaluation'
 #
 # Issue 18.  --design mc is the default, byte for byte; LHS and QMC
 # draws are the same bits at any thread count and block size; explore
-# records the design and the surface cache keeps designs apart; an
+# and the report record the design and the surface cache keeps designs
+# apart; an
 # unknown design is a usage error.  (Stratification and convergence are
 # checked in t/unit/u-sens.c.)
 . ./test-lib.sh
@@ -44,6 +45,14 @@ test_expect_success 'LHS mean of a N(0,1) payoff: within a tenth of the MC error
 	tyche-run explore --samples 500 --design lhs --amount Choice=1 --no-cache --statistic mean toy >lhsmean.csv &&
 	grep "^portfolio,,V,mean," lhsmean.csv >v &&
 	awk -F, "{ v = \$5; if (v < 0) v = -v; exit !(v < 0.1 / sqrt(500)) }" v
+'
+
+test_expect_success 'the report records a design other than mc' '
+	tyche-report toy --metric V --amount Choice=1 --design qmc --samples 300 --output q.html &&
+	grep "<dt>Design</dt><dd>qmc" q.html &&
+	grep "300 samples, seed 1, design qmc, libtyche" q.html &&
+	tyche-report toy --metric V --amount Choice=1 --samples 300 --output m.html &&
+	! grep "<dt>Design</dt>" m.html
 '
 
 test_expect_success 'an unknown design is a usage error' '
