@@ -155,6 +155,23 @@ void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan)
 	E->plan = plan;
 }
 
+int ty_eval_draw_cell(const struct ty_eval *E, size_t tech, size_t scen,
+		      const struct ty_cell *cell, size_t n, double *out)
+{
+	const struct scen_cells *C = &E->sc[tech][scen];
+
+	for (size_t c = 0; c < C->n; c++) {
+		if (C->cell[c] != cell)
+			continue;
+		if (E->plan)
+			ty_plan_draw(E->plan, cell, C->qdim[c], &C->key[c], 0, n, out);
+		else
+			ty_dist_sample(cell->dist, &C->key[c], 0, n, out);
+		return 0;
+	}
+	return -1;
+}
+
 int ty_eval_set_design(struct ty_eval *E, int design, uint64_t n, tyche_error *err)
 {
 	int rc;

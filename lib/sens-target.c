@@ -416,9 +416,11 @@ int ty_sens_eval_unit(struct ty_eval *E, const struct ty_sens_target *T, size_t 
 	for (size_t m = 0; m < T->M; m++)
 		if (U->row[m] >= 0)
 			rows[U->row[m]] = out[m];
-	ty_eval_set_plan(E, plan);
+	if (plan)
+		ty_eval_set_plan(E, plan);
 	rc = ty_eval_scenario(E, U->tech, U->scen, N, threads, rows, err);
-	ty_eval_set_plan(E, NULL);
+	if (plan)
+		ty_eval_set_plan(E, NULL);
 	free(rows);
 	return rc;
 }

@@ -66,7 +66,8 @@ TY_HIDDEN int ty_sens_parse_amounts(const tyche_context *ctx, const char *const 
 TY_HIDDEN void ty_sens_target_release(struct ty_sens_target *T);
 
 /* vals[m][i] for every unit: rows of metric m of unit u, samples 0..N-1,
- * drawn through plan (NULL: plain MC).  out[u][m] must hold N doubles
+ * drawn through plan (NULL: the evaluation's own, e.g. its correlated
+ * orders; a plan given is unset afterwards).  out[u][m] must hold N doubles
  * (NULL rows are skipped); only units with need[u] (NULL: all). */
 TY_HIDDEN int ty_sens_eval_unit(struct ty_eval *E, const struct ty_sens_target *T, size_t u,
 				const struct ty_draw_plan *plan, size_t N, unsigned threads,

@@ -19,10 +19,11 @@
  * normal sampling distribution (Strong, Oakley and Brennan 2014, 2.4),
  * with keyed normals so that it is reproducible.
  *
- * Easy to get wrong: the regressors are the group's *draws*, re-drawn
- * here from the same keys the evaluator uses (technology, scenario,
- * table, key); a regression on anything else would give a wrong EVPPI
- * without any error.  EVPPI estimates are biased upwards by the noise the
+ * Easy to get wrong: the regressors are the group's *draws*, asked of the
+ * evaluator itself (ty_eval_draw_cell: its keys and, with a correlations
+ * table, its Iman-Conover orders); a regression on anything else would
+ * give a wrong EVPPI without any error.  With correlated inputs the
+ * EVPPI of a cell includes what it tells about the cells it moves with.  EVPPI estimates are biased upwards by the noise the
  * regression fits (a few standard errors for an irrelevant input with a
  * small N): read them with their SE.
  */
@@ -309,7 +310,7 @@ out:
 /* ------------------------------------------------------------ regression */
 
 /* EVPPI of one group: y[d] (nd rows of N) regressed on the group's draws. */
-static int evppi_group(const tyche_context *ctx, const struct ty_sens_target *T,
+static int evppi_group(const struct ty_eval *Ev, const struct ty_sens_target *T,
 		       const struct ty_sens_group *G, uint64_t seed, size_t gix, double **y,
 		       size_t nd, size_t N, double *evppi, double *se)
 {
@@ -344,14 +345,11 @@ static int evppi_group(const tyche_context *ctx, const struct ty_sens_target *T,
 		gsl_matrix_set(X, i, 0, 1.0);
 	for (size_t j = 0; j < k; j++) {
 		const struct ty_sens_unit *U = &T->unit[G->cell_unit[j]];
-		const struct ty_tech *Tc = &ctx->tech[U->tech];
-		const char *parts[4] = { Tc->name, Tc->scen[U->scen].name, G->cells[j]->table,
-					 G->cells[j]->key };
 		double m = 0, s = 0;
 
-		/* the evaluator's own key and draws (eval.c ty_eval_create) */
-		ty_rng_key_derive(&key, seed, parts, 4);
-		ty_dist_sample(G->cells[j]->dist, &key, 0, N, x);
+		/* the evaluator's own draws (its keys and correlated orders) */
+		if (ty_eval_draw_cell(Ev, U->tech, U->scen, G->cells[j], N, x))
+			goto out;
 		for (size_t i = 0; i < N; i++)
 			m += x[i];
 		m /= (double)N;
@@ -503,9 +501,6 @@ int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi
 	memset(&T, 0, sizeof T);
 	if (!o->metric)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "no metric: the decision needs one");
-	if (ctx->corr)
-		return ty_error_at(err, TYCHE_EUSAGE, ctx->path, 0, 0,
-				   "the study has a correlations table: the value of information is computed for independent inputs only");
 	if (N < 10 || N > ((size_t)1 << 28))
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "samples: expected 10 .. 2^28, got %zu", N);
@@ -546,6 +541,8 @@ int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi
 	if (rc)
 		goto out;
 	rc = ty_eval_create(&E, ctx, o->seed, err);
+	if (!rc)   /* plain MC with the correlations table's orders, if any */
+		rc = ty_eval_set_design(E, TYCHE_DESIGN_MC, N, err);
 	if (rc)
 		goto out;
 	res = ty_calloc(1, sizeof *res);
@@ -673,7 +670,7 @@ int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi
 				res->strings[res->nstrings++] = s;
 				*dst[k] = s;
 			}
-			if (!rc && evppi_group(ctx, &T, G, o->seed, g, yo, no, N, &r->evppi, &r->se))
+			if (!rc && evppi_group(E, &T, G, o->seed, g, yo, no, N, &r->evppi, &r->se))
 				rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0,
 						 "the regression for '%s' failed", G->input);
 			r->share = res->evpi > 0 ? r->evppi / res->evpi : NAN;

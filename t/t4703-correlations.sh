@@ -9,8 +9,10 @@ test_description='correlations table: Iman-Conover rank correlations'
 # cache notices an edit); every mistake in it is located (unknown cells,
 # |rho| > 1, constants, duplicates, a matrix that is not positive
 # semi-definite); a workbook takes the table as a sheet "correlations"
-# (same draws as the CSV folder, located errors); Sobol and VOI refuse
-# dependent inputs.
+# (same draws as the CSV folder, located errors); Sobol indices refuse
+# dependent inputs; the value of information takes them (the same EVPI,
+# which depends only on the payoff's marginal, and a large partial EVPI
+# for a cell that moves with the payoff).
 . ./test-lib.sh
 . "$TEST_DIR/lib/toy.sh"
 . "$TEST_DIR/lib/sens-toy.sh"
@@ -132,13 +134,23 @@ test_expect_success 'a workbook takes the table as a sheet named correlations' '
 	grep "^bad.xlsx:correlations!G2: error: correlation .1.5. is not a number in \[-1, 1\]$" err
 '
 
-test_expect_success 'Sobol indices and VOI refuse dependent inputs' '
+test_expect_success 'Sobol indices refuse dependent inputs' '
 	printf "Technology,Scenario,Variable 1,Index 1,Variable 2,Index 2,Correlation\nToy,Go,Parameter,X1,Parameter,X2,0.5\n" >toy/correlations.csv &&
 	tyche-run check toy &&
 	test_must_fail tyche-run sensitivity toy --scenario Go 2>err &&
-	grep "correlations table: Sobol indices assume independent inputs" err &&
-	test_must_fail tyche-run voi toy --metric V --sense max 2>err &&
-	grep "correlations table: the value of information is computed for independent inputs only" err
+	grep "correlations table: Sobol indices assume independent inputs" err
+'
+
+test_expect_success 'VOI with correlated inputs: same EVPI, an informative correlated cell' '
+	rm toy/correlations.csv &&
+	tyche-run voi toy --metric V --sense max --samples 4000 --groups cell >ind.csv &&
+	printf "Technology,Scenario,Variable 1,Index 1,Variable 2,Index 2,Correlation\nToy,Go,Parameter,Payoff,Parameter,X1,0.9\n" >toy/correlations.csv &&
+	tyche-run voi toy --metric V --sense max --samples 4000 --groups cell >cor.csv &&
+	a=$(awk -F, "\$5 == \"EVPI\" { print \$6 }" ind.csv) &&
+	b=$(awk -F, "\$5 == \"EVPI\" { print \$6 }" cor.csv) &&
+	awk -v a="$a" -v b="$b" "BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-12) }" &&
+	awk -F, "\$5 == \"X1\" { exit !(\$6 < 3 * \$7) }" ind.csv &&
+	awk -F, -v e="$b" "\$5 == \"X1\" { exit !(\$6 > 10 * \$7 && \$6 > 0.5 * e && \$6 <= e) }" cor.csv
 '
 
 test_done
