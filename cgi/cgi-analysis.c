@@ -670,16 +670,14 @@ static char *plot_heat(const tyche_surface *s, const tyche_explore_result *e,
 static cJSON *plot_gauges(const tyche_surface *s, const tyche_explore_result *e,
 			  tyche_error *err)
 {
-	size_t M = e->nmetrics, N = e->nsamples;
-	double *work = malloc((N + 1) * sizeof *work);
+	size_t M = e->nmetrics;
 	cJSON *a = cJSON_CreateArray();
-	tyche_stat mean;
 
-	if (!work || !a || tyche_stat_parse(&mean, "mean", err))
+	if (!a)
 		goto fail;
 	for (size_t m = 0; m < M; m++) {
 		tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
-		double lo, hi, v = tyche_stat_eval(&mean, e->totals + m * N, N, work);
+		double lo, hi, v = tyche_explore_mean(e, m);
 		char id[32], *svg = NULL;
 
 		tyche_surface_metric_range(s, m, &lo, &hi);
@@ -690,12 +688,23 @@ static cJSON *plot_gauges(const tyche_surface *s, const tyche_explore_result *e,
 		cJSON_AddItemToArray(a, cJSON_CreateString(svg));
 		free(svg);
 	}
-	free(work);
 	return a;
 fail:
-	free(work);
 	cJSON_Delete(a);
 	return NULL;
+}
+
+/* Answer with the plot svg, or the error that stopped it (NULL svg). */
+static void svg_answer(struct cgi_response *r, const char *svg, const tyche_error *err)
+{
+	if (!svg) {
+		cgi_fail_tyche(r, err->code ? err->code : TYCHE_ENOMEM, err, "plot");
+		return;
+	}
+	r->status = 200;
+	r->content_type = "image/svg+xml";
+	r->body.len = 0;
+	cgi_buf_adds(&r->body, svg);
 }
 
 /* ------------------------------------------------------------ explore */
@@ -989,14 +998,7 @@ static void overlay(const tyche_surface *s, const cJSON *in, const cJSON *pf,
 	else
 		po.ylabel = axis_label(s, m, xl, sizeof xl);
 	svg = plot_groups(pr->type, g, n, &po, &err);
-	if (!svg) {
-		cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
-		goto out;
-	}
-	r->status = 200;
-	r->content_type = "image/svg+xml";
-	r->body.len = 0;
-	cgi_buf_adds(&r->body, svg);
+	svg_answer(r, svg, &err);
 out:
 	free(svg);
 	for (size_t i = 0; i < MAX_OVERLAY; i++)
@@ -1080,14 +1082,7 @@ int cgi_plot(const struct cgi_config *c, const char *name,
 			po.ylabel = axis_label(s, m, xl, sizeof xl);
 		svg = plot_groups(pr.type, g, C + 1, &po, &err);
 	}
-	if (!svg) {
-		cgi_fail_tyche(r, err.code ? err.code : TYCHE_ENOMEM, &err, "plot");
-		goto out;
-	}
-	r->status = 200;
-	r->content_type = "image/svg+xml";
-	r->body.len = 0;
-	cgi_buf_adds(&r->body, svg);
+	svg_answer(r, svg, &err);
 out:
 	free(svg);
 	cJSON_Delete(rest);

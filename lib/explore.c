@@ -258,6 +258,23 @@ size_t tyche_context_check_tranches(const tyche_context *ctx, tyche_diags *d)
 	return n;
 }
 
+double tyche_explore_mean(const tyche_explore_result *r, size_t m)
+{
+	size_t N = r->nsamples;
+	double *work, v;
+	tyche_stat mean;
+	tyche_error err = { 0 };
+
+	if (m >= r->nmetrics || tyche_stat_parse(&mean, "mean", &err))
+		return NAN;
+	work = ty_malloc((N + 1) * sizeof(double));
+	if (!work)
+		return NAN;
+	v = tyche_stat_eval(&mean, r->totals + m * N, N, work);
+	free(work);
+	return v;
+}
+
 /* ------------------------------------------------------------ investments */
 
 size_t tyche_context_ninvestments(const tyche_context *ctx)

@@ -416,8 +416,10 @@ static int find_study(const char *root, char **path, int *kind, tyche_error *err
 	return rc;
 }
 
-/* Move the model files (*.yml) beside a workbook into dir. */
-static void move_models(const char *from, const char *to)
+/* Apply op(FROM/NAME.yml, TO/NAME.yml) to each model file beside a
+ * workbook (rename when unpacking, a copy when promoting). */
+static void each_model(const char *from, const char *to,
+		       int (*op)(const char *, const char *))
 {
 	DIR *d = opendir(from);
 	struct dirent *e;
@@ -430,7 +432,7 @@ static void move_models(const char *from, const char *to)
 		a = ty_asprintf("%s/%s", from, e->d_name);
 		b = ty_asprintf("%s/%s", to, e->d_name);
 		if (a && b)
-			rename(a, b);
+			op(a, b);
 		free(a);
 		free(b);
 	}
@@ -596,7 +598,7 @@ int tyche_study_add(tyche_study *out, const char *store_dir, const char *user,
 
 			if (slash) {
 				*slash = '\0';
-				move_models(fdir, vstage);
+				each_model(fdir, vstage, rename);
 			}
 			free(fdir);
 		}
@@ -849,23 +851,7 @@ int tyche_study_promote(const char *store_dir, const char *owner, const char *na
 
 			if (sl) {
 				*sl = '\0';
-				DIR *d = opendir(vdir);
-				struct dirent *e;
-
-				while (d && (e = readdir(d))) {
-					char *a, *b;
-
-					if (e->d_name[0] == '.' || !ends_with(e->d_name, ".yml"))
-						continue;
-					a = ty_asprintf("%s/%s", vdir, e->d_name);
-					b = ty_asprintf("%s/%s", tmp, e->d_name);
-					if (a && b)
-						copy_tree(a, b);
-					free(a);
-					free(b);
-				}
-				if (d)
-					closedir(d);
+				each_model(vdir, tmp, copy_tree);
 			}
 			free(vdir);
 			free(dst);

@@ -61,6 +61,10 @@ TYCHE_API void tyche_explore_free(tyche_explore_result *r);   /* NULL is fine */
 /* Statistic k of metric m at a level (0 = portfolio, 1 + c = category c). */
 TYCHE_API double tyche_explore_value(const tyche_explore_result *r, size_t level,
 				     size_t m, size_t k);
+/* The portfolio's mean of metric m (what a gauge shows), whatever the
+ * statistic set: computed from the totals as tyche_stat_eval's "mean";
+ * NaN for m out of range or when out of memory. */
+TYCHE_API double tyche_explore_mean(const tyche_explore_result *r, size_t m);
 /* The study's investments table as portfolios: the number of named
  * investments, the name of investment i (first-appearance order, NULL past
  * the end), and its amount per category of s (amounts[ncategories]: the

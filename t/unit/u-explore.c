@@ -106,6 +106,14 @@ int main(void)
 	}
 	ok(same, "every value equals tyche_stat_eval of its distribution, bit for bit");
 	ok(isnan(tyche_explore_value(r, C + 1, 0, 0)), "a level out of range is NaN");
+	{
+		int same_mean = 1;
+
+		for (size_t m = 0; m < M; m++)
+			same_mean &= tyche_explore_mean(r, m) == tyche_explore_value(r, 0, m, 0);
+		ok(same_mean && isnan(tyche_explore_mean(r, M)),
+		   "tyche_explore_mean is the portfolio's mean statistic, bit for bit");
+	}
 	ok(tyche_explore_write(s, r, "x", TYCHE_FMT_CSV, collect, &text, &err) == 0, "write CSV");
 	{
 		size_t lines = 0;
