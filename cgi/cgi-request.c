@@ -398,6 +398,8 @@ static int route(const struct cgi_config *c, struct cgi_request *q,
 				return cgi_pareto(c, name, q, r);
 			return cgi_optimise(c, name, q, r);
 		}
+		if (q->nseg == 3 && (!strcmp(q->seg[2], "sensitivity") || !strcmp(q->seg[2], "voi")))
+			return cgi_sens_route(c, name, q, r);
 		return cgi_fail(r, 404, "no such resource");
 	}
 	if (!strcmp(q->seg[0], "scenarios"))

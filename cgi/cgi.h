@@ -175,6 +175,9 @@ int cgi_pareto(const struct cgi_config *c, const char *name,
 	       const struct cgi_request *q, struct cgi_response *r);
 int cgi_store_route(const struct cgi_config *c, const struct cgi_request *q,
 		    struct cgi_response *r);
+/* POST /contexts/NAME/sensitivity and /voi (cgi-sens.c). */
+int cgi_sens_route(const struct cgi_config *c, const char *name, const struct cgi_request *q,
+		   struct cgi_response *r);
 
 /* Load a context and its surface (nowait: a build by another process is a
  * 503 "warming up").  With ctx NULL only the surface is wanted: a cached

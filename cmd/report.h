@@ -132,4 +132,26 @@ int report_elicit_option(int argc, char **argv, int *i);
  * problems (0 or 1). */
 int report_elicit_section(struct report_html *h);
 
+/* ------------------- sensitivity and value of information (report-sens.c) */
+
+extern const char report_sens_usage[];
+/* As report_elicit_option, for --sensitivity, --voi, --sens-samples. */
+int report_sens_option(int argc, char **argv, int *i);
+struct report_sens_in {
+	struct report_html *h;
+	const tyche_context *ctx;
+	const char *metric, *scenario;
+	int minimize;
+	const char *const *assign;   /* the explored portfolio, "C=X" */
+	size_t nassign;
+	uint64_t seed;
+	/* shows a table (HTML, and CSV with --csv) and takes it over */
+	void (*add_table)(void *arg, struct report_table *t);
+	void *arg;
+};
+/* 1 when --sensitivity or --voi was given. */
+int report_sens_wanted(void);
+/* The sections asked for; returns the number of problems. */
+int report_sens_sections(const struct report_sens_in *in);
+
 #endif

@@ -123,6 +123,8 @@ static int save_explore(const struct run_common *o, const tyche_context *ctx,
 	int rc;
 
 	cJSON_AddStringToObject(in, "command", "explore");
+	if (o->design)
+		cJSON_AddStringToObject(in, "design", tyche_design_name(o->design));
 	for (size_t c = 0; c < r->ncategories; c++)
 		cJSON_AddNumberToObject(am, tyche_surface_category(s, c), r->amounts[c]);
 	for (size_t k = 0; k < r->nstats; k++)
@@ -176,14 +178,22 @@ int run_cmd_explore(int argc, char **argv)
 		"  --models PATH\n"
 		"  --save NAME [--share] [--tag T] [--store DIR]\n"
 		"                     record the run in the scenario store\n"
+		"  --design D         sampling design: mc (default), lhs or qmc\n"
+		"  --se               Monte-Carlo standard errors (an SE column)\n"
+		"  --until-se X       double the samples until the SE of the first\n"
+		"                     statistic of --metric is <= X (implies --se)\n"
+		"  --max-samples N    the most --until-se may use (default 1e6)\n"
 		"Output: Level,Category,Metric,Statistic,Value,Units (Level is portfolio\n"
-		"or category).\n");
+		"or category); with --se: Level,Category,Metric,Statistic,Value,SE,Units.\n");
 	if (rc >= 0)
 		return rc;
 	rc = run_parse_stats(o.statistic, st, 64, &nst);
 	if (rc)
 		return rc;
-	rc = run_load_surface(&o, &ctx, &s);
+	if (o.until_se > 0)
+		rc = run_until_se(&o, st, &ctx, &s);
+	else
+		rc = run_load_surface(&o, &ctx, &s);
 	if (rc)
 		return rc;
 	amounts = calloc(tyche_surface_ncategories(s) + 1, sizeof(double));
@@ -211,8 +221,19 @@ int run_cmd_explore(int argc, char **argv)
 		rc = RUN_EX_CANTCREAT;
 		goto done;
 	}
-	rc = report(tyche_explore_write(s, r, tyche_context_name(ctx), o.format, write_stdout,
-					out, &err), &err);
+	if (o.se || o.until_se > 0) {
+		tyche_mcse *m = NULL;
+
+		rc = tyche_mcse_compute(&m, s, amounts, st, nst, o.by_category, &err);
+		if (!rc)
+			rc = tyche_mcse_write(m, tyche_context_name(ctx), o.format, write_stdout, out,
+					      &err);
+		rc = report(rc, &err);
+		tyche_mcse_free(m);
+	} else {
+		rc = report(tyche_explore_write(s, r, tyche_context_name(ctx), o.format,
+						write_stdout, out, &err), &err);
+	}
 	rc = close_out(out, rc);
 	if (!rc && o.save)
 		rc = save_explore(&o, ctx, s, r);

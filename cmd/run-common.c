@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "run.h"
 #include "runopt.h"
@@ -49,6 +50,49 @@ void run_analysis_opts(const struct run_common *o, tyche_analysis_opts *ao)
 	ao->samples = o->samples;
 	ao->threads = o->threads;
 	ao->cache_dir = o->no_cache ? "" : o->cache;
+	ao->design = o->design;
+}
+
+/* --until-se's progress on stderr: a bar of the SE against the target. */
+static void until_progress(size_t n, double se, void *arg)
+{
+	double target = *(const double *)arg, f = se > 0 ? target / se : 1;
+	int w = (int)(30 * (f > 1 ? 1 : f)), tty = isatty(2);
+
+	fprintf(stderr, "%s[%.*s%*s] N=%zu SE=%g target %g%s", tty ? "\r" : "", w,
+		"##############################", 30 - w, "", n, se, target, tty ? "" : "\n");
+	if (tty && f >= 1)
+		fputc('\n', stderr);
+}
+
+int run_until_se(const struct run_common *o, const tyche_stat *st, tyche_context **ctx,
+		 tyche_surface **s)
+{
+	tyche_analysis_opts ao;
+	tyche_error err = { 0 };
+	double se, target = o->until_se;
+	int rc;
+
+	if (!o->metric) {
+		fprintf(stderr, "tyche-run: --until-se needs --metric (the target metric)\n");
+		return RUN_EX_USAGE;
+	}
+	rc = run_load_context(o->context, &o->load, ctx);
+	if (rc)
+		return rc;
+	run_analysis_opts(o, &ao);
+	rc = tyche_until_se(s, *ctx, &ao, (const char *const *)o->amounts, o->namounts, o->metric,
+			    st, target, o->max_samples ? o->max_samples : 1000000,
+			    until_progress, &target, &se, &err);
+	if (rc) {
+		char buf[2048];
+
+		tyche_context_free(*ctx);
+		*ctx = NULL;
+		fprintf(stderr, "tyche-run: %s\n", tyche_error_format(&err, buf, sizeof buf));
+		return run_exit_code(rc);
+	}
+	return 0;
 }
 
 /* Load the context and its surface; prints problems.  Returns an exit code. */

@@ -71,6 +71,7 @@ int run_cmd_evaluate(int argc, char **argv)
 	eo.block = rc_opts.block;
 	eo.format = rc_opts.format;
 	eo.summary = rc_opts.summary;
+	eo.design = rc_opts.design;
 	eo.write = write_file;
 	eo.write_arg = out;
 	if (isatty(2) && rc_opts.samples * 10 >= 100000) {

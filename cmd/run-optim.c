@@ -158,6 +158,8 @@ static int save_optimum(struct ctx *c, const tyche_opt_result *r)
 	cJSON_AddStringToObject(in, "method", c->o.method ? c->o.method : "auto");
 	if (c->o.has_budget)
 		cJSON_AddNumberToObject(in, "budget", c->o.budget);
+	if (c->o.design)
+		cJSON_AddStringToObject(in, "design", tyche_design_name(c->o.design));
 	lim = cJSON_AddArrayToObject(in, "limits");
 	for (size_t k = 0; k < c->o.nlimits; k++)
 		cJSON_AddItemToArray(lim, cJSON_CreateString(c->o.limits[k]));

@@ -37,6 +37,23 @@ int run_cmd_waterfall(int argc, char **argv);
 int run_cmd_tornado(int argc, char **argv);
 /* cmd/run-elicit.c */
 int run_cmd_elicit(int argc, char **argv);
+/* cmd/run-sens.c, cmd/run-voi.c: Sobol indices, value of information */
+struct run_sens_opts {
+	const char *context, *scenario, *metric, *output, *sense, *candidates;
+	const char *amounts[256];
+	size_t namounts, samples, bootstrap;
+	uint64_t seed;
+	unsigned threads, levels;
+	int format;
+	double level, budget;   /* budget NaN: none */
+	tyche_load_opts load;
+};
+int run_sens_parse(int argc, char **argv, struct run_sens_opts *o, const char *tool,
+		   const char *help);
+int run_sens_write(const char *buf, size_t n, void *arg);
+int run_sens_fail(const char *tool, const tyche_error *err);
+int run_cmd_sensitivity(int argc, char **argv);
+int run_cmd_voi(int argc, char **argv);
 /* cmd/run-import.c: execs python3 on the model importer */
 int run_cmd_import(int argc, char **argv);
 
@@ -44,6 +61,9 @@ int run_cmd_import(int argc, char **argv);
 struct run_common;
 void run_analysis_opts(const struct run_common *o, tyche_analysis_opts *ao);
 int run_load_surface(const struct run_common *o, tyche_context **ctx, tyche_surface **s);
+/* --until-se: the context and the surface of enough samples (exit code). */
+int run_until_se(const struct run_common *o, const tyche_stat *st, tyche_context **ctx,
+		 tyche_surface **s);
 int run_parse_stats(const char *list, tyche_stat *st, size_t max, size_t *n);
 void run_warn_extrapolated(const tyche_surface *s, const int *outside);
 int run_check_range(const struct run_common *o, const tyche_surface *s, const double *amounts,

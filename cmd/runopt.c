@@ -87,7 +87,8 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 	       O_OUTPUT, O_MODELS, O_AMOUNT, O_LIMIT, O_UPPER, O_STAT, O_METRIC,
 	       O_SENSE, O_METHOD, O_BUDGET, O_BUDGETS, O_VS, O_ORDER, O_SCENARIO,
 	       O_BYCAT, O_CACHE, O_NOCACHE, O_SAVE, O_SHARE, O_STORE, O_TAG,
-	       O_START, O_MAXTIME, O_MAXEVAL, O_TIMELIMIT, O_EXTRAP, O_HELP };
+	       O_START, O_MAXTIME, O_MAXEVAL, O_TIMELIMIT, O_EXTRAP, O_DESIGN, O_SE,
+	       O_UNTILSE, O_MAXSAMPLES, O_HELP };
 	static const struct option opts[] = {
 		{ "samples", required_argument, NULL, O_SAMPLES },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -121,6 +122,10 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 		{ "max-eval", required_argument, NULL, O_MAXEVAL },
 		{ "time-limit", required_argument, NULL, O_TIMELIMIT },
 		{ "extrapolate", no_argument, NULL, O_EXTRAP },
+		{ "design", required_argument, NULL, O_DESIGN },
+		{ "se", no_argument, NULL, O_SE },
+		{ "until-se", required_argument, NULL, O_UNTILSE },
+		{ "max-samples", required_argument, NULL, O_MAXSAMPLES },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -209,6 +214,25 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 		case O_SHARE: o->share = 1; break;
 		case O_STORE: o->store = optarg; break;
 		case O_START: o->start = optarg; break;
+		case O_SE: o->se = 1; break;
+		case O_UNTILSE:
+			if (num("until-se", optarg, &v) || !(v > 0)) {
+				fprintf(stderr, "tyche-run: --until-se must be a standard error > 0\n");
+				return RUN_EX_USAGE;
+			}
+			o->until_se = v;
+			break;
+		case O_MAXSAMPLES:
+			if (count("max-samples", optarg, 2, 1e9, &v))
+				return RUN_EX_USAGE;
+			o->max_samples = (size_t)v;
+			break;
+		case O_DESIGN:
+			if ((o->design = tyche_design_parse(optarg)) < 0) {
+				fprintf(stderr, "tyche-run: --design: '%s' is not mc, lhs or qmc\n", optarg);
+				return RUN_EX_USAGE;
+			}
+			break;
 		case O_TIMELIMIT:
 			/* the whole run's budget, wall clock and CPU alike, from
 			 * now (context loading counts); see tyche_budget_set */

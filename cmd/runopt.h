@@ -47,6 +47,10 @@ struct run_common {
 	 * the scenario's context so the browser finds it; context is then its
 	 * path in the store */
 	const char *study_ref;
+	int design;          /* --design mc|lhs|qmc (enum tyche_design) */
+	int se;              /* --se: standard errors beside the values */
+	double until_se;     /* --until-se X (0: not given) */
+	size_t max_samples;  /* --max-samples N for --until-se */
 };
 
 /* Parse argv (argv[0] = the command name).  Returns -1 to go on, or an exit

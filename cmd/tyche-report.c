@@ -356,6 +356,9 @@ static void section_summary(struct rep *r)
 	DD;
 	DT("Seed"); fprintf(f, "%llu", (unsigned long long)r->o.seed); DD;
 	DT("Samples"); fprintf(f, "%zu per scenario", r->o.samples); DD;
+	if (r->o.design) {      /* recorded when not plain Monte Carlo */
+		DT("Design"); fputs(tyche_design_name(r->o.design), f); DD;
+	}
 	DT("Software"); fputs("Tyche in C, libtyche ", f); report_html_text(f, tyche_version()); DD;
 	strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", gmtime(&clock));
 	DT("Generated"); fputs(now, f); DD;
@@ -1061,6 +1064,34 @@ out:
 	tyche_corners_free(k);
 }
 
+static void add_table_cb(void *arg, struct report_table *t)
+{
+	add_table(arg, t);
+}
+
+/* --sensitivity, --voi (cmd/report-sens.c): at the explored portfolio. */
+static void section_sens(struct rep *r)
+{
+	char **assign = calloc(r->C + 1, sizeof(char *));
+	struct report_sens_in in = { &r->h, r->ctx, tyche_surface_metric(r->s, r->p.metric),
+				     r->o.scenario, r->p.minimize, NULL, 0, r->o.seed,
+				     add_table_cb, r };
+
+	for (size_t c = 0; assign && r->explore && !r->o.scenario && c < r->C; c++) {
+		const char *name = tyche_surface_category(r->s, c);
+		size_t len = strlen(name) + 40;
+
+		if (!(assign[in.nassign] = malloc(len)))
+			break;
+		snprintf(assign[in.nassign++], len, "%s=%.17g", name, r->explore[c]);
+	}
+	in.assign = (const char *const *)assign;
+	r->problems += report_sens_sections(&in);
+	for (size_t k = 0; assign && k < in.nassign; k++)
+		free(assign[k]);
+	free(assign);
+}
+
 static void section_tornado(struct rep *r)
 {
 	tyche_tornado *tt = NULL;
@@ -1657,6 +1688,8 @@ static int context_report(struct rep *r)
 		section_tornado(r);
 	if (r->inc & INC_CORNERS)
 		section_corners(r);
+	if (report_sens_wanted() && r->s)
+		section_sens(r);
 	r->problems += report_elicit_section(&r->h);
 	if (r->title)
 		snprintf(title, sizeof title, "%s", r->title);
@@ -1670,8 +1703,9 @@ static int context_report(struct rep *r)
 	{
 		char sub[256];
 
-		snprintf(sub, sizeof sub, "%zu samples, seed %llu, libtyche %s", r->o.samples,
-			 (unsigned long long)r->o.seed, tyche_version());
+		snprintf(sub, sizeof sub, "%zu samples, seed %llu%s%s, libtyche %s", r->o.samples,
+			 (unsigned long long)r->o.seed, r->o.design ? ", design " : "",
+			 r->o.design ? tyche_design_name(r->o.design) : "", tyche_version());
 		if (report_html_write(&r->h, out, title, sub) ||
 		    (out != stdout ? fclose(out) : fflush(out))) {
 			fprintf(stderr, "tyche-report: cannot write %s\n",
@@ -1714,6 +1748,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage_text, stdout);
 			fputs(report_elicit_usage, stdout);
+			fputs(report_sens_usage, stdout);
 			free(av);
 			return 0;
 		}
@@ -1722,7 +1757,8 @@ int main(int argc, char **argv)
 			free(av);
 			return 0;
 		}
-		if ((rc = report_elicit_option(argc, argv, &i))) {
+		if ((rc = report_sens_option(argc, argv, &i)) ||
+		    (rc = report_elicit_option(argc, argv, &i))) {
 			if (rc < 0) {
 				free(av);
 				return RUN_EX_USAGE;

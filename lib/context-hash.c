@@ -60,6 +60,12 @@ void ty_context_hash_compute(tyche_context *ctx)
 			hash_file(&st, p, ty_table_names[i]);
 			free(p);
 		}
+		{	/* the optional eighth table; absent: hashes as nothing */
+			char *p = ty_asprintf("%s/correlations.csv", ctx->path);
+
+			hash_file(&st, p, "correlations");
+			free(p);
+		}
 	} else {
 		hash_file(&st, ctx->path, "workbook");
 	}
@@ -111,6 +117,11 @@ int ty_context_quick_hash(const char *path, const tyche_load_opts *opts, char ha
 			seen(arg, p);
 		free(p);
 	}
+	p = ty_asprintf("%s/correlations.csv", path);   /* optional: absent is "-" */
+	hash_file(&st, p, "correlations");
+	if (seen && p)
+		seen(arg, p);
+	free(p);
 	p = ty_asprintf("%s/functions.csv", path);
 	if (!p || ty_csv_read(p, &f, NULL)) {
 		free(p);

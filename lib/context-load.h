@@ -32,6 +32,8 @@ struct loader {
 	int table_ok[7];          /* table present with its columns */
 	const tyche_load_opts *opts;
 	int timeout;              /* the work budget ran out (TYCHE_ETIMEOUT) */
+	struct ty_table *corr;    /* the optional correlations table, or NULL
+	                             (lib/correlate.c; freed after loading) */
 };
 
 /* Required columns of each table, in the reference's order. */
@@ -103,6 +105,8 @@ TY_HIDDEN long ty_context_find_scen(const struct ty_tech *t, const char *name);
 TY_HIDDEN long ty_context_find_label(char *const *v, size_t n, const char *name);
 
 /* The loading steps, in tyche_context_load's order. */
+/* The correlations table (lib/correlate.c): check it, keep it in ctx. */
+TY_HIDDEN void ty_context_load_correlations(struct loader *L);
 TY_HIDDEN void ty_context_load_indices(struct loader *L);
 TY_HIDDEN void ty_context_load_designs(struct loader *L);
 TY_HIDDEN void ty_context_load_parameters(struct loader *L);

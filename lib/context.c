@@ -67,6 +67,18 @@ static int read_tables(struct loader *L, const char *path)
 			if (rc == TYCHE_ENOMEM)
 				return rc;
 		}
+		{	/* the optional eighth table (lib/correlate.c) */
+			char *p = ty_asprintf("%s/correlations.csv", path);
+			int rc;
+
+			memset(&e, 0, sizeof e);
+			rc = ty_csv_read(p, &L->corr, &e);
+			if (rc && rc != TYCHE_ENOENT)
+				ty_diag_from_error(L->d, &e);
+			free(p);
+			if (rc == TYCHE_ENOMEM)
+				return rc;
+		}
 		return 0;
 	}
 	if (has_suffix(path, ".xlsx")) {
@@ -90,6 +102,12 @@ static int read_tables(struct loader *L, const char *path)
 					    "missing sheet: the workbook needs a sheet named '%s'",
 					    ty_table_names[i]);
 		}
+		for (size_t s = 0; s < book->nsheets; s++)   /* optional */
+			if (book->sheets[s] && book->sheets[s]->sheet &&
+			    !strcmp(book->sheets[s]->sheet, "correlations")) {
+				L->corr = book->sheets[s];
+				book->sheets[s] = NULL;
+			}
 		ty_book_free(book);
 		return 0;
 	}
@@ -311,6 +329,7 @@ void tyche_context_free(tyche_context *ctx)
 {
 	if (!ctx)
 		return;
+	ty_corr_free(ctx->corr);
 	for (size_t ti = 0; ti < ctx->ntech; ti++) {
 		struct ty_tech *T = &ctx->tech[ti];
 
@@ -423,9 +442,11 @@ int tyche_context_load(tyche_context **out, const char *path,
 				ty_context_load_investments(&L);
 		}
 		check_uncertainty(&L);
+		ty_context_load_correlations(&L);
 		if (!(opts && opts->skip_models) && L.table_ok[TY_T_FUNCTIONS])
 			ty_context_load_models(&L);
 	}
+	ty_table_free(L.corr);
 	ty_context_hash_compute(ctx);
 	if (d->nerrors > errors0) {
 		tyche_context_free(ctx);

@@ -90,7 +90,22 @@ struct tyche_context {
 	char **investments;             /* first-appearance order */
 	int uncertain_designs, uncertain_amounts;
 	struct ty_table *tables[7];     /* kept: cells' text is borrowed */
+	struct ty_corr *corr;           /* the correlations table (correlate.c),
+	                                   NULL when there is none */
 };
+
+/* Correlated cells (lib/correlate.c): groups of cells of one scenario
+ * with a target rank-correlation matrix. */
+struct ty_corr_group {
+	size_t tech, scen, k;
+	const struct ty_cell **cells;   /* k cells */
+	double *rho;                    /* k x k Spearman targets, row-major */
+};
+struct ty_corr {
+	size_t n;
+	struct ty_corr_group *g;
+};
+TY_HIDDEN void ty_corr_free(struct ty_corr *c);
 
 enum { TY_T_DESIGNS, TY_T_PARAMETERS, TY_T_INDICES, TY_T_FUNCTIONS,
        TY_T_RESULTS, TY_T_TRANCHES, TY_T_INVESTMENTS };

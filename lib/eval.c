@@ -26,18 +26,26 @@
 #include <unistd.h>
 
 #include "eval.h"
+#include "correlate.h"
+#include "design.h"
 
 /* Cells of a scenario in one fixed order. */
 struct scen_cells {
 	size_t n;
 	const struct ty_cell **cell;
 	struct ty_rng_key *key;
+	size_t *qdim;             /* quasi-random dimension: the cell's rank
+	                             among the scenario's uncertain cells */
 };
 
 struct ty_eval {
 	const tyche_context *ctx;
 	uint64_t seed;
 	struct scen_cells **sc;   /* [tech][scen] */
+	const struct ty_draw_plan *plan;  /* NULL: plain Monte Carlo */
+	struct ty_draw_plan design;       /* ty_eval_set_design's plan */
+	struct ty_cell_perm *perm;        /* its correlated orders (owned) */
+	size_t nperm;
 	size_t max_cells, max_cap, max_fixed, max_in, max_out, max_met, max_par,
 		max_rows;
 };
@@ -126,7 +134,10 @@ int ty_eval_create(struct ty_eval **out, const tyche_context *ctx, uint64_t seed
 			C->n = nc;
 			C->cell = ty_calloc(nc, sizeof(*C->cell));
 			C->key = ty_calloc(nc, sizeof(*C->key));
+			C->qdim = ty_calloc(nc, sizeof(*C->qdim));
 			scen_order(T, &T->scen[s], C->cell);
+			for (size_t k = 0, d = 0; k < nc; k++)
+				C->qdim[k] = ty_dist_is_const(C->cell[k]->dist) ? 0 : d++;
 			for (size_t k = 0; k < nc; k++) {
 				const char *parts[4] = { T->name, T->scen[s].name,
 							 C->cell[k]->table, C->cell[k]->key };
@@ -139,14 +150,57 @@ int ty_eval_create(struct ty_eval **out, const tyche_context *ctx, uint64_t seed
 	return 0;
 }
 
+void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan)
+{
+	E->plan = plan;
+}
+
+int ty_eval_draw_cell(const struct ty_eval *E, size_t tech, size_t scen,
+		      const struct ty_cell *cell, size_t n, double *out)
+{
+	const struct scen_cells *C = &E->sc[tech][scen];
+
+	for (size_t c = 0; c < C->n; c++) {
+		if (C->cell[c] != cell)
+			continue;
+		if (E->plan)
+			ty_plan_draw(E->plan, cell, C->qdim[c], &C->key[c], 0, n, out);
+		else
+			ty_dist_sample(cell->dist, &C->key[c], 0, n, out);
+		return 0;
+	}
+	return -1;
+}
+
+int ty_eval_set_design(struct ty_eval *E, int design, uint64_t n, tyche_error *err)
+{
+	int rc;
+
+	ty_corr_perms_free(E->perm, E->nperm);
+	E->perm = NULL;
+	E->nperm = 0;
+	memset(&E->design, 0, sizeof E->design);
+	E->design.design = design;
+	E->design.n = n;
+	rc = ty_corr_perms(E->ctx, E->seed, design, (size_t)n, &E->perm, &E->nperm, err);
+	if (rc)
+		return rc;
+	E->design.perm = E->perm;
+	E->design.nperm = E->nperm;
+	E->plan = design == TYCHE_DESIGN_MC && !E->nperm ? NULL : &E->design;
+	return 0;
+}
+
 void ty_eval_free(struct ty_eval *E)
 {
 	if (!E)
 		return;
+	ty_corr_perms_free(E->perm, E->nperm);
 	for (size_t t = 0; t < E->ctx->ntech; t++) {
 		for (size_t s = 0; E->sc[t] && s < E->ctx->tech[t].nscen; s++) {
 			free(E->sc[t][s].cell);
 			free(E->sc[t][s].key);
+			free(E->sc[t][s].qdim);
 		}
 		free(E->sc[t]);
 	}
@@ -312,6 +366,8 @@ int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
 
 			for (size_t i = 0; i < n; i++)
 				dst[i] = m;
+		} else if (E->plan) {
+			ty_plan_draw(E->plan, C->cell[c], C->qdim[c], &C->key[c], first, n, dst);
 		} else {
 			ty_dist_sample(C->cell[c]->dist, &C->key[c], first, n, dst);
 		}
@@ -1202,9 +1258,17 @@ int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "no output writer given");
 	if (block > 64 * B)
 		block = 64 * B;
+	if (opts->design < TYCHE_DESIGN_MC || opts->design > TYCHE_DESIGN_QMC)
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "unknown sampling design %d: expected mc, lhs or qmc", opts->design);
 	rc = ty_eval_create(&E, ctx, opts->seed, err);
 	if (rc)
 		return rc;
+	rc = ty_eval_set_design(E, opts->design, opts->samples, err);
+	if (rc) {
+		ty_eval_free(E);
+		return rc;
+	}
 	memset(&P, 0, sizeof P);
 	memset(&st, 0, sizeof st);
 	P.nunits = make_units(ctx, opts->samples, block, &units);

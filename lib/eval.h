@@ -14,6 +14,22 @@ struct ty_eval_ws;   /* one thread's scratch space */
 TY_HIDDEN int ty_eval_create(struct ty_eval **out, const tyche_context *ctx,
 			     uint64_t seed, tyche_error *err);
 TY_HIDDEN void ty_eval_free(struct ty_eval *E);
+/* Draw through a plan (design.h: designs, Saltelli's shifts, correlated
+ * orders) instead of plain Monte Carlo; NULL restores it.  The evaluation
+ * keeps the pointer: the plan must outlive its use, and must not change
+ * while a ty_eval_scenario runs. */
+struct ty_draw_plan;
+TY_HIDDEN void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan);
+/* Samples 0..n-1 of one cell of scenario (tech, scen) exactly as the
+ * evaluation draws them (its key, dimension and plan); -1 when the cell
+ * is not the scenario's.  The value of information regresses on these. */
+TY_HIDDEN int ty_eval_draw_cell(const struct ty_eval *E, size_t tech, size_t scen,
+				const struct ty_cell *cell, size_t n, double *out);
+/* Draw with a sampling design (enum tyche_design) of n samples and the
+ * context's correlations (Iman-Conover orders for n samples); MC without
+ * correlations restores the plain path. */
+TY_HIDDEN int ty_eval_set_design(struct ty_eval *E, int design, uint64_t n,
+				 tyche_error *err);
 TY_HIDDEN struct ty_eval_ws *ty_eval_ws_create(const struct ty_eval *E);
 TY_HIDDEN void ty_eval_ws_free(struct ty_eval_ws *ws);
 

@@ -127,9 +127,13 @@ int tyche_explore_write(const tyche_surface *s, const tyche_explore_result *r,
 	if (json) {
 		ty_buf_adds(&b, "{\"context\":");
 		ty_buf_json_str(&b, context_name ? context_name : "");
-		ty_buf_addf(&b, ",\"context_hash\":\"%s\",\"samples\":%zu,\"seed\":%llu,\"amounts\":{",
+		ty_buf_addf(&b, ",\"context_hash\":\"%s\",\"samples\":%zu,\"seed\":%llu,",
 			    tyche_surface_context_hash(s), r->nsamples,
 			    (unsigned long long)tyche_surface_seed(s));
+		/* a design other than MC is recorded (MC output is unchanged) */
+		if (tyche_surface_design(s))
+			ty_buf_addf(&b, "\"design\":\"%s\",", tyche_design_name(tyche_surface_design(s)));
+		ty_buf_adds(&b, "\"amounts\":{");
 		for (size_t c = 0; c < r->ncategories; c++) {
 			if (c)
 				ty_buf_addc(&b, ',');

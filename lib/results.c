@@ -197,7 +197,9 @@ static int cache_init(struct scen_cache *c, const tyche_context *ctx,
 	c->rows = ty_calloc(ctx->ntech * c->maxscen + 1, sizeof(double **));
 	if (!c->rows)
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	return ty_eval_create(&c->E, ctx, o->seed, err);
+	if (ty_eval_create(&c->E, ctx, o->seed, err))
+		return err->code;
+	return ty_eval_set_design(c->E, o->design, o->samples, err);
 }
 
 static void cache_release(struct scen_cache *c)

@@ -102,8 +102,12 @@ static char *surface_path(const char *name, const char *hash, const tyche_analys
 
 	if (!dir)
 		return NULL;
-	key = ty_asprintf("tyche-surface/%u/%s/%zu/%llu", TY_SURFACE_FILE_VERSION, hash,
-			  o->samples, (unsigned long long)o->seed);
+	/* a design other than MC is part of the key; MC keeps the old names */
+	key = o->design ? ty_asprintf("tyche-surface/%u/%s/%zu/%llu/design%d",
+				      TY_SURFACE_FILE_VERSION, hash, o->samples,
+				      (unsigned long long)o->seed, o->design)
+			: ty_asprintf("tyche-surface/%u/%s/%zu/%llu", TY_SURFACE_FILE_VERSION, hash,
+				      o->samples, (unsigned long long)o->seed);
 	nm = cache_name(ty_strdup(name));
 	if (key && nm) {
 		crypto_hash_sha256(h, (const unsigned char *)key, strlen(key));
@@ -172,6 +176,7 @@ static tyche_surface *cache_try(const char *path, const char *hash,
 		tyche_surface_free(s);
 		return NULL;
 	}
+	s->design = o->design;   /* the file's name holds it (surface_path) */
 	return s;
 }
 
@@ -292,7 +297,8 @@ int tyche_surface_is_current(const tyche_surface *s, const char *path,
 {
 	char hash[65];
 
-	return s && s->N == o->samples && s->seed == o->seed && !open_hash(path, lo, o, hash) &&
+	return s && s->N == o->samples && s->seed == o->seed && s->design == o->design &&
+	       !open_hash(path, lo, o, hash) &&
 	       !strcmp(hash, s->ctx_hash);
 }
 

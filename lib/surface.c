@@ -269,7 +269,7 @@ static int tr_sort_cmp(const void *a, const void *b)
 
 static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, size_t N,
 		 unsigned threads, const struct ty_cell_override *ov, size_t nov,
-		 int fixed, tyche_error *err)
+		 int fixed, int design, tyche_error *err)
 {
 	struct builder Bd;
 	tyche_surface *S = NULL;
@@ -284,6 +284,13 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, s
 	Bd.ov = ov;
 	Bd.nov = nov;
 	Bd.fixed = fixed;
+	if (!fixed) {
+		rc = ty_eval_set_design(Bd.E, design, N, err);
+		if (rc) {
+			release_builder(&Bd);
+			return rc;
+		}
+	}
 	S = ty_surface_new();
 	if (!S) {
 		release_builder(&Bd);
@@ -292,6 +299,7 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, s
 	memcpy(S->ctx_hash, ctx->hash, sizeof S->ctx_hash);
 	S->seed = seed;
 	S->N = N;
+	S->design = fixed ? 0 : design;
 	if (collect_metrics(S, ctx))
 		oom = 1;
 	S->C = ctx->ncategories;
@@ -418,18 +426,19 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, s
 int ty_surface_build_sampled(tyche_surface **out, const tyche_context *ctx,
 			     const tyche_analysis_opts *o, tyche_error *err)
 {
-	return build(out, ctx, o->seed, o->samples, o->threads, NULL, 0, 0, err);
+	return build(out, ctx, o->seed, o->samples, o->threads, NULL, 0, 0, o->design, err);
 }
 
 int ty_surface_build_fixed(tyche_surface **out, const tyche_context *ctx,
 			   const struct ty_cell_override *ov, size_t nov, tyche_error *err)
 {
-	return build(out, ctx, 0, 1, 1, ov, nov, 1, err);
+	return build(out, ctx, 0, 1, 1, ov, nov, 1, 0, err);
 }
 
 /* ------------------------------------------------------------ accessors */
 
 size_t tyche_surface_nsamples(const tyche_surface *s) { return s->N; }
+int tyche_surface_design(const tyche_surface *s) { return s->design; }
 uint64_t tyche_surface_seed(const tyche_surface *s) { return s->seed; }
 const char *tyche_surface_context_hash(const tyche_surface *s) { return s->ctx_hash; }
 size_t tyche_surface_ncategories(const tyche_surface *s) { return s->C; }

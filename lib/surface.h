@@ -34,6 +34,8 @@ struct tyche_surface {
 	size_t *metric_ord;    /* M: metrics sorted by name */
 	void *blob;            /* file contents that amt/val point into when
 	                          read from a file (NULL when built) */
+	int design;            /* enum tyche_design; not in the file: the
+	                          cache file's name holds it */
 };
 
 /* ------------------------------------------------- lib/surface.c */

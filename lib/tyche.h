@@ -31,5 +31,6 @@
 #include "tyche/plot.h"
 #include "tyche/elicit.h"
 #include "tyche/study.h"
+#include "tyche/sensitivity.h"
 
 #endif

@@ -31,11 +31,13 @@ typedef struct tyche_eval_opts {
 	                           TYCHE_SUMMARY_MEM); a scenario whose rows x
 	                           samples do not fit is evaluated once per group
 	                           of rows that does (same output) */
+	int design;             /* enum tyche_design (tyche/sensitivity.h);
+	                           0 = Monte Carlo */
 } tyche_eval_opts;
 #define TYCHE_SUMMARY_MEM ((size_t)1 << 30)
 #define TYCHE_EVAL_OPTS_INIT { .seed = 1, .samples = 1000, .threads = 0, .block = 0, \
 	.format = TYCHE_FMT_CSV, .summary = 0, .write = NULL, .write_arg = NULL, \
-	.progress = NULL, .progress_arg = NULL, .summary_mem = 0 }
+	.progress = NULL, .progress_arg = NULL, .summary_mem = 0, .design = 0 }
 
 /*
  * Evaluate every technology, scenario and sample: draw the designs and

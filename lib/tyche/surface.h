@@ -24,9 +24,11 @@ typedef struct tyche_analysis_opts {
 	                             else $HOME/.cache/tyche; "" = no cache */
 	int nowait;               /* 1: if another process is building the same
 	                             surface, return TYCHE_EBUSY at once */
+	int design;               /* enum tyche_design; 0 = Monte Carlo (part
+	                             of the cache key when not 0) */
 } tyche_analysis_opts;
 #define TYCHE_ANALYSIS_OPTS_INIT { .seed = 1, .samples = 1000, .threads = 0, \
-	.cache_dir = NULL, .nowait = 0 }
+	.cache_dir = NULL, .nowait = 0, .design = 0 }
 
 /* Build the surface (evaluating every scenario the tranches use), or load
  * it from the cache when a valid file exists for this context hash,

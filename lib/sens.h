@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sens.h - what sensitivity (sobol.c) and the value of information
+ * (voi.c) look at, internal: the scenarios a target touches, each with a
+ * weight, so that a metric of the target at sample i is the weighted sum
+ * of the scenarios' metric rows at sample i; the uncertain cells of those
+ * scenarios and their groups.  Built by sens-target.c (a bottom file).
+ *
+ * A portfolio at fixed amounts is linear in its tranches' metric values
+ * (the surface interpolates piecewise-linearly between tranche amounts),
+ * so the weight of a scenario is the sum of the interpolation weights of
+ * the tranches that use it.  This lets an analysis re-evaluate only the
+ * scenarios a changed cell belongs to.  Uncertain tranche amounts break
+ * the linearity and are refused.
+ */
+#ifndef TY_SENS_H
+#define TY_SENS_H
+
+#include "eval.h"
+#include "design.h"
+
+struct ty_sens_unit {
+	size_t tech, scen;
+	double w;
+	long *row;          /* [M] the tech's results row of metric m, or -1 */
+};
+
+struct ty_sens_group {
+	int level;          /* enum tyche_sobol_level */
+	const char *tech, *scen, *table;   /* borrowed from the context */
+	char *input;        /* label: parameter name, "Variable Index", table */
+	const struct ty_cell **cells;
+	size_t *cell_unit;  /* unit of each cell */
+	size_t n, cap, cap2;
+};
+
+struct ty_sens_target {
+	const tyche_context *ctx;
+	size_t nunits, M, ngroups;
+	struct ty_sens_unit *unit;
+	char **metric, **units;   /* M names (borrowed) */
+	struct ty_sens_group *group;
+};
+
+/* Units and metrics of one scenario (every technology with that scenario
+ * name, weight 1) or of the portfolio "Category=X" ... (scenario NULL);
+ * metric NULL = every metric; groups of the levels in the mask `levels`
+ * (bit 1 << enum tyche_sobol_level; 0 = all). */
+TY_HIDDEN int ty_sens_target_init(struct ty_sens_target *T, const tyche_context *ctx,
+				  const char *scenario, const char *const *amounts,
+				  size_t namounts, const char *metric, unsigned levels,
+				  tyche_error *err);
+/* The same for explicit weights w[0..ntranches-1] on the context's
+ * tranches (a candidate portfolio of the value of information). */
+TY_HIDDEN int ty_sens_target_tranches(struct ty_sens_target *T, const tyche_context *ctx,
+				      const double *w, const char *metric, unsigned levels,
+				      tyche_error *err);
+/* Interpolation weights of every tranche (ctx->tranches order) for a
+ * portfolio amounts[c] (ctx->categories order); uncertain amounts are
+ * TYCHE_EUSAGE. */
+TY_HIDDEN int ty_sens_tranche_weights(const tyche_context *ctx, const double *amounts,
+				      double *w, tyche_error *err);
+/* "Category=X" assignments into amounts[ncategories] (others 0). */
+TY_HIDDEN int ty_sens_parse_amounts(const tyche_context *ctx, const char *const *assign,
+				    size_t n, double *amounts, tyche_error *err);
+TY_HIDDEN void ty_sens_target_release(struct ty_sens_target *T);
+
+/* vals[m][i] for every unit: rows of metric m of unit u, samples 0..N-1,
+ * drawn through plan (NULL: the evaluation's own, e.g. its correlated
+ * orders; a plan given is unset afterwards).  out[u][m] must hold N doubles
+ * (NULL rows are skipped); only units with need[u] (NULL: all). */
+TY_HIDDEN int ty_sens_eval_unit(struct ty_eval *E, const struct ty_sens_target *T, size_t u,
+				const struct ty_draw_plan *plan, size_t N, unsigned threads,
+				double **out, tyche_error *err);
+
+#endif
