@@ -113,7 +113,8 @@ export function svgNode(text) {
 
 // Save a Blob under a file name (a temporary link, clicked).
 export function download(blob, name) {
-  const a = el('a', { href: URL.createObjectURL(blob), download: name });
+  // hidden, with text: a link axe-core may meet before it is removed
+  const a = el('a', { href: URL.createObjectURL(blob), download: name, hidden: true, text: name });
   document.body.append(a);
   a.click();
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);

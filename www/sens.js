@@ -20,9 +20,10 @@ function table(caption, head, rows) {
   const t = el('table', {}, el('caption', { text: caption }));
   t.append(el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col', text: h })))));
   const b = el('tbody');
-  for (const r of rows) b.append(el('tr', {}, ...r.map((v) => el('td', { text: typeof v === 'number' ? fmt(v) : String(v) }))));
+  for (const r of rows) b.append(el('tr', {}, ...r.map((v, i) => el('td', { 'data-label': head[i], text: typeof v === 'number' ? fmt(v) : String(v) }))));
   t.append(b);
-  return el('div', { class: 'scroll' }, t);
+  // a keyboard-reachable scroll region on wide screens; cards on phones (style.css)
+  return el('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': caption }, t);
 }
 
 function fillMetrics(sel) {

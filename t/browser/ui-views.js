@@ -118,6 +118,15 @@ async function main() {
     ok(bal && bal.total > 0 && info.categories.every((c, i) => nums[i] === bal.amounts[c.name]),
       'picking an investment sets the sliders to its amounts', nums.join() + ' vs ' + JSON.stringify(bal));
 
+    // "What drives this?": Sobol indices and the value of information from the server
+    await page.click('#sens-go');
+    await until(page, () => !!document.querySelector('#sens-result figure svg'));
+    const srows = await page.$$eval('#sens-result tbody tr', (r) => r.length);
+    ok(srows > 0, 'Sobol indices: the bars and a row per input', srows);
+    await page.click('#voi-go');
+    await until(page, () => /EVPI of choosing among/.test((document.querySelector('#sens-result p') || {}).textContent || ''));
+    ok(await page.$$eval('#sens-result tbody tr', (r) => r.length) > 0, 'value of information: EVPI and a partial EVPI per input');
+
     // shared axes: every cell of a metric's column has the same ticks
     const ticks = (id) => page.$eval('#' + id + ' svg', (svg) => [...svg.querySelectorAll('.axis.y text')].map((t) => t.textContent).join(' '));
     const a0 = await ticks('cell-0-0'), a1 = await ticks('cell-1-0'), at = await ticks('cell-t-0');
