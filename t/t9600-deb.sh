@@ -28,9 +28,11 @@ purge() {
 }
 [ -n "$test_skipped_all" ] || trap purge EXIT INT TERM
 
-# Files the package could touch, minus dpkg's and man-db's own records.
+# Files the package could touch, minus dpkg's and man-db's own records
+# (not all of /usr, /var or /run: other tests run meanwhile).
 snapshot() {
-	find /etc /usr /lib/systemd /var/lib /var/cache /run -xdev 2>/dev/null |
+	find /etc /usr/bin /usr/lib /usr/include /usr/share/tyche /usr/share/doc /usr/share/man \
+		/lib/systemd /var/lib/tyche /var/lib/systemd /var/cache/tyche /run/tyche -xdev 2>/dev/null |
 		grep -v -e '^/var/lib/dpkg/' -e '^/var/cache/man' -e '^/var/cache/debconf' \
 			-e '^/var/lib/apt/' -e '^/var/cache/apt/' -e '^/etc/ld.so.cache' \
 			-e '^/run/user' -e '^/run/systemd' -e '^/var/lib/systemd/timers' \
