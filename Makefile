@@ -240,3 +240,25 @@ install-python:
 install: install-python
 $(BUILD)/cmd/run-import.o: $(BUILD)/prefix.stamp
 # --- end issue 21
+
+# --- issue 22: `make deb` builds the Debian packages (tyche, libtyche0,
+# libtyche-dev; debian/) from a copy of the tree in $(BUILD)-deb, where
+# the .deb files land (not under $(BUILD): its *.d files are included
+# above, and the copy holds etc/cron.d); the package's own build skips the
+# test suite (`make check` runs it).  DEB_BUILD_OPTIONS may be given.
+DEB_DIR := $(BUILD)-deb
+DEB_SRC := Makefile VERSION COPYING README tyche.pc.in config.mak.in configure.ac deps.txt \
+	lib cmd cgi www models examples doc python etc systemd debian
+DEB_BUILD_OPTIONS ?= nocheck parallel=2 noautodbgsym
+.PHONY: deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/tyche-$(VERSION)
+	tar cf - --exclude=__pycache__ $(DEB_SRC) | tar xf - -C $(DEB_DIR)/tyche-$(VERSION)
+	cd $(DEB_DIR)/tyche-$(VERSION) && DEB_BUILD_OPTIONS='$(DEB_BUILD_OPTIONS)' \
+		dpkg-buildpackage -b -us -uc
+	@ls $(DEB_DIR)/*.deb
+clean: clean-deb
+.PHONY: clean-deb
+clean-deb:
+	rm -rf $(DEB_DIR)
+# --- end issue 22

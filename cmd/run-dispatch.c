@@ -48,6 +48,8 @@ static const struct subcmd subcmds[] = {
 	{ "study", tyche_cli_study,
 	  "  study SUBCOMMAND      your own studies in the store: add, list, share,\n"
 	  "                        unshare, rm, promote (see 'study --help')\n" },
+	{ "doctor", run_cmd_doctor,
+	  "  doctor                check a server's setup (config, folders, fetch) and say what to fix\n" },
 	{ NULL, NULL, NULL }
 };
 

@@ -56,6 +56,7 @@ int run_cmd_sensitivity(int argc, char **argv);
 int run_cmd_voi(int argc, char **argv);
 /* cmd/run-import.c: execs python3 on the model importer */
 int run_cmd_import(int argc, char **argv);
+int run_cmd_doctor(int argc, char **argv);   /* cmd/run-doctor.c */
 
 /* Helpers of the analysis commands (cmd/run-analysis.c). */
 struct run_common;
