@@ -601,7 +601,7 @@ static int group_plot(char **out, const tyche_plot_group *g, size_t ng,
 	if (!ng)
 		no_data(&s, (s.l + s.r) / 2, (s.t + s.bt) / 2);
 	note_groups(&s, kind, gs, ng, skipped);
-	ty_svg_note(&s, how);
+	ty_svg_note(&s, "%s", how);
 	return finish_groups(&s, gs, ng, kind, out, err);
 }
 
