@@ -122,7 +122,7 @@ int tyche_explore_write(const tyche_surface *s, const tyche_explore_result *r,
 			tyche_error *err)
 {
 	struct ty_buf b = TY_BUF_INIT;
-	int json = format == TYCHE_FMT_JSON, first = 1, rc;
+	int json = format == TYCHE_FMT_JSON, first = 1;
 
 	if (json) {
 		ty_buf_adds(&b, "{\"context\":");
@@ -193,15 +193,7 @@ int tyche_explore_write(const tyche_surface *s, const tyche_explore_result *r,
 			}
 	if (json)
 		ty_buf_adds(&b, "\n]}\n");
-	if (b.oom) {
-		ty_buf_release(&b);
-		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	}
-	rc = w(b.p, b.len, arg) ? TYCHE_EIO : 0;
-	ty_buf_release(&b);
-	if (rc)
-		return ty_error_at(err, rc, "", 0, 0, "cannot write the output");
-	return 0;
+	return ty_buf_deliver(&b, w, arg, err);
 }
 
 int tyche_surface_check_range(const tyche_surface *s, const double *amounts, tyche_error *err)

@@ -88,6 +88,10 @@ TY_HIDDEN void ty_buf_adds(struct ty_buf *b, const char *s);
 TY_HIDDEN void ty_buf_addf(struct ty_buf *b, const char *fmt, ...) TY_PRINTF(2, 3);
 TY_HIDDEN void ty_buf_addc(struct ty_buf *b, char c);
 TY_HIDDEN void ty_buf_release(struct ty_buf *b);
+/* The one end of every writer: hand the whole buffer to w and release it;
+ * TYCHE_ENOMEM when building it ran out of memory, TYCHE_EIO ("cannot
+ * write the output") when w failed, else 0. */
+TY_HIDDEN int ty_buf_deliver(struct ty_buf *b, tyche_write_fn w, void *arg, tyche_error *err);
 /* Append s as one RFC 4180 CSV field (quoted only when needed) / as a
  * JSON string literal. */
 TY_HIDDEN void ty_buf_csv(struct ty_buf *b, const char *s);

@@ -174,7 +174,7 @@ int tyche_mcse_write(const tyche_mcse *m, const char *context_name, int format,
 {
 	const tyche_surface *s = m->s;
 	struct ty_buf b = TY_BUF_INIT;
-	int json = format == TYCHE_FMT_JSON, first = 1, rc;
+	int json = format == TYCHE_FMT_JSON, first = 1;
 
 	if (json) {
 		ty_buf_adds(&b, "{\"context\":");
@@ -230,13 +230,7 @@ int tyche_mcse_write(const tyche_mcse *m, const char *context_name, int format,
 			}
 	if (json)
 		ty_buf_adds(&b, "\n]}\n");
-	if (b.oom) {
-		ty_buf_release(&b);
-		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	}
-	rc = w(b.p, b.len, arg);
-	ty_buf_release(&b);
-	return rc ? ty_error_at(err, TYCHE_EIO, "", 0, 0, "cannot write the output") : 0;
+	return ty_buf_deliver(&b, w, arg, err);
 }
 
 int tyche_until_se(tyche_surface **out, const tyche_context *ctx, const tyche_analysis_opts *o,

@@ -81,19 +81,12 @@ static void result_rows(struct ty_buf *b, const tyche_surface *s, const tyche_op
 static int finish(struct ty_buf *b, char *json, tyche_write_fn w, void *arg,
 		  tyche_error *err)
 {
-	int rc = 0;
-
 	if (json) {
 		ty_buf_adds(b, json);
 		ty_buf_addc(b, '\n');
 		free(json);
 	}
-	if (b->oom)
-		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	else if (w(b->p ? b->p : "", b->len, arg))
-		rc = ty_error_at(err, TYCHE_EIO, "", 0, 0, "cannot write the output");
-	ty_buf_release(b);
-	return rc;
+	return ty_buf_deliver(b, w, arg, err);
 }
 
 int tyche_opt_result_write(const tyche_surface *s, const tyche_opt_result *r, int format,

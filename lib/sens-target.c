@@ -424,3 +424,9 @@ int ty_sens_eval_unit(struct ty_eval *E, const struct ty_sens_target *T, size_t 
 	free(rows);
 	return rc;
 }
+
+const char *ty_sens_level_name(int level)
+{
+	return level == TYCHE_SOBOL_CELL ? "cell" : level == TYCHE_SOBOL_PARAMETER ? "parameter"
+										   : "table";
+}

@@ -64,6 +64,8 @@ TY_HIDDEN int ty_sens_tranche_weights(const tyche_context *ctx, const double *am
 TY_HIDDEN int ty_sens_parse_amounts(const tyche_context *ctx, const char *const *assign,
 				    size_t n, double *amounts, tyche_error *err);
 TY_HIDDEN void ty_sens_target_release(struct ty_sens_target *T);
+/* "cell", "parameter" or "table" (TYCHE_SOBOL_*), as the tables print it. */
+TY_HIDDEN const char *ty_sens_level_name(int level);
 
 /* vals[m][i] for every unit: rows of metric m of unit u, samples 0..N-1,
  * drawn through plan (NULL: the evaluation's own, e.g. its correlated

@@ -412,17 +412,11 @@ out:
 	return rc;
 }
 
-static const char *level_name(int level)
-{
-	return level == TYCHE_SOBOL_CELL ? "cell" : level == TYCHE_SOBOL_PARAMETER ? "parameter"
-										   : "table";
-}
-
 int tyche_sobol_write(const tyche_sobol *s, int format, tyche_write_fn w, void *arg,
 		      tyche_error *err)
 {
 	struct ty_buf b = TY_BUF_INIT;
-	int json = format == TYCHE_FMT_JSON, rc;
+	int json = format == TYCHE_FMT_JSON;
 
 	if (json) {
 		ty_buf_addf(&b, "{\"target\":");
@@ -441,7 +435,7 @@ int tyche_sobol_write(const tyche_sobol *s, int format, tyche_write_fn w, void *
 		const tyche_sobol_row *r = tyche_sobol_row_at(s, i);
 		const char *keys[] = { "metric", "units", "level", "technology", "scenario",
 				       "table", "input" };
-		const char *sv[] = { r->metric, r->units, level_name(r->level), r->technology,
+		const char *sv[] = { r->metric, r->units, ty_sens_level_name(r->level), r->technology,
 				     r->scenario, r->table, r->input };
 		const char *nk[] = { "first", "first_low", "first_high", "first_se", "total",
 				     "total_low", "total_high", "total_se" };
@@ -471,11 +465,5 @@ int tyche_sobol_write(const tyche_sobol *s, int format, tyche_write_fn w, void *
 	}
 	if (json)
 		ty_buf_adds(&b, "\n]}\n");
-	if (b.oom) {
-		ty_buf_release(&b);
-		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	}
-	rc = w(b.p, b.len, arg);
-	ty_buf_release(&b);
-	return rc ? ty_error_at(err, TYCHE_EIO, "", 0, 0, "cannot write the output") : 0;
+	return ty_buf_deliver(&b, w, arg, err);
 }

@@ -436,6 +436,18 @@ void ty_buf_release(struct ty_buf *b)
 	b->oom = 0;
 }
 
+int ty_buf_deliver(struct ty_buf *b, tyche_write_fn w, void *arg, tyche_error *err)
+{
+	int rc = 0;
+
+	if (b->oom)
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	else if (w(b->p ? b->p : "", b->len, arg))
+		rc = ty_error_at(err, TYCHE_EIO, "", 0, 0, "cannot write the output");
+	ty_buf_release(b);
+	return rc;
+}
+
 char *ty_buf_detach(struct ty_buf *b)
 {
 	char *p = b->p;

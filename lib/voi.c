@@ -723,17 +723,11 @@ out:
 	return rc;
 }
 
-static const char *level_name(int level)
-{
-	return level == TYCHE_SOBOL_CELL ? "cell" : level == TYCHE_SOBOL_PARAMETER ? "parameter"
-										   : "table";
-}
-
 int tyche_voi_write(const tyche_voi *v, int format, tyche_write_fn w, void *arg,
 		    tyche_error *err)
 {
 	struct ty_buf b = TY_BUF_INIT;
-	int json = format == TYCHE_FMT_JSON, rc;
+	int json = format == TYCHE_FMT_JSON;
 
 	if (json) {
 		ty_buf_adds(&b, "{\"metric\":");
@@ -767,7 +761,7 @@ int tyche_voi_write(const tyche_voi *v, int format, tyche_write_fn w, void *arg,
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const tyche_voi_row *r = &v->v[i];
-		const char *sv[] = { level_name(r->level), r->technology, r->scenario, r->table,
+		const char *sv[] = { ty_sens_level_name(r->level), r->technology, r->scenario, r->table,
 				     r->input };
 		const char *keys[] = { "level", "technology", "scenario", "table", "input" };
 
@@ -793,11 +787,5 @@ int tyche_voi_write(const tyche_voi *v, int format, tyche_write_fn w, void *arg,
 	}
 	if (json)
 		ty_buf_adds(&b, "\n]}\n");
-	if (b.oom) {
-		ty_buf_release(&b);
-		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	}
-	rc = w(b.p, b.len, arg);
-	ty_buf_release(&b);
-	return rc ? ty_error_at(err, TYCHE_EIO, "", 0, 0, "cannot write the output") : 0;
+	return ty_buf_deliver(&b, w, arg, err);
 }
