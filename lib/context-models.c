@@ -12,8 +12,9 @@
  *  - ty_context_model_file is also how the quick hash (context-hash.c)
  *    finds the model files: both must search the same places in the same
  *    order, or a cached surface would never be found (or be found stale).
- *  - A model file that runs out of the work budget stops the loading of
- *    all models (TYCHE_ETIMEOUT): every later one would time out too.
+ *  - A model file that runs out of the work budget (reading or compiling)
+ *    stops the loading of all models (TYCHE_ETIMEOUT, a 504 in the CGI,
+ *    not a "does not load" 500): every later one would time out too.
  *  - The Fixed set's size comes from the compiled Fixed function when no
  *    index names it, and Production and Metrics, compiled after it, may
  *    sum over it: keep the compile order Capital, Fixed, Production,
@@ -271,6 +272,10 @@ void ty_context_load_models(struct loader *L)
 			if (ty_fn_compile(&T->fns[k], T->mod, T->fn[k], (enum ty_fn_role)k,
 					  &names, &e)) {
 				ty_diag_from_error(L->d, &e);
+				if (e.code == TYCHE_ETIMEOUT) {
+					L->timeout = 1;   /* as for reading: stop */
+					break;
+				}
 				continue;
 			}
 			if (k == TY_FN_FIXED && T->n_fixed < 0) {
@@ -279,6 +284,8 @@ void ty_context_load_models(struct loader *L)
 				names.n_fixed = T->n_fixed;
 			}
 		}
+		if (L->timeout)
+			break;
 	}
 }
 
