@@ -550,6 +550,39 @@ static void extrapolation_note(struct rep *r, const char *what, const int *outsi
 				 n == 1 ? "its" : "their", n == 1 ? "its" : "those");
 }
 
+/* The Monte-Carlo standard error of each statistic of the explore table
+ * (lib/mcse.c: sd/sqrt(N) for the mean, a keyed bootstrap for the rest),
+ * so a reader sees how many digits the samples support. */
+static void se_table(struct rep *r, const double *amounts)
+{
+	const char *head[] = { "Metric", "Units", "Mean", "Std", "q10", "q50", "q90" };
+	struct report_table *t = report_table_create("explore-se",
+		"Monte-Carlo standard errors of the statistics above (the mean's is "
+		"sd/sqrt(N); the others' from 200 bootstrap resamples)", 7, head);
+	tyche_mcse *m = NULL;
+	tyche_error err = { 0 };
+	tyche_stat st[8];
+	size_t nst = tyche_stat_defaults(st, 8);   /* mean, std, q10, q50, q90 */
+
+	if (!t)
+		return;
+	if (tyche_mcse_compute(&m, r->s, amounts, st, nst, 0, &err)) {
+		section_problem(r, "explore", &err);
+		report_table_free(t);
+		return;
+	}
+	for (size_t k = 0; k < r->M; k++) {
+		if (report_table_add_row(t))
+			break;
+		report_table_set_text(t, 0, tyche_surface_metric(r->s, k));
+		report_table_set_text(t, 1, tyche_surface_metric_units(r->s, k));
+		for (size_t j = 0; j < nst && j < 5; j++)
+			report_table_set_num(t, 2 + j, tyche_mcse_se(m, k, j, NULL));
+	}
+	tyche_mcse_free(m);
+	add_table(r, t);
+}
+
 static void section_explore(struct rep *r)
 {
 	size_t C = r->C, M = r->M, N = r->N;
@@ -615,6 +648,7 @@ static void section_explore(struct rep *r)
 		extrapolation_note(r, "optimum", e2->outside);
 	add_table(r, t);
 	t = NULL;
+	se_table(r, r->explore);
 out:
 	report_table_free(t);
 	tyche_explore_free(e0);

@@ -96,6 +96,22 @@ test_expect_success 'CSV beside the report: explore agrees with tyche-run explor
 	done
 '
 
+test_expect_success 'the standard errors beside the report are tyche-run explore --se'"'"'s' '
+	test -s all-explore-se.csv &&
+	head -1 all-explore-se.csv | grep -x "Metric,Units,Mean,Std,q10,q50,q90" &&
+	tyche-run explore --amount "Stack R&D=2000000" --amount "Efficiency R&D=2500000" \
+		--se "$EX" >se.csv &&
+	for m in Cost GHG Electricity; do
+		k=3
+		for st in mean std q10 q50 q90; do
+			want=$(awk -F, -v m=$m -v s=$st "\$1 == \"portfolio\" && \$3 == m && \$4 == s { print \$6 }" se.csv) &&
+			got=$(awk -F, -v m=$m -v k=$k "\$1 == m { print \$k }" all-explore-se.csv) &&
+			test -n "$want" && test "$want" = "$got" || { echo "$m $st: $want != $got"; return 1; }
+			k=$((k + 1))
+		done
+	done
+'
+
 test_expect_success 'the optimum in the report is tyche-run optimize'"'"'s' '
 	tyche-run optimize --metric Cost --budget 4500000 "$EX" >opt.csv &&
 	grep -q "Status: optimal" all.html &&
