@@ -14,6 +14,9 @@
 #include "run.h"
 #include "runopt.h"
 
+/* Set by tyche-mpi's main: the ranks this run is split over. */
+const tyche_dist *run_eval_dist;
+
 static int write_file(const char *buf, size_t n, void *arg)
 {
 	return fwrite(buf, 1, n, (FILE *)arg) == n ? 0 : -1;
@@ -54,13 +57,45 @@ int run_cmd_evaluate(int argc, char **argv)
 		"  --summary        per row mean, std, q10, q50, q90 instead of samples\n"
 		"  --format F       csv (default) or json\n"
 		"  --output FILE    write there instead of stdout\n"
+		"  --design D       sampling design: mc (default), lhs or qmc\n"
+		"  --shard I/N      compute only shard I of N of the samples into the\n"
+		"                   shard file --output FILE; join the shards with\n"
+		"                   'tyche-run merge SHARDS... -o OUT'\n"
 		"  --models PATH    model search path (DIR[:DIR...])\n");
 	if (rc >= 0)
 		return rc;
+	if (rc_opts.shard_count && !rc_opts.output) {
+		fprintf(stderr, "tyche-run evaluate: --shard needs --output FILE (the shard file)\n");
+		return RUN_EX_USAGE;
+	}
+	if (rc_opts.shard_count && run_eval_dist) {
+		fprintf(stderr, "tyche-run evaluate: --shard and MPI ranks do not mix: use one or the other\n");
+		return RUN_EX_USAGE;
+	}
 	rc = run_load_context(rc_opts.context, &rc_opts.load, &ctx);
 	if (rc)
 		return rc;
-	if (rc_opts.output && !(out = fopen(rc_opts.output, "w"))) {
+	if (rc_opts.shard_count) {
+		eo.seed = rc_opts.seed;
+		eo.samples = rc_opts.samples;
+		eo.threads = rc_opts.threads;
+		eo.format = rc_opts.format;
+		eo.summary = rc_opts.summary;
+		eo.design = rc_opts.design;
+		rc = tyche_evaluate_shard(ctx, &eo, rc_opts.shard_index, rc_opts.shard_count,
+					  rc_opts.output, &err);
+		if (rc) {
+			char buf[1024];
+
+			fprintf(stderr, "tyche-run: %s\n", tyche_error_format(&err, buf, sizeof buf));
+		}
+		tyche_context_free(ctx);
+		return run_exit_code(rc);
+	}
+	/* a rank other than 0 computes and sends; it writes nothing */
+	if (run_eval_dist && run_eval_dist->rank)
+		out = NULL;
+	else if (rc_opts.output && !(out = fopen(rc_opts.output, "w"))) {
 		fprintf(stderr, "tyche-run: cannot write %s: %s\n", rc_opts.output, strerror(errno));
 		tyche_context_free(ctx);
 		return RUN_EX_CANTCREAT;
@@ -72,16 +107,19 @@ int run_cmd_evaluate(int argc, char **argv)
 	eo.format = rc_opts.format;
 	eo.summary = rc_opts.summary;
 	eo.design = rc_opts.design;
-	eo.write = write_file;
+	eo.dist = run_eval_dist;
+	eo.write = out ? write_file : NULL;
 	eo.write_arg = out;
-	if (isatty(2) && rc_opts.samples * 10 >= 100000) {
+	if (isatty(2) && rc_opts.samples * 10 >= 100000 && out) {
 		eo.progress = progress;
 		eo.progress_arg = &last;
 	}
 	rc = tyche_evaluate(ctx, &eo, &warn, &err);
 	tyche_diags_print(&warn, stderr);
 	tyche_diags_release(&warn);
-	if (out != stdout) {
+	if (!out) {
+		/* a rank that only computes */
+	} else if (out != stdout) {
 		if (fclose(out) && !rc) {
 			fprintf(stderr, "tyche-run: cannot write %s\n", rc_opts.output);
 			rc = TYCHE_EIO;

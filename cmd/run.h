@@ -18,12 +18,16 @@ int run_load_context(const char *path, const tyche_load_opts *lo,
 		     tyche_context **out);
 /* Exit code for a TYCHE_E* code. */
 int run_exit_code(int code);
+/* tyche-mpi sets this before running evaluate: the work is split over
+ * its ranks (NULL: one process). */
+extern const tyche_dist *run_eval_dist;
 /* Subcommands beyond check (cmd/run-*.c); RUN_NO_SUCH_COMMAND if unknown. */
 int run_dispatch(const char *cmd, int argc, char **argv);
 const char *run_more_commands_help(void);
 
 /* The subcommands (cmd/run-*.c). */
 int run_cmd_evaluate(int argc, char **argv);
+int run_cmd_merge(int argc, char **argv);
 int run_cmd_tranches(int argc, char **argv);
 int run_cmd_investments(int argc, char **argv);
 int run_cmd_explore(int argc, char **argv);

@@ -88,7 +88,7 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 	       O_SENSE, O_METHOD, O_BUDGET, O_BUDGETS, O_VS, O_ORDER, O_SCENARIO,
 	       O_BYCAT, O_CACHE, O_NOCACHE, O_SAVE, O_SHARE, O_STORE, O_TAG,
 	       O_START, O_MAXTIME, O_MAXEVAL, O_TIMELIMIT, O_EXTRAP, O_DESIGN, O_SE,
-	       O_UNTILSE, O_MAXSAMPLES, O_HELP };
+	       O_UNTILSE, O_MAXSAMPLES, O_SHARD, O_HELP };
 	static const struct option opts[] = {
 		{ "samples", required_argument, NULL, O_SAMPLES },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -126,6 +126,7 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 		{ "se", no_argument, NULL, O_SE },
 		{ "until-se", required_argument, NULL, O_UNTILSE },
 		{ "max-samples", required_argument, NULL, O_MAXSAMPLES },
+		{ "shard", required_argument, NULL, O_SHARD },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -227,6 +228,21 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 				return RUN_EX_USAGE;
 			o->max_samples = (size_t)v;
 			break;
+		case O_SHARD: {
+			tyche_error e = { 0 };
+			char buf[512];
+
+			if (strcmp(argv[0], "evaluate")) {
+				fprintf(stderr, "tyche-run %s: --shard is built for evaluate only so far\n",
+					argv[0]);
+				return RUN_EX_USAGE;
+			}
+			if (tyche_shard_parse(&o->shard_index, &o->shard_count, optarg, &e)) {
+				fprintf(stderr, "tyche-run: %s\n", tyche_error_format(&e, buf, sizeof buf));
+				return RUN_EX_USAGE;
+			}
+			break;
+		}
 		case O_DESIGN:
 			if ((o->design = tyche_design_parse(optarg)) < 0) {
 				fprintf(stderr, "tyche-run: --design: '%s' is not mc, lhs or qmc\n", optarg);

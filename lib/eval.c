@@ -48,6 +48,8 @@ struct ty_eval {
 	size_t nperm;
 	size_t max_cells, max_cap, max_fixed, max_in, max_out, max_met, max_par,
 		max_rows;
+	ty_eval_source_fn source;        /* replay: blocks read, not computed */
+	void *source_arg;
 };
 
 struct ty_eval_ws {
@@ -146,6 +148,25 @@ int ty_eval_create(struct ty_eval **out, const tyche_context *ctx, uint64_t seed
 			}
 		}
 	}
+	*out = E;
+	return 0;
+}
+
+int ty_eval_create_source(struct ty_eval **out, const tyche_context *ctx,
+			  ty_eval_source_fn source, void *arg, tyche_error *err)
+{
+	struct ty_eval *E = ty_calloc(1, sizeof(*E));
+
+	if (!E || !(E->sc = ty_calloc(ctx->ntech ? ctx->ntech : 1, sizeof(*E->sc)))) {
+		free(E);
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	}
+	E->ctx = ctx;
+	E->source = source;
+	E->source_arg = arg;
+	E->max_cells = 1;
+	for (size_t t = 0; t < ctx->ntech; t++)
+		E->max_rows = MAX(E->max_rows, ctx->tech[t].nresults);
 	*out = E;
 	return 0;
 }
@@ -343,9 +364,12 @@ int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
 	const double *const *capital, *const *fixed, *const *input, *const *output_raw,
 		*const *output;
 	struct ty_fn_args a;
-	size_t nfix = ty_fn_ncomp(T->fns[TY_FN_FIXED]);
-	size_t k = 0;
+	size_t nfix, k = 0;
 	int rc;
+
+	if (E->source)
+		return E->source(E->source_arg, tech, scen, first, n, out);
+	nfix = ty_fn_ncomp(T->fns[TY_FN_FIXED]);
 
 	/* draw every cell */
 	for (size_t c = 0; c < C->n; c++) {
@@ -474,26 +498,45 @@ struct unit {
 	size_t n;
 };
 
-static size_t make_units(const tyche_context *ctx, size_t N, size_t block,
+/* Units of samples lo .. hi-1 of every scenario, in output order. */
+static size_t make_units(const tyche_context *ctx, uint64_t lo, uint64_t hi, size_t block,
 			 struct unit **out)
 {
-	size_t nb = (N + block - 1) / block, nu = 0, k = 0;
+	size_t nb = hi > lo ? (size_t)((hi - lo + block - 1) / block) : 0, nu = 0, k = 0;
 	struct unit *u;
 
 	for (size_t t = 0; t < ctx->ntech; t++)
 		nu += ctx->tech[t].nscen * nb;
-	u = ty_calloc(nu, sizeof(*u));
+	u = ty_calloc(nu ? nu : 1, sizeof(*u));
 	for (size_t t = 0; t < ctx->ntech; t++)
 		for (size_t s = 0; s < ctx->tech[t].nscen; s++)
 			for (size_t b = 0; b < nb; b++) {
+				uint64_t first = lo + (uint64_t)b * block;
+
 				u[k].tech = t;
 				u[k].scen = s;
-				u[k].first = (uint64_t)b * block;
-				u[k].n = (b + 1) * block <= N ? block : N - b * block;
+				u[k].first = first;
+				u[k].n = hi - first < block ? (size_t)(hi - first) : block;
 				k++;
 			}
 	*out = u;
 	return nu;
+}
+
+/* The units rank `rank` of `size` computes (u % size == rank), and their
+ * indices among all units. */
+static size_t own_units(const struct unit *all, size_t nall, unsigned rank, unsigned size,
+			struct unit **out, size_t **gidx)
+{
+	size_t n = nall > rank ? (nall - rank + size - 1) / size : 0;
+
+	*out = ty_calloc(n ? n : 1, sizeof(**out));
+	*gidx = ty_calloc(n ? n : 1, sizeof(**gidx));
+	for (size_t i = 0; i < n; i++) {
+		(*gidx)[i] = rank + i * size;
+		(*out)[i] = all[rank + i * size];
+	}
+	return n;
 }
 
 /* ------------------------------------------------ ordered parallel pipeline */
@@ -807,11 +850,18 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 
 struct text_state {
 	const tyche_eval_opts *opts;
-	size_t written_units;
 	int first_json;
 	/* non-finite counters per tech/scen/row */
 	size_t ***bad;
 	size_t N;
+	/* split over ranks (opts->dist): every unit, in order, the next one
+	 * rank 0 writes, and each own unit's index among them */
+	const struct unit *all;
+	size_t nall, next;
+	const size_t *gidx;
+	unsigned failed_rank;     /* the transfer with this rank failed */
+	int dist_failed;
+	struct ty_buf piece;      /* rank != 0: counts and text of one unit */
 };
 
 static void count_nonfinite(struct pipe *P, struct text_state *st, const struct unit *u,
@@ -835,29 +885,103 @@ static int emit(const tyche_eval_opts *o, const char *p, size_t n)
 	return n ? o->write(p, n, o->write_arg) : 0;
 }
 
+/* One unit's text: JSON units are ",\n{...}" pieces, the first drops its
+ * comma (keeping the newline: "[\n{" as every JSON table). */
+static int emit_text(struct text_state *st, const char *p, size_t n)
+{
+	if (st->opts->format == TYCHE_FMT_JSON && n && st->first_json) {
+		p += 1;
+		n -= 1;
+		st->first_json = 0;
+	}
+	return emit(st->opts, p ? p : "", n) ? TYCHE_EIO : 0;
+}
+
+static void unit_done(struct pipe *P, struct text_state *st, size_t g)
+{
+	size_t total = st->all ? st->nall : P->nunits;
+
+	if (st->opts->progress)
+		st->opts->progress((double)(g + 1) / (double)total, st->opts->progress_arg);
+}
+
+/* Rank 0: write the other ranks' units before unit `upto`, in order.  A
+ * piece is the unit's non-finite count per row (uint64) then its text. */
+static int drain(struct pipe *P, struct text_state *st, size_t upto)
+{
+	const tyche_dist *d = st->opts->dist;
+
+	for (; st->next < upto; st->next++) {
+		const struct unit *u = &st->all[st->next];
+		size_t nr = P->E->ctx->tech[u->tech].nresults, n = 0;
+		const void *p = NULL;
+		unsigned from = (unsigned)(st->next % d->size);
+		int rc;
+
+		if (from == 0)
+			continue;   /* rank 0's own: written by consume_text */
+		if (d->recv(from, &p, &n, d->arg) || n < nr * sizeof(uint64_t)) {
+			st->failed_rank = from;
+			st->dist_failed = 1;
+			return TYCHE_EIO;
+		}
+		for (size_t r = 0; r < nr; r++) {
+			uint64_t c;
+
+			memcpy(&c, (const char *)p + r * sizeof c, sizeof c);
+			st->bad[u->tech][u->scen][r] += (size_t)c;
+		}
+		rc = emit_text(st, (const char *)p + nr * sizeof(uint64_t),
+			       n - nr * sizeof(uint64_t));
+		if (rc)
+			return rc;
+		unit_done(P, st, st->next);
+	}
+	return 0;
+}
+
 static int consume_text(struct pipe *P, size_t u, struct slot *s, void *arg)
 {
 	struct text_state *st = arg;
+	const tyche_dist *d = st->opts->dist;
+	const struct unit *un = &P->units[u];
 	int rc;
 
-	count_nonfinite(P, st, &P->units[u], s);
-	if (P->opts->format == TYCHE_FMT_JSON && s->text.len) {
-		/* units are written as ",\n{...}" pieces; the first drops the comma */
-		const char *p = s->text.p;
-		size_t n = s->text.len;
+	if (d && d->rank) {
+		/* hand the unit to rank 0: its counts, then its text */
+		size_t nr = P->E->ctx->tech[un->tech].nresults;
+		size_t *bad = st->bad[un->tech][un->scen];
 
-		if (st->first_json) {
-			p += 1;   /* keep the newline: "[\n{" as every JSON table */
-			n -= 1;
-			st->first_json = 0;
+		memset(bad, 0, nr * sizeof(*bad));
+		count_nonfinite(P, st, un, s);
+		st->piece.len = 0;
+		for (size_t r = 0; r < nr; r++) {
+			uint64_t c = bad[r];
+
+			ty_buf_add(&st->piece, (const char *)&c, sizeof c);
 		}
-		rc = emit(P->opts, p, n);
-	} else {
-		rc = emit(P->opts, s->text.p ? s->text.p : "", s->text.len);
+		memset(bad, 0, nr * sizeof(*bad));
+		ty_buf_add(&st->piece, s->text.p ? s->text.p : "", s->text.len);
+		if (st->piece.oom)
+			return TYCHE_ENOMEM;
+		if (d->send(st->piece.p, st->piece.len, d->arg)) {
+			st->failed_rank = 0;
+			st->dist_failed = 1;
+			return TYCHE_EIO;
+		}
+		return 0;
 	}
-	if (P->opts->progress)
-		P->opts->progress((double)(u + 1) / (double)P->nunits, P->opts->progress_arg);
-	return rc ? TYCHE_EIO : 0;
+	if (d) {
+		rc = drain(P, st, st->gidx[u]);
+		if (rc)
+			return rc;
+		st->next = st->gidx[u] + 1;
+	}
+	count_nonfinite(P, st, un, s);
+	rc = emit_text(st, s->text.p, s->text.len);
+	if (!rc)
+		unit_done(P, st, d ? st->gidx[u] : u);
+	return rc;
 }
 
 static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
@@ -940,6 +1064,8 @@ struct sum_pool {
 	double *vals;              /* nrow x N: rows row_lo .. row_lo + nrow - 1 */
 	double (*stt)[5];
 	size_t *bad;               /* non-finite samples per row */
+	unsigned drank, dsize;     /* split over ranks: this rank computes
+	                              chunks c with c % dsize == drank */
 };
 
 struct sum_thread {
@@ -957,7 +1083,7 @@ static int sum_task(struct sum_thread *th, size_t task)
 	if (!th->ws || !th->work || !th->junk)
 		return TYCHE_ENOMEM;
 	if (P->phase == 0) {
-		uint64_t first = (uint64_t)task * SUM_CHUNK;
+		uint64_t first = ((uint64_t)task * P->dsize + P->drank) * SUM_CHUNK;
 		size_t n = P->N - first < SUM_CHUNK ? P->N - first : SUM_CHUNK;
 		double *sub[4 * TY_MAX_METRICS];
 
@@ -1061,6 +1187,47 @@ static int sum_job(struct sum_thread *th0, unsigned nhelpers, int phase, size_t 
 	return rc;
 }
 
+/* Split over ranks: after the chunks, rank 0 gathers the other ranks'
+ * chunks of the kept rows (in chunk order; each rank sends its own in
+ * that order, so the pairs never cross).  A piece is nrow x n doubles. */
+static int sum_exchange(struct sum_pool *P, const tyche_dist *d, size_t nchunks,
+			struct ty_buf *tmp, unsigned *failed)
+{
+	for (size_t c = 0; c < nchunks; c++) {
+		unsigned owner = (unsigned)(c % d->size);
+		uint64_t first = (uint64_t)c * SUM_CHUNK;
+		size_t n = P->N - first < SUM_CHUNK ? P->N - first : SUM_CHUNK;
+		size_t bytes = P->nrow * n * sizeof(double);
+
+		if (owner == 0 || (d->rank && owner != d->rank))
+			continue;
+		if (d->rank) {
+			tmp->len = 0;
+			for (size_t r = 0; r < P->nrow; r++)
+				ty_buf_add(tmp, (const char *)(P->vals + r * P->N + first),
+					   n * sizeof(double));
+			if (tmp->oom)
+				return TYCHE_ENOMEM;
+			if (d->send(tmp->p, tmp->len, d->arg)) {
+				*failed = 0;
+				return TYCHE_EIO;
+			}
+		} else {
+			const void *p = NULL;
+			size_t got = 0;
+
+			if (d->recv(owner, &p, &got, d->arg) || got != bytes) {
+				*failed = owner;
+				return TYCHE_EIO;
+			}
+			for (size_t r = 0; r < P->nrow; r++)
+				memcpy(P->vals + r * P->N + first,
+				       (const char *)p + r * n * sizeof(double), n * sizeof(double));
+		}
+	}
+	return 0;
+}
+
 static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 		       struct text_state *st, tyche_error *err)
 {
@@ -1074,6 +1241,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 	struct sum_pool P;
 	struct sum_thread *th;
 	pthread_t *tid;
+	struct ty_buf xbuf = TY_BUF_INIT;
 
 	if (nt > nchunks)
 		nt = nchunks > 1 ? (unsigned)nchunks : 1;
@@ -1081,6 +1249,8 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 		rows = mem / sizeof(double) / N ? mem / sizeof(double) / N : 1;
 	tyche_stat_defaults(dflt, 5);
 	memset(&P, 0, sizeof P);
+	P.drank = o->dist ? o->dist->rank : 0;
+	P.dsize = o->dist ? o->dist->size : 1;
 	P.E = E;
 	P.dflt = dflt;
 	P.N = N;
@@ -1127,11 +1297,16 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 			P.bad = st->bad[t][s];
 			for (P.row_lo = 0; P.row_lo < T->nresults && !rc; P.row_lo += rows) {
 				P.nrow = T->nresults - P.row_lo < rows ? T->nresults - P.row_lo : rows;
-				rc = sum_job(&th[0], nh, 0, nchunks);
-				if (!rc)
+				rc = sum_job(&th[0], nh, 0, nchunks > P.drank
+					     ? (nchunks - P.drank + P.dsize - 1) / P.dsize : 0);
+				if (!rc && o->dist)
+					rc = sum_exchange(&P, o->dist, nchunks, &xbuf, &st->failed_rank);
+				if (rc == TYCHE_EIO)
+					st->dist_failed = 1;
+				if (!rc && P.drank == 0)
 					rc = sum_job(&th[0], nh, 1, (P.nrow + SUM_ROWS - 1) / SUM_ROWS);
 			}
-			if (!rc) {
+			if (!rc && P.drank == 0) {
 				summary_rows(&b, T, s, P.stt, json, &st->first_json);
 				rc = b.oom ? TYCHE_ENOMEM : emit(o, b.p ? b.p : "", b.len) ? TYCHE_EIO : 0;
 			}
@@ -1156,6 +1331,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 	free(th);
 	free(tid);
 	free(P.vals);
+	ty_buf_release(&xbuf);
 	pthread_mutex_destroy(&P.mu);
 	pthread_cond_destroy(&P.go);
 	pthread_cond_destroy(&P.idle);
@@ -1238,15 +1414,9 @@ static void free_text_pieces(struct pipe *P)
 	free(P->rowunits);
 }
 
-int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
-		   tyche_diags *warnings, tyche_error *err)
+static int check_opts(const tyche_eval_opts *opts, tyche_error *err)
 {
-	struct ty_eval *E = NULL;
-	struct pipe P;
-	struct text_state st;
-	struct unit *units = NULL;
-	size_t block = opts->block ? opts->block : 2 * B;
-	int rc;
+	const tyche_dist *d = opts->dist;
 
 	if (opts->samples < 1)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
@@ -1254,34 +1424,73 @@ int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
 	if (opts->samples > (size_t)1 << 40)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "too many samples (%zu)", opts->samples);
-	if (!opts->write)
+	if (!opts->write && !(d && d->rank))
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "no output writer given");
-	if (block > 64 * B)
-		block = 64 * B;
 	if (opts->design < TYCHE_DESIGN_MC || opts->design > TYCHE_DESIGN_QMC)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "unknown sampling design %d: expected mc, lhs or qmc", opts->design);
+	if (d && (d->size < 1 || d->rank >= d->size || !d->send || !d->recv))
+		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				   "rank %u of %u: expected a rank below the size, with send and receive",
+				   d->rank, d->size);
+	return 0;
+}
+
+int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
+		   tyche_diags *warnings, tyche_error *err)
+{
+	struct ty_eval *E = NULL;
+	int rc = check_opts(opts, err);
+
+	if (rc)
+		return rc;
 	rc = ty_eval_create(&E, ctx, opts->seed, err);
 	if (rc)
 		return rc;
 	rc = ty_eval_set_design(E, opts->design, opts->samples, err);
-	if (rc) {
-		ty_eval_free(E);
+	if (!rc)
+		rc = ty_eval_run(E, opts, warnings, err);
+	ty_eval_free(E);
+	return rc;
+}
+
+int ty_eval_run(struct ty_eval *E, const tyche_eval_opts *opts,
+		tyche_diags *warnings, tyche_error *err)
+{
+	const tyche_context *ctx = E->ctx;
+	const tyche_dist *d = opts->dist;
+	int writer = !d || d->rank == 0;   /* this process writes the output */
+	struct pipe P;
+	struct text_state st;
+	struct unit *units = NULL, *mine = NULL;
+	size_t *gidx = NULL;
+	size_t block = opts->block ? opts->block : 2 * B;
+	int rc = check_opts(opts, err);
+
+	if (rc)
 		return rc;
-	}
+	if (block > 64 * B)
+		block = 64 * B;
 	memset(&P, 0, sizeof P);
 	memset(&st, 0, sizeof st);
-	P.nunits = make_units(ctx, opts->samples, block, &units);
+	P.nunits = make_units(ctx, 0, opts->samples, block, &units);
 	P.units = units;
+	if (d) {
+		st.all = units;
+		st.nall = P.nunits;
+		P.nunits = own_units(units, P.nunits, d->rank, d->size, &mine, &gidx);
+		P.units = mine;
+		st.gidx = gidx;
+	}
 	P.E = E;
 	P.block = block;
 	P.opts = opts;
 	st.opts = opts;
 	st.first_json = 1;
 	st.N = opts->samples;
-	st.bad = ty_calloc(ctx->ntech, sizeof(size_t **));
+	st.bad = ty_calloc(ctx->ntech ? ctx->ntech : 1, sizeof(size_t **));
 	for (size_t t = 0; t < ctx->ntech; t++) {
-		st.bad[t] = ty_calloc(ctx->tech[t].nscen, sizeof(size_t *));
+		st.bad[t] = ty_calloc(ctx->tech[t].nscen ? ctx->tech[t].nscen : 1, sizeof(size_t *));
 		for (size_t s = 0; s < ctx->tech[t].nscen; s++)
 			st.bad[t][s] = ty_calloc(ctx->tech[t].nresults + 1, sizeof(size_t));
 	}
@@ -1290,7 +1499,7 @@ int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
 		const char *hdr = opts->format == TYCHE_FMT_JSON ? "["
 			: "Technology,Scenario,Variable,Index,Units,Mean,Std,Q10,Q50,Q90\n";
 
-		rc = emit(opts, hdr, strlen(hdr)) ? TYCHE_EIO : 0;
+		rc = writer && emit(opts, hdr, strlen(hdr)) ? TYCHE_EIO : 0;
 		if (!rc)
 			rc = run_summary(E, opts, &st, err);
 	} else {
@@ -1298,11 +1507,13 @@ int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
 			: "Technology,Scenario,Sample,Variable,Index,Value,Units\n";
 
 		P.work = work_text;
-		rc = emit(opts, hdr, strlen(hdr)) ? TYCHE_EIO : 0;
+		rc = writer && emit(opts, hdr, strlen(hdr)) ? TYCHE_EIO : 0;
 		if (!rc)
 			rc = pipe_run(&P, opts->threads, consume_text, &st);
+		if (!rc && d && d->rank == 0)
+			rc = drain(&P, &st, st.nall);
 	}
-	if (!rc && opts->format == TYCHE_FMT_JSON)
+	if (!rc && writer && opts->format == TYCHE_FMT_JSON)
 		rc = emit(opts, "\n]\n", 3) ? TYCHE_EIO : 0;
 	/* warnings: non-finite values and rows never produced */
 	for (size_t t = 0; t < ctx->ntech; t++) {
@@ -1323,14 +1534,61 @@ int tyche_evaluate(const tyche_context *ctx, const tyche_eval_opts *opts,
 		free(st.bad[t]);
 	}
 	free(st.bad);
+	ty_buf_release(&st.piece);
 	free_text_pieces(&P);
 	free(units);
-	ty_eval_free(E);
+	free(mine);
+	free(gidx);
+	if (rc == TYCHE_EIO && st.dist_failed)
+		return ty_error_at(err, rc, "", 0, 0,
+				   st.failed_rank ? "rank %u: receiving its results failed"
+				   : "rank %u: sending results to rank 0 failed",
+				   st.failed_rank ? st.failed_rank : d->rank);
 	if (rc == TYCHE_EIO)
 		return ty_error_at(err, rc, "", 0, 0, "cannot write the output");
 	if (rc == TYCHE_ETIMEOUT)
 		return timeout_error(err, "evaluating the scenarios");
 	if (rc)
 		return ty_error_at(err, rc, ctx->path, 0, 0, "evaluation failed");
+	return 0;
+}
+
+/* ------------------------------------------------ values of a sample range */
+
+struct values_state {
+	ty_eval_sink_fn sink;
+	void *arg;
+};
+
+static int consume_values(struct pipe *P, size_t u, struct slot *s, void *arg)
+{
+	struct values_state *vs = arg;
+	const struct unit *un = &P->units[u];
+
+	return vs->sink(vs->arg, un->tech, un->scen, un->first, un->n, s->vals, P->block);
+}
+
+int ty_eval_values(const struct ty_eval *E, uint64_t lo, uint64_t hi, unsigned threads,
+		   ty_eval_sink_fn sink, void *arg, tyche_error *err)
+{
+	struct pipe P;
+	struct unit *units = NULL;
+	struct values_state vs = { sink, arg };
+	int rc;
+
+	memset(&P, 0, sizeof P);
+	P.block = 4 * B;
+	P.nunits = make_units(E->ctx, lo, hi, P.block, &units);
+	P.units = units;
+	P.E = E;
+	P.work = work_values;
+	rc = P.nunits ? pipe_run(&P, threads, consume_values, &vs) : 0;
+	free(units);
+	if (rc == TYCHE_ETIMEOUT)
+		return timeout_error(err, "evaluating the scenarios");
+	if (rc == TYCHE_EIO)
+		return ty_error_at(err, rc, "", 0, 0, "cannot write the shard");
+	if (rc)
+		return ty_error_at(err, rc, E->ctx->path, 0, 0, "evaluation failed");
 	return 0;
 }

@@ -61,6 +61,33 @@ TY_HIDDEN int ty_eval_scenario(const struct ty_eval *E, size_t tech, size_t scen
 			       size_t N, unsigned threads, double *const *out,
 			       tyche_error *err);
 
+/*
+ * Values from elsewhere (shard.c's merge): an evaluation whose blocks are
+ * read by `source` instead of computed.  ctx needs only what the writers
+ * read (names, results rows, path); its models may be absent.  Every
+ * writer of tyche_evaluate then runs unchanged over the replayed values,
+ * which is what makes a merge byte-identical to one process.
+ */
+typedef int (*ty_eval_source_fn)(void *arg, size_t tech, size_t scen, uint64_t first,
+				 size_t n, double *const *out);
+TY_HIDDEN int ty_eval_create_source(struct ty_eval **out, const tyche_context *ctx,
+				    ty_eval_source_fn source, void *arg, tyche_error *err);
+/* tyche_evaluate's writers over an evaluation made by either constructor
+ * (opts->seed and opts->design are the caller's business). */
+TY_HIDDEN int ty_eval_run(struct ty_eval *E, const tyche_eval_opts *opts,
+			  tyche_diags *warnings, tyche_error *err);
+/*
+ * Samples lo .. hi-1 of every scenario, in (technology, scenario, block)
+ * order on `threads` threads; sink(tech, scen, first, n, vals, stride,
+ * arg) gets row r of sample first + i at vals[r * stride + i], on the
+ * calling thread, in order.  A shard is written this way.
+ */
+typedef int (*ty_eval_sink_fn)(void *arg, size_t tech, size_t scen, uint64_t first,
+			       size_t n, const double *vals, size_t stride);
+TY_HIDDEN int ty_eval_values(const struct ty_eval *E, uint64_t lo, uint64_t hi,
+			     unsigned threads, ty_eval_sink_fn sink, void *arg,
+			     tyche_error *err);
+
 /* Number of cores to use for threads == 0. */
 TY_HIDDEN unsigned ty_ncores(void);
 

@@ -32,5 +32,6 @@
 #include "tyche/elicit.h"
 #include "tyche/study.h"
 #include "tyche/sensitivity.h"
+#include "tyche/shard.h"
 
 #endif

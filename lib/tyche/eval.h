@@ -15,6 +15,23 @@ extern "C" {
 
 
 
+/*
+ * Work split over processes (MPI ranks; the bytes move by the caller's
+ * functions, so libtyche has no MPI in it).  Rank r of `size` computes
+ * the work units u with u % size == r; rank 0 writes everything, in
+ * order, so the output is byte-identical to one process.  send (rank !=
+ * 0) hands one finished piece to rank 0 and returns once rank 0 has it
+ * (a synchronous send, which bounds memory); recv (rank 0) gives the next
+ * piece from rank `from`, in a buffer valid until the next recv.  Either
+ * returns non-zero on failure.
+ */
+typedef struct tyche_dist {
+	unsigned rank, size;
+	int (*send)(const void *p, size_t n, void *arg);
+	int (*recv)(unsigned from, const void **p, size_t *n, void *arg);
+	void *arg;
+} tyche_dist;
+
 typedef struct tyche_eval_opts {
 	uint64_t seed;          /* every draw is a function of the seed and
 	                           the cell's identity; recorded with results */
@@ -33,11 +50,12 @@ typedef struct tyche_eval_opts {
 	                           of rows that does (same output) */
 	int design;             /* enum tyche_design (tyche/sensitivity.h);
 	                           0 = Monte Carlo */
+	const tyche_dist *dist; /* NULL: this process does all the work */
 } tyche_eval_opts;
 #define TYCHE_SUMMARY_MEM ((size_t)1 << 30)
 #define TYCHE_EVAL_OPTS_INIT { .seed = 1, .samples = 1000, .threads = 0, .block = 0, \
 	.format = TYCHE_FMT_CSV, .summary = 0, .write = NULL, .write_arg = NULL, \
-	.progress = NULL, .progress_arg = NULL, .summary_mem = 0, .design = 0 }
+	.progress = NULL, .progress_arg = NULL, .summary_mem = 0, .design = 0, .dist = NULL }
 
 /*
  * Evaluate every technology, scenario and sample: draw the designs and
