@@ -57,11 +57,20 @@ PERF_SRCS := $(sort $(wildcard t/perf/*.c))
 PERFS     := $(PERF_SRCS:t/perf/%.c=$(BUILD)/t/perf/%)
 MANS      := $(sort $(wildcard doc/*.1))
 
+# MPI (issue 20): tyche-mpi is tyche-run split over MPI ranks.  Built when
+# mpicc is found (MPI=1 insists on it, MPI=0 skips it); nothing else in the
+# build depends on MPI.
+MPICC ?= mpicc
+ifeq ($(origin MPI),undefined)
+MPI := $(if $(shell command -v $(MPICC) 2>/dev/null),1,0)
+endif
+MPI_BIN := $(if $(filter 1,$(MPI)),$(BUILD)/bin/tyche-mpi)
+
 STATIC = $(BUILD)/libtyche.a
 SHARED = $(BUILD)/libtyche.so.$(VERSION)
 
 .PHONY: all deps check test clean install fuzz perf check-exports check-lib check-calls serve FORCE
-all: $(STATIC) $(SHARED) $(CMDS) $(CGI_BIN) $(HELPERS) $(UNITS)
+all: $(STATIC) $(SHARED) $(CMDS) $(CGI_BIN) $(HELPERS) $(UNITS) $(MPI_BIN)
 
 # -MMD -MP: each object's header dependencies are tracked in a .d file.
 $(BUILD)/%.o: %.c Makefile
@@ -88,6 +97,18 @@ $(CMD_LIB): $(CMD_COMMON_OBJS)
 $(BUILD)/bin/%: $(BUILD)/cmd/%.o $(CMD_LIB) $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $< $(CMD_LIB) $(STATIC) $(LDFLAGS) $(LIBS)
+
+# tyche-mpi: tyche-run's main renamed, under an MPI main (cmd/mpi/).
+$(BUILD)/mpi/tyche-run.o: cmd/tyche-run.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Dmain=run_plain_main -DTYCHE_IN_MPI \
+		-MMD -MP -c -o $@ $<
+$(BUILD)/mpi/tyche-mpi.o: cmd/mpi/tyche-mpi.c Makefile
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+$(BUILD)/bin/tyche-mpi: $(BUILD)/mpi/tyche-mpi.o $(BUILD)/mpi/tyche-run.o $(CMD_LIB) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(MPICC) -o $@ $(filter %.o,$^) $(CMD_LIB) $(STATIC) $(LDFLAGS) $(LIBS)
 
 $(BUILD)/bin/tyche.cgi: $(CGI_SRCS:%.c=$(BUILD)/%.o) $(STATIC)
 	@mkdir -p $(dir $@)

@@ -8,10 +8,12 @@
  * input, 70 internal error; an optimisation that is infeasible or did not
  * converge exits 1.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tyche.h"
 #include "run.h"
@@ -98,10 +100,50 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+#ifndef TYCHE_IN_MPI
+/*
+ * Started by mpirun with several ranks: this program has no MPI, but the
+ * tyche-mpi beside it (make MPI=1) is the same tool split over ranks, so
+ * exec it; without it every rank would do the whole run and write the
+ * same output, so refuse instead.
+ */
+static void mpi_handoff(char **argv)
+{
+	const char *size = getenv("OMPI_COMM_WORLD_SIZE");
+	char self[4096], *slash;
+	ssize_t n;
+
+	if (!size)
+		size = getenv("PMI_SIZE");
+	if (!size || atoi(size) <= 1)
+		return;
+	n = readlink("/proc/self/exe", self, sizeof self - 16);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			strcpy(slash + 1, "tyche-mpi");
+			if (access(self, X_OK) == 0) {
+				execv(self, argv);
+				fprintf(stderr, "tyche-run: cannot start %s: %s\n", self, strerror(errno));
+				exit(RUN_EX_SOFTWARE);
+			}
+		}
+	}
+	fprintf(stderr, "tyche-run: started by mpirun with %s ranks, but this build has no MPI "
+		"(no tyche-mpi beside it): build with 'make MPI=1' (needs mpicc, Debian's "
+		"libopenmpi-dev), or run one process\n", size);
+	exit(RUN_EX_USAGE);
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
 
+#ifndef TYCHE_IN_MPI
+	mpi_handoff(argv);
+#endif
 	if (argc < 2) {
 		run_usage(stderr);
 		return RUN_EX_USAGE;
