@@ -122,7 +122,7 @@ static void mpi_handoff(char **argv)
 		self[n] = '\0';
 		slash = strrchr(self, '/');
 		if (slash) {
-			strcpy(slash + 1, "tyche-mpi");
+			snprintf(slash + 1, sizeof self - (size_t)(slash + 1 - self), "tyche-mpi");
 			if (access(self, X_OK) == 0) {
 				execv(self, argv);
 				fprintf(stderr, "tyche-run: cannot start %s: %s\n", self, strerror(errno));
