@@ -232,9 +232,18 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 			tyche_error e = { 0 };
 			char buf[512];
 
-			if (strcmp(argv[0], "evaluate")) {
-				fprintf(stderr, "tyche-run %s: --shard is built for evaluate only so far\n",
-					argv[0]);
+			/* the commands that write shards (tyche/shard.h) */
+			static const char *const shard_cmds[] = {
+				"evaluate",
+				NULL
+			};
+			size_t k = 0;
+
+			while (shard_cmds[k] && strcmp(shard_cmds[k], argv[0]))
+				k++;
+			if (!shard_cmds[k]) {
+				fprintf(stderr, "tyche-run %s: --shard is not built for this command "
+					"(it is for evaluate)\n", argv[0]);
 				return RUN_EX_USAGE;
 			}
 			if (tyche_shard_parse(&o->shard_index, &o->shard_count, optarg, &e)) {

@@ -132,7 +132,7 @@ test_expect_success 'usage errors: bad I/N, --shard without --output, --shard on
 	test_expect_code 64 tyche-run evaluate --shard 1/2 "$EX" 2>err &&
 	grep -F -- "--shard needs --output" err &&
 	test_expect_code 64 tyche-run explore --shard 1/2 "$EX" 2>err &&
-	grep -F "evaluate only" err &&
+	grep -F "not built for this command" err &&
 	test_expect_code 64 tyche-run merge r1.shard 2>err && grep -F -- "-o OUT" err &&
 	! test -e x
 '
