@@ -77,14 +77,23 @@ TY_HIDDEN int ty_eval_create_source(struct ty_eval **out, const tyche_context *c
 TY_HIDDEN int ty_eval_run(struct ty_eval *E, const tyche_eval_opts *opts,
 			  tyche_diags *warnings, tyche_error *err);
 /*
- * Samples lo .. hi-1 of every scenario, in (technology, scenario, block)
- * order on `threads` threads; sink(tech, scen, first, n, vals, stride,
- * arg) gets row r of sample first + i at vals[r * stride + i], on the
- * calling thread, in order.  A shard is written this way.
+ * Samples lo .. hi-1 of every scenario (or of one: tech, scen; SIZE_MAX
+ * for all), in (technology, scenario, block) order on `threads` threads,
+ * blocks of `block` samples (0: a default); with nparts > 1 only the
+ * blocks b (counted over all of them) with b % nparts == part.
+ * sink(arg, tech, scen, first, n, vals, stride) gets row r of sample
+ * first + i at vals[r * stride + i], on the calling thread, in order.
+ * Shards and the streamed summary are computed this way.
  */
+struct ty_eval_range {
+	uint64_t lo, hi;
+	size_t tech, scen;
+	size_t block;
+	unsigned part, nparts;
+};
 typedef int (*ty_eval_sink_fn)(void *arg, size_t tech, size_t scen, uint64_t first,
 			       size_t n, const double *vals, size_t stride);
-TY_HIDDEN int ty_eval_values(const struct ty_eval *E, uint64_t lo, uint64_t hi,
+TY_HIDDEN int ty_eval_values(const struct ty_eval *E, const struct ty_eval_range *rg,
 			     unsigned threads, ty_eval_sink_fn sink, void *arg,
 			     tyche_error *err);
 

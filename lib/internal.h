@@ -136,6 +136,17 @@ TY_HIDDEN int ty_label_eq(const char *a, const char *b);
 TY_HIDDEN int ty_stat_eval_rows(const struct tyche_stat *st, size_t nst,
 				const double *const *rows, size_t nrows, size_t n,
 				double *work, double *out);
+/* For statistics computed without the values in memory (eval.c's
+ * streamed summary): the order statistics (0-based ranks, sorted,
+ * distinct; at most 2 nst) that st[] needs of n values, and the
+ * statistics from GSL's mean and sd and those order statistics' values,
+ * by the same formulas as ty_stat_eval_rows.  Only mean, std, min, max
+ * and quantiles: TYCHE_EUSAGE for any other. */
+TY_HIDDEN int ty_stat_order_ranks(const struct tyche_stat *st, size_t nst, size_t n,
+				  size_t *ks, size_t *nk);
+TY_HIDDEN int ty_stat_from_orders(const struct tyche_stat *st, size_t nst, size_t n,
+				  double mean, double sd, const size_t *ks, const double *kv,
+				  size_t nk, double *out);
 
 /* Banned: they overflow or are not reentrant. */
 #undef strcpy

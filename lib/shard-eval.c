@@ -170,7 +170,9 @@ int tyche_evaluate_shard(const tyche_context *ctx, const tyche_eval_opts *opts,
 	if (!rc)
 		rc = ty_eval_set_design(E, opts->design, opts->samples, err);
 	if (!rc) {
-		rc = ty_eval_values(E, so.lo, so.hi, opts->threads, sink_values, &so, err);
+		struct ty_eval_range rg = { so.lo, so.hi, SIZE_MAX, SIZE_MAX, 0, 0, 1 };
+
+		rc = ty_eval_values(E, &rg, opts->threads, sink_values, &so, err);
 		if (rc == TYCHE_EIO)
 			ty_error_at(err, rc, path, 0, 0, "cannot write the shard file");
 	}

@@ -522,6 +522,79 @@ int ty_stat_eval_rows(const tyche_stat *st, size_t nst, const double *const *row
 	return rc;
 }
 
+int ty_stat_order_ranks(const tyche_stat *st, size_t nst, size_t n, size_t *ks, size_t *nk)
+{
+	size_t m = 0, u = 0;
+
+	*nk = 0;
+	for (size_t s = 0; s < nst; s++) {
+		double lv, frac;
+		int two;
+		size_t k;
+
+		switch (st[s].kind) {
+		case TYCHE_STAT_MEAN: case TYCHE_STAT_STD: case TYCHE_STAT_QUANTILE:
+			break;
+		case TYCHE_STAT_MIN: case TYCHE_STAT_MAX:
+			if (n)
+				ks[m++] = st[s].kind == TYCHE_STAT_MIN ? 0 : n - 1;
+			continue;
+		default:
+			return TYCHE_EUSAGE;
+		}
+		if ((lv = order_level(&st[s])) < 0 || n == 0)
+			continue;
+		k = quantile_place(n, lv, &frac, &two);
+		ks[m++] = k;
+		if (two)
+			ks[m++] = k + 1;
+	}
+	qsort(ks, m, sizeof(*ks), cmp_size);
+	for (size_t i = 0; i < m; i++)
+		if (u == 0 || ks[i] != ks[u - 1])
+			ks[u++] = ks[i];
+	*nk = u;
+	return 0;
+}
+
+int ty_stat_from_orders(const tyche_stat *st, size_t nst, size_t n, double mean, double sd,
+			const size_t *ks, const double *kv, size_t nk, double *out)
+{
+	for (size_t s = 0; s < nst; s++) {
+		double lv = order_level(&st[s]), frac, a = NAN, b = NAN;
+		size_t k;
+		int two;
+
+		out[s] = NAN;
+		if (n == 0)
+			continue;
+		switch (st[s].kind) {
+		case TYCHE_STAT_MEAN:
+			out[s] = mean;
+			continue;
+		case TYCHE_STAT_STD:
+			out[s] = n < 2 ? NAN : sd;
+			continue;
+		case TYCHE_STAT_MIN: case TYCHE_STAT_MAX:
+			lv = st[s].kind == TYCHE_STAT_MIN ? 0 : 1;
+			break;
+		case TYCHE_STAT_QUANTILE:
+			break;
+		default:
+			return TYCHE_EUSAGE;
+		}
+		k = quantile_place(n, lv, &frac, &two);
+		for (size_t i = 0; i < nk; i++) {
+			if (ks[i] == k)
+				a = kv[i];
+			if (ks[i] == k + 1)
+				b = kv[i];
+		}
+		out[s] = two ? a + (b - a) * frac : a;
+	}
+	return 0;
+}
+
 double tyche_stat_eval(const tyche_stat *st, const double *v, size_t n, double *work)
 {
 	double r;
