@@ -55,6 +55,9 @@ int run_cmd_evaluate(int argc, char **argv)
 		"  --threads T      worker threads (default: all cores)\n"
 		"  --block B        samples per work unit (output does not depend on it)\n"
 		"  --summary        per row mean, std, q10, q50, q90 instead of samples\n"
+		"  --summary-memory SIZE  memory for --summary's samples (default 1G; k, M,\n"
+		"                   G suffixes); rows that do not fit are summarised in\n"
+		"                   groups or streamed (exact; same output, more passes)\n"
 		"  --format F       csv (default) or json\n"
 		"  --output FILE    write there instead of stdout\n"
 		"  --design D       sampling design: mc (default), lhs or qmc\n"
@@ -108,6 +111,7 @@ int run_cmd_evaluate(int argc, char **argv)
 	eo.summary = rc_opts.summary;
 	eo.design = rc_opts.design;
 	eo.dist = run_eval_dist;
+	eo.summary_mem = rc_opts.summary_mem;
 	eo.write = out ? write_file : NULL;
 	eo.write_arg = out;
 	if (isatty(2) && rc_opts.samples * 10 >= 100000 && out) {

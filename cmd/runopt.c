@@ -88,7 +88,7 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 	       O_SENSE, O_METHOD, O_BUDGET, O_BUDGETS, O_VS, O_ORDER, O_SCENARIO,
 	       O_BYCAT, O_CACHE, O_NOCACHE, O_SAVE, O_SHARE, O_STORE, O_TAG,
 	       O_START, O_MAXTIME, O_MAXEVAL, O_TIMELIMIT, O_EXTRAP, O_DESIGN, O_SE,
-	       O_UNTILSE, O_MAXSAMPLES, O_SHARD, O_HELP };
+	       O_UNTILSE, O_MAXSAMPLES, O_SHARD, O_SUMMEM, O_HELP };
 	static const struct option opts[] = {
 		{ "samples", required_argument, NULL, O_SAMPLES },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -127,6 +127,7 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 		{ "until-se", required_argument, NULL, O_UNTILSE },
 		{ "max-samples", required_argument, NULL, O_MAXSAMPLES },
 		{ "shard", required_argument, NULL, O_SHARD },
+		{ "summary-memory", required_argument, NULL, O_SUMMEM },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -228,6 +229,23 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 				return RUN_EX_USAGE;
 			o->max_samples = (size_t)v;
 			break;
+		case O_SUMMEM: {
+			/* bytes, with an optional k, M or G (powers of 1024) */
+			char *end;
+			double b = strtod(optarg, &end);
+			double mul = *end == 'k' ? 1024.0 : *end == 'M' ? 1048576.0
+				: *end == 'G' ? 1073741824.0 : 1.0;
+
+			if (mul != 1.0)
+				end++;
+			if (end == optarg || *end || !(b >= 1) || b * mul > 1e15) {
+				fprintf(stderr, "tyche-run: --summary-memory: '%s' is not a size "
+					"(bytes, or a number with k, M or G)\n", optarg);
+				return RUN_EX_USAGE;
+			}
+			o->summary_mem = (size_t)(b * mul);
+			break;
+		}
 		case O_SHARD: {
 			tyche_error e = { 0 };
 			char buf[512];

@@ -52,6 +52,7 @@ struct run_common {
 	double until_se;     /* --until-se X (0: not given) */
 	size_t max_samples;  /* --max-samples N for --until-se */
 	unsigned shard_index, shard_count;  /* --shard I/N (0/0: not given) */
+	size_t summary_mem;  /* --summary-memory BYTES (0: the default) */
 };
 
 /* Parse argv (argv[0] = the command name).  Returns -1 to go on, or an exit

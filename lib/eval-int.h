@@ -109,4 +109,17 @@ TY_HIDDEN int ty_pipe_work_values(struct pipe *P, struct ty_eval_ws *ws,
 /* TYCHE_ETIMEOUT from a worker: the budget's own message. */
 TY_HIDDEN int ty_eval_timeout_error(tyche_error *err, const char *what);
 
+
+/* --summary of one scenario without holding its rows (eval-stream.c):
+ * exact, bit-identical to the in-memory statistics, in memory that does
+ * not grow with N; 4 evaluations of the scenario.  stt: nresults rows of
+ * the default five; bad: non-finite samples per row (added to).  Rank 0
+ * fills them; other ranks only compute. */
+TY_HIDDEN int ty_eval_summary_stream(const struct ty_eval *E, const tyche_eval_opts *o,
+				     size_t tech, size_t scen, double (*stt)[5], size_t *bad,
+				     tyche_error *err);
+/* The passes ty_eval_summary_stream makes over a scenario of `rows`
+ * rows and n samples. */
+TY_HIDDEN unsigned ty_eval_stream_passes(size_t rows, size_t n);
+
 #endif

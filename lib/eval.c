@@ -511,6 +511,42 @@ static int sum_exchange(struct sum_pool *P, const tyche_dist *d, size_t nchunks,
 	return 0;
 }
 
+/* --summary with every scenario streamed (eval-stream.c). */
+static int run_summary_streamed(const struct ty_eval *E, const tyche_eval_opts *o,
+				struct text_state *st, tyche_error *err)
+{
+	const tyche_context *ctx = E->ctx;
+	int json = o->format == TYCHE_FMT_JSON, rc = 0;
+	size_t done = 0, total = 0;
+
+	for (size_t t = 0; t < ctx->ntech; t++)
+		total += ctx->tech[t].nscen;
+	for (size_t t = 0; t < ctx->ntech && !rc; t++) {
+		const struct ty_tech *T = &ctx->tech[t];
+
+		for (size_t s = 0; s < T->nscen && !rc; s++) {
+			double (*stt)[5] = ty_calloc(T->nresults + 1, sizeof(*stt));
+			struct ty_buf b = TY_BUF_INIT;
+
+			if (!stt)
+				return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+			rc = ty_eval_summary_stream(E, o, t, s, stt, st->bad[t][s], err);
+			if (rc == TYCHE_EIO)
+				st->dist_failed = 2;   /* the message is set */
+			if (!rc && !(o->dist && o->dist->rank)) {
+				summary_rows(&b, T, s, stt, json, &st->first_json);
+				rc = b.oom ? TYCHE_ENOMEM : emit(o, b.p ? b.p : "", b.len) ? TYCHE_EIO : 0;
+			}
+			ty_buf_release(&b);
+			free(stt);
+			done++;
+			if (o->progress)
+				o->progress((double)done / (double)total, o->progress_arg);
+		}
+	}
+	return rc;
+}
+
 static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 		       struct text_state *st, tyche_error *err)
 {
@@ -529,7 +565,12 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 	if (nt > nchunks)
 		nt = nchunks > 1 ? (unsigned)nchunks : 1;
 	if (rows > mem / sizeof(double) / N)
-		rows = mem / sizeof(double) / N ? mem / sizeof(double) / N : 1;
+		rows = mem / sizeof(double) / N;
+	/* rows that do not fit at once: in groups, each group one evaluation,
+	 * or streamed (4 evaluations, memory independent of N), whichever
+	 * evaluates fewer times; the output is the same bytes */
+	if (!rows || (E->max_rows + rows - 1) / rows > ty_eval_stream_passes(E->max_rows, N))
+		return run_summary_streamed(E, o, st, err);
 	tyche_stat_defaults(dflt, 5);
 	memset(&P, 0, sizeof P);
 	P.drank = o->dist ? o->dist->rank : 0;
@@ -822,6 +863,8 @@ int ty_eval_run(struct ty_eval *E, const tyche_eval_opts *opts,
 	free(units);
 	free(mine);
 	free(gidx);
+	if (rc == TYCHE_EIO && st.dist_failed == 2)
+		return rc;
 	if (rc == TYCHE_EIO && st.dist_failed)
 		return ty_error_at(err, rc, "", 0, 0,
 				   st.failed_rank ? "rank %u: receiving its results failed"
