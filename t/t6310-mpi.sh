@@ -68,7 +68,7 @@ test_expect_success 'only rank 0 writes: the other ranks never open --output' '
 
 test_expect_success 'a command not split over ranks is refused, not run K times' '
 	test_must_fail run_mpi 2 tyche-mpi explore --amount "Stack R&D=1" "$EX" >out 2>err &&
-	grep -F "only '\''evaluate'\'' is split over ranks" err &&
+	grep -F "'\''explore'\'' is not split over ranks" err &&
 	! test -s out
 '
 
