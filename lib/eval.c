@@ -738,24 +738,6 @@ static void free_text_pieces(struct pipe *P)
 	free(P->rowunits);
 }
 
-void ty_eval_warn_nonfinite(const tyche_context *ctx, size_t ***bad, size_t N,
-			    tyche_diags *warnings)
-{
-	static const char *const vn[] = { "Cost", "Metric", "Output" };
-
-	for (size_t t = 0; t < ctx->ntech; t++) {
-		const struct ty_tech *T = &ctx->tech[t];
-
-		for (size_t s = 0; s < T->nscen; s++)
-			for (size_t r = 0; r < T->nresults; r++)
-				if (bad[t][s][r])
-					ty_diag_add(warnings, TYCHE_SEV_WARNING, ctx->path, 0, 0,
-						    "technology '%s', scenario '%s', %s '%s': %zu of %zu samples are NaN or infinite",
-						    T->name, T->scen[s].name, vn[T->results[r].var],
-						    T->results[r].index, bad[t][s][r], N);
-	}
-}
-
 static int check_opts(const tyche_eval_opts *opts, tyche_error *err)
 {
 	const tyche_dist *d = opts->dist;
@@ -858,10 +840,21 @@ int ty_eval_run(struct ty_eval *E, const tyche_eval_opts *opts,
 	if (!rc && writer && opts->format == TYCHE_FMT_JSON)
 		rc = emit(opts, "\n]\n", 3) ? TYCHE_EIO : 0;
 	/* warnings: non-finite values and rows never produced */
-	ty_eval_warn_nonfinite(ctx, st.bad, opts->samples, warnings);
 	for (size_t t = 0; t < ctx->ntech; t++) {
-		for (size_t s = 0; s < ctx->tech[t].nscen; s++)
+		const struct ty_tech *T = &ctx->tech[t];
+
+		for (size_t s = 0; s < T->nscen; s++) {
+			for (size_t r = 0; r < T->nresults; r++) {
+				static const char *const vn[] = { "Cost", "Metric", "Output" };
+
+				if (st.bad[t][s][r])
+					ty_diag_add(warnings, TYCHE_SEV_WARNING, ctx->path, 0, 0,
+						    "technology '%s', scenario '%s', %s '%s': %zu of %zu samples are NaN or infinite",
+						    T->name, T->scen[s].name, vn[T->results[r].var],
+						    T->results[r].index, st.bad[t][s][r], opts->samples);
+			}
 			free(st.bad[t][s]);
+		}
 		free(st.bad[t]);
 	}
 	free(st.bad);
@@ -883,66 +876,5 @@ int ty_eval_run(struct ty_eval *E, const tyche_eval_opts *opts,
 		return ty_eval_timeout_error(err, "evaluating the scenarios");
 	if (rc)
 		return ty_error_at(err, rc, ctx->path, 0, 0, "evaluation failed");
-	return 0;
-}
-
-/* ------------------------------------------------ text of a sample range */
-
-struct text_sink_state {
-	ty_eval_text_sink sink;
-	void *arg;
-	size_t *bad;              /* max_rows */
-};
-
-static int consume_text_sink(struct pipe *P, size_t u, struct slot *s, void *arg)
-{
-	struct text_sink_state *ts = arg;
-	const struct unit *un = &P->units[u];
-	const struct ty_tech *T = &P->E->ctx->tech[un->tech];
-
-	for (size_t r = 0; r < T->nresults; r++) {
-		const double *v = s->vals + r * P->block;
-
-		ts->bad[r] = 0;
-		if (T->results[r].offset < 0)
-			continue;
-		for (size_t i = 0; i < un->n; i++)
-			ts->bad[r] += !isfinite(v[i]);
-	}
-	return ts->sink(ts->arg, un->tech, un->scen, s->text.p ? s->text.p : "", s->text.len,
-			ts->bad);
-}
-
-int ty_eval_text(const struct ty_eval *E, const tyche_eval_opts *opts, uint64_t lo,
-		 uint64_t hi, ty_eval_text_sink sink, void *arg, tyche_error *err)
-{
-	struct pipe P;
-	struct unit *units = NULL;
-	struct text_sink_state ts = { sink, arg, ty_calloc(E->max_rows + 1, sizeof(size_t)) };
-	size_t block = opts->block ? opts->block : 2 * B;
-	int rc;
-
-	if (!ts.bad)
-		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	if (block > 64 * B)
-		block = 64 * B;
-	memset(&P, 0, sizeof P);
-	P.nunits = ty_units_make(E->ctx, SIZE_MAX, SIZE_MAX, lo, hi, block, &units);
-	P.units = units;
-	P.E = E;
-	P.block = block;
-	P.opts = opts;
-	P.work = work_text;
-	build_text_pieces(&P);
-	rc = P.nunits ? ty_pipe_run(&P, opts->threads, consume_text_sink, &ts) : 0;
-	free_text_pieces(&P);
-	free(units);
-	free(ts.bad);
-	if (rc == TYCHE_EIO)
-		return ty_error_at(err, rc, "", 0, 0, "cannot write the shard");
-	if (rc == TYCHE_ETIMEOUT)
-		return ty_eval_timeout_error(err, "evaluating the scenarios");
-	if (rc)
-		return ty_error_at(err, rc, E->ctx->path, 0, 0, "evaluation failed");
 	return 0;
 }

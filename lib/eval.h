@@ -97,22 +97,6 @@ TY_HIDDEN int ty_eval_values(const struct ty_eval *E, const struct ty_eval_range
 			     unsigned threads, ty_eval_sink_fn sink, void *arg,
 			     tyche_error *err);
 
-/*
- * The text tyche_evaluate writes for samples lo .. hi-1 of every
- * scenario (opts->format; no header or footer; JSON pieces each start
- * with ",\n"), formatted in the worker threads: sink(arg, tech, scen,
- * text, len, bad) gets each unit's text in order, with its count of
- * non-finite values per results row.  Text shards are written this way.
- */
-typedef int (*ty_eval_text_sink)(void *arg, size_t tech, size_t scen, const char *text,
-				 size_t len, const size_t *bad);
-TY_HIDDEN int ty_eval_text(const struct ty_eval *E, const tyche_eval_opts *opts,
-			   uint64_t lo, uint64_t hi, ty_eval_text_sink sink, void *arg,
-			   tyche_error *err);
-/* The warnings of non-finite values: bad[tech][scen][row] of N samples. */
-TY_HIDDEN void ty_eval_warn_nonfinite(const tyche_context *ctx, size_t ***bad, size_t N,
-				      tyche_diags *warnings);
-
 /* Number of cores to use for threads == 0. */
 TY_HIDDEN unsigned ty_ncores(void);
 

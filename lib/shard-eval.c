@@ -1,22 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * shard-eval.c - evaluate shards of samples lo .. hi-1 of every scenario
- * (tyche_evaluate_shard) and their merge, byte-identical to one process.
+ * shard-eval.c - evaluate shards: the raw values of samples lo .. hi-1 of
+ * every scenario (tyche_evaluate_shard), and their merge, which replays
+ * them through tyche_evaluate's own writers (ty_eval_create_source), so
+ * CSV, JSON and summary statistics come out byte-identical to one
+ * process: the same formatter, the same selection over the same doubles,
+ * the same warnings.  Values, not text: one set of shards gives any
+ * output format.
  *
- * Two payloads, by what the run asked for:
- *  - every sample (no --summary): the CSV or JSON text tyche_evaluate
- *    writes for those samples, formatted by the shard's own threads
- *    (ty_eval_text), then an index (where each scenario's text starts,
- *    and each row's count of non-finite values); the merge only joins
- *    the scenarios' pieces in order, so it costs little beside the run;
- *  - --summary: the raw values, for each technology, scenario, results
- *    row: hi - lo doubles; the merge replays them through tyche_evaluate's
- *    own writers (ty_eval_create_source): the same selection over the
- *    same doubles, and any output format.
- * The header's settings carry the design, the payload and the layout
- * (every name the writers print), so a merge needs no study.  Easy to get
- * wrong: rows never produced are NaN in the values as in the evaluation;
- * a text shard's format is fixed (a JSON merge of CSV text is refused).
+ * Payload: for each technology, scenario, results row (in the context's
+ * sorted order): hi - lo doubles.  The header's settings carry the
+ * design and the layout (every name the writers print), so a merge needs
+ * no study.  Easy to get wrong: rows never produced are NaN in the
+ * payload as in the evaluation, and a merge reads them the same way.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -116,27 +112,7 @@ struct shard_out {
 	uint64_t lo, hi;
 	size_t **rowbase;        /* [tech][scen]: rows before this scenario */
 	const tyche_context *ctx;
-	/* text payload: where each scenario's text starts, and its rows'
-	 * non-finite counts, in (technology, scenario) order */
-	uint64_t *start;
-	uint64_t *bad;           /* [rowbase + row] */
-	size_t nts, cur;         /* scenarios; the next to start */
-	size_t *tsbase;          /* [tech]: scenarios before it */
 };
-
-static int sink_text(void *arg, size_t tech, size_t scen, const char *text, size_t len,
-		     const size_t *bad)
-{
-	struct shard_out *so = arg;
-	size_t ts = so->tsbase[tech] + scen;
-
-	/* every scenario before this one (and this one) has started */
-	while (so->cur <= ts)
-		so->start[so->cur++] = ty_shard_length(so->w);
-	for (size_t r = 0; r < so->ctx->tech[tech].nresults; r++)
-		so->bad[so->rowbase[tech][scen] + r] += bad[r];
-	return ty_shard_append(so->w, text, len);
-}
 
 static int sink_values(void *arg, size_t tech, size_t scen, uint64_t first, size_t n,
 		       const double *vals, size_t stride)
@@ -181,58 +157,30 @@ int tyche_evaluate_shard(const tyche_context *ctx, const tyche_eval_opts *opts,
 		free_bases(so.rowbase, ctx->ntech);
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 	}
-	/* every sample's text (formatted here, so the merge only joins), or
-	 * the values a summary needs */
 	set = cJSON_GetObjectItemCaseSensitive(hdr, "settings");
 	cJSON_AddStringToObject(set, "sampling design", tyche_design_name(opts->design));
-	cJSON_AddStringToObject(set, "payload", opts->summary ? "values"
-				: opts->format == TYCHE_FMT_JSON ? "JSON text" : "CSV text");
 	cJSON_AddItemToObject(set, "technologies", layout_json(ctx));
 	o = cJSON_GetObjectItemCaseSensitive(hdr, "output");
 	cJSON_AddStringToObject(o, "format", opts->format == TYCHE_FMT_JSON ? "json" : "csv");
 	cJSON_AddBoolToObject(o, "summary", opts->summary != 0);
-	so.tsbase = ty_calloc(ctx->ntech + 1, sizeof(size_t));
-	for (size_t t = 0; so.tsbase && t < ctx->ntech; t++)
-		so.tsbase[t + 1] = so.tsbase[t] + ctx->tech[t].nscen;
-	so.nts = so.tsbase ? so.tsbase[ctx->ntech] : 0;
-	so.start = ty_calloc(so.nts + 1, sizeof(uint64_t));
-	so.bad = ty_calloc(rows + 1, sizeof(uint64_t));
-	if (!so.tsbase || !so.start || !so.bad) {
-		cJSON_Delete(hdr);
-		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-		goto out;
-	}
-	rc = ty_shard_begin(&so.w, path, hdr, opts->summary
-			    ? (uint64_t)rows * (so.hi - so.lo) * sizeof(double) : TY_SHARD_STREAMED, err);
+	rc = ty_shard_begin(&so.w, path, hdr,
+			    (uint64_t)rows * (so.hi - so.lo) * sizeof(double), err);
 	if (!rc)
 		rc = ty_eval_create(&E, ctx, opts->seed, err);
 	if (!rc)
 		rc = ty_eval_set_design(E, opts->design, opts->samples, err);
-	if (!rc && opts->summary) {
+	if (!rc) {
 		struct ty_eval_range rg = { so.lo, so.hi, SIZE_MAX, SIZE_MAX, 0, 0, 1 };
 
 		rc = ty_eval_values(E, &rg, opts->threads, sink_values, &so, err);
-	} else if (!rc) {
-		rc = ty_eval_text(E, opts, so.lo, so.hi, sink_text, &so, err);
-		/* the index: each scenario's start, the end, the counts */
-		while (!rc && so.cur <= so.nts)
-			so.start[so.cur++] = ty_shard_length(so.w);
-		if (!rc)
-			rc = ty_shard_append(so.w, so.start, (so.nts + 1) * sizeof(uint64_t));
-		if (!rc)
-			rc = ty_shard_append(so.w, so.bad, rows * sizeof(uint64_t));
+		if (rc == TYCHE_EIO)
+			ty_error_at(err, rc, path, 0, 0, "cannot write the shard file");
 	}
-	if (rc == TYCHE_EIO)
-		ty_error_at(err, rc, path, 0, 0, "cannot write the shard file");
 	if (!rc) {
 		rc = ty_shard_commit(so.w, err);
 		so.w = NULL;
 	}
-out:
 	ty_shard_abort(so.w);
-	free(so.tsbase);
-	free(so.start);
-	free(so.bad);
 	free_bases(so.rowbase, ctx->ntech);
 	ty_eval_free(E);
 	return rc;
@@ -349,98 +297,6 @@ static tyche_context *skeleton(const cJSON *hdr, const cJSON *techs)
 	return c;
 }
 
-static int put(const tyche_merge_opts *mo, const char *p, size_t n)
-{
-	return n && mo->write(p, n, mo->write_arg) ? TYCHE_EIO : 0;
-}
-
-/* Text shards: the header, each scenario's text from every shard in
- * order (JSON: the first piece without its comma), the footer. */
-static int merge_text(struct ty_shard_in *v, size_t n, const tyche_context *ctx, size_t rows,
-		      int json, const tyche_merge_opts *mo, tyche_diags *warnings,
-		      tyche_error *err)
-{
-	size_t nts = 0, ***bad = NULL;
-	uint64_t **idx = ty_calloc(n, sizeof(*idx));
-	int rc = 0, first = 1;
-
-	for (size_t t = 0; t < ctx->ntech; t++)
-		nts += ctx->tech[t].nscen;
-	if (!idx)
-		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	/* each shard's index, checked before anything is written */
-	for (size_t k = 0; k < n && !rc; k++) {
-		uint64_t ib = (nts + 1 + rows) * sizeof(uint64_t), tl;
-
-		idx[k] = ty_calloc(nts + 1 + rows, sizeof(uint64_t));
-		if (!idx[k]) {
-			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-			break;
-		}
-		if (v[k].payload_bytes < ib) {
-			rc = ty_error_at(err, TYCHE_EDATA, v[k].path, 0, 0,
-					 "the shard's index is missing: the file is damaged");
-			break;
-		}
-		tl = v[k].payload_bytes - ib;
-		memcpy(idx[k], (const char *)v[k].payload + tl, ib);
-		for (size_t i = 0; i < nts && !rc; i++)
-			if (idx[k][i] > idx[k][i + 1])
-				rc = 1;
-		if (rc || idx[k][0] != 0 || idx[k][nts] != tl)
-			rc = ty_error_at(err, TYCHE_EDATA, v[k].path, 0, 0,
-					 "the shard's index does not match its text: the file is damaged");
-	}
-	if (!rc) {
-		const char *hdr = json ? "[" : "Technology,Scenario,Sample,Variable,Index,Value,Units\n";
-
-		rc = put(mo, hdr, strlen(hdr));
-	}
-	for (size_t ts = 0; ts < nts && !rc; ts++)
-		for (size_t k = 0; k < n && !rc; k++) {
-			const char *p = (const char *)v[k].payload + idx[k][ts];
-			size_t len = (size_t)(idx[k][ts + 1] - idx[k][ts]);
-
-			if (json && first && len) {
-				p++;      /* ",\n{": keep the newline, as "[\n{" */
-				len--;
-				first = 0;
-			}
-			rc = put(mo, p, len);
-		}
-	if (!rc && json)
-		rc = put(mo, "\n]\n", 3);
-	if (rc == TYCHE_EIO)
-		rc = ty_error_at(err, rc, "", 0, 0, "cannot write the output");
-	if (!rc) {
-		/* the warnings one process gives: counts summed over shards */
-		size_t k0 = 0;
-
-		bad = ty_calloc(ctx->ntech + 1, sizeof(*bad));
-		for (size_t t = 0; bad && t < ctx->ntech; t++) {
-			bad[t] = ty_calloc(ctx->tech[t].nscen + 1, sizeof(**bad));
-			for (size_t s = 0; bad[t] && s < ctx->tech[t].nscen; s++) {
-				bad[t][s] = ty_calloc(ctx->tech[t].nresults + 1, sizeof(size_t));
-				for (size_t r = 0; bad[t][s] && r < ctx->tech[t].nresults; r++, k0++)
-					for (size_t k = 0; k < n; k++)
-						bad[t][s][r] += (size_t)idx[k][nts + 1 + k0];
-			}
-		}
-		if (bad)
-			ty_eval_warn_nonfinite(ctx, bad, (size_t)v[0].total, warnings);
-		for (size_t t = 0; bad && t < ctx->ntech; t++) {
-			for (size_t s = 0; bad[t] && s < ctx->tech[t].nscen; s++)
-				free(bad[t][s]);
-			free(bad[t]);
-		}
-		free(bad);
-	}
-	for (size_t k = 0; k < n; k++)
-		free(idx[k]);
-	free(idx);
-	return rc;
-}
-
 int ty_shard_merge_evaluate(struct ty_shard_in *v, size_t n, const tyche_merge_opts *mo,
 			    tyche_diags *warnings, tyche_error *err)
 {
@@ -454,32 +310,9 @@ int ty_shard_merge_evaluate(struct ty_shard_in *v, size_t n, const tyche_merge_o
 	size_t rows = layout_rows(techs);
 	int rc = 0;
 
-	const char *payload = ty_shard_str(set, "payload", NULL);
-
 	if (rows == (size_t)-1)
 		return ty_error_at(err, TYCHE_EDATA, v[0].path, 0, 0,
 				   "the shard's header has no valid layout of technologies, scenarios and rows");
-	if (strcmp(payload, "values")) {
-		int json = !strcmp(payload, "JSON text");
-
-		if (!json && strcmp(payload, "CSV text"))
-			return ty_error_at(err, TYCHE_EDATA, v[0].path, 0, 0,
-					   "the shard's payload '%s' is not values, CSV text or JSON text",
-					   payload);
-		if (mo->summary > 0)
-			return ty_error_at(err, TYCHE_EUSAGE, v[0].path, 0, 0,
-					   "these shards hold every sample's text, not the values a summary needs: "
-					   "write the shards with --summary");
-		if (mo->format >= 0 && (mo->format == TYCHE_FMT_JSON) != json)
-			return ty_error_at(err, TYCHE_EUSAGE, v[0].path, 0, 0,
-					   "these shards hold %s: merge them as %s, or write the shards with --format %s",
-					   payload, json ? "json" : "csv", json ? "csv" : "json");
-		if (!(ctx = skeleton(v[0].hdr, techs)))
-			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-		rc = merge_text(v, n, ctx, rows, json, mo, warnings, err);
-		skeleton_free(ctx);
-		return rc;
-	}
 	for (size_t i = 0; i < n; i++)
 		if (v[i].payload_bytes != (uint64_t)rows * (v[i].hi - v[i].lo) * sizeof(double))
 			return ty_error_at(err, TYCHE_EDATA, v[i].path, 0, 0,

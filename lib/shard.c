@@ -157,7 +157,6 @@ struct ty_shard_w {
 	int fd;
 	char *path, *tmp;
 	uint64_t data_off, payload_bytes;
-	uint64_t appended;        /* streamed payload: bytes so far */
 };
 
 void ty_shard_abort(struct ty_shard_w *w)
@@ -214,8 +213,7 @@ int ty_shard_begin(struct ty_shard_w **out, const char *path, cJSON *hdr,
 	if (put_all(w->fd, MAGIC, 8, 0) || put_all(w->fd, &le, 8, 8) ||
 	    put_all(w->fd, text, hlen, 16) ||
 	    put_all(w->fd, zeros, w->data_off - 16 - hlen, (off_t)(16 + hlen)) ||
-	    (payload_bytes != TY_SHARD_STREAMED &&
-	     ftruncate(w->fd, (off_t)(w->data_off + payload_bytes))))
+	    ftruncate(w->fd, (off_t)(w->data_off + payload_bytes)))
 		rc = ty_error_at(err, TYCHE_EIO, path, 0, 0, "cannot write the shard file: %s",
 				 strerror(errno));
 out:
@@ -235,25 +233,10 @@ int ty_shard_put(struct ty_shard_w *w, uint64_t off, const void *p, size_t n)
 	return put_all(w->fd, p, n, (off_t)(w->data_off + off)) ? TYCHE_EIO : 0;
 }
 
-int ty_shard_append(struct ty_shard_w *w, const void *p, size_t n)
-{
-	if (w->payload_bytes != TY_SHARD_STREAMED)
-		return TYCHE_EINTERNAL;
-	if (put_all(w->fd, p, n, (off_t)(w->data_off + w->appended)))
-		return TYCHE_EIO;
-	w->appended += n;
-	return 0;
-}
-
-uint64_t ty_shard_length(const struct ty_shard_w *w)
-{
-	return w->payload_bytes == TY_SHARD_STREAMED ? w->appended : w->payload_bytes;
-}
-
 int ty_shard_commit(struct ty_shard_w *w, tyche_error *err)
 {
 	unsigned char sum[SUM_BYTES];
-	uint64_t end = w->data_off + ty_shard_length(w);
+	uint64_t end = w->data_off + w->payload_bytes;
 	int fd = w->fd;
 
 	w->fd = -1;

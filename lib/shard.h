@@ -35,11 +35,6 @@ struct ty_shard_w;
 TY_HIDDEN int ty_shard_begin(struct ty_shard_w **out, const char *path, cJSON *hdr,
 			     uint64_t payload_bytes, tyche_error *err);
 TY_HIDDEN int ty_shard_put(struct ty_shard_w *w, uint64_t off, const void *p, size_t n);
-/* A payload of unknown size (payload_bytes = TY_SHARD_STREAMED): bytes
- * appended in order; ty_shard_length is how many so far. */
-#define TY_SHARD_STREAMED UINT64_MAX
-TY_HIDDEN int ty_shard_append(struct ty_shard_w *w, const void *p, size_t n);
-TY_HIDDEN uint64_t ty_shard_length(const struct ty_shard_w *w);
 TY_HIDDEN int ty_shard_commit(struct ty_shard_w *w, tyche_error *err);
 TY_HIDDEN void ty_shard_abort(struct ty_shard_w *w);
 
