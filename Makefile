@@ -168,7 +168,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/tyche/models $(DESTDIR)$(PREFIX)/share/tyche/examples \
 		$(DESTDIR)$(PREFIX)/lib/cgi-bin $(DESTDIR)$(PREFIX)/share/tyche/www
-	install -m 755 $(CMDS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(CMDS) $(MPI_BIN) $(DESTDIR)$(PREFIX)/bin/
 	$(if $(CGI_BIN),install -m 755 $(CGI_BIN) $(DESTDIR)$(PREFIX)/lib/cgi-bin/)
 	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
