@@ -54,6 +54,16 @@ TYCHE_API int tyche_shards_merge(const char *const *paths, size_t n,
 				 const tyche_merge_opts *mo, tyche_diags *warnings,
 				 tyche_error *err);
 
+/*
+ * Samples lo .. hi-1 (tyche_shard_range) of the response surface that
+ * tyche_surface_build would build for o (seed, samples, design; never
+ * read from the cache) into the shard file `path`; tyche_shards_merge
+ * then writes the surface file tyche_surface_write writes, byte for byte.
+ */
+TYCHE_API int tyche_surface_shard(const tyche_context *ctx, const tyche_analysis_opts *o,
+				  unsigned index, unsigned count, const char *path,
+				  tyche_error *err);
+
 #ifdef __cplusplus
 }
 #endif
