@@ -18,6 +18,7 @@ int tyche_shards_merge(const char *const *paths, size_t n, const tyche_merge_opt
 	} kinds[] = {
 		{ "evaluate", ty_shard_merge_evaluate },
 		{ "surface", ty_shard_merge_surface },
+		{ "pareto", ty_shard_merge_pareto },
 	};
 	struct ty_shard_in *v = NULL;
 	int rc;
