@@ -455,11 +455,17 @@ int ty_shard_merge_pareto(struct ty_shard_in *v, size_t n, const tyche_merge_opt
 	for (size_t k = 0; !rc && k < sw.n; k++) {
 		const tyche_opt_point *pt = &sw.v[k];
 
+		char b1[32], b2[32];
+
 		if (!tyche_opt_status_ok(pt->result->status))
 			ty_diag_add(warnings, TYCHE_SEV_WARNING, "", 0, 0,
-				    "point %zu (%s %s): %s: %s", k + 1, pt->minimize ? "min" : "max",
-				    S->metric[pt->metric], tyche_opt_status_name(pt->result->status),
-				    pt->result->message);
+				    "point %zu (%s %s%s%s%s%s): %s: %s", k + 1,
+				    pt->minimize ? "min" : "max", S->metric[pt->metric],
+				    isnan(pt->budget) ? "" : ", budget ",
+				    isnan(pt->budget) ? "" : ty_fmt_double(pt->budget, b1),
+				    isnan(pt->limit) ? "" : ", limit ",
+				    isnan(pt->limit) ? "" : ty_fmt_double(pt->limit, b2),
+				    tyche_opt_status_name(pt->result->status), pt->result->message);
 	}
 	for (size_t k = 0; sw.v && k < sw.n; k++)
 		tyche_opt_result_free(sw.v[k].result);

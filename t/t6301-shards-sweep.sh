@@ -81,6 +81,17 @@ test_expect_success 'JSON asked for at shard time is the merge'"'"'s default' '
 	unclock one.json >a && unclock m.json >b && cmp a b
 '
 
+test_expect_success 'points that fail are merged, and named in warnings as pareto names them' '
+	shards 2 f tyche-run pareto --samples 100 --budgets 0:2e6:1e6 --limit "GHG>=1e9" \
+		--metric Cost "$EX" &&
+	test_expect_code 1 tyche-run pareto --samples 100 --budgets 0:2e6:1e6 --limit "GHG>=1e9" \
+		--metric Cost "$EX" >one.csv &&
+	tyche-run merge -o m.csv f.*.shard 2>err &&
+	unclock one.csv >a && unclock m.csv >b && cmp a b &&
+	grep -F "warning: point 2 (max Cost, budget 1000000): infeasible: no portfolio" err &&
+	test $(grep -c "^warning: point" err) = 3
+'
+
 test_expect_success 'bundled example: surface shards merge to the surface file, every design' '
 	surface_equal "$EX" --samples 301 --seed 7 &&
 	surface_equal "$EX" --samples 200 --design lhs &&
