@@ -32,6 +32,8 @@ static const struct subcmd subcmds[] = {
 	  "  bounds CONTEXT        each metric's smallest and largest value\n" },
 	{ "pareto", run_cmd_pareto,
 	  "  pareto CONTEXT        optimum against budget (--budgets) or a metric (--vs)\n" },
+	{ "surface", run_cmd_surface,
+	  "  surface STUDY         build the response surface's cache file (--shard I/N too)\n" },
 	{ "waterfall", run_cmd_waterfall,
 	  "  waterfall CONTEXT     contribution of each category, one step at a time\n" },
 	{ "tornado", run_cmd_tornado,

@@ -338,6 +338,33 @@ static int parse_range(const char *opt, const char *s, double **out, size_t *n)
 	return run_exit_code(err.code);
 }
 
+/* --vs OTHER[=LO:HI:STEP] (or OTHER<=..., OTHER>=...): the metric, the
+ * sense of its limit and the points (left alone when not given). */
+static int parse_vs(struct ctx *c, size_t *vs, int *upper, double **bounds, size_t *nbounds)
+{
+	char *name = strdup(c->o.vs), *sep;
+	int rc = 0;
+
+	if (!name)
+		return RUN_EX_SOFTWARE;
+	sep = strpbrk(name, "=<>");
+	if (sep) {
+		const char *range = sep + 1;
+
+		if (*sep == '<' || *sep == '>') {
+			*upper = *sep == '<';
+			if (*range == '=')
+				range++;
+		}
+		*sep = '\0';
+		rc = parse_range("vs", range, bounds, nbounds);
+	}
+	if (!rc)
+		rc = find_metric(c->s, name, vs);
+	free(name);
+	return rc;
+}
+
 int run_cmd_pareto(int argc, char **argv)
 {
 	struct ctx c;
@@ -345,6 +372,7 @@ int run_cmd_pareto(int argc, char **argv)
 	tyche_error err = { 0 };
 	double *budgets = NULL, *bounds = NULL;
 	size_t nb = 0, nbounds = 17;
+	const char *shard_path;
 	int rc;
 
 	memset(&c, 0, sizeof c);
@@ -357,6 +385,8 @@ int run_cmd_pareto(int argc, char **argv)
 		"OTHER's range under the budget); --vs 'OTHER<=...' for upper limits.\n"
 		"  --metric M       the metric to optimise\n"
 		"  --sense S        max (default) or min\n"
+		"  --shard I/N      solve only shard I of N of the points into the shard\n"
+		"                   file --output FILE; join them with 'tyche-run merge'\n"
 		PROBLEM_HELP COMMON_HELP
 		"CSV columns: Point,Target,Sense,Budget,Limit,Status, then as optimize.\n");
 	if (rc >= 0)
@@ -371,11 +401,40 @@ int run_cmd_pareto(int argc, char **argv)
 	}
 	if (c.o.budgets && (rc = parse_range("budgets", c.o.budgets, &budgets, &nb)))
 		return rc;
+	if (c.o.shard_count && !c.o.output) {
+		fprintf(stderr, "tyche-run pareto: --shard needs --output FILE (the shard file)\n");
+		free(budgets);
+		return RUN_EX_USAGE;
+	}
+	/* a shard: the library writes --output, setup opens nothing */
+	shard_path = c.o.shard_count ? c.o.output : NULL;
+	if (shard_path)
+		c.o.output = NULL;
 	rc = setup(&c);
 	if (!rc)
 		rc = make_problem(&c, 0);
 	if (rc)
 		goto out;
+	if (shard_path) {
+		size_t m = c.p.metric, vs = 0;
+		int upper = 0;
+
+		if (c.o.vs)
+			rc = parse_vs(&c, &vs, &upper, &bounds, &nbounds);
+		if (!rc) {
+			tyche_pareto_spec sp = {
+				.base = &c.p, .metrics = c.o.metric ? &m : NULL,
+				.nmetrics = c.o.metric ? 1 : 0, .budgets = budgets, .nbudgets = nb,
+				.vs = c.o.vs ? (long)vs : -1, .vs_upper = upper, .bounds = bounds,
+				.npoints = nbounds, .format = c.o.format
+			};
+
+			if (tyche_pareto_shard(c.ctx, c.s, &sp, c.o.shard_index, c.o.shard_count,
+					       shard_path, &err))
+				rc = fail_err(&err);
+		}
+		goto out;
+	}
 	if (c.o.budgets) {
 		size_t m = c.p.metric;
 
@@ -385,29 +444,10 @@ int run_cmd_pareto(int argc, char **argv)
 			goto out;
 		}
 	} else {
-		char *name = strdup(c.o.vs), *sep;
 		int upper = 0;
 		size_t vs = 0;
 
-		if (!name) {
-			rc = RUN_EX_SOFTWARE;
-			goto out;
-		}
-		sep = strpbrk(name, "=<>");
-		if (sep) {
-			const char *range = sep + 1;
-
-			if (*sep == '<' || *sep == '>') {
-				upper = *sep == '<';
-				if (*range == '=')
-					range++;
-			}
-			*sep = '\0';
-			rc = parse_range("vs", range, &bounds, &nbounds);
-		}
-		if (!rc)
-			rc = find_metric(c.s, name, &vs);
-		free(name);
+		rc = parse_vs(&c, &vs, &upper, &bounds, &nbounds);
 		if (rc)
 			goto out;
 		if (tyche_opt_pareto_vs(&sw, c.s, &c.p, vs, upper, bounds, nbounds, &err)) {

@@ -37,6 +37,7 @@ int run_cmd_convert(int argc, char **argv);
 int run_cmd_optimize(int argc, char **argv);
 int run_cmd_bounds(int argc, char **argv);
 int run_cmd_pareto(int argc, char **argv);
+int run_cmd_surface(int argc, char **argv);   /* cmd/run-surface.c */
 int run_cmd_waterfall(int argc, char **argv);
 int run_cmd_tornado(int argc, char **argv);
 /* cmd/run-elicit.c */

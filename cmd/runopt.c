@@ -253,6 +253,8 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 			/* the commands that write shards (tyche/shard.h) */
 			static const char *const shard_cmds[] = {
 				"evaluate",
+				"pareto",
+				"surface",
 				NULL
 			};
 			size_t k = 0;
@@ -261,7 +263,10 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 				k++;
 			if (!shard_cmds[k]) {
 				fprintf(stderr, "tyche-run %s: --shard is not built for this command "
-					"(it is for evaluate)\n", argv[0]);
+					"(it is for", argv[0]);
+				for (k = 0; shard_cmds[k]; k++)
+					fprintf(stderr, "%s %s", k ? "," : "", shard_cmds[k]);
+				fprintf(stderr, ")\n");
 				return RUN_EX_USAGE;
 			}
 			if (tyche_shard_parse(&o->shard_index, &o->shard_count, optarg, &e)) {

@@ -149,6 +149,22 @@ TY_HIDDEN int ty_opt_solve_auto(struct ty_opt_ev *e, const double *x0, int *prov
 /* Append "'A', 'B', ..." (the surface's metric names) to b. */
 TY_HIDDEN void ty_opt_metric_list(struct ty_buf *b, const tyche_surface *s);
 
+/* ---- optim-sweep.c: points lo .. hi-1 of a Pareto sweep (shards) */
+
+/* Point b * per + k is metric k (of metrics, or of the surface when
+ * metrics is NULL) at budget b; budgets are checked, all of them. */
+TY_HIDDEN int ty_opt_pareto_budget_part(tyche_opt_sweep **out, const tyche_surface *s,
+					const tyche_opt_problem *base, const size_t *metrics,
+					size_t nm, const double *budgets, size_t nb, size_t lo,
+					size_t hi, tyche_error *err);
+/* The nb default bounds of a --vs sweep: evenly over vs's range. */
+TY_HIDDEN int ty_opt_pareto_vs_points(const tyche_surface *s, const tyche_opt_problem *base,
+				      size_t vs, double *pts, size_t nb, tyche_error *err);
+TY_HIDDEN int ty_opt_pareto_vs_part(tyche_opt_sweep **out, const tyche_surface *s,
+				    const tyche_opt_problem *base, size_t vs, int vs_upper,
+				    const double *pts, size_t nb, size_t lo, size_t hi,
+				    tyche_error *err);
+
 /* ---- optim-json.c */
 
 TY_HIDDEN cJSON *ty_opt_result_cjson(const tyche_surface *s, const tyche_opt_result *r);

@@ -17,6 +17,8 @@ int tyche_shards_merge(const char *const *paths, size_t n, const tyche_merge_opt
 			     tyche_diags *warnings, tyche_error *err);
 	} kinds[] = {
 		{ "evaluate", ty_shard_merge_evaluate },
+		{ "surface", ty_shard_merge_surface },
+		{ "pareto", ty_shard_merge_pareto },
 	};
 	struct ty_shard_in *v = NULL;
 	int rc;

@@ -77,42 +77,46 @@ static void put_doubles(struct ty_buf *b, const double *v, size_t n)
 	put(b, v, n * sizeof(double));
 }
 
+void ty_surface_serialize(const tyche_surface *s, struct ty_buf *b)
+{
+	uint32_t u32[2] = { SURF_VERSION, SURF_ENDIAN };
+	size_t start = b->len;
+
+	put(b, SURF_MAGIC, 16);
+	put(b, u32, 8);
+	put(b, s->ctx_hash, 64);
+	put_u64(b, s->seed);
+	put_u64(b, s->N);
+	put_u64(b, s->C);
+	put_u64(b, s->M);
+	put_u64(b, (uint64_t)s->const_amounts);
+	for (size_t m = 0; m < s->M; m++) {
+		put_str(b, s->metric[m]);
+		put_str(b, s->units[m]);
+	}
+	for (size_t c = 0; c < s->C; c++) {
+		put_str(b, s->cat[c]);
+		put_u64(b, s->T[c]);
+		for (size_t t = 0; t < s->T[c]; t++)
+			put_str(b, s->tname[c][t]);
+	}
+	put_doubles(b, s->lo, s->M);
+	put_doubles(b, s->hi, s->M);
+	for (size_t c = 0; c < s->C; c++) {
+		put_doubles(b, s->mean_amt[c], s->T[c]);
+		put_doubles(b, s->amt[c], s->T[c] * s->N);
+		put_doubles(b, s->val[c], s->M * s->T[c] * s->N);
+	}
+	if (!b->oom)
+		put_u64(b, crc_of(b->p + start, b->len - start));
+}
+
 int tyche_surface_write(const tyche_surface *s, const char *path, tyche_error *err)
 {
 	struct ty_buf b = TY_BUF_INIT;
-	uint32_t u32[2] = { SURF_VERSION, SURF_ENDIAN };
 	int rc;
 
-	put(&b, SURF_MAGIC, 16);
-	put(&b, u32, 8);
-	put(&b, s->ctx_hash, 64);
-	put_u64(&b, s->seed);
-	put_u64(&b, s->N);
-	put_u64(&b, s->C);
-	put_u64(&b, s->M);
-	put_u64(&b, (uint64_t)s->const_amounts);
-	for (size_t m = 0; m < s->M; m++) {
-		put_str(&b, s->metric[m]);
-		put_str(&b, s->units[m]);
-	}
-	for (size_t c = 0; c < s->C; c++) {
-		put_str(&b, s->cat[c]);
-		put_u64(&b, s->T[c]);
-		for (size_t t = 0; t < s->T[c]; t++)
-			put_str(&b, s->tname[c][t]);
-	}
-	put_doubles(&b, s->lo, s->M);
-	put_doubles(&b, s->hi, s->M);
-	for (size_t c = 0; c < s->C; c++) {
-		put_doubles(&b, s->mean_amt[c], s->T[c]);
-		put_doubles(&b, s->amt[c], s->T[c] * s->N);
-		put_doubles(&b, s->val[c], s->M * s->T[c] * s->N);
-	}
-	if (b.oom) {
-		ty_buf_release(&b);
-		return ty_error_at(err, TYCHE_ENOMEM, path, 0, 0, "out of memory");
-	}
-	put_u64(&b, crc_of(b.p, b.len));
+	ty_surface_serialize(s, &b);
 	if (b.oom) {
 		ty_buf_release(&b);
 		return ty_error_at(err, TYCHE_ENOMEM, path, 0, 0, "out of memory");

@@ -25,6 +25,11 @@
  *    (not sorted): the surface file and every front end index them so.
  *  - Builds check the process's work budget per tranche (the evaluator
  *    checks per block underneath) and stop with TYCHE_ETIMEOUT.
+ *  - A part (ty_surface_build_part, for shards) holds samples lo..hi-1
+ *    as the whole build holds them: the design and the tranche amounts
+ *    are drawn for the whole run and cut.  The means, the constant-amount
+ *    flag and the metric ranges depend on every sample: ty_surface_finish
+ *    computes them, after a build and after a merge alike.
  */
 #include <math.h>
 #include <stdio.h>
@@ -105,7 +110,8 @@ struct scen_res {            /* results of one (technology, scenario) */
 struct builder {
 	const tyche_context *ctx;
 	struct ty_eval *E;
-	size_t N;
+	size_t N;                /* samples held: lo .. lo+N-1 of total */
+	uint64_t lo, total;
 	unsigned threads;
 	const struct ty_cell_override *ov;
 	size_t nov;
@@ -172,6 +178,7 @@ static int builder_init(struct builder *Bd, const tyche_context *ctx, uint64_t s
 	memset(Bd, 0, sizeof(*Bd));
 	Bd->ctx = ctx;
 	Bd->N = N;
+	Bd->total = N;
 	Bd->threads = threads;
 	rc = ty_eval_create(&Bd->E, ctx, seed, err);
 	if (rc)
@@ -190,18 +197,31 @@ static int builder_init(struct builder *Bd, const tyche_context *ctx, uint64_t s
 	return 0;
 }
 
-/* Amount of tranche tr at samples 0..N-1: the tornado's override of its
+/* Amount of tranche tr at samples lo..lo+N-1 (-1: out of memory): the tornado's override of its
  * cell when there is one, else as the tranche tables draw it. */
-static void tranche_amounts(struct builder *Bd, uint64_t seed, const struct ty_tranche *tr,
-			    double *out)
+static int tranche_amounts(struct builder *Bd, uint64_t seed, const struct ty_tranche *tr,
+			   double *out)
 {
 	for (size_t o = 0; o < Bd->nov; o++)
 		if (Bd->ov[o].cell == &tr->amount) {
 			for (size_t i = 0; i < Bd->N; i++)
 				out[i] = Bd->ov[o].value;
-			return;
+			return 0;
 		}
-	ty_tranche_amounts(tr, seed, Bd->N, Bd->fixed, out);
+	if (Bd->N == Bd->total) {
+		ty_tranche_amounts(tr, seed, Bd->N, Bd->fixed, out);
+		return 0;
+	}
+	/* a part: the whole run's draws, cut (the same numbers as a build of
+	 * every sample holds there) */
+	double *all = malloc(Bd->total * sizeof(double));
+
+	if (!all)
+		return -1;
+	ty_tranche_amounts(tr, seed, Bd->total, Bd->fixed, all);
+	memcpy(out, all + Bd->lo, Bd->N * sizeof(double));
+	free(all);
+	return 0;
 }
 
 /* The metrics: the union over technologies of their metric rows, in order
@@ -267,12 +287,60 @@ static int tr_sort_cmp(const void *a, const void *b)
 	return (x->mean > y->mean) - (x->mean < y->mean);
 }
 
-static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, size_t N,
-		 unsigned threads, const struct ty_cell_override *ov, size_t nov,
-		 int fixed, int design, tyche_error *err)
+/* A part's sink (ty_eval_values): the rows of the scenarios a tranche
+ * uses (allocated by prefill), dropped for the others. */
+static int part_sink(void *arg, size_t tech, size_t scen, uint64_t first, size_t n,
+		     const double *vals, size_t stride)
+{
+	struct builder *Bd = arg;
+	struct scen_res *R = &Bd->res[tech][scen];
+
+	for (size_t r = 0; R->rows && r < Bd->ctx->tech[tech].nresults; r++)
+		memcpy(R->rows[r] + (first - Bd->lo), vals + r * stride, n * sizeof(double));
+	return 0;
+}
+
+/* A part (samples lo .. lo+N-1 of total): every scenario a tranche uses,
+ * evaluated for those samples at once, so need_scenario finds them. */
+static int prefill(struct builder *Bd, tyche_error *err)
+{
+	const tyche_context *ctx = Bd->ctx;
+	int rc;
+
+	for (size_t i = 0; i < ctx->ntranches; i++)
+		for (size_t t = 0; t < ctx->ntech; t++) {
+			long s = ty_scenario_find(&ctx->tech[t], ctx->tranches[i].scenario);
+			struct scen_res *R;
+
+			if (s < 0 || (R = &Bd->res[t][s])->rows)
+				continue;
+			R->rows = ty_calloc(ctx->tech[t].nresults ? ctx->tech[t].nresults : 1,
+					    sizeof(double *));
+			if (!R->rows)
+				return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+			for (size_t r = 0; r < ctx->tech[t].nresults; r++)
+				if (!(R->rows[r] = malloc(Bd->N * sizeof(double))))
+					return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0,
+							   "out of memory for %zu samples", Bd->N);
+		}
+	rc = ty_budget_check(err, "building the surface");
+	if (!rc)
+		rc = ty_eval_values(Bd->E, Bd->lo, Bd->lo + Bd->N, Bd->threads, part_sink, Bd, err);
+	return rc;
+}
+
+/* The surface of samples lo .. hi-1 of a run of `total` (all of it when
+ * lo = 0, hi = total): amounts and values exactly as the whole build
+ * holds them there; the means and ranges are the part's own until
+ * ty_surface_finish sees every sample. */
+static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, uint64_t lo,
+		 uint64_t hi, uint64_t total, unsigned threads,
+		 const struct ty_cell_override *ov, size_t nov, int fixed, int design,
+		 tyche_error *err)
 {
 	struct builder Bd;
 	tyche_surface *S = NULL;
+	size_t N = (size_t)(hi - lo);
 	int rc, oom = 0;
 
 	if (ctx->ntranches == 0)
@@ -281,11 +349,15 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, s
 	rc = builder_init(&Bd, ctx, seed, N, threads, err);
 	if (rc)
 		return rc;
+	Bd.lo = lo;
+	Bd.total = total;
 	Bd.ov = ov;
 	Bd.nov = nov;
 	Bd.fixed = fixed;
 	if (!fixed) {
-		rc = ty_eval_set_design(Bd.E, design, N, err);
+		rc = ty_eval_set_design(Bd.E, design, total, err);
+		if (!rc && N != total)
+			rc = prefill(&Bd, err);
 		if (rc) {
 			release_builder(&Bd);
 			return rc;
@@ -311,7 +383,6 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, s
 	S->val = xcalloc(S->C, sizeof(double *), &oom);
 	S->lo = xcalloc(S->M ? S->M : 1, sizeof(double), &oom);
 	S->hi = xcalloc(S->M ? S->M : 1, sizeof(double), &oom);
-	S->const_amounts = 1;
 	for (size_t c = 0; c < S->C && !oom && !rc; c++) {
 		const char *cat = ctx->categories[c];
 		struct tr_sort *ord;
@@ -347,16 +418,13 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, s
 		qsort(ord, nt, sizeof(*ord), tr_sort_cmp);
 		for (size_t k = 0; k < nt && !rc; k++) {
 			const struct ty_tranche *tr = &ctx->tranches[ord[k].ix];
-			double *a = S->amt[c] + k * N, sum = 0;
+			double *a = S->amt[c] + k * N;
 
 			S->tname[c][k] = ty_strdup(tr->name);
-			tranche_amounts(&Bd, seed, tr, a);
-			for (size_t i = 0; i < N; i++) {
-				sum += a[i];
-				if (a[i] != a[0])
-					S->const_amounts = 0;
+			if (tranche_amounts(&Bd, seed, tr, a)) {
+				oom = 1;
+				break;
 			}
-			S->mean_amt[c][k] = sum / (double)N;
 			for (size_t t = 0; t < ctx->ntech && !rc; t++) {
 				const struct ty_tech *T = &ctx->tech[t];
 				long s = ty_scenario_find(T, tr->scenario);
@@ -396,8 +464,32 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, s
 		tyche_surface_free(S);
 		return rc;
 	}
+	ty_surface_finish(S);
+	*out = S;
+	return 0;
+}
+
+void ty_surface_finish(tyche_surface *S)
+{
+	size_t N = S->N;
+
+	S->const_amounts = 1;
+	for (size_t c = 0; c < S->C; c++)
+		for (size_t k = 0; k < S->T[c]; k++) {
+			const double *a = S->amt[c] + k * N;
+			double sum = 0;
+
+			for (size_t i = 0; i < N; i++) {
+				sum += a[i];
+				if (a[i] != a[0])
+					S->const_amounts = 0;
+			}
+			S->mean_amt[c][k] = sum / (double)N;
+		}
 	/* metric ranges from the tranches' mean values */
 	for (size_t m = 0; m < S->M; m++) {
+		S->lo[m] = 0;
+		S->hi[m] = 0;
 		for (size_t c = 0; c < S->C; c++) {
 			double lo = INFINITY, hi = -INFINITY;
 
@@ -419,20 +511,27 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, s
 			}
 		}
 	}
-	*out = S;
-	return 0;
 }
 
 int ty_surface_build_sampled(tyche_surface **out, const tyche_context *ctx,
 			     const tyche_analysis_opts *o, tyche_error *err)
 {
-	return build(out, ctx, o->seed, o->samples, o->threads, NULL, 0, 0, o->design, err);
+	return build(out, ctx, o->seed, 0, o->samples, o->samples, o->threads, NULL, 0, 0,
+		     o->design, err);
+}
+
+int ty_surface_build_part(tyche_surface **out, const tyche_context *ctx,
+			  const tyche_analysis_opts *o, uint64_t lo, uint64_t hi,
+			  tyche_error *err)
+{
+	return build(out, ctx, o->seed, lo, hi, o->samples, o->threads, NULL, 0, 0, o->design,
+		     err);
 }
 
 int ty_surface_build_fixed(tyche_surface **out, const tyche_context *ctx,
 			   const struct ty_cell_override *ov, size_t nov, tyche_error *err)
 {
-	return build(out, ctx, 0, 1, 1, ov, nov, 1, 0, err);
+	return build(out, ctx, 0, 0, 1, 1, 1, ov, nov, 1, 0, err);
 }
 
 /* ------------------------------------------------------------ accessors */

@@ -47,6 +47,14 @@ TY_HIDDEN int ty_surface_index(tyche_surface *s);
 /* Build the surface of o->samples samples drawn with o->seed (no cache). */
 TY_HIDDEN int ty_surface_build_sampled(tyche_surface **out, const tyche_context *ctx,
 				       const tyche_analysis_opts *o, tyche_error *err);
+/* Samples lo .. hi-1 of the surface of o->samples samples (a shard):
+ * amounts and values as the whole build has them; S->N = hi - lo. */
+TY_HIDDEN int ty_surface_build_part(tyche_surface **out, const tyche_context *ctx,
+				    const tyche_analysis_opts *o, uint64_t lo, uint64_t hi,
+				    tyche_error *err);
+/* What depends on every sample: the mean amounts, const_amounts and the
+ * metric ranges, from amt and val (arrays allocated). */
+TY_HIDDEN void ty_surface_finish(tyche_surface *S);
 /* A surface of one sample in which every cell sits at its median except
  * the overrides (for the tornado).  The surface keeps no pointer to ov. */
 TY_HIDDEN int ty_surface_build_fixed(tyche_surface **out, const tyche_context *ctx,
@@ -58,6 +66,9 @@ TY_HIDDEN int ty_surface_build_fixed(tyche_surface **out, const tyche_context *c
 /* The file format's version: in the file's header, and part of the cache
  * file's name (so a new format never meets an old file of the same name). */
 #define TY_SURFACE_FILE_VERSION 1u
+/* The file's bytes (tyche_surface_write writes them) appended to b,
+ * which must be empty or at a multiple of 8 bytes (the names are padded). */
+TY_HIDDEN void ty_surface_serialize(const tyche_surface *s, struct ty_buf *b);
 
 /* ------------------------------------------------- lib/surface-cache.c */
 

@@ -54,6 +54,46 @@ TYCHE_API int tyche_shards_merge(const char *const *paths, size_t n,
 				 const tyche_merge_opts *mo, tyche_diags *warnings,
 				 tyche_error *err);
 
+/*
+ * Samples lo .. hi-1 (tyche_shard_range) of the response surface that
+ * tyche_surface_build would build for o (seed, samples, design; never
+ * read from the cache) into the shard file `path`; tyche_shards_merge
+ * then writes the surface file tyche_surface_write writes, byte for byte.
+ */
+TYCHE_API int tyche_surface_shard(const tyche_context *ctx, const tyche_analysis_opts *o,
+				  unsigned index, unsigned count, const char *path,
+				  tyche_error *err);
+
+/* A Pareto sweep as tyche-run pareto runs it: with vs < 0, each of
+ * metrics[0..nmetrics-1] (NULL: every metric) at each of budgets[];
+ * else base's objective under the added limit stat(vs) >= each of
+ * bounds[0..npoints-1] (<= when vs_upper; bounds NULL: npoints evenly
+ * over vs's range, as tyche_opt_pareto_vs). */
+typedef struct tyche_pareto_spec {
+	const tyche_opt_problem *base;
+	const size_t *metrics;
+	size_t nmetrics;
+	const double *budgets;
+	size_t nbudgets;
+	long vs;
+	int vs_upper;
+	const double *bounds;
+	size_t npoints;
+	int format;               /* the output asked for (the merge's default) */
+} tyche_pareto_spec;
+
+/*
+ * Points lo .. hi-1 (tyche_shard_range over the sweep's points) of the
+ * sweep sp over s (the surface of ctx) into the shard file `path`: every
+ * setting that changes a result in the header, each point's result.
+ * tyche_shards_merge then writes what tyche_opt_sweep_write writes for
+ * the whole sweep; each point is solved alone, so only the wall-clock
+ * seconds of each point differ from another run's.
+ */
+TYCHE_API int tyche_pareto_shard(const tyche_context *ctx, const tyche_surface *s,
+				 const tyche_pareto_spec *sp, unsigned index, unsigned count,
+				 const char *path, tyche_error *err);
+
 #ifdef __cplusplus
 }
 #endif
