@@ -15,7 +15,7 @@ static const struct subcmd subcmds[] = {
 	{ "evaluate", run_cmd_evaluate,
 	  "  evaluate CONTEXT      Monte-Carlo evaluation of every scenario\n" },
 	{ "merge", run_cmd_merge,
-	  "  merge SHARD... -o OUT join the shard files of evaluate --shard I/N\n" },
+	  "  merge SHARD... -o OUT join the shard files of COMMAND --shard I/N\n" },
 	{ "tranches", run_cmd_tranches,
 	  "  tranches CONTEXT      amounts and metrics of every tranche\n" },
 	{ "investments", run_cmd_investments,

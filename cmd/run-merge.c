@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * run-merge.c - `tyche-run merge SHARDS... -o OUT`: join the shard files
- * of `evaluate --shard I/N` into the output of one process.  The checks
+ * of `COMMAND --shard I/N` into the output of one process.  The checks
  * and the output are libtyche's (tyche_shards_merge); this file parses,
  * and writes OUT through a temporary file renamed at the end, so a merge
  * that is refused or fails half way leaves no OUT behind.
@@ -23,10 +23,12 @@ static int write_file(const char *buf, size_t n, void *arg)
 
 static const char merge_help[] =
 	"usage: tyche-run merge SHARD... -o OUT [--format csv|json] [--summary]\n"
-	"Join the shard files of 'tyche-run evaluate --shard I/N --output FILE'\n"
-	"into exactly what one 'tyche-run evaluate' would have written.  The\n"
-	"shards must be of one study version, seed, design and sample count,\n"
-	"intact, and cover every sample once; otherwise nothing is written.\n"
+	"Join the shard files of 'tyche-run COMMAND ... --shard I/N --output FILE'\n"
+	"(COMMAND: evaluate, pareto, surface, sensitivity or voi) into exactly\n"
+	"what one process would have written.  The shards must be intact, of one\n"
+	"run (study version, seed and settings) and cover every sample or point\n"
+	"once; otherwise nothing is written.  Exit 1 when points of a Pareto\n"
+	"sweep did not solve (the table is written, as tyche-run pareto does).\n"
 	"  -o, --output OUT  the merged output ('-' for stdout)\n"
 	"  --format F        csv or json (default: as the shards were asked)\n"
 	"  --summary         per-row statistics (default: as the shards were asked)\n"
@@ -48,6 +50,7 @@ int run_cmd_merge(int argc, char **argv)
 	tyche_merge_opts mo = TYCHE_MERGE_OPTS_INIT;
 	tyche_diags warn = TYCHE_DIAGS_INIT;
 	tyche_error err = { 0 };
+	size_t unsolved = 0;
 	const char *output = NULL;
 	char *tmp = NULL;
 	FILE *out = stdout;
@@ -118,6 +121,7 @@ int run_cmd_merge(int argc, char **argv)
 	}
 	mo.write = write_file;
 	mo.write_arg = out;
+	mo.unsolved = &unsolved;
 	rc = tyche_shards_merge((const char *const *)argv + optind, (size_t)(argc - optind),
 				&mo, &warn, &err);
 	tyche_diags_print(&warn, stderr);
@@ -144,5 +148,7 @@ int run_cmd_merge(int argc, char **argv)
 
 		fprintf(stderr, "tyche-run merge: %s\n", tyche_error_format(&err, buf, sizeof buf));
 	}
+	if (!rc && unsolved)
+		return RUN_EX_FAIL;   /* written, as tyche-run pareto writes its table */
 	return run_exit_code(rc);
 }

@@ -452,11 +452,15 @@ int ty_shard_merge_pareto(struct ty_shard_in *v, size_t n, const tyche_merge_opt
 	if (!rc)
 		rc = tyche_opt_sweep_write(S, &sw, format, mo->write, mo->write_arg, err);
 	/* the points that failed, as tyche-run pareto reports them */
+	if (mo->unsolved)
+		*mo->unsolved = 0;
 	for (size_t k = 0; !rc && k < sw.n; k++) {
 		const tyche_opt_point *pt = &sw.v[k];
 
 		char b1[32], b2[32];
 
+		if (!tyche_opt_status_ok(pt->result->status) && mo->unsolved)
+			++*mo->unsolved;
 		if (!tyche_opt_status_ok(pt->result->status))
 			ty_diag_add(warnings, TYCHE_SEV_WARNING, "", 0, 0,
 				    "point %zu (%s %s%s%s%s%s): %s: %s", k + 1,

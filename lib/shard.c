@@ -446,6 +446,9 @@ static int tiles(struct ty_shard_in **v, size_t n, uint64_t samples, tyche_error
 {
 	uint64_t at = 0;
 	char which[96];
+	/* what the ranges count: samples, or a sweep's points */
+	const char *unit = n && *ty_shard_str(v[0]->hdr, "unit", NULL)
+		? ty_shard_str(v[0]->hdr, "unit", NULL) : "samples";
 
 	qsort(v, n, sizeof *v, by_range);
 	for (size_t i = 0; i < n; i++) {
@@ -454,31 +457,31 @@ static int tiles(struct ty_shard_in **v, size_t n, uint64_t samples, tyche_error
 		if (S->lo > at) {
 			name_gap(which, sizeof which, i ? v[i - 1] : NULL, S, S->count);
 			return ty_error_at(err, TYCHE_EDATA, "", 0, 0,
-					   "samples %" PRIu64 "-%" PRIu64 " of %" PRIu64
+					   "%s %" PRIu64 "-%" PRIu64 " of %" PRIu64
 					   " are missing%s: no shard given covers them",
-					   at + 1, S->lo, samples, which);
+					   unit, at + 1, S->lo, samples, which);
 		}
 		if (S->lo < at) {
 			const struct ty_shard_in *P = v[i - 1];
 
 			if (P->lo == S->lo && P->hi == S->hi)
 				return ty_error_at(err, TYCHE_EDATA, S->path, 0, 0,
-						   "shard %u/%u (samples %" PRIu64 "-%" PRIu64 ") is given twice: also as %s",
-						   S->index, S->count, S->lo + 1, S->hi, P->path);
+						   "shard %u/%u (%s %" PRIu64 "-%" PRIu64 ") is given twice: also as %s",
+						   S->index, S->count, unit, S->lo + 1, S->hi, P->path);
 			return ty_error_at(err, TYCHE_EDATA, S->path, 0, 0,
-					   "its samples %" PRIu64 "-%" PRIu64 " (shard %u/%u) overlap samples %"
+					   "its %s %" PRIu64 "-%" PRIu64 " (shard %u/%u) overlap %s %"
 					   PRIu64 "-%" PRIu64 " of %s (shard %u/%u)",
-					   S->lo + 1, S->hi, S->index, S->count, P->lo + 1, P->hi,
-					   P->path, P->index, P->count);
+					   unit, S->lo + 1, S->hi, S->index, S->count, unit, P->lo + 1,
+					   P->hi, P->path, P->index, P->count);
 		}
 		at = S->hi;
 	}
 	if (at < samples) {
 		name_gap(which, sizeof which, v[n - 1], NULL, v[n - 1]->count);
 		return ty_error_at(err, TYCHE_EDATA, "", 0, 0,
-				   "samples %" PRIu64 "-%" PRIu64 " of %" PRIu64
+				   "%s %" PRIu64 "-%" PRIu64 " of %" PRIu64
 				   " are missing%s: no shard given covers them",
-				   at + 1, samples, samples, which);
+				   unit, at + 1, samples, samples, which);
 	}
 	return 0;
 }

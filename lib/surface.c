@@ -324,8 +324,11 @@ static int prefill(struct builder *Bd, tyche_error *err)
 							   "out of memory for %zu samples", Bd->N);
 		}
 	rc = ty_budget_check(err, "building the surface");
-	if (!rc)
-		rc = ty_eval_values(Bd->E, Bd->lo, Bd->lo + Bd->N, Bd->threads, part_sink, Bd, err);
+	if (!rc) {
+		struct ty_eval_range rg = { Bd->lo, Bd->lo + Bd->N, SIZE_MAX, SIZE_MAX, 0, 0, 1 };
+
+		rc = ty_eval_values(Bd->E, &rg, Bd->threads, part_sink, Bd, err);
+	}
 	return rc;
 }
 

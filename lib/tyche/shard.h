@@ -38,9 +38,12 @@ typedef struct tyche_merge_opts {
 	unsigned threads;       /* 0 = all cores; output never depends on it */
 	tyche_write_fn write;
 	void *write_arg;
+	size_t *unsolved;       /* when not NULL: set to the points of a sweep
+	                           that did not solve (tyche-run merge then exits
+	                           1, as tyche-run pareto does) */
 } tyche_merge_opts;
 #define TYCHE_MERGE_OPTS_INIT { .format = -1, .summary = -1, .threads = 0, \
-	.write = NULL, .write_arg = NULL }
+	.write = NULL, .write_arg = NULL, .unsolved = NULL }
 
 /*
  * Check that the shard files belong together (one study version, seed,
