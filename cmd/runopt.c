@@ -235,6 +235,8 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 			/* the commands that write shards (tyche/shard.h) */
 			static const char *const shard_cmds[] = {
 				"evaluate",
+				"sensitivity",     /* parsed by run-sens.c, which takes --shard */
+				"voi",
 				NULL
 			};
 			size_t k = 0;

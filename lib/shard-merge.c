@@ -17,6 +17,8 @@ int tyche_shards_merge(const char *const *paths, size_t n, const tyche_merge_opt
 			     tyche_diags *warnings, tyche_error *err);
 	} kinds[] = {
 		{ "evaluate", ty_shard_merge_evaluate },
+		{ "sensitivity", ty_shard_merge_sensitivity },
+		{ "voi", ty_shard_merge_voi },
 	};
 	struct ty_shard_in *v = NULL;
 	int rc;
