@@ -11,6 +11,10 @@
  *    constant.  t/unit/u-sens.c checks the mean of a portfolio against
  *    tyche_explore's.
  *  - A scenario name joins every technology that has it (as tranches do).
+ *  - ty_sens_eval_range (a shard's samples lo .. hi-1) must give a run
+ *    from 0's values: it relies on every draw being keyed by its sample
+ *    index (true of MC and of the plans sobol.c and voi.c use; the
+ *    correlated orders are computed for all N by ty_eval_set_design).
  *  - Cells are grouped by pointer identity in a scenario; a parameter
  *    group joins the same (technology, table, key) across scenarios, as
  *    the tornado's inputs do.

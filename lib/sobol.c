@@ -17,6 +17,12 @@
  * resampling counts drawn from keyed streams (seed, "sobol-bootstrap"),
  * so the intervals are as reproducible as the indices.
  *
+ * Two halves (sens.h): the design's outputs f_A, f_B, f_AB for samples
+ * lo .. hi-1 (ty_sobol_run_*), then the estimates over all N
+ * (ty_sobol_est_*).  One process runs both over 0 .. N; shards
+ * (shard-sens.c) store the first and a merge runs the second, so both
+ * print the same bytes.
+ *
  * Easy to get wrong: the same resampling counts must be used for every
  * group and metric (the intervals of a sum of indices then make sense),
  * and V must be recomputed per replicate.  Under dependent inputs

@@ -19,6 +19,12 @@
  * normal sampling distribution (Strong, Oakley and Brennan 2014, 2.4),
  * with keyed normals so that it is reproducible.
  *
+ * Two halves (sens.h): the candidates' net benefits and the groups'
+ * draws for samples lo .. hi-1 (ty_voi_run_*), then the estimates over
+ * all N (ty_voi_est, which takes the draws through a callback).  One
+ * process runs both; shards (shard-sens.c) store the first and a merge
+ * runs the second.
+ *
  * Easy to get wrong: the regressors are the group's *draws*, asked of the
  * evaluator itself (ty_eval_draw_cell: its keys and, with a correlations
  * table, its Iman-Conover orders); a regression on anything else would
