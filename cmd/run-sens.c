@@ -60,7 +60,7 @@ int run_sens_parse(int argc, char **argv, struct run_sens_opts *o, const char *t
 {
 	enum { O_AMOUNT = 256, O_SCENARIO, O_METRIC, O_SAMPLES, O_SEED, O_FORMAT, O_OUTPUT,
 	       O_THREADS, O_BOOT, O_GROUPS, O_LEVEL, O_MODELS, O_SENSE, O_BUDGET, O_CAND,
-	       O_TIMELIMIT, O_HELP };
+	       O_TIMELIMIT, O_SHARD, O_HELP };
 	static const struct option opts[] = {
 		{ "amount", required_argument, NULL, O_AMOUNT },
 		{ "scenario", required_argument, NULL, O_SCENARIO },
@@ -78,6 +78,7 @@ int run_sens_parse(int argc, char **argv, struct run_sens_opts *o, const char *t
 		{ "budget", required_argument, NULL, O_BUDGET },
 		{ "candidates", required_argument, NULL, O_CAND },
 		{ "time-limit", required_argument, NULL, O_TIMELIMIT },
+		{ "shard", required_argument, NULL, O_SHARD },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -161,6 +162,17 @@ int run_sens_parse(int argc, char **argv, struct run_sens_opts *o, const char *t
 				return RUN_EX_USAGE;
 			tyche_budget_set(v, v);
 			break;
+		case O_SHARD: {
+			tyche_error e = { 0 };
+			char buf[512];
+
+			if (tyche_shard_parse(&o->shard_index, &o->shard_count, optarg, &e)) {
+				fprintf(stderr, "tyche-run %s: %s\n", tool,
+					tyche_error_format(&e, buf, sizeof buf));
+				return RUN_EX_USAGE;
+			}
+			break;
+		}
 		case O_HELP:
 			fputs(help, stdout);
 			return 0;
@@ -175,6 +187,10 @@ int run_sens_parse(int argc, char **argv, struct run_sens_opts *o, const char *t
 		return RUN_EX_USAGE;
 	}
 	o->context = argv[optind];
+	if (o->shard_count && !o->output) {
+		fprintf(stderr, "tyche-run %s: --shard needs --output FILE (the shard file)\n", tool);
+		return RUN_EX_USAGE;
+	}
 	return -1;
 }
 
@@ -221,6 +237,9 @@ int run_cmd_sensitivity(int argc, char **argv)
 		"  --output FILE    write there instead of stdout\n"
 		"  --models PATH    model search path (DIR[:DIR...])\n"
 		"  --time-limit S   stop with an error after S seconds\n"
+		"  --shard I/N      evaluate only shard I of N of the base samples into the\n"
+		"                   shard file --output FILE; join the shards with\n"
+		"                   'tyche-run merge SHARDS... -o OUT'\n"
 		"CSV columns: Metric,Units,Level,Technology,Scenario,Table,Input,First,\n"
 		"FirstLow,FirstHigh,FirstSE,Total,TotalLow,TotalHigh,TotalSE\n");
 	if (rc >= 0)
@@ -246,6 +265,12 @@ int run_cmd_sensitivity(int argc, char **argv)
 	so.bootstrap = o.bootstrap;
 	so.level = o.level;
 	so.levels = o.levels;
+	if (o.shard_count) {
+		rc = tyche_sobol_shard(ctx, &so, o.format, o.shard_index, o.shard_count, o.output,
+				       &err) ? run_sens_fail("sensitivity", &err) : 0;
+		tyche_context_free(ctx);
+		return rc;
+	}
 	if (tyche_sobol_compute(&s, ctx, &so, &err)) {
 		rc = run_sens_fail("sensitivity", &err);
 		goto out;

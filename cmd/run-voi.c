@@ -41,6 +41,9 @@ int run_cmd_voi(int argc, char **argv)
 		"  --output FILE    write there instead of stdout\n"
 		"  --models PATH    model search path (DIR[:DIR...])\n"
 		"  --time-limit S   stop with an error after S seconds\n"
+		"  --shard I/N      evaluate only shard I of N of the samples into the\n"
+		"                   shard file --output FILE; join the shards with\n"
+		"                   'tyche-run merge SHARDS... -o OUT'\n"
 		"CSV columns: Level,Technology,Scenario,Table,Input,EVPPI,SE,Share\n"
 		"(the first row is the EVPI itself)\n");
 	if (rc >= 0)
@@ -70,6 +73,12 @@ int run_cmd_voi(int argc, char **argv)
 	} else {
 		vo.candidates = TYCHE_VOI_FILE;
 		vo.file = o.candidates;
+	}
+	if (o.shard_count) {
+		rc = tyche_voi_shard(ctx, &vo, o.format, o.shard_index, o.shard_count, o.output,
+				     &err) ? run_sens_fail("voi", &err) : 0;
+		tyche_context_free(ctx);
+		return rc;
 	}
 	if (tyche_voi_compute(&v, ctx, &vo, &err)) {
 		rc = run_sens_fail("voi", &err);

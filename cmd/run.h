@@ -52,6 +52,7 @@ struct run_sens_opts {
 	int format;
 	double level, budget;   /* budget NaN: none */
 	tyche_load_opts load;
+	unsigned shard_index, shard_count;   /* --shard I/N; count 0: none */
 };
 int run_sens_parse(int argc, char **argv, struct run_sens_opts *o, const char *tool,
 		   const char *help);

@@ -255,6 +255,8 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 				"evaluate",
 				"pareto",
 				"surface",
+				"sensitivity",     /* parsed by run-sens.c, which takes --shard */
+				"voi",
 				NULL
 			};
 			size_t k = 0;

@@ -132,7 +132,7 @@ void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan)
 }
 
 int ty_eval_draw_cell(const struct ty_eval *E, size_t tech, size_t scen,
-		      const struct ty_cell *cell, size_t n, double *out)
+		      const struct ty_cell *cell, uint64_t first, size_t n, double *out)
 {
 	const struct scen_cells *C = &E->sc[tech][scen];
 
@@ -140,9 +140,9 @@ int ty_eval_draw_cell(const struct ty_eval *E, size_t tech, size_t scen,
 		if (C->cell[c] != cell)
 			continue;
 		if (E->plan)
-			ty_plan_draw(E->plan, cell, C->qdim[c], &C->key[c], 0, n, out);
+			ty_plan_draw(E->plan, cell, C->qdim[c], &C->key[c], first, n, out);
 		else
-			ty_dist_sample(cell->dist, &C->key[c], 0, n, out);
+			ty_dist_sample(cell->dist, &C->key[c], first, n, out);
 		return 0;
 	}
 	return -1;

@@ -20,11 +20,13 @@ TY_HIDDEN void ty_eval_free(struct ty_eval *E);
  * while a ty_eval_scenario runs. */
 struct ty_draw_plan;
 TY_HIDDEN void ty_eval_set_plan(struct ty_eval *E, const struct ty_draw_plan *plan);
-/* Samples 0..n-1 of one cell of scenario (tech, scen) exactly as the
- * evaluation draws them (its key, dimension and plan); -1 when the cell
- * is not the scenario's.  The value of information regresses on these. */
+/* Samples first .. first+n-1 of one cell of scenario (tech, scen)
+ * exactly as the evaluation draws them (its key, dimension and plan); -1
+ * when the cell is not the scenario's.  The value of information
+ * regresses on these. */
 TY_HIDDEN int ty_eval_draw_cell(const struct ty_eval *E, size_t tech, size_t scen,
-				const struct ty_cell *cell, size_t n, double *out);
+				const struct ty_cell *cell, uint64_t first, size_t n,
+				double *out);
 /* Draw with a sampling design (enum tyche_design) of n samples and the
  * context's correlations (Iman-Conover orders for n samples); MC without
  * correlations restores the plain path. */

@@ -11,11 +11,16 @@
  *    constant.  t/unit/u-sens.c checks the mean of a portfolio against
  *    tyche_explore's.
  *  - A scenario name joins every technology that has it (as tranches do).
+ *  - ty_sens_eval_range (a shard's samples lo .. hi-1) must give a run
+ *    from 0's values: it relies on every draw being keyed by its sample
+ *    index (true of MC and of the plans sobol.c and voi.c use; the
+ *    correlated orders are computed for all N by ty_eval_set_design).
  *  - Cells are grouped by pointer identity in a scenario; a parameter
  *    group joins the same (technology, table, key) across scenarios, as
  *    the tornado's inputs do.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +405,104 @@ void ty_sens_target_release(struct ty_sens_target *T)
 	free(T->metric);
 	free(T->units);
 	memset(T, 0, sizeof *T);
+}
+
+/* Samples lo .. hi-1 of one unit from lo > 0 (a shard): blocks of
+ * TY_VM_BLOCK handed out to threads; each sample's draws are keyed by its
+ * index, so the values are those of a run from 0. */
+struct range_job {
+	const struct ty_eval *E;
+	const struct ty_sens_unit *U;
+	const struct ty_tech *Tc;
+	size_t M, nblocks, next;
+	uint64_t lo, hi;
+	double **out;
+	pthread_mutex_t mu;
+	int rc;
+};
+
+static void *range_worker(void *arg)
+{
+	struct range_job *J = arg;
+	struct ty_eval_ws *ws = ty_eval_ws_create(J->E);
+	double *scratch = ty_calloc((J->Tc->nresults + 1) * TY_VM_BLOCK, sizeof(double));
+	double **rows = ty_calloc(J->Tc->nresults + 1, sizeof *rows);
+	int rc = ws && scratch && rows ? 0 : TYCHE_ENOMEM;
+
+	for (size_t r = 0; !rc && r < J->Tc->nresults; r++)
+		rows[r] = scratch + r * TY_VM_BLOCK;
+	for (;;) {
+		size_t b;
+		uint64_t first;
+		size_t n;
+
+		pthread_mutex_lock(&J->mu);
+		if (rc && !J->rc)
+			J->rc = rc;
+		b = J->rc ? J->nblocks : J->next++;
+		pthread_mutex_unlock(&J->mu);
+		if (b >= J->nblocks)
+			break;
+		first = J->lo + (uint64_t)b * TY_VM_BLOCK;
+		n = J->hi - first < TY_VM_BLOCK ? (size_t)(J->hi - first) : TY_VM_BLOCK;
+		rc = ty_budget_spent() ? TYCHE_ETIMEOUT
+			: ty_eval_block(J->E, ws, J->U->tech, J->U->scen, first, n, rows);
+		for (size_t m = 0; !rc && m < J->M; m++)
+			if (J->U->row[m] >= 0 && J->out[m])
+				memcpy(J->out[m] + (first - J->lo), rows[J->U->row[m]], n * sizeof(double));
+	}
+	free(rows);
+	free(scratch);
+	ty_eval_ws_free(ws);
+	return NULL;
+}
+
+int ty_sens_eval_range(struct ty_eval *E, const struct ty_sens_target *T, size_t u,
+		       const struct ty_draw_plan *plan, uint64_t lo, uint64_t hi,
+		       unsigned threads, double **out, tyche_error *err)
+{
+	struct range_job J;
+	pthread_t th[64];
+	unsigned nt = threads ? threads : ty_ncores(), started = 0;
+
+	if (lo == 0)
+		return ty_sens_eval_unit(E, T, u, plan, (size_t)hi, threads, out, err);
+	memset(&J, 0, sizeof J);
+	J.E = E;
+	J.U = &T->unit[u];
+	J.Tc = &T->ctx->tech[J.U->tech];
+	J.M = T->M;
+	J.lo = lo;
+	J.hi = hi;
+	J.out = out;
+	J.nblocks = (size_t)((hi - lo + TY_VM_BLOCK - 1) / TY_VM_BLOCK);
+	if (nt > 64)
+		nt = 64;
+	if (nt > J.nblocks)
+		nt = (unsigned)(J.nblocks ? J.nblocks : 1);
+	pthread_mutex_init(&J.mu, NULL);
+	if (plan)
+		ty_eval_set_plan(E, plan);
+	for (unsigned i = 1; i < nt; i++)
+		if (!pthread_create(&th[i], NULL, range_worker, &J))
+			started = i;
+		else
+			break;
+	range_worker(&J);
+	for (unsigned i = 1; i <= started; i++)
+		pthread_join(th[i], NULL);
+	if (plan)
+		ty_eval_set_plan(E, NULL);
+	pthread_mutex_destroy(&J.mu);
+	if (J.rc == TYCHE_ETIMEOUT)
+		return ty_budget_check(err, "evaluating the scenarios") ? TYCHE_ETIMEOUT
+			: ty_error_at(err, TYCHE_ETIMEOUT, "", 0, 0,
+				      "stopped while evaluating the scenarios: the time budget ran out");
+	if (J.rc)
+		return ty_error_at(err, J.rc, T->ctx->path, 0, 0,
+				   "evaluation of technology '%s', scenario '%s' failed",
+				   J.Tc->name, J.Tc->scen[J.U->scen].name);
+	return 0;
 }
 
 int ty_sens_eval_unit(struct ty_eval *E, const struct ty_sens_target *T, size_t u,

@@ -75,4 +75,90 @@ TY_HIDDEN int ty_sens_eval_unit(struct ty_eval *E, const struct ty_sens_target *
 				const struct ty_draw_plan *plan, size_t N, unsigned threads,
 				double **out, tyche_error *err);
 
+/* The same for samples lo .. hi-1 (out[m] holds hi - lo doubles), the
+ * values of a run from 0: a shard's part of the design. */
+TY_HIDDEN int ty_sens_eval_range(struct ty_eval *E, const struct ty_sens_target *T, size_t u,
+				 const struct ty_draw_plan *plan, uint64_t lo, uint64_t hi,
+				 unsigned threads, double **out, tyche_error *err);
+
+/*
+ * Split runs (shards, lib/shard-sens.c): the model outputs of base samples
+ * lo .. hi-1, then the estimators over all N samples.  The single process
+ * runs the same two halves over 0 .. N, so a merge of shards computes
+ * the same doubles in the same order.
+ */
+/* Sobol (sobol.c): f_A, f_B and f_AB of every group, per metric. */
+struct ty_sobol_run {
+	struct ty_sens_target T;
+	struct ty_eval *E;
+	size_t N, R;            /* base samples of the whole run; replicates */
+	double level;
+	uint64_t lo, hi;        /* after ty_sobol_run_base */
+	unsigned threads;
+	double ***A;            /* [unit][metric][hi - lo] */
+	double per_sample;      /* scenario evaluations per base sample */
+};
+TY_HIDDEN int ty_sobol_run_init(struct ty_sobol_run *r, const tyche_context *ctx,
+				const tyche_sobol_opts *o, tyche_error *err);
+/* fA[m], fB[m]: hi - lo doubles each. */
+TY_HIDDEN int ty_sobol_run_base(struct ty_sobol_run *r, uint64_t lo, uint64_t hi,
+				double **fA, double **fB, tyche_error *err);
+TY_HIDDEN int ty_sobol_run_group(struct ty_sobol_run *r, size_t g, double **fAB,
+				 tyche_error *err);
+TY_HIDDEN void ty_sobol_run_release(struct ty_sobol_run *r);
+/* The estimates: create for ngroups x M rows, add the groups in order
+ * (labels, and f over all N samples), finish with the evaluations. */
+TY_HIDDEN int ty_sobol_est_create(tyche_sobol **out, const char *target, uint64_t seed,
+				  size_t N, size_t R, double level, size_t ngroups, size_t M,
+				  tyche_error *err);
+TY_HIDDEN int ty_sobol_est_group(tyche_sobol *s, int level, const char *tech,
+				 const char *scen, const char *table, const char *input,
+				 const char *const *metric, const char *const *units,
+				 double *const *fA, double *const *fB, double *const *fAB,
+				 tyche_error *err);
+TY_HIDDEN void ty_sobol_est_finish(tyche_sobol *s, double evals);
+
+/* Value of information (voi.c): each candidate's net benefit, and the
+ * draws of each group's cells. */
+struct ty_voi_run {
+	struct ty_sens_target T;
+	struct ty_eval *E;
+	size_t N, D;
+	char **cname;           /* [D] */
+	double **w;             /* [D][ntranches]: tranche weights */
+	double **wd;            /* [D][unit] */
+	int minimize;
+	uint64_t seed;
+	unsigned threads;
+	double per_sample;      /* scenario evaluations per sample */
+};
+TY_HIDDEN int ty_voi_run_init(struct ty_voi_run *r, const tyche_context *ctx,
+			      const tyche_voi_opts *o, tyche_error *err);
+/* nb[d]: hi - lo doubles, the metric of candidate d (negated for min). */
+TY_HIDDEN int ty_voi_run_values(struct ty_voi_run *r, uint64_t lo, uint64_t hi, double **nb,
+				tyche_error *err);
+/* x: hi - lo draws of cell j of group g, as the evaluator draws them. */
+TY_HIDDEN int ty_voi_run_draws(const struct ty_voi_run *r, size_t g, size_t j, uint64_t lo,
+			       uint64_t hi, double *x, tyche_error *err);
+TY_HIDDEN void ty_voi_run_release(struct ty_voi_run *r);
+struct ty_voi_group {
+	int level;
+	const char *tech, *scen, *table, *input;
+	size_t ncells;
+};
+struct ty_voi_est_in {
+	size_t N, D, ngroups;
+	uint64_t seed;
+	int minimize;
+	const char *metric, *units;
+	const char *const *cname;           /* [D] */
+	double *const *nb;                  /* [D][N] (overwritten) */
+	const struct ty_voi_group *group;   /* [ngroups] */
+	/* the N draws of cell j of group g into x; nonzero: failed */
+	int (*draw)(void *arg, size_t g, size_t j, double *x);
+	void *draw_arg;
+	double evals;
+};
+TY_HIDDEN int ty_voi_est(tyche_voi **out, const struct ty_voi_est_in *in, tyche_error *err);
+
 #endif

@@ -19,6 +19,8 @@ int tyche_shards_merge(const char *const *paths, size_t n, const tyche_merge_opt
 		{ "evaluate", ty_shard_merge_evaluate },
 		{ "surface", ty_shard_merge_surface },
 		{ "pareto", ty_shard_merge_pareto },
+		{ "sensitivity", ty_shard_merge_sensitivity },
+		{ "voi", ty_shard_merge_voi },
 	};
 	struct ty_shard_in *v = NULL;
 	int rc;

@@ -69,5 +69,7 @@ TY_HIDDEN int ty_shard_merge_evaluate(struct ty_shard_in *v, size_t n,
 				      tyche_error *err);
 TY_HIDDEN int ty_shard_merge_pareto(struct ty_shard_in *v, size_t n, const tyche_merge_opts *mo, tyche_diags *warnings, tyche_error *err);
 TY_HIDDEN int ty_shard_merge_surface(struct ty_shard_in *v, size_t n, const tyche_merge_opts *mo, tyche_diags *warnings, tyche_error *err);
+TY_HIDDEN int ty_shard_merge_sensitivity(struct ty_shard_in *v, size_t n, const tyche_merge_opts *mo, tyche_diags *warnings, tyche_error *err);
+TY_HIDDEN int ty_shard_merge_voi(struct ty_shard_in *v, size_t n, const tyche_merge_opts *mo, tyche_diags *warnings, tyche_error *err);
 
 #endif

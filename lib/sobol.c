@@ -17,6 +17,12 @@
  * resampling counts drawn from keyed streams (seed, "sobol-bootstrap"),
  * so the intervals are as reproducible as the indices.
  *
+ * Two halves (sens.h): the design's outputs f_A, f_B, f_AB for samples
+ * lo .. hi-1 (ty_sobol_run_*), then the estimates over all N
+ * (ty_sobol_est_*).  One process runs both over 0 .. N; shards
+ * (shard-sens.c) store the first and a merge runs the second, so both
+ * print the same bytes.
+ *
  * Easy to get wrong: the same resampling counts must be used for every
  * group and metric (the intervals of a sum of indices then make sense),
  * and V must be recomputed per replicate.  Under dependent inputs
@@ -43,6 +49,9 @@ struct tyche_sobol {
 	double level, evals;
 	size_t M;             /* rows are group-major: v[g * M + m] */
 	const char *target;   /* strings[0] */
+	size_t cap;           /* rows planned */
+	uint32_t *counts;     /* while estimating: R x N resampling counts */
+	double *r1, *rt;      /* while estimating: R replicates */
 };
 
 void tyche_sobol_free(tyche_sobol *s)
@@ -53,6 +62,9 @@ void tyche_sobol_free(tyche_sobol *s)
 		free(s->strings[i]);
 	free(s->strings);
 	free(s->v);
+	free(s->counts);
+	free(s->r1);
+	free(s->rt);
 	free(s);
 }
 
@@ -101,44 +113,6 @@ static void combine(const struct ty_sens_target *T, double ***vals, double ***al
 	}
 }
 
-static double ***alloc_vals(size_t nu, size_t M, size_t N)
-{
-	double ***v = ty_calloc(nu + 1, sizeof *v);
-
-	for (size_t u = 0; v && u < nu; u++) {
-		v[u] = ty_calloc(M, sizeof **v);
-		if (!v[u])
-			return v;
-		for (size_t m = 0; m < M; m++)
-			v[u][m] = ty_calloc(N, sizeof(double));
-	}
-	return v;
-}
-
-static int vals_ok(double ***v, size_t nu, size_t M)
-{
-	if (!v)
-		return 0;
-	for (size_t u = 0; u < nu; u++) {
-		if (!v[u])
-			return 0;
-		for (size_t m = 0; m < M; m++)
-			if (!v[u][m])
-				return 0;
-	}
-	return 1;
-}
-
-static void free_vals(double ***v, size_t nu, size_t M)
-{
-	for (size_t u = 0; v && u < nu; u++) {
-		for (size_t m = 0; v[u] && m < M; m++)
-			free(v[u][m]);
-		free(v[u]);
-	}
-	free(v);
-}
-
 /* Point estimate (c = NULL) or one bootstrap replicate (counts c). */
 static void estimate(const double *fA, const double *fB, const double *fAB, size_t N,
 		     const uint32_t *c, double *S1, double *ST)
@@ -184,20 +158,34 @@ static void interval(double *r, size_t R, double level, double *lo, double *hi, 
 	*se = gsl_stats_sd(r, 1, k);
 }
 
-int tyche_sobol_compute(tyche_sobol **out, const tyche_context *ctx,
-			const tyche_sobol_opts *o, tyche_error *err)
+/* ------------------------------------------------------------ the design */
+
+static void free_unit_vals(double **v, size_t M)
 {
-	struct ty_sens_target T;
-	struct ty_eval *E = NULL;
-	struct ty_draw_plan planB, planG;
-	tyche_sobol *res = NULL;
-	double ***A = NULL, ***Bv = NULL, ***ABu = NULL, **fA = NULL, **fB = NULL, **fAB = NULL;
-	double *r1 = NULL, *rt = NULL;
-	uint32_t *counts = NULL;
+	for (size_t m = 0; v && m < M; m++)
+		free(v[m]);
+	free(v);
+}
+
+static double **alloc_unit_vals(size_t M, size_t n)
+{
+	double **v = ty_calloc(M + 1, sizeof *v);
+
+	for (size_t m = 0; v && m < M; m++)
+		if (!(v[m] = ty_calloc(n ? n : 1, sizeof(double)))) {
+			free_unit_vals(v, M);
+			return NULL;
+		}
+	return v;
+}
+
+int ty_sobol_run_init(struct ty_sobol_run *r, const tyche_context *ctx,
+		      const tyche_sobol_opts *o, tyche_error *err)
+{
 	size_t N = o->samples, R = o->bootstrap ? o->bootstrap : 200;
-	double level = o->level > 0 && o->level < 1 ? o->level : 0.95;
 	int rc;
 
+	memset(r, 0, sizeof *r);
 	if (N < 2 || N > ((size_t)1 << 30))
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "samples: expected 2 .. 2^30 base samples, got %zu", N);
@@ -210,66 +198,148 @@ int tyche_sobol_compute(tyche_sobol **out, const tyche_context *ctx,
 	if (o->scenario && o->namounts)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
 				   "give a scenario or amounts, not both");
-	rc = ty_sens_target_init(&T, ctx, o->scenario, o->amounts, o->namounts, o->metric,
+	r->N = N;
+	r->R = R;
+	r->level = o->level > 0 && o->level < 1 ? o->level : 0.95;
+	r->threads = o->threads;
+	rc = ty_sens_target_init(&r->T, ctx, o->scenario, o->amounts, o->namounts, o->metric,
 				 o->levels, err);
+	if (!rc && r->T.ngroups == 0)
+		rc = ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+				 "the target has no uncertain design or parameter cell");
+	if (!rc)
+		rc = ty_eval_create(&r->E, ctx, o->seed, err);
 	if (rc) {
-		ty_sens_target_release(&T);
+		ty_sobol_run_release(r);
 		return rc;
 	}
-	if (T.ngroups == 0) {
-		ty_sens_target_release(&T);
-		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
-				   "the target has no uncertain design or parameter cell");
-	}
-	rc = ty_eval_create(&E, ctx, o->seed, err);
-	if (rc) {
-		ty_sens_target_release(&T);
-		return rc;
-	}
-	A = alloc_vals(T.nunits, T.M, N);
-	Bv = alloc_vals(T.nunits, T.M, N);
-	ABu = ty_calloc(T.nunits + 1, sizeof *ABu);
-	fA = ty_calloc(T.M, sizeof *fA);
-	fB = ty_calloc(T.M, sizeof *fB);
-	fAB = ty_calloc(T.M, sizeof *fAB);
-	r1 = ty_calloc(R, sizeof *r1);
-	rt = ty_calloc(R, sizeof *rt);
-	counts = ty_calloc(R * N, sizeof *counts);
-	res = ty_calloc(1, sizeof *res);
-	if (res) {
-		res->v = ty_calloc(T.ngroups * T.M + 1, sizeof *res->v);
-		res->strings = ty_calloc(6 * T.ngroups * T.M + 2, sizeof(char *));
-	}
-	if (!vals_ok(A, T.nunits, T.M) || !vals_ok(Bv, T.nunits, T.M) || !ABu || !fA || !fB ||
-	    !fAB || !r1 || !rt || !counts || !res || !res->v || !res->strings) {
-		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory for %zu samples", N);
-		goto out;
-	}
-	for (size_t m = 0; m < T.M; m++) {
-		fA[m] = ty_calloc(N, sizeof(double));
-		fB[m] = ty_calloc(N, sizeof(double));
-		fAB[m] = ty_calloc(N, sizeof(double));
-		if (!fA[m] || !fB[m] || !fAB[m]) {
-			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-			goto out;
-		}
+	/* 2 per unit (A, B), and each unit a group touches */
+	r->per_sample = 2.0 * (double)r->T.nunits;
+	for (size_t g = 0; g < r->T.ngroups; g++)
+		for (size_t u = 0; u < r->T.nunits; u++)
+			for (size_t c = 0; c < r->T.group[g].n; c++)
+				if (r->T.group[g].cell_unit[c] == u) {
+					r->per_sample += 1;
+					break;
+				}
+	return 0;
+}
+
+void ty_sobol_run_release(struct ty_sobol_run *r)
+{
+	for (size_t u = 0; r->A && u < r->T.nunits; u++)
+		free_unit_vals(r->A[u], r->T.M);
+	free(r->A);
+	ty_eval_free(r->E);
+	ty_sens_target_release(&r->T);
+	memset(r, 0, sizeof *r);
+}
+
+int ty_sobol_run_base(struct ty_sobol_run *r, uint64_t lo, uint64_t hi, double **fA,
+		      double **fB, tyche_error *err)
+{
+	const struct ty_sens_target *T = &r->T;
+	size_t n = (size_t)(hi - lo);
+	struct ty_draw_plan planB;
+	double ***Bv = ty_calloc(T->nunits + 1, sizeof *Bv);
+	int rc = 0;
+
+	r->lo = lo;
+	r->hi = hi;
+	r->A = ty_calloc(T->nunits + 1, sizeof *r->A);
+	if (!Bv || !r->A) {
+		free(Bv);
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory for %zu samples", n);
 	}
 	memset(&planB, 0, sizeof planB);
-	planB.n = N;
+	planB.n = r->N;
 	planB.shift = SHIFT_B;
 	planB.shift_all = 1;
-	for (size_t u = 0; u < T.nunits && !rc; u++) {
+	for (size_t u = 0; u < T->nunits && !rc; u++) {
+		if (!(r->A[u] = alloc_unit_vals(T->M, n)) || !(Bv[u] = alloc_unit_vals(T->M, n))) {
+			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory for %zu samples", n);
+			break;
+		}
 		rc = ty_budget_check(err, "computing Sobol indices");
 		if (!rc)
-			rc = ty_sens_eval_unit(E, &T, u, NULL, N, o->threads, A[u], err);
+			rc = ty_sens_eval_range(r->E, T, u, NULL, lo, hi, r->threads, r->A[u], err);
 		if (!rc)
-			rc = ty_sens_eval_unit(E, &T, u, &planB, N, o->threads, Bv[u], err);
-		res->evals += 2.0 * (double)N;
+			rc = ty_sens_eval_range(r->E, T, u, &planB, lo, hi, r->threads, Bv[u], err);
 	}
-	if (rc)
-		goto out;
-	combine(&T, A, NULL, N, fA);
-	combine(&T, Bv, NULL, N, fB);
+	if (!rc) {
+		combine(T, r->A, NULL, n, fA);
+		combine(T, Bv, NULL, n, fB);
+	}
+	for (size_t u = 0; u < T->nunits; u++)
+		free_unit_vals(Bv[u], T->M);
+	free(Bv);
+	return rc;
+}
+
+int ty_sobol_run_group(struct ty_sobol_run *r, size_t g, double **fAB, tyche_error *err)
+{
+	const struct ty_sens_target *T = &r->T;
+	const struct ty_sens_group *G = &T->group[g];
+	size_t n = (size_t)(r->hi - r->lo);
+	struct ty_draw_plan planG;
+	double ***ABu = ty_calloc(T->nunits + 1, sizeof *ABu);
+	int rc;
+
+	if (!ABu)
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	rc = ty_budget_check(err, "computing Sobol indices");
+	memset(&planG, 0, sizeof planG);
+	planG.n = r->N;
+	planG.shift = SHIFT_B;
+	planG.shifted = G->cells;
+	planG.nshifted = G->n;
+	for (size_t u = 0; u < T->nunits && !rc; u++) {
+		int touched = 0;
+
+		for (size_t c = 0; c < G->n; c++)
+			touched |= G->cell_unit[c] == u;
+		if (!touched)
+			continue;
+		if (!(ABu[u] = alloc_unit_vals(T->M, n)))
+			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		else
+			rc = ty_sens_eval_range(r->E, T, u, &planG, r->lo, r->hi, r->threads, ABu[u],
+						err);
+	}
+	if (!rc)
+		combine(T, r->A, ABu, n, fAB);
+	for (size_t u = 0; u < T->nunits; u++)
+		free_unit_vals(ABu[u], T->M);
+	free(ABu);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the estimates */
+
+int ty_sobol_est_create(tyche_sobol **out, const char *target, uint64_t seed, size_t N,
+			size_t R, double level, size_t ngroups, size_t M, tyche_error *err)
+{
+	tyche_sobol *res = ty_calloc(1, sizeof *res);
+
+	*out = NULL;
+	if (res) {
+		res->v = ty_calloc(ngroups * M + 1, sizeof *res->v);
+		res->strings = ty_calloc(6 * ngroups * M + 2, sizeof(char *));
+		res->r1 = ty_calloc(R + 1, sizeof *res->r1);
+		res->rt = ty_calloc(R + 1, sizeof *res->rt);
+		res->counts = ty_calloc(R * N + 1, sizeof *res->counts);
+	}
+	if (!res || !res->v || !res->strings || !res->r1 || !res->rt || !res->counts ||
+	    !(res->target = keep(res, target))) {
+		tyche_sobol_free(res);
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory for %zu samples", N);
+	}
+	res->seed = seed;
+	res->samples = N;
+	res->bootstrap = R;
+	res->level = level;
+	res->M = M;
+	res->cap = ngroups * M;
 	/* resampling counts, one set for every group and metric */
 	{
 		struct ty_rng_key key;
@@ -277,138 +347,109 @@ int tyche_sobol_compute(tyche_sobol **out, const tyche_context *ctx,
 		double *u = ty_calloc(N, sizeof *u);
 
 		if (!u) {
-			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-			goto out;
+			tyche_sobol_free(res);
+			return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 		}
-		ty_rng_key_derive(&key, o->seed, parts, 1);
+		ty_rng_key_derive(&key, seed, parts, 1);
 		for (size_t r = 0; r < R; r++) {
 			ty_rng_uniform(&key, (unsigned)r, 0, N, u);
 			for (size_t i = 0; i < N; i++) {
 				size_t k = (size_t)(u[i] * (double)N);
 
-				counts[r * N + (k < N ? k : N - 1)]++;
+				res->counts[r * N + (k < N ? k : N - 1)]++;
 			}
 		}
 		free(u);
 	}
-	res->target = keep(res, o->scenario ? o->scenario : "portfolio");
-	for (size_t g = 0; g < T.ngroups && !rc; g++) {
-		const struct ty_sens_group *G = &T.group[g];
-
-		rc = ty_budget_check(err, "computing Sobol indices");
-		memset(&planG, 0, sizeof planG);
-		planG.n = N;
-		planG.shift = SHIFT_B;
-		planG.shifted = G->cells;
-		planG.nshifted = G->n;
-		for (size_t u = 0; u < T.nunits && !rc; u++) {
-			int touched = 0;
-
-			for (size_t c = 0; c < G->n; c++)
-				touched |= G->cell_unit[c] == u;
-			if (!touched)
-				continue;
-			ABu[u] = ty_calloc(T.M, sizeof **ABu);
-			for (size_t m = 0; ABu[u] && m < T.M; m++)
-				if (!(ABu[u][m] = ty_calloc(N, sizeof(double))))
-					rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-			if (!ABu[u])
-				rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-			if (rc)
-				break;
-			rc = ty_sens_eval_unit(E, &T, u, &planG, N, o->threads, ABu[u], err);
-			res->evals += (double)N;
-		}
-		if (rc)
-			break;
-		combine(&T, A, ABu, N, fAB);
-		for (size_t u = 0; u < T.nunits; u++)
-			if (ABu[u]) {
-				for (size_t m = 0; m < T.M; m++)
-					free(ABu[u][m]);
-				free(ABu[u]);
-				ABu[u] = NULL;
-			}
-		for (size_t m = 0; m < T.M; m++) {
-			tyche_sobol_row *row = &res->v[res->n++];
-
-			row->metric = T.metric[m];
-			row->units = T.units[m];
-			row->level = G->level;
-			row->technology = G->tech;
-			row->scenario = G->scen;
-			row->table = G->table;
-			row->input = G->input;
-			estimate(fA[m], fB[m], fAB[m], N, NULL, &row->first, &row->total);
-			for (size_t r = 0; r < R; r++)
-				estimate(fA[m], fB[m], fAB[m], N, counts + r * N, &r1[r], &rt[r]);
-			interval(r1, R, level, &row->first_lo, &row->first_hi, &row->first_se);
-			interval(rt, R, level, &row->total_lo, &row->total_hi, &row->total_se);
-		}
-	}
-	if (rc)
-		goto out;
-	/* the rows borrow the target's strings: copy them into the result */
-	for (size_t i = 0; i < res->n; i++) {
-		tyche_sobol_row *row = &res->v[i];
-		const char **f[] = { &row->metric, &row->units, &row->technology, &row->scenario,
-				     &row->table, &row->input };
-
-		for (size_t k = 0; k < 6; k++) {
-			const char *prev = NULL;
-
-			/* share a string with the previous row when equal */
-			if (i > 0) {
-				const tyche_sobol_row *p = &res->v[i - 1];
-				const char *pv[] = { p->metric, p->units, p->technology, p->scenario,
-						     p->table, p->input };
-
-				if (pv[k] && !strcmp(pv[k], *f[k]))
-					prev = pv[k];
-			}
-			if (prev) {
-				*f[k] = prev;
-				continue;
-			}
-			*f[k] = keep(res, *f[k]);
-			if (!*f[k]) {
-				rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-				goto out;
-			}
-		}
-	}
-	res->seed = o->seed;
-	res->M = T.M;
-	res->samples = N;
-	res->bootstrap = R;
-	res->level = level;
 	*out = res;
-	res = NULL;
-out:
-	tyche_sobol_free(res);
-	free_vals(A, T.nunits, T.M);
-	free_vals(Bv, T.nunits, T.M);
-	if (ABu)
-		for (size_t u = 0; u < T.nunits; u++)
-			if (ABu[u]) {
-				for (size_t m = 0; m < T.M; m++)
-					free(ABu[u][m]);
-				free(ABu[u]);
-			}
-	free(ABu);
-	for (size_t m = 0; fA && m < T.M; m++) {
-		free(fA[m]);
-		free(fB ? fB[m] : NULL);
-		free(fAB ? fAB[m] : NULL);
+	return 0;
+}
+
+int ty_sobol_est_group(tyche_sobol *res, int level, const char *tech, const char *scen,
+		       const char *table, const char *input, const char *const *metric,
+		       const char *const *units, double *const *fA, double *const *fB,
+		       double *const *fAB, tyche_error *err)
+{
+	size_t N = res->samples, R = res->bootstrap;
+
+	for (size_t m = 0; m < res->M; m++) {
+		tyche_sobol_row *row;
+		const char **f[6];
+		const char *src[6] = { metric[m], units[m], tech, scen, table, input };
+
+		if (res->n >= res->cap)
+			return ty_error_at(err, TYCHE_EINTERNAL, "", 0, 0, "more Sobol rows than planned");
+		row = &res->v[res->n++];
+		f[0] = &row->metric;
+		f[1] = &row->units;
+		f[2] = &row->technology;
+		f[3] = &row->scenario;
+		f[4] = &row->table;
+		f[5] = &row->input;
+		for (size_t k = 0; k < 6; k++)
+			if (!(*f[k] = keep(res, src[k])))
+				return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		row->level = level;
+		estimate(fA[m], fB[m], fAB[m], N, NULL, &row->first, &row->total);
+		for (size_t r = 0; r < R; r++)
+			estimate(fA[m], fB[m], fAB[m], N, res->counts + r * N, &res->r1[r], &res->rt[r]);
+		interval(res->r1, R, res->level, &row->first_lo, &row->first_hi, &row->first_se);
+		interval(res->rt, R, res->level, &row->total_lo, &row->total_hi, &row->total_se);
 	}
-	free(fA);
-	free(fB);
-	free(fAB);
-	free(r1);
-	free(rt);
-	free(counts);
-	ty_eval_free(E);
-	ty_sens_target_release(&T);
+	return 0;
+}
+
+void ty_sobol_est_finish(tyche_sobol *s, double evals)
+{
+	s->evals = evals;
+	free(s->counts);
+	free(s->r1);
+	free(s->rt);
+	s->counts = NULL;
+	s->r1 = s->rt = NULL;
+}
+
+/* ------------------------------------------------------------ one process */
+
+int tyche_sobol_compute(tyche_sobol **out, const tyche_context *ctx,
+			const tyche_sobol_opts *o, tyche_error *err)
+{
+	struct ty_sobol_run run;
+	tyche_sobol *res = NULL;
+	double **fA = NULL, **fB = NULL, **fAB = NULL;
+	int rc = ty_sobol_run_init(&run, ctx, o, err);
+
+	if (rc)
+		return rc;
+	fA = alloc_unit_vals(run.T.M, run.N);
+	fB = alloc_unit_vals(run.T.M, run.N);
+	fAB = alloc_unit_vals(run.T.M, run.N);
+	if (!fA || !fB || !fAB)
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory for %zu samples", run.N);
+	if (!rc)
+		rc = ty_sobol_run_base(&run, 0, run.N, fA, fB, err);
+	if (!rc)
+		rc = ty_sobol_est_create(&res, o->scenario ? o->scenario : "portfolio", o->seed,
+					 run.N, run.R, run.level, run.T.ngroups, run.T.M, err);
+	for (size_t g = 0; !rc && g < run.T.ngroups; g++) {
+		const struct ty_sens_group *G = &run.T.group[g];
+
+		rc = ty_sobol_run_group(&run, g, fAB, err);
+		if (!rc)
+			rc = ty_sobol_est_group(res, G->level, G->tech, G->scen, G->table, G->input,
+						(const char *const *)run.T.metric,
+						(const char *const *)run.T.units, fA, fB, fAB, err);
+	}
+	if (!rc) {
+		ty_sobol_est_finish(res, run.per_sample * (double)run.N);
+		*out = res;
+		res = NULL;
+	}
+	tyche_sobol_free(res);
+	free_unit_vals(fA, run.T.M);
+	free_unit_vals(fB, run.T.M);
+	free_unit_vals(fAB, run.T.M);
+	ty_sobol_run_release(&run);
 	return rc;
 }
 

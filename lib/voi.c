@@ -19,6 +19,12 @@
  * normal sampling distribution (Strong, Oakley and Brennan 2014, 2.4),
  * with keyed normals so that it is reproducible.
  *
+ * Two halves (sens.h): the candidates' net benefits and the groups'
+ * draws for samples lo .. hi-1 (ty_voi_run_*), then the estimates over
+ * all N (ty_voi_est, which takes the draws through a callback).  One
+ * process runs both; shards (shard-sens.c) store the first and a merge
+ * runs the second.
+ *
  * Easy to get wrong: the regressors are the group's *draws*, asked of the
  * evaluator itself (ty_eval_draw_cell: its keys and, with a correlations
  * table, its Iman-Conover orders); a regression on anything else would
@@ -310,11 +316,11 @@ out:
 /* ------------------------------------------------------------ regression */
 
 /* EVPPI of one group: y[d] (nd rows of N) regressed on the group's draws. */
-static int evppi_group(const struct ty_eval *Ev, const struct ty_sens_target *T,
-		       const struct ty_sens_group *G, uint64_t seed, size_t gix, double **y,
-		       size_t nd, size_t N, double *evppi, double *se)
+static int evppi_group(const struct ty_voi_est_in *in, size_t gix, double **y, size_t nd,
+		       double *evppi, double *se)
 {
-	size_t k = G->n, deg = k <= 3 ? 3 : k <= 10 ? 2 : 1, p;
+	uint64_t seed = in->seed;
+	size_t N = in->N, k = in->group[gix].ncells, deg = k <= 3 ? 3 : k <= 10 ? 2 : 1, p;
 	gsl_matrix *X = NULL, *cov = NULL;
 	gsl_vector *c = NULL, *yv = NULL;
 	gsl_multifit_linear_workspace *ws = NULL;
@@ -344,11 +350,10 @@ static int evppi_group(const struct ty_eval *Ev, const struct ty_sens_target *T,
 	for (size_t i = 0; i < N; i++)
 		gsl_matrix_set(X, i, 0, 1.0);
 	for (size_t j = 0; j < k; j++) {
-		const struct ty_sens_unit *U = &T->unit[G->cell_unit[j]];
 		double m = 0, s = 0;
 
 		/* the evaluator's own draws (its keys and correlated orders) */
-		if (ty_eval_draw_cell(Ev, U->tech, U->scen, G->cells[j], N, x))
+		if (in->draw(in->draw_arg, gix, j, x))
 			goto out;
 		for (size_t i = 0; i < N; i++)
 			m += x[i];
@@ -483,22 +488,33 @@ out:
 	return rc;
 }
 
-/* ------------------------------------------------------------ driver */
+/* ------------------------------------------------------------ the decision */
 
-int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi_opts *o,
-		      tyche_error *err)
+void ty_voi_run_release(struct ty_voi_run *r)
+{
+	for (size_t d = 0; d < r->D; d++) {
+		free(r->cname ? r->cname[d] : NULL);
+		free(r->w ? r->w[d] : NULL);
+		free(r->wd ? r->wd[d] : NULL);
+	}
+	free(r->cname);
+	free(r->w);
+	free(r->wd);
+	ty_eval_free(r->E);
+	ty_sens_target_release(&r->T);
+	memset(r, 0, sizeof *r);
+}
+
+int ty_voi_run_init(struct ty_voi_run *r, const tyche_context *ctx, const tyche_voi_opts *o,
+		    tyche_error *err)
 {
 	struct cands C;
-	struct ty_sens_target T;
-	struct ty_eval *E = NULL;
-	tyche_voi *res = NULL;
-	double *wu = NULL, **wd = NULL, ***vals = NULL, **nb = NULL, **y = NULL;
-	size_t N = o->samples, D;
-	double sign = o->minimize ? -1 : 1;
+	double *wu = NULL;
+	size_t N = o->samples, D = 0;
 	int rc = 0;
 
+	memset(r, 0, sizeof *r);
 	memset(&C, 0, sizeof C);
-	memset(&T, 0, sizeof T);
 	if (!o->metric)
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "no metric: the decision needs one");
 	if (N < 10 || N > ((size_t)1 << 28))
@@ -537,78 +553,139 @@ int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi
 		for (size_t i = 0; i < ctx->ntranches; i++)
 			if (C.w[d][i] != 0)
 				wu[i] = 1;
-	rc = ty_sens_target_tranches(&T, ctx, wu, o->metric, o->levels, err);
+	rc = ty_sens_target_tranches(&r->T, ctx, wu, o->metric, o->levels, err);
 	if (rc)
 		goto out;
-	rc = ty_eval_create(&E, ctx, o->seed, err);
+	rc = ty_eval_create(&r->E, ctx, o->seed, err);
 	if (!rc)   /* plain MC with the correlations table's orders, if any */
-		rc = ty_eval_set_design(E, TYCHE_DESIGN_MC, N, err);
+		rc = ty_eval_set_design(r->E, TYCHE_DESIGN_MC, N, err);
 	if (rc)
 		goto out;
-	res = ty_calloc(1, sizeof *res);
-	wd = ty_calloc(D, sizeof *wd);
-	vals = ty_calloc(T.nunits + 1, sizeof *vals);
-	nb = ty_calloc(D, sizeof *nb);
-	y = ty_calloc(D, sizeof *y);
-	if (!res || !wd || !vals || !nb || !y) {
+	r->N = N;
+	r->seed = o->seed;
+	r->minimize = o->minimize;
+	r->threads = o->threads;
+	r->per_sample = (double)r->T.nunits;
+	r->wd = ty_calloc(D, sizeof *r->wd);
+	if (!r->wd) {
 		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 		goto out;
 	}
-	res->N = N;
-	res->seed = o->seed;
-	res->minimize = o->minimize;
-	res->metric = T.metric[0];
-	res->units = T.units[0];
-	/* each scenario once */
-	for (size_t u = 0; u < T.nunits && !rc; u++) {
-		vals[u] = ty_calloc(1, sizeof **vals);
-		if (!vals[u] || !(vals[u][0] = ty_calloc(N, sizeof(double)))) {
-			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-			break;
-		}
-		rc = ty_budget_check(err, "computing the value of information");
-		if (!rc && T.unit[u].row[0] >= 0)
-			rc = ty_sens_eval_unit(E, &T, u, NULL, N, o->threads, vals[u], err);
-		res->evals += (double)N;
-	}
-	if (rc)
-		goto out;
-	/* net benefit of each candidate */
-	res->cmean = ty_calloc(D, sizeof(double));
-	if (!res->cmean) {
-		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-		goto out;
-	}
+	/* the candidates move into the run */
+	r->D = D;
+	r->cname = C.name;
+	r->w = C.w;
+	memset(&C, 0, sizeof C);
 	for (size_t d = 0; d < D; d++) {
-		double s = 0;
-
-		wd[d] = ty_calloc(T.nunits + 1, sizeof **wd);
-		nb[d] = ty_calloc(N, sizeof **nb);
-		y[d] = ty_calloc(N, sizeof **y);
-		if (!wd[d] || !nb[d] || !y[d]) {
+		if (!(r->wd[d] = ty_calloc(r->T.nunits + 1, sizeof **r->wd))) {
 			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 			goto out;
 		}
 		for (size_t i = 0; i < ctx->ntranches; i++) {
-			if (C.w[d][i] == 0)
+			if (r->w[d][i] == 0)
 				continue;
-			for (size_t u = 0; u < T.nunits; u++) {
-				const struct ty_tech *Tc = &ctx->tech[T.unit[u].tech];
+			for (size_t u = 0; u < r->T.nunits; u++) {
+				const struct ty_tech *Tc = &ctx->tech[r->T.unit[u].tech];
 
-				if (!strcmp(Tc->scen[T.unit[u].scen].name, ctx->tranches[i].scenario))
-					wd[d][u] += C.w[d][i];
+				if (!strcmp(Tc->scen[r->T.unit[u].scen].name, ctx->tranches[i].scenario))
+					r->wd[d][u] += r->w[d][i];
 			}
 		}
-		for (size_t u = 0; u < T.nunits; u++) {
-			if (wd[d][u] == 0 || T.unit[u].row[0] < 0)
+	}
+out:
+	free(wu);
+	cands_release(&C);
+	if (rc)
+		ty_voi_run_release(r);
+	return rc;
+}
+
+int ty_voi_run_values(struct ty_voi_run *r, uint64_t lo, uint64_t hi, double **nb,
+		      tyche_error *err)
+{
+	const struct ty_sens_target *T = &r->T;
+	size_t n = (size_t)(hi - lo);
+	double sign = r->minimize ? -1 : 1, ***vals = ty_calloc(T->nunits + 1, sizeof *vals);
+	int rc = 0;
+
+	if (!vals)
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	/* each scenario once */
+	for (size_t u = 0; u < T->nunits && !rc; u++) {
+		vals[u] = ty_calloc(1, sizeof **vals);
+		if (!vals[u] || !(vals[u][0] = ty_calloc(n ? n : 1, sizeof(double)))) {
+			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+			break;
+		}
+		rc = ty_budget_check(err, "computing the value of information");
+		if (!rc && T->unit[u].row[0] >= 0)
+			rc = ty_sens_eval_range(r->E, T, u, NULL, lo, hi, r->threads, vals[u], err);
+	}
+	/* net benefit of each candidate */
+	for (size_t d = 0; !rc && d < r->D; d++) {
+		for (size_t i = 0; i < n; i++)
+			nb[d][i] = 0;
+		for (size_t u = 0; u < T->nunits; u++) {
+			if (r->wd[d][u] == 0 || T->unit[u].row[0] < 0)
 				continue;
-			for (size_t i = 0; i < N; i++)
-				nb[d][i] += wd[d][u] * vals[u][0][i];
+			for (size_t i = 0; i < n; i++)
+				nb[d][i] += r->wd[d][u] * vals[u][0][i];
 		}
-		for (size_t i = 0; i < N; i++) {
+		for (size_t i = 0; i < n; i++)
 			nb[d][i] *= sign;
-			s += nb[d][i];
+	}
+	for (size_t u = 0; u < T->nunits; u++) {
+		if (vals[u])
+			free(vals[u][0]);
+		free(vals[u]);
+	}
+	free(vals);
+	return rc;
+}
+
+int ty_voi_run_draws(const struct ty_voi_run *r, size_t g, size_t j, uint64_t lo, uint64_t hi,
+		     double *x, tyche_error *err)
+{
+	const struct ty_sens_group *G = &r->T.group[g];
+	const struct ty_sens_unit *U = &r->T.unit[G->cell_unit[j]];
+
+	/* draws are pure functions of the sample: lo .. hi-1 directly */
+	if (ty_eval_draw_cell(r->E, U->tech, U->scen, G->cells[j], lo, (size_t)(hi - lo), x))
+		return ty_error_at(err, TYCHE_EINTERNAL, "", 0, 0, "cell of '%s' not in its scenario",
+				   G->input);
+	return 0;
+}
+
+/* ------------------------------------------------------------ the estimates */
+
+int ty_voi_est(tyche_voi **out, const struct ty_voi_est_in *in, tyche_error *err)
+{
+	tyche_voi *res = ty_calloc(1, sizeof *res);
+	double *const *nb = in->nb, **y = ty_calloc(in->D, sizeof *y);
+	size_t N = in->N, D = in->D;
+	double sign = in->minimize ? -1 : 1;
+	int rc = 0;
+
+	if (!res || !y || !(res->cmean = ty_calloc(D, sizeof(double))) ||
+	    !(res->cname = ty_calloc(D, sizeof(char *)))) {
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		goto out;
+	}
+	res->N = N;
+	res->seed = in->seed;
+	res->minimize = in->minimize;
+	res->evals = in->evals;
+	res->nc = D;
+	for (size_t d = 0; d < D; d++) {
+		double s = 0;
+
+		if (!(res->cname[d] = ty_strdup(in->cname[d])) ||
+		    !(y[d] = ty_calloc(N, sizeof **y))) {
+			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+			goto out;
 		}
+		for (size_t i = 0; i < N; i++)
+			s += nb[d][i];
 		res->cmean[d] = sign * s / (double)N;
 		if (sign * res->cmean[d] > sign * res->cmean[res->best])
 			res->best = d;
@@ -643,15 +720,15 @@ int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi
 		for (size_t d = 0; d < D; d++)
 			if (d != res->best)
 				yo[no++] = y[d];
-		res->v = ty_calloc(T.ngroups + 1, sizeof *res->v);
-		res->strings = ty_calloc(4 * T.ngroups + 4, sizeof(char *));
+		res->v = ty_calloc(in->ngroups + 1, sizeof *res->v);
+		res->strings = ty_calloc(4 * in->ngroups + 4, sizeof(char *));
 		if (!res->v || !res->strings) {
 			free(yo);
 			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 			goto out;
 		}
-		for (size_t g = 0; g < T.ngroups && !rc; g++) {
-			const struct ty_sens_group *G = &T.group[g];
+		for (size_t g = 0; g < in->ngroups && !rc; g++) {
+			const struct ty_voi_group *G = &in->group[g];
 			tyche_voi_row *r = &res->v[res->n++];
 			const char *src[4] = { G->tech, G->scen, G->table, G->input };
 			const char **dst[4] = { &r->technology, &r->scenario, &r->table, &r->input };
@@ -670,7 +747,7 @@ int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi
 				res->strings[res->nstrings++] = s;
 				*dst[k] = s;
 			}
-			if (!rc && evppi_group(E, &T, G, o->seed, g, yo, no, N, &r->evppi, &r->se))
+			if (!rc && evppi_group(in, g, yo, no, &r->evppi, &r->se))
 				rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0,
 						 "the regression for '%s' failed", G->input);
 			r->share = res->evpi > 0 ? r->evppi / res->evpi : NAN;
@@ -680,7 +757,7 @@ int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi
 			goto out;
 	}
 	{
-		char *m = ty_strdup(res->metric), *un = ty_strdup(res->units);
+		char *m = ty_strdup(in->metric), *un = ty_strdup(in->units);
 
 		res->strings[res->nstrings++] = m;
 		res->strings[res->nstrings++] = un;
@@ -691,35 +768,78 @@ int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi
 			goto out;
 		}
 	}
-	res->nc = D;
-	res->cname = C.name;
-	C.name = NULL;
-	for (size_t d = 0; d < D; d++)
-		free(C.w[d]);
-	C.n = 0;
 	*out = res;
 	res = NULL;
 out:
 	tyche_voi_free(res);
-	for (size_t d = 0; d < D && wd; d++)
-		free(wd[d]);
-	for (size_t d = 0; d < D && nb; d++)
-		free(nb[d]);
-	for (size_t d = 0; d < D && y; d++)
+	for (size_t d = 0; y && d < D; d++)
 		free(y[d]);
-	free(wd);
-	free(nb);
 	free(y);
-	for (size_t u = 0; vals && u < T.nunits; u++) {
-		if (vals[u])
-			free(vals[u][0]);
-		free(vals[u]);
+	return rc;
+}
+
+/* ------------------------------------------------------------ one process */
+
+static int draw_run(void *arg, size_t g, size_t j, double *x)
+{
+	const struct ty_voi_run *r = arg;
+	tyche_error e = { 0 };
+
+	return ty_voi_run_draws(r, g, j, 0, r->N, x, &e);
+}
+
+int tyche_voi_compute(tyche_voi **out, const tyche_context *ctx, const tyche_voi_opts *o,
+		      tyche_error *err)
+{
+	struct ty_voi_run run;
+	struct ty_voi_est_in in;
+	struct ty_voi_group *grp = NULL;
+	double **nb = NULL;
+	int rc = ty_voi_run_init(&run, ctx, o, err);
+
+	if (rc)
+		return rc;
+	nb = ty_calloc(run.D, sizeof *nb);
+	grp = ty_calloc(run.T.ngroups + 1, sizeof *grp);
+	if (!nb || !grp)
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	for (size_t d = 0; !rc && d < run.D; d++)
+		if (!(nb[d] = ty_calloc(run.N, sizeof **nb)))
+			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	if (!rc)
+		rc = ty_voi_run_values(&run, 0, run.N, nb, err);
+	if (!rc) {
+		for (size_t g = 0; g < run.T.ngroups; g++) {
+			const struct ty_sens_group *G = &run.T.group[g];
+
+			grp[g].level = G->level;
+			grp[g].tech = G->tech;
+			grp[g].scen = G->scen;
+			grp[g].table = G->table;
+			grp[g].input = G->input;
+			grp[g].ncells = G->n;
+		}
+		memset(&in, 0, sizeof in);
+		in.N = run.N;
+		in.D = run.D;
+		in.ngroups = run.T.ngroups;
+		in.seed = run.seed;
+		in.minimize = run.minimize;
+		in.metric = run.T.metric[0];
+		in.units = run.T.units[0];
+		in.cname = (const char *const *)run.cname;
+		in.nb = nb;
+		in.group = grp;
+		in.draw = draw_run;
+		in.draw_arg = &run;
+		in.evals = run.per_sample * (double)run.N;
+		rc = ty_voi_est(out, &in, err);
 	}
-	free(vals);
-	free(wu);
-	cands_release(&C);
-	ty_eval_free(E);
-	ty_sens_target_release(&T);
+	for (size_t d = 0; nb && d < run.D; d++)
+		free(nb[d]);
+	free(nb);
+	free(grp);
+	ty_voi_run_release(&run);
 	return rc;
 }
 

@@ -149,6 +149,22 @@ TYCHE_API double tyche_voi_evaluations(const tyche_voi *v);
 TYCHE_API int tyche_voi_write(const tyche_voi *v, int format, tyche_write_fn w, void *arg,
 			      tyche_error *err);
 
+/* ------------------------------------------------------------ shards */
+
+/*
+ * Shard `index` of `count` of a Sobol or value-of-information run
+ * (lib/shard-sens.c): the model outputs of samples lo .. hi-1
+ * (tyche_shard_range over o->samples) into the shard file `path`, with
+ * every option that changes a number in its header; tyche_shards_merge
+ * then writes what tyche_sobol_write / tyche_voi_write would have written
+ * for the whole run, byte for byte.  `format` is the merge's default.
+ */
+TYCHE_API int tyche_sobol_shard(const tyche_context *ctx, const tyche_sobol_opts *o, int format,
+				unsigned index, unsigned count, const char *path,
+				tyche_error *err);
+TYCHE_API int tyche_voi_shard(const tyche_context *ctx, const tyche_voi_opts *o, int format,
+			      unsigned index, unsigned count, const char *path, tyche_error *err);
+
 /* ------------------------------------------------------------ standard errors */
 
 /* Monte-Carlo standard errors of a portfolio's statistics (lib/mcse.c):
