@@ -66,6 +66,30 @@ test_expect_success 'only rank 0 writes: the other ranks never open --output' '
 	test $(ls only.csv* | wc -l) = 1
 '
 
+unclock() {
+	sed -e 's/,Seconds,,[0-9.]*,/,Seconds,,-,/' \
+	    -e 's/"seconds":[[:space:]]*[-0-9.eE+]*/"seconds":-/' "$1"
+}
+
+test_expect_success 'sensitivity, voi, surface and pareto: 2 and 3 ranks (shards) equal one process' '
+	tyche-run sensitivity --amount "Stack R&D=1e6" --samples 400 "$EX" >sens1.csv &&
+	tyche-run voi --metric Cost --sense max --samples 400 --format json "$EX" >voi1.json &&
+	tyche-run surface --samples 300 --output surf1.bin "$EX" >/dev/null &&
+	tyche-run pareto --samples 100 --budgets 0:3e6:1e6 --metric Cost "$EX" >par1.csv &&
+	for np in 2 3; do
+		run_mpi $np tyche-mpi sensitivity --amount "Stack R&D=1e6" --samples 400 "$EX" >sens.csv &&
+		cmp sens1.csv sens.csv &&
+		run_mpi $np tyche-run voi --metric Cost --sense max --samples 400 --format json \
+			--output voi.json "$EX" &&
+		cmp voi1.json voi.json &&
+		run_mpi $np tyche-mpi surface --samples 300 --output surf.bin "$EX" &&
+		cmp surf1.bin surf.bin &&
+		run_mpi $np tyche-mpi pareto --samples 100 --budgets 0:3e6:1e6 --metric Cost "$EX" >par.csv &&
+		unclock par1.csv >a && unclock par.csv >b && cmp a b || { echo "differs with $np ranks"; exit 1; }
+	done &&
+	! ls "${TMPDIR:-/tmp}"/tyche-mpi.* 2>/dev/null
+'
+
 test_expect_success 'a command not split over ranks is refused, not run K times' '
 	test_must_fail run_mpi 2 tyche-mpi explore --amount "Stack R&D=1" "$EX" >out 2>err &&
 	grep -F "'\''explore'\'' is not split over ranks" err &&
