@@ -312,7 +312,7 @@ int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
 		  size_t scen, uint64_t first, size_t n, double *const *out)
 {
 	const struct ty_tech *T = &E->ctx->tech[tech];
-	const struct scen_cells *C = &E->sc[tech][scen];
+	const struct scen_cells *C;
 	const double **pp = ws->pp;
 	const double *const *lifetime, *const *input_raw, *const *input_eff,
 		*const *input_price, *const *output_eff, *const *output_price, *const *p;
@@ -324,6 +324,7 @@ int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
 
 	if (E->source)
 		return E->source(E->source_arg, tech, scen, first, n, out);
+	C = &E->sc[tech][scen];   /* a replay has no cells */
 	nfix = ty_fn_ncomp(T->fns[TY_FN_FIXED]);
 
 	/* draw every cell */
