@@ -78,13 +78,16 @@ int run_cmd_evaluate(int argc, char **argv)
 	rc = run_load_context(rc_opts.context, &rc_opts.load, &ctx);
 	if (rc)
 		return rc;
+	eo.seed = rc_opts.seed;
+	eo.samples = rc_opts.samples;
+	eo.threads = rc_opts.threads;
+	eo.block = rc_opts.block;
+	eo.format = rc_opts.format;
+	eo.summary = rc_opts.summary;
+	eo.design = rc_opts.design;
+	eo.dist = run_eval_dist;
+	eo.summary_mem = rc_opts.summary_mem;
 	if (rc_opts.shard_count) {
-		eo.seed = rc_opts.seed;
-		eo.samples = rc_opts.samples;
-		eo.threads = rc_opts.threads;
-		eo.format = rc_opts.format;
-		eo.summary = rc_opts.summary;
-		eo.design = rc_opts.design;
 		rc = tyche_evaluate_shard(ctx, &eo, rc_opts.shard_index, rc_opts.shard_count,
 					  rc_opts.output, &err);
 		if (rc) {
@@ -103,15 +106,6 @@ int run_cmd_evaluate(int argc, char **argv)
 		tyche_context_free(ctx);
 		return RUN_EX_CANTCREAT;
 	}
-	eo.seed = rc_opts.seed;
-	eo.samples = rc_opts.samples;
-	eo.threads = rc_opts.threads;
-	eo.block = rc_opts.block;
-	eo.format = rc_opts.format;
-	eo.summary = rc_opts.summary;
-	eo.design = rc_opts.design;
-	eo.dist = run_eval_dist;
-	eo.summary_mem = rc_opts.summary_mem;
 	eo.write = out ? write_file : NULL;
 	eo.write_arg = out;
 	if (isatty(2) && rc_opts.samples * 10 >= 100000 && out) {
