@@ -84,12 +84,17 @@ test_expect_success 'sensitivity, voi, surface and pareto: 2 and 3 ranks (shards
 		run_mpi $np tyche-run voi --metric Cost --sense max --samples 400 --format json \
 			--output voi.json "$EX" &&
 		cmp voi1.json voi.json &&
-		run_mpi $np tyche-mpi surface --samples 300 --output surf.bin "$EX" &&
-		cmp surf1.bin surf.bin &&
+		run_mpi $np tyche-mpi surface --samples 300 --output surf.bin "$EX" >path &&
+		cmp surf1.bin surf.bin && test "$(cat path)" = surf.bin &&
 		run_mpi $np tyche-mpi pareto --samples 100 --budgets 0:3e6:1e6 --metric Cost "$EX" >par.csv &&
 		unclock par1.csv >a && unclock par.csv >b && cmp a b || { echo "differs with $np ranks"; exit 1; }
 	done &&
 	! ls "${TMPDIR:-/tmp}"/tyche-mpi.* 2>/dev/null
+'
+
+test_expect_success 'surface over ranks needs --output (never the binary file on stdout)' '
+	test_must_fail run_mpi 2 tyche-mpi surface --samples 100 "$EX" >out 2>err &&
+	grep -F -- "--output FILE" err && ! test -s out
 '
 
 test_expect_success 'a command not split over ranks is refused, not run K times' '

@@ -172,6 +172,15 @@ static int run_by_shards(int argc, char **argv, int rank, int size)
 		}
 		av[n++] = argv[i];
 	}
+	if (!output && !strcmp(argv[1], "surface")) {
+		/* one process writes the study's cache path; the merge here
+		 * would write the binary file to stdout */
+		if (rank == 0)
+			fprintf(stderr, "tyche-mpi surface: over several ranks, name the file: "
+				"--output FILE (tyche-run surface prints the cache path)\n");
+		free(av);
+		return RUN_EX_USAGE;
+	}
 	snprintf(shard, sizeof shard, "%d/%d", rank + 1, size);
 	snprintf(mine, sizeof mine, "%s/tyche-mpi.%ld.%d.shard", dir, job, rank);
 	av[n++] = "--shard";
@@ -217,6 +226,8 @@ static int run_by_shards(int argc, char **argv, int rank, int size)
 			rc = run_plain_main(m, mv);
 		else
 			rc = RUN_EX_SOFTWARE;
+		if (!rc && !strcmp(argv[1], "surface"))
+			printf("%s\n", output);   /* as tyche-run surface does */
 		for (int r = 0; r < size; r++)
 			unlink(names[r]);
 		free(mv);
