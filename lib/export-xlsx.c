@@ -13,9 +13,18 @@
  * them; a non-finite value is an empty cell (Excel has no NaN).  Sheet
  * cells hold at most 32,767 characters, so names are cut there by the
  * library, never here.
+ *
+ * libxlsxwriter is opened with dlopen on the first export, not linked:
+ * it brings minizip and libcrypto, whose loading cost every process
+ * 2.3 ms of its start (tyche.cgi answers a request in about 1 ms without
+ * them).  The header still gives every type and prototype; the calls go
+ * through a table filled once (pthread_once), and a missing library is a
+ * located error naming the Debian package, never a crash.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +33,60 @@
 #include <xlsxwriter.h>
 
 #include "internal.h"
+
+/* ------------------------------------------------ the library, at run time */
+
+#define XLSX_FNS(X) X(workbook_new_opt) X(workbook_add_worksheet) X(workbook_add_format) \
+	X(workbook_close) X(format_set_bold) X(worksheet_write_string) \
+	X(worksheet_write_number) X(worksheet_write_boolean) X(worksheet_write_blank) \
+	X(worksheet_set_column) X(lxw_strerror)
+
+static struct {
+#define X(f) __typeof__(&f) f;
+	XLSX_FNS(X)
+#undef X
+	int ok;
+	char why[256];
+} lxw;
+
+static pthread_once_t lxw_once = PTHREAD_ONCE_INIT;
+
+static void lxw_open(void)
+{
+	static const char *const names[] = { "libxlsxwriter.so.4", "libxlsxwriter.so" };
+	void *h = NULL;
+	const char *e = "";
+
+	for (size_t i = 0; !h && i < sizeof names / sizeof names[0]; i++) {
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+		if (!h && !i)
+			e = dlerror();
+	}
+	if (!h) {
+		snprintf(lxw.why, sizeof lxw.why, "%s", e ? e : "not found");
+		return;
+	}
+#define X(f) \
+	if (!(*(void **)&lxw.f = dlsym(h, #f))) { \
+		snprintf(lxw.why, sizeof lxw.why, "libxlsxwriter has no %s", #f); \
+		return; \
+	}
+	XLSX_FNS(X)
+#undef X
+	lxw.ok = 1;   /* the handle stays open for the process */
+}
+
+#define workbook_new_opt lxw.workbook_new_opt
+#define workbook_add_worksheet lxw.workbook_add_worksheet
+#define workbook_add_format lxw.workbook_add_format
+#define workbook_close lxw.workbook_close
+#define format_set_bold lxw.format_set_bold
+#define worksheet_write_string lxw.worksheet_write_string
+#define worksheet_write_number lxw.worksheet_write_number
+#define worksheet_write_boolean lxw.worksheet_write_boolean
+#define worksheet_write_blank lxw.worksheet_write_blank
+#define worksheet_set_column lxw.worksheet_set_column
+#define lxw_strerror lxw.lxw_strerror
 
 static void num_or_blank(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double v,
 			 lxw_format *f)
@@ -104,6 +167,11 @@ int tyche_explore_write_xlsx(const tyche_surface *s, const tyche_explore_result 
 	size_t n;
 	int fd, rc = 0;
 
+	pthread_once(&lxw_once, lxw_open);
+	if (!lxw.ok)
+		return ty_error_at(err, TYCHE_ENOENT, "", 0, 0,
+				   "the xlsx export needs libxlsxwriter (Debian: libxlsxwriter4): %s",
+				   lxw.why);
 	if (!dir || !*dir || strlen(dir) > sizeof(path) - 32)
 		dir = "/tmp";
 	snprintf(path, sizeof(path), "%s/tyche-xlsx-XXXXXX", dir);

@@ -142,4 +142,14 @@ test_expect_success 'plot types all draw, unknown ones name the choices' '
 	test_cmp expect actual
 '
 
+test_expect_success 'libxlsxwriter is not loaded at start (it costs a process 2.3 ms); an xlsx download opens it' '
+	! ldd "$BUILD/bin/tyche.cgi" | grep -i xlsxwriter &&
+	test "$(USR=alice cgi POST /contexts/electrolysis/explore \
+		"{\"amounts\": {\"Stack R&D\": 1000000}, \"format\": \"xlsx\"}")" = 200 &&
+	grep -i "^Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" head &&
+	test "$(head -c 2 body)" = PK &&
+	tyche-xlsxdump body Statistics >dump &&
+	grep "^portfolio	*Cost	mean	" dump
+'
+
 test_done
