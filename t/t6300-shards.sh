@@ -5,6 +5,7 @@ test_description='evaluate --shard I/N and tyche-run merge: byte-identical to on
 reference study; mismatched, damaged, overlapping or incomplete shard sets are
 refused with a message naming the problem, and nothing is written'
 . ./test-lib.sh
+. "$TEST_DIR/lib-shard.sh"
 
 EX="$TOP/examples/electrolysis"
 
@@ -69,15 +70,6 @@ test_expect_success 'setup: shards 1/3, 2/3, 3/3 of one run' '
 		tyche-run evaluate --samples 300 --seed 5 --shard $i/3 --output r$i.shard "$EX" || exit 1
 	done
 '
-
-# refused CHECK-TEXT SHARDS...: merge exits 65, says CHECK-TEXT, writes no out.csv
-refused() {
-	want=$1; shift
-	rm -f out.csv out.csv.tmp.* &&
-	test_expect_code 65 tyche-run merge -o out.csv "$@" 2>err &&
-	cat err && grep -F -- "$want" err &&
-	! ls out.csv* 2>/dev/null
-}
 
 test_expect_success 'a missing shard is named, with its samples' '
 	refused "samples 101-200 of 300 are missing (shard 2/3)" r1.shard r3.shard &&

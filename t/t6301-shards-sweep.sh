@@ -7,17 +7,11 @@ merged surface file equals tyche-run surface'"'"'s byte for byte, on the bundled
 example and pv-residential-simple; shards of another seed or other settings are
 refused naming the setting, and nothing is written'
 . ./test-lib.sh
+. "$TEST_DIR/lib-shard.sh"
 
 EX="$TOP/examples/electrolysis"
 TYCHE_CACHE="$PWD/cache"
 export TYCHE_CACHE
-
-# Each point's "Seconds" row (CSV) and "seconds" (JSON) measure the wall
-# clock: the only bytes that differ between two runs of one sweep.
-unclock() {
-	sed -e 's/,Seconds,,[0-9.]*,/,Seconds,,-,/' \
-	    -e 's/"seconds":[[:space:]]*[-0-9.eE+]*/"seconds":-/' "$1"
-}
 
 # shards N OUT-PREFIX COMMAND...: shards 1/N .. N/N of COMMAND.
 shards() {
@@ -114,15 +108,6 @@ test_expect_success 'setup: shards of one pareto run and one surface run' '
 	shards 3 r tyche-run pareto --samples 200 --seed 5 --budgets 0:3e6:1e6 "$EX" &&
 	shards 3 u tyche-run surface --samples 200 --seed 5 "$EX"
 '
-
-# refused CHECK-TEXT SHARDS...: merge exits 65, says CHECK-TEXT, writes no out
-refused() {
-	want=$1; shift
-	rm -f out out.tmp.* &&
-	test_expect_code 65 tyche-run merge -o out "$@" 2>err &&
-	cat err && grep -F -- "$want" err &&
-	! ls out* 2>/dev/null
-}
 
 test_expect_success 'pareto: another seed, budgets, metric, statistic, limit or method is refused' '
 	tyche-run pareto --samples 200 --seed 6 --budgets 0:3e6:1e6 --shard 2/3 --output x.shard "$EX" &&

@@ -10,6 +10,7 @@ ranges of more than one block of samples, any thread count.  Shards of
 another seed, metric, amounts, sense or candidates file are refused naming
 the setting, and nothing is written.'
 . ./test-lib.sh
+. "$TEST_DIR/lib-shard.sh"
 . "$TEST_DIR/lib/sens-toy.sh"
 
 EX="$TOP/examples/electrolysis"
@@ -87,15 +88,6 @@ test_expect_success 'setup: shards 1/3, 2/3, 3/3 of a sensitivity and a voi run'
 			--shard $i/3 --output v$i.shard || return 1
 	done
 '
-
-# refused CHECK-TEXT SHARDS...: merge exits 65, says CHECK-TEXT, writes no out
-refused() {
-	want=$1; shift
-	rm -f out.csv out.csv.tmp.* &&
-	test_expect_code 65 tyche-run merge -o out.csv "$@" 2>err &&
-	cat err && grep -F -- "$want" err &&
-	! ls out.csv* 2>/dev/null
-}
 
 test_expect_success 'sensitivity: another seed, metric, amounts, groups or bootstrap is refused, naming it' '
 	sens "$EX" --samples 90 --seed 6 --bootstrap 20 --shard 2/3 --output seed.shard &&

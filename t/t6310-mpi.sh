@@ -5,6 +5,7 @@ give output byte-identical to one process (CSV, JSON, summary) on the bundled
 example and every reference study; tyche-run started by mpirun hands over to
 tyche-mpi; a rank killed mid-run ends the job within seconds, naming the rank'
 . ./test-lib.sh
+. "$TEST_DIR/lib-shard.sh"
 
 EX="$TOP/examples/electrolysis"
 # OpenMPI refuses root unless told; CI runs as root
@@ -68,10 +69,6 @@ test_expect_success 'only rank 0 writes: the other ranks never open --output' '
 	test $(ls only.csv* | wc -l) = 1
 '
 
-unclock() {
-	sed -e 's/,Seconds,,[0-9.]*,/,Seconds,,-,/' \
-	    -e 's/"seconds":[[:space:]]*[-0-9.eE+]*/"seconds":-/' "$1"
-}
 
 test_expect_success 'sensitivity, voi, surface and pareto: 2 and 3 ranks (shards) equal one process' '
 	tyche-run sensitivity --amount "Stack R&D=1e6" --samples 400 "$EX" >sens1.csv &&
