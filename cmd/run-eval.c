@@ -67,10 +67,6 @@ int run_cmd_evaluate(int argc, char **argv)
 		"  --models PATH    model search path (DIR[:DIR...])\n");
 	if (rc >= 0)
 		return rc;
-	if (rc_opts.shard_count && !rc_opts.output) {
-		fprintf(stderr, "tyche-run evaluate: --shard needs --output FILE (the shard file)\n");
-		return RUN_EX_USAGE;
-	}
 	if (rc_opts.shard_count && run_eval_dist) {
 		fprintf(stderr, "tyche-run evaluate: --shard and MPI ranks do not mix: use one or the other\n");
 		return RUN_EX_USAGE;

@@ -401,11 +401,6 @@ int run_cmd_pareto(int argc, char **argv)
 	}
 	if (c.o.budgets && (rc = parse_range("budgets", c.o.budgets, &budgets, &nb)))
 		return rc;
-	if (c.o.shard_count && !c.o.output) {
-		fprintf(stderr, "tyche-run pareto: --shard needs --output FILE (the shard file)\n");
-		free(budgets);
-		return RUN_EX_USAGE;
-	}
 	/* a shard: the library writes --output, setup opens nothing */
 	shard_path = c.o.shard_count ? c.o.output : NULL;
 	if (shard_path)

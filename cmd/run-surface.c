@@ -49,10 +49,6 @@ int run_cmd_surface(int argc, char **argv)
 		"  --models PATH    model search path (DIR[:DIR...])\n");
 	if (rc >= 0)
 		return rc;
-	if (o.shard_count && !o.output) {
-		fprintf(stderr, "tyche-run surface: --shard needs --output FILE (the shard file)\n");
-		return RUN_EX_USAGE;
-	}
 	rc = run_load_context(o.context, &o.load, &ctx);
 	if (rc)
 		return rc;

@@ -315,5 +315,9 @@ int run_parse_common(int argc, char **argv, struct run_common *o, const char *he
 		return RUN_EX_USAGE;
 	}
 	o->context = argv[optind];
+	if (o->shard_count && !o->output) {
+		fprintf(stderr, "tyche-run %s: --shard needs --output FILE (the shard file)\n", argv[0]);
+		return RUN_EX_USAGE;
+	}
 	return resolve_study(o);
 }

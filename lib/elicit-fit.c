@@ -351,7 +351,9 @@ int ty_elicit_fit(const double *j, int family, struct ty_dist *out, double *rms)
 	double C, S, xmin = INFINITY, xmax = -INFINITY;
 	size_t nq = 0;
 
-	gsl_set_error_handler_off();   /* as lib/dist.c: NaN, never abort() */
+	gsl_set_error_handler_off();   /* as lib/dist.c: failures come back as
+	                                  status codes and NaN; GSL's default
+	                                  handler would end the process */
 	for (int i = 0; i < TY_J_N; i++)
 		if (!isnan(j[i])) {
 			xmin = fmin(xmin, j[i]);

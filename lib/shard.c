@@ -419,8 +419,7 @@ static int same_run(const struct ty_shard_in *A, const struct ty_shard_in *S, ty
 
 static int by_range(const void *a, const void *b)
 {
-	const struct ty_shard_in *x = *(const struct ty_shard_in *const *)a,
-		*y = *(const struct ty_shard_in *const *)b;
+	const struct ty_shard_in *x = a, *y = b;
 
 	return x->lo < y->lo ? -1 : x->lo > y->lo ? 1 : x->hi < y->hi ? -1 : x->hi > y->hi;
 }
@@ -442,27 +441,27 @@ static void name_gap(char *buf, size_t len, const struct ty_shard_in *P, const s
 }
 
 /* Sorted by range, the shards must tile 0 .. samples exactly. */
-static int tiles(struct ty_shard_in **v, size_t n, uint64_t samples, tyche_error *err)
+static int tiles(struct ty_shard_in *v, size_t n, uint64_t samples, tyche_error *err)
 {
 	uint64_t at = 0;
 	char which[96];
 	/* what the ranges count: samples, or a sweep's points */
-	const char *unit = n && *ty_shard_str(v[0]->hdr, "unit", NULL)
-		? ty_shard_str(v[0]->hdr, "unit", NULL) : "samples";
+	const char *unit = n && *ty_shard_str(v[0].hdr, "unit", NULL)
+		? ty_shard_str(v[0].hdr, "unit", NULL) : "samples";
 
 	qsort(v, n, sizeof *v, by_range);
 	for (size_t i = 0; i < n; i++) {
-		const struct ty_shard_in *S = v[i];
+		const struct ty_shard_in *S = &v[i];
 
 		if (S->lo > at) {
-			name_gap(which, sizeof which, i ? v[i - 1] : NULL, S, S->count);
+			name_gap(which, sizeof which, i ? &v[i - 1] : NULL, S, S->count);
 			return ty_error_at(err, TYCHE_EDATA, "", 0, 0,
 					   "%s %" PRIu64 "-%" PRIu64 " of %" PRIu64
 					   " are missing%s: no shard given covers them",
 					   unit, at + 1, S->lo, samples, which);
 		}
 		if (S->lo < at) {
-			const struct ty_shard_in *P = v[i - 1];
+			const struct ty_shard_in *P = &v[i - 1];
 
 			if (P->lo == S->lo && P->hi == S->hi)
 				return ty_error_at(err, TYCHE_EDATA, S->path, 0, 0,
@@ -477,7 +476,7 @@ static int tiles(struct ty_shard_in **v, size_t n, uint64_t samples, tyche_error
 		at = S->hi;
 	}
 	if (at < samples) {
-		name_gap(which, sizeof which, v[n - 1], NULL, v[n - 1]->count);
+		name_gap(which, sizeof which, &v[n - 1], NULL, v[n - 1].count);
 		return ty_error_at(err, TYCHE_EDATA, "", 0, 0,
 				   "%s %" PRIu64 "-%" PRIu64 " of %" PRIu64
 				   " are missing%s: no shard given covers them",
@@ -490,38 +489,20 @@ int ty_shards_open(struct ty_shard_in **out, const char *const *paths, size_t n,
 		   tyche_error *err)
 {
 	struct ty_shard_in *S = ty_calloc(n ? n : 1, sizeof(*S));
-	struct ty_shard_in **v = ty_calloc(n ? n : 1, sizeof(*v));
 	int rc = 0;
 
 	*out = S;
-	if (!S || !v) {
-		free(v);
+	if (!S)
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-	}
 	if (!n)
 		rc = ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "no shard files given");
 	for (size_t i = 0; !rc && i < n; i++) {
 		rc = open_shard(&S[i], paths[i], err);
-		v[i] = &S[i];
 		if (!rc && i)
 			rc = same_run(&S[0], &S[i], err);
 	}
 	if (!rc)
-		rc = tiles(v, n, S[0].total, err);
-	if (!rc) {
-		/* sorted by range, in place */
-		struct ty_shard_in *t = ty_calloc(n, sizeof(*t));
-
-		if (!t) {
-			rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
-		} else {
-			for (size_t i = 0; i < n; i++)
-				t[i] = *v[i];
-			memcpy(S, t, n * sizeof(*t));
-			free(t);
-		}
-	}
-	free(v);
+		rc = tiles(S, n, S[0].total, err);   /* sorts S by range */
 	return rc;
 }
 

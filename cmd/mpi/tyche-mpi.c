@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mpi.h>
@@ -82,15 +83,17 @@ static int send_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = malloc(FILE_CHUNK);
+	struct stat sb;
 	uint64_t size = 0;
 	size_t n;
 	int rc = 0;
 
-	if (!f || !buf || fseek(f, 0, SEEK_END) || (long)(size = (uint64_t)ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET)) {
+	if (!f || !buf || fstat(fileno(f), &sb)) {
 		fprintf(stderr, "tyche-mpi: cannot read %s: %s\n", path, strerror(errno));
 		size = UINT64_MAX;   /* tells rank 0 this rank failed */
 		rc = 1;
+	} else {
+		size = (uint64_t)sb.st_size;
 	}
 	MPI_Ssend(&size, 1, MPI_UINT64_T, 0, TAG_FILE, MPI_COMM_WORLD);
 	while (!rc && (n = fread(buf, 1, FILE_CHUNK, f)) > 0)
