@@ -15,6 +15,9 @@ for c in "$TYCHE_PYTHON" python3 /usr/bin/python3; do
 	if "$c" -c 'import numpy, pandas, pytest' 2>/dev/null; then PY=$c; break; fi
 done
 [ -n "$PY" ] || test_skipped_all='python3 with numpy, pandas and pytest absent (make deps)'
+# An ASan libtyche.so cannot load into an uninstrumented python3 ("ASan
+# runtime does not come first"); `make check` without SANITIZE runs these.
+[ "${SANITIZE:-}" != 1 ] || test_skipped_all='SANITIZE=1: python3 is not built with ASan'
 export TYCHE_LIBRARY="$BUILD/libtyche.so" TYCHE_BUILD="$BUILD" PYTHONPATH="$TOP/python"
 export MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1
 export TYCHE_PYTHON="$PY"
