@@ -220,9 +220,9 @@ test_expect_success 'tornado: the uncertain input and its swing' '
 	test_expect_code 64 tyche-run tornado --metric X --scenario Nope toy
 '
 
+test_skip_unless_shared
+
 test_expect_success 'pv-residential-simple: LCOE under a budget and a GHG limit' '
-	test_skip_unless_shared &&
-	if test -z "$SHARED"; then exit 0; fi &&
 	pv="$SHARED/golden/pv-residential-simple/inputs-median" &&
 	tyche-run optimize "$pv" --models "$TOP/models" --metric LCOE --budget 3e6 \
 		--limit "GHG>=40" --samples 1 --no-cache >pv.csv &&

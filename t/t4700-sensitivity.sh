@@ -84,8 +84,9 @@ test_expect_success 'bad requests name what was expected' '
 	grep "samples: .1. is not a whole number in \[2, 1e+09\]" err
 '
 
+test_skip_unless_shared
+
 test_expect_success 'reference study: sum of first <= 1 and total >= first, within the intervals' '
-	test_skip_unless_shared &&
 	tyche-run sensitivity "$SHARED/tyche/pv-residential-simple" --models "$TOP/models" \
 		--amount "Module R&D=1000000" --amount "Inverter R&D=500000" \
 		--samples 2000 --groups parameter >ref.csv &&
