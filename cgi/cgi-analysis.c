@@ -221,6 +221,9 @@ int cgi_load_surface(const struct cgi_config *c, const char *name,
 	ao.samples = (size_t)c->samples;
 	ao.cache_dir = c->cache;
 	ao.nowait = 1;
+	/* a process that keeps no surface past its request maps the cache
+	 * file instead of copying it (a kept one must not be a mapping) */
+	ao.map_cache = !cgi_keep_surfaces;
 	if (!ctx) {
 		/* the caller needs the surface only: one this process kept is
 		 * used while the study's files are unchanged, else a cached one

@@ -52,6 +52,7 @@ int tyche_explore(tyche_explore_result **out, const tyche_surface *s, const doub
 	       N = tyche_surface_nsamples(s);
 	tyche_explore_result *r = ty_calloc(1, sizeof(*r));
 	double *work = NULL;
+	const double **rows = NULL;
 	int rc = 0;
 
 	if (!r)
@@ -99,15 +100,21 @@ int tyche_explore(tyche_explore_result **out, const tyche_surface *s, const doub
 		}
 	}
 	tyche_surface_eval(s, r->amounts, r->totals, r->by_cat);
+	/* every (level, metric) row at once: the mean/std chains of four
+	 * rows overlap (ty_stat_eval_rows), same bits as one at a time */
+	rows = ty_calloc(r->nlevels * M + 1, sizeof(*rows));
+	if (!rows) {
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+		goto out;
+	}
 	for (size_t level = 0; level < r->nlevels; level++)
-		for (size_t m = 0; m < M; m++) {
-			const double *v = level == 0 ? r->totals + m * N
-						     : r->by_cat + ((level - 1) * M + m) * N;
-
-			tyche_stat_eval_many(r->stats, r->nstats, v, N, work,
-					     r->value + (level * M + m) * r->nstats);
-		}
+		for (size_t m = 0; m < M; m++)
+			rows[level * M + m] = level == 0 ? r->totals + m * N
+							 : r->by_cat + ((level - 1) * M + m) * N;
+	if (ty_stat_eval_rows(r->stats, r->nstats, rows, r->nlevels * M, N, work, r->value))
+		rc = ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 out:
+	free(rows);
 	free(work);
 	if (rc) {
 		tyche_explore_free(r);

@@ -170,7 +170,7 @@ static tyche_surface *cache_try(const char *path, const char *hash,
 	tyche_surface *s = NULL;
 	tyche_error e = { 0 };
 
-	if (tyche_surface_read(&s, path, &e))
+	if (ty_surface_load(&s, path, o->map_cache, &e))
 		return NULL;
 	if (strcmp(s->ctx_hash, hash) || s->N != o->samples || s->seed != o->seed) {
 		tyche_surface_free(s);

@@ -27,11 +27,20 @@
  *    multiplication (a hostile or truncated file must be an error, not a
  *    huge allocation or an overflow), and the whole file must be consumed.
  *  - zlib's crc32 takes a uInt length: feed it in chunks of 1 GiB.
+ *  - ty_surface_load(map = 1) maps the file instead (tyche.cgi as CGI:
+ *    no copy of a 200 KB file per request).  The surface's arrays are then
+ *    read-only pages: nothing may write into a loaded surface, and
+ *    tyche_surface_free must munmap, not free, the blob.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "surface.h"
@@ -183,7 +192,50 @@ static double *take_doubles(struct reader *r, size_t n)
 	return (double *)take(r, n * sizeof(double));
 }
 
+#define SURF_MAX_BYTES ((size_t)1 << 34)
+#ifndef MAP_POPULATE
+#define MAP_POPULATE 0     /* not Linux: pages fault in on first use */
+#endif
+
+/* The file mapped read-only, its pages populated at once (no copy, no
+ * page faults later): 0, or an error as ty_read_file gives. */
+static int map_file(const char *path, char **data, size_t *len, tyche_error *err)
+{
+	struct stat st;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return ty_error_at(err, errno == ENOENT ? TYCHE_ENOENT : TYCHE_EIO,
+				   path, 0, 0, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uintmax_t)st.st_size > SURF_MAX_BYTES) {
+		close(fd);
+		return ty_error_at(err, TYCHE_EDATA, path, 0, 0, "not a tyche surface file");
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return ty_error_at(err, TYCHE_EIO, path, 0, 0, "cannot map: %s", strerror(errno));
+	*data = p;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+static void unload(char *data, size_t len, int map)
+{
+	if (map)
+		munmap(data, len);
+	else
+		free(data);
+}
+
 int tyche_surface_read(tyche_surface **out, const char *path, tyche_error *err)
+{
+	return ty_surface_load(out, path, 0, err);
+}
+
+int ty_surface_load(tyche_surface **out, const char *path, int map, tyche_error *err)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -193,31 +245,34 @@ int tyche_surface_read(tyche_surface **out, const char *path, tyche_error *err)
 	uint64_t stored, N, C, M;
 	int rc;
 
-	rc = ty_read_file(path, (size_t)1 << 34, &data, &len, err);
+	rc = map ? map_file(path, &data, &len, err)
+		 : ty_read_file(path, SURF_MAX_BYTES, &data, &len, err);
 	if (rc)
 		return rc;
 	if (len < 16 + 8 + 64 + 48 + 8 || memcmp(data, SURF_MAGIC, 16)) {
-		free(data);
+		unload(data, len, map);
 		return ty_error_at(err, TYCHE_EDATA, path, 0, 0, "not a tyche surface file");
 	}
 	memcpy(u32, data + 16, 8);
 	if (u32[0] != SURF_VERSION || u32[1] != SURF_ENDIAN) {
-		free(data);
+		unload(data, len, map);
 		return ty_error_at(err, TYCHE_EDATA, path, 0, 0,
 				   "surface file of another version or byte order (version %u)", u32[0]);
 	}
 	memcpy(&stored, data + len - 8, 8);
 	if (stored != crc_of(data, len - 8)) {
-		free(data);
+		unload(data, len, map);
 		return ty_error_at(err, TYCHE_EDATA, path, 0, 0,
 				   "surface file is corrupt or truncated (checksum mismatch)");
 	}
 	s = ty_surface_new();
 	if (!s) {
-		free(data);
+		unload(data, len, map);
 		return ty_error_at(err, TYCHE_ENOMEM, path, 0, 0, "out of memory");
 	}
 	s->blob = data;      /* amt and val point into it */
+	s->blob_len = len;
+	s->blob_mapped = map;
 	r.p = (const unsigned char *)data;
 	r.len = len - 8;
 	r.off = 24;

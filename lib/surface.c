@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "grow.h"
 #include "names.h"
@@ -83,7 +84,10 @@ void tyche_surface_free(tyche_surface *s)
 	free(s->units);
 	free(s->cat_ord);
 	free(s->metric_ord);
-	free(s->blob);
+	if (s->blob_mapped)
+		munmap(s->blob, s->blob_len);
+	else
+		free(s->blob);
 	free(s);
 }
 

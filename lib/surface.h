@@ -34,6 +34,8 @@ struct tyche_surface {
 	size_t *metric_ord;    /* M: metrics sorted by name */
 	void *blob;            /* file contents that amt/val point into when
 	                          read from a file (NULL when built) */
+	size_t blob_len;       /* its length, for munmap when mapped */
+	int blob_mapped;       /* 1: blob is a read-only mmap of the file */
 	int design;            /* enum tyche_design; not in the file: the
 	                          cache file's name holds it */
 };
@@ -69,6 +71,10 @@ TY_HIDDEN int ty_surface_build_fixed(tyche_surface **out, const tyche_context *c
 /* The file's bytes (tyche_surface_write writes them) appended to b,
  * which must be empty or at a multiple of 8 bytes (the names are padded). */
 TY_HIDDEN void ty_surface_serialize(const tyche_surface *s, struct ty_buf *b);
+/* tyche_surface_read; map = 1 maps the file read-only instead of reading
+ * it into memory (tyche_analysis_opts.map_cache says when that is safe) */
+TY_HIDDEN int ty_surface_load(tyche_surface **out, const char *path, int map,
+			      tyche_error *err);
 
 /* ------------------------------------------------- lib/surface-cache.c */
 

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,12 +270,18 @@ int ty_read_file(const char *path, size_t max, char **out, size_t *len,
 	if (fd < 0)
 		return ty_error_at(err, errno == ENOENT ? TYCHE_ENOENT : TYCHE_EIO,
 				   path, 0, 0, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st)) {
+		int e = errno;
+
+		close(fd);
+		return ty_error_at(err, TYCHE_EIO, path, 0, 0, "cannot stat: %s", strerror(e));
+	}
+	if (S_ISDIR(st.st_mode)) {
 		close(fd);
 		return ty_error_at(err, TYCHE_EIO, path, 0, 0,
 				   "is a directory, expected a file");
 	}
-	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return ty_error_at(err, TYCHE_EIO, path, 0, 0,
 				   "is not a regular file (a FIFO, socket or device), expected a file");
@@ -283,7 +290,13 @@ int ty_read_file(const char *path, size_t max, char **out, size_t *len,
 		ssize_t r;
 
 		if (n + 4096 + 1 > cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
+			/* first the file's size and room for the read that sees
+			 * EOF: one read, no copy on growth (a CGI request reads a
+			 * 200 KB surface file this way); a file that grows while
+			 * read still doubles the buffer */
+			size_t ncap = cap ? cap * 2
+				      : (uintmax_t)st.st_size < max ? (size_t)st.st_size + 4096 + 2
+								 : 65536;
 			char *nb;
 
 			if (ncap > max + 4096 + 1)

@@ -26,9 +26,17 @@ typedef struct tyche_analysis_opts {
 	                             surface, return TYCHE_EBUSY at once */
 	int design;               /* enum tyche_design; 0 = Monte Carlo (part
 	                             of the cache key when not 0) */
+	int map_cache;            /* 1: a surface from the cache maps the file
+	                             read-only instead of copying it, for a
+	                             process that lives one request (tyche.cgi
+	                             as CGI).  Not for a surface kept long: a
+	                             cache file truncated in place under the
+	                             mapping would end the process with SIGBUS
+	                             (tyche replaces cache files by rename,
+	                             never truncates them) */
 } tyche_analysis_opts;
 #define TYCHE_ANALYSIS_OPTS_INIT { .seed = 1, .samples = 1000, .threads = 0, \
-	.cache_dir = NULL, .nowait = 0, .design = 0 }
+	.cache_dir = NULL, .nowait = 0, .design = 0, .map_cache = 0 }
 
 /* Build the surface (evaluating every scenario the tranches use), or load
  * it from the cache when a valid file exists for this context hash,

@@ -9,6 +9,8 @@
  * bounds files of every sample count and seed, by name or by path, and
  * keeps other contexts' files (also one whose name starts with the same
  * letters), lock files and foreign files; NULL removes every context's.
+ * And (issue 17) with map_cache the cache file is mapped, not copied:
+ * the same values, and a truncated, changed or empty file is refused.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +208,55 @@ static void test_invalidate(const tyche_context *ctx, const char *dir, const cha
 	tyche_context_free(other);
 }
 
+/* map_cache (tyche.cgi as CGI): the cache file is mapped, not copied;
+ * the same values, freed with munmap (ASan would catch a free()), and a
+ * damaged file is refused as with a copy. */
+static void test_mapped(const tyche_surface *s1, const char *ctxdir,
+			const tyche_analysis_opts *o0, const char *cache)
+{
+	tyche_analysis_opts o = *o0;
+	tyche_surface *s = NULL, *c = NULL;
+	tyche_error err = { 0 };
+	char bad[4300], cmd[9000];
+
+	o.map_cache = 1;
+	ok(tyche_surface_open(&s, ctxdir, NULL, &o, NULL, &err) == 0 && s && s->blob &&
+	   s->blob_mapped, "map_cache: the cached surface is a mapping of the file");
+	ok(s && same_eval(s1, s), "and evaluates as the built one");
+	tyche_surface_free(s);
+	s = NULL;
+	/* the same file, damaged three ways, read by both paths */
+	snprintf(cmd, sizeof cmd, "ls '%s'/*.tysurf | head -1", cache);
+	{
+		FILE *f = popen(cmd, "r");
+		char src[4300] = "";
+
+		ok(f && fgets(src, sizeof src, f) != NULL, "the cache file is there");
+		if (f)
+			pclose(f);
+		src[strcspn(src, "\n")] = '\0';
+		snprintf(bad, sizeof bad, "%s/damaged.bin", cache);
+		ok(ty_surface_load(&c, src, 1, &err) == 0 && c && c->blob_mapped,
+		   "ty_surface_load(map) reads a sound file");
+		ok(c && same_eval(s1, c), "with the same values as a copy");
+		tyche_surface_free(c);
+		c = NULL;
+		snprintf(cmd, sizeof cmd, "head -c 1000 '%s' >'%s'", src, bad);
+		ok(system(cmd) == 0 && ty_surface_load(&c, bad, 1, &err) == TYCHE_EDATA && !c,
+		   "a truncated file is refused when mapped: %s", err.msg);
+		snprintf(cmd, sizeof cmd, "cp '%s' '%s' && printf 'x' | dd of='%s' bs=1 "
+			 "seek=5000 conv=notrunc 2>/dev/null", src, bad, bad);
+		ok(system(cmd) == 0 && ty_surface_load(&c, bad, 1, &err) == TYCHE_EDATA && !c &&
+		   strstr(err.msg, "checksum"), "a changed byte is refused when mapped: %s", err.msg);
+		snprintf(cmd, sizeof cmd, ": >'%s'", bad);
+		ok(system(cmd) == 0 && ty_surface_load(&c, bad, 1, &err) == TYCHE_EDATA && !c,
+		   "an empty file is refused when mapped: %s", err.msg);
+		ok(ty_surface_load(&c, cache, 1, &err) != 0 && !c,
+		   "a directory is refused when mapped: %s", err.msg);
+		unlink(bad);
+	}
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/u-surface-XXXXXX", cache[4200], ctxdir[4200], cmd[9000];
@@ -237,6 +288,7 @@ int main(void)
 	   "the quick hash is the context hash");
 	ok(s2 && same_eval(s1, s2), "cached and built surfaces agree");
 	tyche_surface_free(s2);
+	test_mapped(s1, ctxdir, &o, cache);
 
 	/* other contents: the cache must not be used */
 	snprintf(cmd, sizeof cmd,
