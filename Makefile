@@ -21,10 +21,11 @@ ifeq ($(strip $(PKG_LIBS)),)
 PKG_CFLAGS := -I/usr/include/cjson
 PKG_LIBS   := -lcurl -lcjson -lyaml -lz -lgsl -lgslcblas -lm -lnlopt -larchive -lexpat -lsodium
 endif
-# libxlsxwriter is opened with dlopen by lib/export-xlsx.c on the first
-# export (its minizip and libcrypto cost every process 2.3 ms of start-up):
-# its header is needed, not its link.
-override PKG_LIBS := $(filter-out -lxlsxwriter,$(PKG_LIBS))
+# libxlsxwriter and NLopt are opened with dlopen (lib/dynlib.c) on their
+# first use, by lib/export-xlsx.c and lib/optim-nlopt.c (libxlsxwriter's
+# minizip and libcrypto cost every process 2.3 ms of start-up, NLopt 0.1
+# ms): their headers are needed, not their link.
+override PKG_LIBS := $(filter-out -lxlsxwriter -lnlopt,$(PKG_LIBS))
 LIBS = $(PKG_LIBS) -lglpk -lpthread -lm
 
 WARN   = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wno-unused-parameter
@@ -210,14 +211,15 @@ $(CGI_SRCS:%.c=$(BUILD)/%.o): $(wildcard cgi/*.h)
 # ICU, libxml2 and libstdc++ (about 15 ms of CPU per request, measured by
 # t/perf/cgi.sh).  Issue 17: their dependencies too, wherever Debian ships
 # a .a (libzstd-dev, libltdl-dev in deps.txt): the loader maps libcjson,
-# libnlopt (Debian 12 ships no static copy), libm and libc; libxlsxwriter,
-# with its minizip and libcrypto (2.3 ms a process), is opened only by an
-# xlsx export (lib/export-xlsx.c); --as-needed drops liblz4 and libacl,
+# libm and libc; libxlsxwriter, with its minizip and libcrypto (2.3 ms a
+# process), is opened only by an xlsx export (lib/export-xlsx.c), and
+# libnlopt (Debian 12 ships no static copy) only by an optimisation
+# (lib/optim-nlopt.c); --as-needed drops liblz4 and libacl,
 # which the parts of libarchive we use never call.  CGI_LIBS= $(LIBS)
 # undoes it.
 CGI_LIBS ?= -Wl,--as-needed -Wl,-Bstatic -lfcgi -lyaml -lgsl -lgslcblas -larchive -lexpat \
 	-lsodium -lglpk -lz -lbz2 -llzma -lzstd -lnettle -lgmp -lcolamd -lamd -lltdl \
-	-Wl,-Bdynamic -lcjson -lnlopt -l:liblz4.so.1 -l:libacl.so.1 -lpthread -lm
+	-Wl,-Bdynamic -lcjson -l:liblz4.so.1 -l:libacl.so.1 -lpthread -lm
 $(BUILD)/bin/tyche.cgi: LIBS = $(CGI_LIBS)
 # The same binary is a FastCGI responder when started on a listening
 # socket (cgi/cgi-fastcgi.c, issue 17): libfcgi (libfcgi-dev), static above.

@@ -18,10 +18,9 @@
  * it brings minizip and libcrypto, whose loading cost every process
  * 2.3 ms of its start (tyche.cgi answers a request in about 1 ms without
  * them).  The header still gives every type and prototype; the calls go
- * through a table filled once (pthread_once), and a missing library is a
- * located error naming the Debian package, never a crash.
+ * through a table filled once (pthread_once, lib/dynlib.c), and a missing
+ * library is a located error naming the Debian package, never a crash.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -54,26 +53,21 @@ static pthread_once_t lxw_once = PTHREAD_ONCE_INIT;
 static void lxw_open(void)
 {
 	static const char *const names[] = { "libxlsxwriter.so.4", "libxlsxwriter.so" };
-	void *h = NULL;
-	const char *e = "";
+	static const char *const syms[] = {
+#define X(f) #f,
+		XLSX_FNS(X)
+#undef X
+	};
+	void *p[sizeof syms / sizeof syms[0]];
+	size_t i = 0;
 
-	for (size_t i = 0; !h && i < sizeof names / sizeof names[0]; i++) {
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-		if (!h && !i)
-			e = dlerror();
-	}
-	if (!h) {
-		snprintf(lxw.why, sizeof lxw.why, "%s", e ? e : "not found");
+	if (ty_dynlib_open(names, 2, syms, p, sizeof syms / sizeof syms[0], lxw.why,
+			   sizeof lxw.why))
 		return;
-	}
-#define X(f) \
-	if (!(*(void **)&lxw.f = dlsym(h, #f))) { \
-		snprintf(lxw.why, sizeof lxw.why, "libxlsxwriter has no %s", #f); \
-		return; \
-	}
+#define X(f) *(void **)&lxw.f = p[i++];
 	XLSX_FNS(X)
 #undef X
-	lxw.ok = 1;   /* the handle stays open for the process */
+	lxw.ok = 1;
 }
 
 #define workbook_new_opt lxw.workbook_new_opt

@@ -69,6 +69,11 @@ TY_HIDDEN extern void (*ty_before_rename_hook)(const char *tmp_path);
 
 /* Read a whole file (at most max bytes; more is a located TYCHE_EDATA).
  * *out is NUL-terminated; *len excludes the NUL. */
+/* Open the first of names that dlopen finds and look up every one of syms
+ * into fns (lib/dynlib.c): 0, or -1 with the reason in why. */
+TY_HIDDEN int ty_dynlib_open(const char *const *names, size_t nnames,
+			     const char *const *syms, void **fns, size_t nsyms,
+			     char *why, size_t whyn);
 TY_HIDDEN int ty_read_file(const char *path, size_t max, char **out,
 			   size_t *len, tyche_error *err);
 

@@ -22,14 +22,85 @@
  *    both and calls nlopt_force_stop; NLopt's maxtime is never longer than
  *    the budget left, and a maxtime stop under the budget counts as the
  *    budget's.
+ *  - NLopt is opened at the first solve (lib/dynlib.c), not linked: a
+ *    process that never optimises (a CGI explore, an evaluate) does not
+ *    load it.  The calls below go through the table `nl`; a missing
+ *    library is the solve's error, naming the Debian package.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <nlopt.h>
 
 #include "optim.h"
+
+/* ------------------------------------------------ the library, at run time */
+
+#define NL_FNS(X) X(nlopt_create) X(nlopt_destroy) X(nlopt_optimize) \
+	X(nlopt_force_stop) X(nlopt_set_lower_bounds) X(nlopt_set_upper_bounds) \
+	X(nlopt_set_min_objective) X(nlopt_set_stopval) X(nlopt_set_ftol_rel) \
+	X(nlopt_set_xtol_rel) X(nlopt_set_maxeval) X(nlopt_set_maxtime) \
+	X(nlopt_add_inequality_constraint) X(nlopt_srand)
+
+static struct {
+#define X(f) __typeof__(&f) f;
+	NL_FNS(X)
+#undef X
+	int ok;
+	char why[256];
+} nl;
+
+static pthread_once_t nl_once = PTHREAD_ONCE_INIT;
+
+static void nl_open(void)
+{
+	static const char *const names[] = { "libnlopt.so.0", "libnlopt.so" };
+	static const char *const syms[] = {
+#define X(f) #f,
+		NL_FNS(X)
+#undef X
+	};
+	void *p[sizeof syms / sizeof syms[0]];
+	size_t i = 0;
+
+	if (ty_dynlib_open(names, 2, syms, p, sizeof syms / sizeof syms[0], nl.why,
+			   sizeof nl.why))
+		return;
+#define X(f) *(void **)&nl.f = p[i++];
+	NL_FNS(X)
+#undef X
+	nl.ok = 1;
+}
+
+/* 0 when NLopt is loaded, else -1 with the reason in why. */
+static int nl_ready(char *why, size_t whyn)
+{
+	pthread_once(&nl_once, nl_open);
+	if (nl.ok)
+		return 0;
+	snprintf(why, whyn, "the local and global methods need NLopt (Debian: libnlopt0): %s",
+		 nl.why);
+	return -1;
+}
+
+#define nlopt_create nl.nlopt_create
+#define nlopt_destroy nl.nlopt_destroy
+#define nlopt_optimize nl.nlopt_optimize
+#define nlopt_force_stop nl.nlopt_force_stop
+#define nlopt_set_lower_bounds nl.nlopt_set_lower_bounds
+#define nlopt_set_upper_bounds nl.nlopt_set_upper_bounds
+#define nlopt_set_min_objective nl.nlopt_set_min_objective
+#define nlopt_set_stopval nl.nlopt_set_stopval
+#define nlopt_set_ftol_rel nl.nlopt_set_ftol_rel
+#define nlopt_set_xtol_rel nl.nlopt_set_xtol_rel
+#define nlopt_set_maxeval nl.nlopt_set_maxeval
+#define nlopt_set_maxtime nl.nlopt_set_maxtime
+#define nlopt_add_inequality_constraint nl.nlopt_add_inequality_constraint
+#define nlopt_srand nl.nlopt_srand
+
+/* ------------------------------------------------------------ the solves */
 
 struct nl_con {
 	struct ty_opt_ev *e;
@@ -280,6 +351,8 @@ int ty_opt_solve_local(struct ty_opt_ev *e, const double *x0, char *why, size_t 
 	double x[C ? C : 1];
 	double prev = INFINITY;
 
+	if (nl_ready(why, whyn))
+		return -1;
 	memcpy(x, x0, C * sizeof(double));
 	set_scales(e, x);
 	for (int round = 0; round < 4 && !e->stop; round++) {
@@ -317,6 +390,8 @@ int ty_opt_solve_global(struct ty_opt_ev *e, const double *x0, char *why, size_t
 	nlopt_result r;
 	long maxeval = p->max_eval > 0 ? p->max_eval : TY_OPT_DEFAULT_GLOBAL_EVALS;
 
+	if (nl_ready(why, whyn))
+		return -1;
 	if (nl_setup(&np, e, NLOPT_GN_ISRES, 0)) {
 		snprintf(why, whyn, "out of memory");
 		return -1;

@@ -142,6 +142,13 @@ test_expect_success 'plot types all draw, unknown ones name the choices' '
 	test_cmp expect actual
 '
 
+test_expect_success 'NLopt is not loaded at start (0.1 ms a process); an optimisation opens it' '
+	! ldd "$BUILD/bin/tyche.cgi" | grep -i nlopt &&
+	test "$(USR=alice cgi POST /contexts/electrolysis/optimise \
+		"{\"metric\": \"Cost\", \"sense\": \"max\", \"budget\": 3000000, \"method\": \"local\"}")" = 200 &&
+	json "j[\"status\"]" <body >status && grep -Fx "local optimum" status
+'
+
 test_expect_success 'libxlsxwriter is not loaded at start (it costs a process 2.3 ms); an xlsx download opens it' '
 	! ldd "$BUILD/bin/tyche.cgi" | grep -i xlsxwriter &&
 	test "$(USR=alice cgi POST /contexts/electrolysis/explore \
