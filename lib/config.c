@@ -347,6 +347,10 @@ static int parse_keys(struct cfg *p, yaml_node_t *n, tyche_server_source *s)
 	cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (!cnt)
 		return cerr(p, n, "'keys': expected at least one key");
+	/* here, not for every config: a CGI request whose config names no
+	 * source keys does not pay for libsodium's CPU probing */
+	if (sodium_init() < 0)
+		return cerr(p, n, "libsodium failed to initialise");
 	s->keys = ty_calloc(cnt, sizeof(*s->keys));
 	if (!s->keys)
 		return cerr(p, n, "out of memory");
@@ -578,8 +582,6 @@ int tyche_server_config_load(tyche_server_config **out, const char *path, unsign
 	int rc, have_doc = 0;
 
 	*out = NULL;
-	if (sodium_init() < 0)
-		return ty_error_at(err, TYCHE_EINTERNAL, "", 0, 0, "libsodium failed to initialise");
 	rc = ty_read_file(path, TYCHE_CONFIG_MAX_BYTES, &text, &len, &rerr);
 	if (rc) {
 		const char *m = rerr.msg;

@@ -84,6 +84,10 @@ int ty_write_atomic_at(int dfd, const char *dirpath, const char *name, const voi
 	struct stat st;
 	int fd = -1, e;
 
+	/* libsodium wants sodium_init before its generator is used (safe to
+	 * repeat: later calls return at once) */
+	if (sodium_init() < 0)
+		return ty_error_at(err, TYCHE_EINTERNAL, "", 0, 0, "libsodium failed to initialise");
 	for (int attempt = 0; fd < 0; attempt++) {
 		if (attempt == 20)
 			return ty_error_at(err, TYCHE_EIO, dirpath, 0, 0,
