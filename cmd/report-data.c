@@ -140,12 +140,20 @@ oom:
 	return TYCHE_ENOMEM;
 }
 
-int report_series_stats(const struct report_agg *a, const struct report_series *s,
-			const tyche_stat *st, size_t nst, double *out)
+int report_agg_stats(const struct report_agg *a, const tyche_stat *st, size_t nst,
+		     double *out)
 {
 	tyche_error err = { 0 };
+	size_t *rows = calloc(a->nseries + 1, sizeof(*rows));
+	int rc;
 
-	return tyche_results_row_stats(a->grouped, s->row, st, nst, out, &err);
+	if (!rows)
+		return TYCHE_ENOMEM;
+	for (size_t i = 0; i < a->nseries; i++)
+		rows[i] = a->series[i].row;
+	rc = tyche_results_rows_stats(a->grouped, rows, a->nseries, st, nst, out, &err);
+	free(rows);
+	return rc;
 }
 
 const struct report_series *report_agg_find(const struct report_agg *a, const char *group,

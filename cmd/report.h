@@ -115,9 +115,10 @@ void report_agg_release(struct report_agg *a);
 int report_agg_from(struct report_agg *a, const tyche_results *r, const char *const *group,
 		    size_t ngroup, const char *metric, const char *filter,
 		    const char *filter_val, tyche_error *err);
-/* Statistics st[0..nst-1] of a series (libtyche computes them). */
-int report_series_stats(const struct report_agg *a, const struct report_series *s,
-			const tyche_stat *st, size_t nst, double *out);
+/* Statistics st[0..nst-1] of every series (libtyche computes them, in
+ * one pass): out[i * nst + k] for series i. */
+int report_agg_stats(const struct report_agg *a, const tyche_stat *st, size_t nst,
+		     double *out);
 /* The series of (group, metric), or NULL. */
 const struct report_series *report_agg_find(const struct report_agg *a, const char *group,
 					    const char *metric);

@@ -16,6 +16,8 @@ void run_usage(FILE *f);
 /* Load a context, print diagnostics to stderr; returns an exit code. */
 int run_load_context(const char *path, const tyche_load_opts *lo,
 		     tyche_context **out);
+/* malloc settings for a run-to-completion tool (cmd/run-common.c). */
+void run_tune_malloc(void);
 /* Exit code for a TYCHE_E* code. */
 int run_exit_code(int code);
 /* tyche-mpi sets this before running evaluate: the work is split over

@@ -113,6 +113,7 @@ struct rep {
 	const char *user;
 	tyche_context *ctx;
 	tyche_surface *s;
+	tyche_eval_memo *memo;   /* the sections share their scenario values */
 	size_t C, M, N;
 	struct report_html h;
 	struct report_table *tables[64];
@@ -274,17 +275,21 @@ static void distributions(struct rep *r, struct report_agg *a, int violin,
 		free(g);
 	}
 	nsum = tyche_stat_defaults(sum, 5);
-	for (size_t i = 0; t && i < a->nseries; i++) {
-		const struct report_series *s = &a->series[i];
-		double st[5];
+	{
+		double *st = calloc(a->nseries * nsum + 1, sizeof(double));
 
-		if (report_table_add_row(t) || report_series_stats(a, s, sum, nsum, st))
-			break;
-		report_table_set_text(t, 0, s->group);
-		report_table_set_text(t, 1, s->metric);
-		report_table_set_text(t, 2, s->units);
-		for (size_t k = 0; k < nsum; k++)
-			report_table_set_num(t, 3 + k, st[k]);
+		for (size_t i = 0; t && st && i < a->nseries; i++) {
+			const struct report_series *s = &a->series[i];
+
+			if ((i == 0 && report_agg_stats(a, sum, nsum, st)) || report_table_add_row(t))
+				break;
+			report_table_set_text(t, 0, s->group);
+			report_table_set_text(t, 1, s->metric);
+			report_table_set_text(t, 2, s->units);
+			for (size_t k = 0; k < nsum; k++)
+				report_table_set_num(t, 3 + k, st[i * nsum + k]);
+		}
+		free(st);
 	}
 	add_table(r, t);
 }
@@ -297,21 +302,24 @@ static void mean_heatmap(struct rep *r, struct report_agg *a, const char *title,
 	tyche_plot_opts po = TYCHE_PLOT_OPTS_INIT;
 	tyche_error err = { 0 };
 	double *v = calloc(a->ngroups * a->nmetrics + 1, sizeof(double));
+	double *means = calloc(a->nseries + 1, sizeof(double));
+	tyche_stat mean = { TYCHE_STAT_MEAN, 0, "mean" };
 	char id[16];
 	char *svg = NULL;
 	int rc;
 
-	if (!v)
+	if (!v || !means || report_agg_stats(a, &mean, 1, means)) {
+		free(v);
+		free(means);
 		return;
+	}
 	for (size_t g = 0; g < a->ngroups; g++)
 		for (size_t m = 0; m < a->nmetrics; m++) {
 			const struct report_series *s = report_agg_find(a, a->groups[g], a->metrics[m]);
-			tyche_stat mean = { TYCHE_STAT_MEAN, 0, "mean" };
 
-			v[g * a->nmetrics + m] = NAN;
-			if (s)
-				report_series_stats(a, s, &mean, 1, &v[g * a->nmetrics + m]);
+			v[g * a->nmetrics + m] = s ? means[s - a->series] : NAN;
 		}
+	free(means);
 	hm.rows = a->ngroups > 1000 ? 1000 : a->ngroups;
 	hm.cols = a->nmetrics;
 	hm.v = v;
@@ -426,6 +434,7 @@ static void section_evaluate(struct rep *r)
 	/* one technology: Scenario alone makes short labels on the axis */
 	ngk = cs.technologies == 1 ? 1 : 2;
 	run_analysis_opts(&r->o, &ao);
+	ao.memo = r->memo;
 	rc = tyche_results_compute(&res, r->ctx, TYCHE_RESULTS_SCENARIOS, &ao, &err);
 	if (!rc)
 		rc = report_agg_from(&a, res, by_tech + 2 - ngk, ngk, "Index", "Variable",
@@ -477,6 +486,7 @@ static void section_tables(struct rep *r, int investments)
 			"of each metric it buys, summed over technologies.");
 	report_agg_init(&a);
 	run_analysis_opts(&r->o, &ao);
+	ao.memo = r->memo;
 	rc = tyche_results_compute(&res, r->ctx, investments ? TYCHE_RESULTS_INVESTMENTS
 				   : TYCHE_RESULTS_TRANCHES, &ao, &err);
 	if (!rc)
@@ -1654,6 +1664,7 @@ static int context_report(struct rep *r)
 		goto done;
 	if (r->inc & ~INC_EVALUATE) {
 		run_analysis_opts(&r->o, &ao);
+		ao.memo = r->memo;
 		if ((rc = tyche_surface_build(&r->s, r->ctx, &ao, NULL, &err))) {
 			rc = fail(&err);
 			goto done;
@@ -1774,6 +1785,7 @@ int main(int argc, char **argv)
 	const char *include = NULL, *exclude = NULL;
 	int ac = 0, rc;
 
+	run_tune_malloc();
 	memset(&r, 0, sizeof r);
 	if (!av)
 		return RUN_EX_SOFTWARE;
@@ -1874,6 +1886,8 @@ int main(int argc, char **argv)
 		rc = RUN_EX_USAGE;
 		goto out;
 	}
+	/* no memo is only slower: the sections evaluate again */
+	r.memo = tyche_eval_memo_create();
 	rc = r.nstored ? stored_report(&r) : context_report(&r);
 out:
 	report_html_release(&r.h);
@@ -1882,6 +1896,7 @@ out:
 	tyche_opt_result_free(r.opt);
 	tyche_surface_free(r.s);
 	tyche_context_free(r.ctx);
+	tyche_eval_memo_free(r.memo);
 	tyche_opt_problem_free(r.prob);
 	free(r.explore);
 	free(av);

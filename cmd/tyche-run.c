@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 #ifndef TYCHE_IN_MPI
 	mpi_handoff(argv);
 #endif
+	run_tune_malloc();
 	if (argc < 2) {
 		run_usage(stderr);
 		return RUN_EX_USAGE;

@@ -62,6 +62,14 @@ TY_HIDDEN void ty_eval_ws_set_overrides(struct ty_eval_ws *ws,
 TY_HIDDEN int ty_eval_scenario(const struct ty_eval *E, size_t tech, size_t scen,
 			       size_t N, unsigned threads, double *const *out,
 			       tyche_error *err);
+/* ty_eval_scenario through a memo (lib/eval-memo.c; m NULL: none): the
+ * values of an earlier call with the same context, seed, design and N,
+ * else evaluated and kept.  design: the one E was set to. */
+/* Scenarios a memo holds and how often it answered (for tests). */
+TY_HIDDEN void ty_eval_memo_count(const tyche_eval_memo *m, size_t *entries, size_t *hits);
+TY_HIDDEN int ty_eval_scenario_memo(tyche_eval_memo *m, const struct ty_eval *E, int design,
+				    size_t tech, size_t scen, size_t N, unsigned threads,
+				    double *const *out, tyche_error *err);
 
 /*
  * Values from elsewhere (shard.c's merge): an evaluation whose blocks are

@@ -182,6 +182,8 @@ struct scen_cache {
 	unsigned threads;
 	double ***rows;           /* [tech * maxscen + scen][row] -> N */
 	size_t maxscen;
+	tyche_eval_memo *memo;    /* the caller's, or NULL */
+	int design;
 };
 
 static int cache_init(struct scen_cache *c, const tyche_context *ctx,
@@ -191,6 +193,8 @@ static int cache_init(struct scen_cache *c, const tyche_context *ctx,
 	c->ctx = ctx;
 	c->N = o->samples;
 	c->threads = o->threads;
+	c->memo = o->memo;
+	c->design = o->design;
 	for (size_t t = 0; t < ctx->ntech; t++)
 		if (ctx->tech[t].nscen > c->maxscen)
 			c->maxscen = ctx->tech[t].nscen;
@@ -238,7 +242,8 @@ static int cache_get(struct scen_cache *c, size_t t, size_t s, double ***out,
 		rc = ty_budget_check(err, "evaluating scenarios");
 		if (rc)
 			return rc;
-		rc = ty_eval_scenario(c->E, t, s, c->N, c->threads, R, err);
+		rc = ty_eval_scenario_memo(c->memo, c->E, c->design, t, s, c->N, c->threads, R,
+					   err);
 		if (rc)
 			return rc;
 	}
@@ -575,6 +580,34 @@ int tyche_results_row_stats(const tyche_results *r, size_t row, const tyche_stat
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "row %zu out of range (%zu rows)",
 				   row, r->nrows);
 	if (tyche_stat_eval_many(st, nst, r->values + row * r->N, r->N, NULL, out))
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	return 0;
+}
+
+int tyche_results_rows_stats(const tyche_results *r, const size_t *rows, size_t nrows,
+			     const tyche_stat *st, size_t nst, double *out, tyche_error *err)
+{
+	const double **p;
+	double *work;
+	int rc;
+
+	for (size_t i = 0; i < nrows; i++)
+		if (rows[i] >= r->nrows)
+			return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0,
+					   "row %zu out of range (%zu rows)", rows[i], r->nrows);
+	p = ty_calloc(nrows + 1, sizeof(*p));
+	work = ty_calloc(r->N + 1, sizeof(double));
+	if (!p || !work) {
+		free(p);
+		free(work);
+		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
+	}
+	for (size_t i = 0; i < nrows; i++)
+		p[i] = r->values + rows[i] * r->N;
+	rc = ty_stat_eval_rows(st, nst, p, nrows, r->N, work, out);
+	free(p);
+	free(work);
+	if (rc)
 		return ty_error_at(err, TYCHE_ENOMEM, "", 0, 0, "out of memory");
 	return 0;
 }

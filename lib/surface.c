@@ -121,6 +121,8 @@ struct builder {
 	size_t nov;
 	int fixed;               /* medians + overrides, N = 1 */
 	struct scen_res **res;   /* [tech][scen] */
+	tyche_eval_memo *memo;   /* whole sampled builds: the caller's memo */
+	int design;
 };
 
 static int need_scenario(struct builder *Bd, size_t t, size_t s, tyche_error *err)
@@ -153,7 +155,8 @@ static int need_scenario(struct builder *Bd, size_t t, size_t s, tyche_error *er
 					   "evaluation of '%s' failed", T->scen[s].name);
 		return 0;
 	}
-	return ty_eval_scenario(Bd->E, t, s, Bd->N, Bd->threads, R->rows, err);
+	return ty_eval_scenario_memo(Bd->lo == 0 && Bd->N == Bd->total ? Bd->memo : NULL, Bd->E,
+				     Bd->design, t, s, Bd->N, Bd->threads, R->rows, err);
 }
 
 static void release_builder(struct builder *Bd)
@@ -343,7 +346,7 @@ static int prefill(struct builder *Bd, tyche_error *err)
 static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, uint64_t lo,
 		 uint64_t hi, uint64_t total, unsigned threads,
 		 const struct ty_cell_override *ov, size_t nov, int fixed, int design,
-		 tyche_error *err)
+		 tyche_eval_memo *memo, tyche_error *err)
 {
 	struct builder Bd;
 	tyche_surface *S = NULL;
@@ -361,6 +364,8 @@ static int build(tyche_surface **out, const tyche_context *ctx, uint64_t seed, u
 	Bd.ov = ov;
 	Bd.nov = nov;
 	Bd.fixed = fixed;
+	Bd.memo = fixed ? NULL : memo;
+	Bd.design = design;
 	if (!fixed) {
 		rc = ty_eval_set_design(Bd.E, design, total, err);
 		if (!rc && N != total)
@@ -524,7 +529,7 @@ int ty_surface_build_sampled(tyche_surface **out, const tyche_context *ctx,
 			     const tyche_analysis_opts *o, tyche_error *err)
 {
 	return build(out, ctx, o->seed, 0, o->samples, o->samples, o->threads, NULL, 0, 0,
-		     o->design, err);
+		     o->design, o->memo, err);
 }
 
 int ty_surface_build_part(tyche_surface **out, const tyche_context *ctx,
@@ -532,13 +537,13 @@ int ty_surface_build_part(tyche_surface **out, const tyche_context *ctx,
 			  tyche_error *err)
 {
 	return build(out, ctx, o->seed, lo, hi, o->samples, o->threads, NULL, 0, 0, o->design,
-		     err);
+		     NULL, err);
 }
 
 int ty_surface_build_fixed(tyche_surface **out, const tyche_context *ctx,
 			   const struct ty_cell_override *ov, size_t nov, tyche_error *err)
 {
-	return build(out, ctx, 0, 0, 1, 1, 1, ov, nov, 1, 0, err);
+	return build(out, ctx, 0, 0, 1, 1, 1, ov, nov, 1, 0, NULL, err);
 }
 
 /* ------------------------------------------------------------ accessors */

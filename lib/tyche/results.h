@@ -52,6 +52,12 @@ TYCHE_API const double *tyche_results_amounts(const tyche_results *r, size_t row
 TYCHE_API int tyche_results_row_stats(const tyche_results *r, size_t row,
 				      const tyche_stat *st, size_t nst, double *out,
 				      tyche_error *err);
+/* The same for rows[0..nrows-1] at once: out[i * nst + k] = statistic
+ * st[k] of row rows[i], bit for bit what tyche_results_row_stats gives;
+ * faster on many rows (the mean/std chains of four rows overlap). */
+TYCHE_API int tyche_results_rows_stats(const tyche_results *r, const size_t *rows,
+				       size_t nrows, const tyche_stat *st, size_t nst,
+				       double *out, tyche_error *err);
 /* A new results object with one row per distinct combination of the key
  * columns keys[0..nkeys-1] (first-appearance order), its values the
  * per-sample sum of the rows combined (e.g. a metric summed over

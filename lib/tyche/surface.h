@@ -16,6 +16,17 @@ extern "C" {
  * (linear extrapolation beyond the ends, as the reference). */
 typedef struct tyche_surface tyche_surface;
 
+/* Scenario values kept between analyses (lib/eval-memo.c): a caller that
+ * runs several analyses of one context at the same samples, seed and
+ * design (tyche-report: the evaluate section, the investments, the
+ * surface) passes one memo in tyche_analysis_opts.memo and each scenario
+ * is evaluated once; the numbers are the same bits.  It holds every
+ * scenario it saw (rows x samples doubles) until freed; not for two
+ * threads at once. */
+typedef struct tyche_eval_memo tyche_eval_memo;
+TYCHE_API tyche_eval_memo *tyche_eval_memo_create(void);   /* NULL: no memory */
+TYCHE_API void tyche_eval_memo_free(tyche_eval_memo *m);    /* NULL is fine */
+
 typedef struct tyche_analysis_opts {
 	uint64_t seed;
 	size_t samples;
@@ -34,9 +45,11 @@ typedef struct tyche_analysis_opts {
 	                             mapping would end the process with SIGBUS
 	                             (tyche replaces cache files by rename,
 	                             never truncates them) */
+	tyche_eval_memo *memo;    /* NULL, or scenario values shared between
+	                             analyses (tyche_eval_memo_create) */
 } tyche_analysis_opts;
 #define TYCHE_ANALYSIS_OPTS_INIT { .seed = 1, .samples = 1000, .threads = 0, \
-	.cache_dir = NULL, .nowait = 0, .design = 0, .map_cache = 0 }
+	.cache_dir = NULL, .nowait = 0, .design = 0, .map_cache = 0, .memo = NULL }
 
 /* Build the surface (evaluating every scenario the tranches use), or load
  * it from the cache when a valid file exists for this context hash,

@@ -45,7 +45,8 @@ class AnalysisOpts(C.Structure):
     _fields_ = [("seed", C.c_uint64), ("samples", c_size_t), ("threads", C.c_uint),
                 ("cache_dir", C.c_char_p), ("nowait", C.c_int),
                 ("design", C.c_int),  # enum tyche_design (issue 18)
-                ("map_cache", C.c_int)]  # 0 here: a study object keeps its surface
+                ("map_cache", C.c_int),  # 0 here: a study object keeps its surface
+                ("memo", C.c_void_p)]  # tyche_eval_memo *: none
 
 
 class Stat(C.Structure):

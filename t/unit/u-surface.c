@@ -11,6 +11,9 @@
  * letters), lock files and foreign files; NULL removes every context's.
  * And (issue 17) with map_cache the cache file is mapped, not copied:
  * the same values, and a truncated, changed or empty file is refused.
+ * A memo (tyche_analysis_opts.memo) shared by results and surfaces gives
+ * the same bits as none, answers repeated scenarios, and misses for
+ * another seed, design, sample count or version of the context.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "eval.h"
 #include "surface.h"
 #include "tap.h"
 
@@ -208,6 +212,82 @@ static void test_invalidate(const tyche_context *ctx, const char *dir, const cha
 	tyche_context_free(other);
 }
 
+static int same_rows(const tyche_results *a, const tyche_results *b)
+{
+	size_t N = tyche_results_nsamples(a);
+
+	if (tyche_results_nrows(a) != tyche_results_nrows(b) || N != tyche_results_nsamples(b))
+		return 0;
+	for (size_t r = 0; r < tyche_results_nrows(a); r++)
+		if (memcmp(tyche_results_values(a, r), tyche_results_values(b, r),
+			   N * sizeof(double)))
+			return 0;
+	return 1;
+}
+
+/* The same analyses with and without a memo: the same bits. */
+static int memo_agrees(const tyche_context *ctx, tyche_analysis_opts o, tyche_eval_memo *m,
+		       int kind)
+{
+	tyche_results *r0 = NULL, *r1 = NULL;
+	tyche_surface *s0 = NULL, *s1 = NULL;
+	tyche_error err = { 0 };
+	int same;
+
+	o.memo = NULL;
+	same = !tyche_results_compute(&r0, ctx, kind, &o, &err) &&
+	       !tyche_surface_build(&s0, ctx, &o, NULL, &err);
+	o.memo = m;
+	same = same && !tyche_results_compute(&r1, ctx, kind, &o, &err) &&
+	       !tyche_surface_build(&s1, ctx, &o, NULL, &err) && same_rows(r0, r1) &&
+	       same_eval(s0, s1);
+	tyche_results_free(r0);
+	tyche_results_free(r1);
+	tyche_surface_free(s0);
+	tyche_surface_free(s1);
+	return same;
+}
+
+static void test_memo(const tyche_context *ctx, const char *ex)
+{
+	tyche_analysis_opts o = TYCHE_ANALYSIS_OPTS_INIT;
+	tyche_eval_memo *m = tyche_eval_memo_create();
+	tyche_context *other = NULL;
+	size_t n0, h0, n1, h1;
+
+	o.samples = 48;
+	o.seed = 9;
+	o.cache_dir = "";
+	ok(m != NULL, "a memo");
+	ok(memo_agrees(ctx, o, m, TYCHE_RESULTS_SCENARIOS),
+	   "scenario results and a surface through a memo: the same bits as without");
+	ty_eval_memo_count(m, &n0, &h0);
+	ok(n0 > 0 && h0 > 0, "the memo kept %zu scenarios and answered %zu times", n0, h0);
+	ok(memo_agrees(ctx, o, m, TYCHE_RESULTS_INVESTMENTS), "investments too");
+	ty_eval_memo_count(m, &n1, &h1);
+	ok(n1 == n0 && h1 > h0, "from the memo alone (%zu scenarios, %zu answers)", n1, h1);
+	o.seed = 10;
+	ok(memo_agrees(ctx, o, m, TYCHE_RESULTS_SCENARIOS), "another seed: the same bits as without");
+	o.seed = 9;
+	o.samples = 40;
+	ok(memo_agrees(ctx, o, m, TYCHE_RESULTS_SCENARIOS), "another sample count too");
+	o.samples = 48;
+	o.design = TYCHE_DESIGN_LHS;
+	ok(memo_agrees(ctx, o, m, TYCHE_RESULTS_SCENARIOS), "another design too");
+	ty_eval_memo_count(m, &n1, &h1);
+	ok(n1 == 4 * n0, "each kept apart: %zu scenarios", n1);
+	o.design = 0;
+	/* the same folder loaded again is another context object: a miss,
+	 * even though its contents (and hash) are the same */
+	ok(tyche_context_load(&other, ex, NULL, NULL) == 0, "another context object");
+	ok(memo_agrees(other, o, m, TYCHE_RESULTS_SCENARIOS), "through the memo: the same bits");
+	ty_eval_memo_count(m, &n1, &h1);
+	ok(n1 == 5 * n0, "and its scenarios are its own (%zu)", n1);
+	tyche_context_free(other);
+	tyche_eval_memo_free(m);
+	tyche_eval_memo_free(NULL);
+}
+
 /* map_cache (tyche.cgi as CGI): the cache file is mapped, not copied;
  * the same values, freed with munmap (ASan would catch a free()), and a
  * damaged file is refused as with a copy. */
@@ -289,6 +369,7 @@ int main(void)
 	ok(s2 && same_eval(s1, s2), "cached and built surfaces agree");
 	tyche_surface_free(s2);
 	test_mapped(s1, ctxdir, &o, cache);
+	test_memo(ctx, ctxdir);
 
 	/* other contents: the cache must not be used */
 	snprintf(cmd, sizeof cmd,
