@@ -114,13 +114,15 @@ static cJSON *study_json(const tyche_study *s, const char *user)
 	return o;
 }
 
-/* GET /contexts: installed studies, each loaded to know its status. */
+/* GET /contexts: installed studies, each loaded to know its status
+ * (unless its surface is cached for its files as they are). */
 static int contexts_list(const struct cgi_config *c, const struct cgi_request *q,
 			 struct cgi_response *r)
 {
 	tyche_catalog *cat = NULL;
 	tyche_error err = { 0 };
 	tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
+	tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
 	const char *user = study_user(c, q);
 	int admin = tyche_server_config_is_admin(c->server, user);
 	const char *landing = NULL;
@@ -134,13 +136,19 @@ static int contexts_list(const struct cgi_config *c, const struct cgi_request *q
 		return cgi_fail(r, 500, "the contexts directory cannot be read (see the server log)");
 	}
 	lo.model_path = c->models;
+	ao.seed = c->seed;
+	ao.samples = (size_t)c->samples;
+	ao.cache_dir = c->cache;
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "contexts");
 	for (size_t i = 0; i < cat->n; i++) {
 		cJSON *x = cJSON_CreateObject();
 		tyche_diags d = TYCHE_DIAGS_INIT;
 		tyche_context *ctx = NULL;
-		int rc = tyche_context_load(&ctx, cat->v[i].path, &lo, &d);
+		/* a study whose surface is cached as its files are now loaded
+		 * when that was built: stat() calls instead of a load */
+		int rc = tyche_surface_cached(cat->v[i].path, &lo, &ao)
+			? 0 : tyche_context_load(&ctx, cat->v[i].path, &lo, &d);
 
 		cJSON_AddStringToObject(x, "name", cat->v[i].name);
 		if (rc) {

@@ -261,18 +261,24 @@ static void compute_entry(int k)
 	}
 }
 
-static const struct g_ent *g_entry(int k)
+/* the first use of entry i: computed under the lock (kept out of line,
+ * so the ready test inlines into every call) */
+static __attribute__((noinline)) void g_fill(int i)
+{
+	pthread_mutex_lock(&g_lock);
+	if (!atomic_load_explicit(&g_ready[i], memory_order_relaxed)) {
+		compute_entry(i + K_MIN);
+		atomic_store_explicit(&g_ready[i], 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&g_lock);
+}
+
+static inline const struct g_ent *g_entry(int k)
 {
 	int i = k - K_MIN;
 
-	if (!atomic_load_explicit(&g_ready[i], memory_order_acquire)) {
-		pthread_mutex_lock(&g_lock);
-		if (!atomic_load_explicit(&g_ready[i], memory_order_relaxed)) {
-			compute_entry(k);
-			atomic_store_explicit(&g_ready[i], 1, memory_order_release);
-		}
-		pthread_mutex_unlock(&g_lock);
-	}
+	if (__builtin_expect(!atomic_load_explicit(&g_ready[i], memory_order_acquire), 0))
+		g_fill(i);
 	return &g_tab[i];
 }
 
@@ -400,19 +406,35 @@ static void put_u32(char *end, uint32_t f, int n)
 		end[-1] = (char)('0' + f);
 }
 
+/* Exactly eight digits of f < 10^8 at d (leading zeros kept): the four
+ * pairs come from two levels of independent divisions, not a chain of
+ * four. */
+static void put8(char *d, uint32_t f)
+{
+	uint32_t hi = f / 10000, lo = f - hi * 10000;
+	uint32_t a = hi / 100, b = hi - a * 100, c = lo / 100, e = lo - c * 100;
+
+	memcpy(d, pairs + 2 * a, 2);
+	memcpy(d + 2, pairs + 2 * b, 2);
+	memcpy(d + 4, pairs + 2 * c, 2);
+	memcpy(d + 6, pairs + 2 * e, 2);
+}
+
 /* The n = ndigits(f) digits of f at d: the low eight and the rest are
- * independent chains of divisions by 100. */
+ * independent. */
 static void put_digits(char *d, uint64_t f, int n)
 {
 	if (n > 8) {
 		uint64_t hi = f / 100000000u;
 
-		put_u32(d + n, (uint32_t)(f - hi * 100000000u), 8);
+		put8(d + n - 8, (uint32_t)(f - hi * 100000000u));
 		if (n > 16) {
 			uint64_t top = hi / 100000000u;
 
-			put_u32(d + n - 8, (uint32_t)(hi - top * 100000000u), 8);
+			put8(d + n - 16, (uint32_t)(hi - top * 100000000u));
 			put_u32(d + n - 16, (uint32_t)top, n - 16);
+		} else if (n == 16) {
+			put8(d, (uint32_t)hi);
 		} else {
 			put_u32(d + n - 8, (uint32_t)hi, n - 8);
 		}
@@ -470,24 +492,42 @@ size_t ty_fmt_double_len(double v, char *buf)
 	}
 	shortest(c, q, &f, &e10);
 
-	char dig[24];
 	int n;
 
-	while (f % 10 == 0) {
-		f /= 10;
-		e10++;
+	/* trailing zeros (up to 16): most data has none (one test); else
+	 * steps of 8, 4, 2, 1 rather than a chain of single digits */
+	if (f % 10 == 0) {
+		while (f % 100000000 == 0) {
+			f /= 100000000;
+			e10 += 8;
+		}
+		if (f % 10000 == 0) {
+			f /= 10000;
+			e10 += 4;
+		}
+		if (f % 100 == 0) {
+			f /= 100;
+			e10 += 2;
+		}
+		if (f % 10 == 0) {
+			f /= 10;
+			e10++;
+		}
 	}
 	n = ndigits(f);      /* f >= 1: v > 0 */
-	put_digits(dig, f, n);
 
 	int x = e10 + n - 1, prec = n < 15 ? 15 : n;
 
+	/* the digits go straight to their place (no copy through a buffer:
+	 * a variable-length memcpy is a library call) */
 	if (x < -4 || x >= prec) {
-		*p++ = dig[0];
+		put_digits(p + 1, f, n);   /* d1 moves in front of the point */
+		p[0] = p[1];
 		if (n > 1) {
-			*p++ = '.';
-			memcpy(p, dig + 1, (size_t)(n - 1));
-			p += n - 1;
+			p[1] = '.';
+			p += n + 1;
+		} else {
+			p += 1;
 		}
 		p = put_exp(p, x);
 	} else if (x < 0) {
@@ -495,19 +535,20 @@ size_t ty_fmt_double_len(double v, char *buf)
 		*p++ = '.';
 		for (int i = -1; i > x; i--)
 			*p++ = '0';
-		memcpy(p, dig, (size_t)n);
+		put_digits(p, f, n);
 		p += n;
 	} else if (n <= x + 1) {
-		memcpy(p, dig, (size_t)n);
+		put_digits(p, f, n);
 		p += n;
 		for (int i = n; i <= x; i++)
 			*p++ = '0';
 	} else {
-		memcpy(p, dig, (size_t)(x + 1));
-		p += x + 1;
-		*p++ = '.';
-		memcpy(p, dig + x + 1, (size_t)(n - x - 1));
-		p += n - x - 1;
+		/* dd.ddd: the integer digits move one place left of the rest */
+		put_digits(p + 1, f, n);
+		for (int i = 0; i <= x; i++)
+			p[i] = p[i + 1];
+		p[x + 1] = '.';
+		p += n + 1;
 	}
 	*p = '\0';
 	return (size_t)(p - buf);

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
 
@@ -290,6 +291,23 @@ int tyche_surface_open(tyche_surface **out, const char *path, const tyche_load_o
 	rc = tyche_surface_build(out, ctx, o, NULL, err);
 	tyche_context_free(ctx);
 	return rc;
+}
+
+int tyche_surface_cached(const char *path, const tyche_load_opts *lo,
+			 const tyche_analysis_opts *o)
+{
+	char hash[65], *name, *cpath;
+	struct stat st;
+	int yes;
+
+	if (o->samples < 1 || open_hash(path, lo, o, hash))
+		return 0;
+	name = ty_context_name_of(path);
+	cpath = name ? surface_path(name, hash, o) : NULL;
+	yes = cpath && !stat(cpath, &st) && S_ISREG(st.st_mode) && st.st_size > 0;
+	free(name);
+	free(cpath);
+	return yes;
 }
 
 int tyche_surface_is_current(const tyche_surface *s, const char *path,

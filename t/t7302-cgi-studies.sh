@@ -70,6 +70,22 @@ test_expect_success 'an admin sees the located errors, without server paths' '
 	! grep "$TRASH" body
 '
 
+# A study whose surface is cached for its files as they are is listed
+# without loading it (stat() calls); an edit that breaks it is seen.
+test_expect_success 'a study with a cached surface is listed without a load; breaking it is seen' '
+	cp -R "$EX" ctx/bbb-cached &&
+	test "$(cgi bob GET /contexts/bbb-cached)" = 200 &&
+	ls cache/bbb-cached-*.tysurf &&
+	test "$(cgi bob GET /contexts)" = 200 &&
+	json "[c for c in j[\"contexts\"] if c[\"name\"] == \"bbb-cached\"][0]" <body >actual &&
+	echo "{\"name\": \"bbb-cached\"}" >expect && test_cmp expect actual &&
+	sed -i "2s/^\([^,]*,[^,]*,[^,]*,[^,]*,\)[^,]*/\1st.nope(1)/" ctx/bbb-cached/parameters.csv &&
+	test "$(cgi bob GET /contexts)" = 200 &&
+	json "[c for c in j[\"contexts\"] if c[\"name\"] == \"bbb-cached\"][0][\"available\"]" <body >actual &&
+	echo False >expect && test_cmp expect actual &&
+	rm -rf ctx/bbb-cached
+'
+
 test_expect_success 'upload an archive: a private study of the uploader' '
 	mkdir -p up/ely && cp "$EX"/* up/ely/ && (cd up && zip -qr ../ely.zip ely) &&
 	test "$(up alice ely.zip)" = 201 &&

@@ -67,6 +67,13 @@ TYCHE_API int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
 TYCHE_API int tyche_surface_open(tyche_surface **out, const char *path,
 				 const tyche_load_opts *lo, const tyche_analysis_opts *o,
 				 tyche_diags *diags, tyche_error *err);
+/* 1 when the cache holds a surface file for the context at `path` as its
+ * files are now (the quick hash through the stamp, then one stat()), so
+ * tyche_surface_open would not load it; else 0.  Such a file is written
+ * only after the context loaded without errors, so a listing of studies
+ * (GET /contexts) may call the context available without loading it. */
+TYCHE_API int tyche_surface_cached(const char *path, const tyche_load_opts *lo,
+				   const tyche_analysis_opts *o);
 /* Is s, from tyche_surface_open(path, lo, o), still what that call would
  * give now?  1 or 0.  With a cache, decided by stat() of the context's
  * files against the cache's stamp of them (no table is read), so a

@@ -360,8 +360,22 @@ int main(void)
 	o.cache_dir = cache;
 
 	ok(tyche_context_load(&ctx, ctxdir, NULL, NULL) == 0, "the example loads");
+	ok(!tyche_surface_cached(ctxdir, NULL, &o), "tyche_surface_cached: not before a build");
 	ok(tyche_surface_build(&s1, ctx, &o, &from_cache, &err) == 0 && from_cache == 0,
 	   "first build is not from the cache");
+	ok(tyche_surface_cached(ctxdir, NULL, &o), "tyche_surface_cached: after it");
+	{
+		tyche_analysis_opts o2 = o;
+
+		o2.seed = 6;
+		ok(!tyche_surface_cached(ctxdir, NULL, &o2), "not for another seed");
+		o2 = o;
+		o2.samples = 65;
+		ok(!tyche_surface_cached(ctxdir, NULL, &o2), "nor another sample count");
+		o2 = o;
+		o2.cache_dir = "";
+		ok(!tyche_surface_cached(ctxdir, NULL, &o2), "nor without a cache");
+	}
 	ok(tyche_surface_open(&s2, ctxdir, NULL, &o, NULL, &err) == 0, "open succeeds");
 	ok(s2 && s2->blob != NULL, "open reads the cache file (no rebuild)");
 	ok(s2 && !strcmp(tyche_surface_context_hash(s2), tyche_context_hash(ctx)),
@@ -377,6 +391,7 @@ int main(void)
 		 "Alkaline electrolysis,Stack Ambitious,Stack cost,2,250,$\\/kW,/' '%s/parameters.csv'",
 		 ctxdir);
 	ok(system(cmd) == 0, "change one parameter");
+	ok(!tyche_surface_cached(ctxdir, NULL, &o), "tyche_surface_cached: not after the change");
 	ok(tyche_surface_open(&s3, ctxdir, NULL, &o, NULL, &err) == 0, "open after a change");
 	ok(s3 && s3->blob == NULL, "a changed context is rebuilt, not read from the cache");
 	ok(s3 && strcmp(tyche_surface_context_hash(s3), tyche_context_hash(ctx)),
