@@ -90,7 +90,6 @@ static int do_save(const struct cgi_config *c, tyche_store *st, const char *user
 	cJSON *in = cgi_json_body(q, r), *inputs, *results = NULL;
 	const cJSON *v;
 	tyche_scenario sc = TYCHE_SCENARIO_INIT;
-	tyche_context *ctx = NULL;
 	tyche_surface *s = NULL;
 	tyche_error err = { 0 };
 	double *amounts = NULL;
@@ -107,10 +106,12 @@ static int do_save(const struct cgi_config *c, tyche_store *st, const char *user
 	}
 	snprintf(sc.name, sizeof sc.name, "%s", v->valuestring);
 	v = cJSON_GetObjectItemCaseSensitive(in, "context");
-	if (cgi_load_surface(c, v->valuestring, &ctx, &s, r))
+	/* the surface alone (from the cache, no table read): it carries the
+	 * context's hash */
+	if (cgi_load_surface(c, v->valuestring, NULL, &s, r))
 		goto out;
 	snprintf(sc.context, sizeof sc.context, "%s", v->valuestring);
-	snprintf(sc.context_hash, sizeof sc.context_hash, "%s", tyche_context_hash(ctx));
+	snprintf(sc.context_hash, sizeof sc.context_hash, "%s", tyche_surface_context_hash(s));
 	sc.seed = tyche_surface_seed(s);
 	sc.samples = (long)tyche_surface_nsamples(s);
 	v = cJSON_GetObjectItemCaseSensitive(in, "shared");
@@ -160,8 +161,7 @@ out:
 	cJSON_Delete(in);
 	free(amounts);
 	tyche_scenario_release(&sc);
-	tyche_surface_free(s);
-	tyche_context_free(ctx);
+	cgi_surface_done(s);     /* a FastCGI process may keep it */
 	return r->status;
 }
 

@@ -91,6 +91,9 @@ test_expect_success 'the store needs REMOTE_USER unless single_user is set' '
 	sed "s/^sources: \[\]/single_user: true/" tyche.yml >single.yml &&
 	test "$(CFG=$TRASH/single.yml cgi POST /scenarios "{\"name\": \"s\", \"context\": \"electrolysis\", \"inputs\": {}}")" = 201 &&
 	json "j[\"scenario\"][\"owner\"]" <body >actual && echo local >expect && test_cmp expect actual &&
+	json "j[\"scenario\"][\"context_hash\"]" <body >saved &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 &&
+	json "j[\"hash\"]" <body >expect && test_cmp expect saved &&
 	test "$(USR="../x" cgi GET /scenarios)" = 403
 '
 
