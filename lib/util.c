@@ -291,9 +291,9 @@ int ty_read_file(const char *path, size_t max, char **out, size_t *len,
 
 		if (n + 4096 + 1 > cap) {
 			/* first the file's size and room for the read that sees
-			 * EOF: one read, no copy on growth (a CGI request reads a
-			 * 200 KB surface file this way); a file that grows while
-			 * read still doubles the buffer */
+			 * EOF: one read, no copy on growth (a 200 KB surface file
+			 * was three reads and two copies); a file that grows
+			 * while read still doubles the buffer */
 			size_t ncap = cap ? cap * 2
 				      : (uintmax_t)st.st_size < max ? (size_t)st.st_size + 4096 + 2
 								 : 65536;
