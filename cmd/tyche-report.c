@@ -277,11 +277,12 @@ static void distributions(struct rep *r, struct report_agg *a, int violin,
 	nsum = tyche_stat_defaults(sum, 5);
 	{
 		double *st = calloc(a->nseries * nsum + 1, sizeof(double));
+		int ok = t && st && !report_agg_stats(a, sum, nsum, st);
 
-		for (size_t i = 0; t && st && i < a->nseries; i++) {
+		for (size_t i = 0; ok && i < a->nseries; i++) {
 			const struct report_series *s = &a->series[i];
 
-			if ((i == 0 && report_agg_stats(a, sum, nsum, st)) || report_table_add_row(t))
+			if (report_table_add_row(t))
 				break;
 			report_table_set_text(t, 0, s->group);
 			report_table_set_text(t, 1, s->metric);

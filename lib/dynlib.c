@@ -5,7 +5,8 @@
  * to load (libxlsxwriter: 2.3 ms with minizip and libcrypto; NLopt: about
  * 0.1 ms, a tenth of a CGI request).  lib/export-xlsx.c and
  * lib/optim-nlopt.c keep their calls in a table filled once
- * (pthread_once) through ty_dynlib_open.
+ * (pthread_once) through ty_dynlib_open, one (name, slot) pair per
+ * function (TY_DYNSYM).
  *
  * Easy to get wrong:
  *  - Open by the soname first ("libnlopt.so.0"): the unversioned name
@@ -22,8 +23,8 @@
 
 #include "internal.h"
 
-int ty_dynlib_open(const char *const *names, size_t nnames, const char *const *syms,
-		   void **fns, size_t nsyms, char *why, size_t whyn)
+int ty_dynlib_open(const char *const *names, size_t nnames, const struct ty_dynsym *syms,
+		   size_t nsyms, char *why, size_t whyn)
 {
 	void *h = NULL;
 	const char *e = NULL;
@@ -38,8 +39,8 @@ int ty_dynlib_open(const char *const *names, size_t nnames, const char *const *s
 	if (!h)
 		return -1;
 	for (size_t i = 0; i < nsyms; i++)
-		if (!(fns[i] = dlsym(h, syms[i]))) {
-			snprintf(why, whyn, "%s has no %s", names[0], syms[i]);
+		if (!(*syms[i].slot = dlsym(h, syms[i].name))) {
+			snprintf(why, whyn, "%s has no %s", names[0], syms[i].name);
 			return -1;
 		}
 	return 0;

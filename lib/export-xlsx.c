@@ -53,21 +53,15 @@ static pthread_once_t lxw_once = PTHREAD_ONCE_INIT;
 static void lxw_open(void)
 {
 	static const char *const names[] = { "libxlsxwriter.so.4", "libxlsxwriter.so" };
-	static const char *const syms[] = {
-#define X(f) #f,
+	static const struct ty_dynsym syms[] = {
+#define X(f) TY_DYNSYM(lxw, f)
 		XLSX_FNS(X)
 #undef X
 	};
-	void *p[sizeof syms / sizeof syms[0]];
-	size_t i = 0;
 
-	if (ty_dynlib_open(names, 2, syms, p, sizeof syms / sizeof syms[0], lxw.why,
-			   sizeof lxw.why))
-		return;
-#define X(f) *(void **)&lxw.f = p[i++];
-	XLSX_FNS(X)
-#undef X
-	lxw.ok = 1;
+	if (!ty_dynlib_open(names, 2, syms, sizeof syms / sizeof syms[0], lxw.why,
+			    sizeof lxw.why))
+		lxw.ok = 1;   /* the handle stays open for the process */
 }
 
 #define workbook_new_opt lxw.workbook_new_opt

@@ -69,11 +69,18 @@ TY_HIDDEN extern void (*ty_before_rename_hook)(const char *tmp_path);
 
 /* Read a whole file (at most max bytes; more is a located TYCHE_EDATA).
  * *out is NUL-terminated; *len excludes the NUL. */
+/* A symbol to look up and the function pointer it goes to, as
+ * TY_DYNSYM(table, f) writes it for a table member named f. */
+struct ty_dynsym {
+	const char *name;
+	void **slot;
+};
+#define TY_DYNSYM(table, f) { #f, (void **)&(table).f },
 /* Open the first of names that dlopen finds and look up every one of syms
- * into fns (lib/dynlib.c): 0, or -1 with the reason in why. */
+ * into its slot (lib/dynlib.c): 0, or -1 with the reason in why. */
 TY_HIDDEN int ty_dynlib_open(const char *const *names, size_t nnames,
-			     const char *const *syms, void **fns, size_t nsyms,
-			     char *why, size_t whyn);
+			     const struct ty_dynsym *syms, size_t nsyms, char *why,
+			     size_t whyn);
 TY_HIDDEN int ty_read_file(const char *path, size_t max, char **out,
 			   size_t *len, tyche_error *err);
 

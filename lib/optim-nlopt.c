@@ -57,21 +57,15 @@ static pthread_once_t nl_once = PTHREAD_ONCE_INIT;
 static void nl_open(void)
 {
 	static const char *const names[] = { "libnlopt.so.0", "libnlopt.so" };
-	static const char *const syms[] = {
-#define X(f) #f,
+	static const struct ty_dynsym syms[] = {
+#define X(f) TY_DYNSYM(nl, f)
 		NL_FNS(X)
 #undef X
 	};
-	void *p[sizeof syms / sizeof syms[0]];
-	size_t i = 0;
 
-	if (ty_dynlib_open(names, 2, syms, p, sizeof syms / sizeof syms[0], nl.why,
-			   sizeof nl.why))
-		return;
-#define X(f) *(void **)&nl.f = p[i++];
-	NL_FNS(X)
-#undef X
-	nl.ok = 1;
+	if (!ty_dynlib_open(names, 2, syms, sizeof syms / sizeof syms[0], nl.why,
+			    sizeof nl.why))
+		nl.ok = 1;   /* the handle stays open for the process */
 }
 
 /* 0 when NLopt is loaded, else -1 with the reason in why. */

@@ -254,19 +254,31 @@ int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
 	return 0;
 }
 
+/* The cache file a surface of the context at `path`, as its files are
+ * now, would have (its quick hash in hash), or NULL. */
+static char *open_cache_path(const char *path, const tyche_load_opts *lo,
+			     const tyche_analysis_opts *o, char hash[65])
+{
+	char *name, *cpath;
+
+	if (o->samples < 1 || open_hash(path, lo, o, hash))
+		return NULL;
+	name = ty_context_name_of(path);
+	cpath = name ? surface_path(name, hash, o) : NULL;
+	free(name);
+	return cpath;
+}
+
 int tyche_surface_open(tyche_surface **out, const char *path, const tyche_load_opts *lo,
 		       const tyche_analysis_opts *o, tyche_diags *diags, tyche_error *err)
 {
 	tyche_context *ctx = NULL;
-	char hash[65];
+	char hash[65], *cpath = open_cache_path(path, lo, o, hash);
 	int rc;
 
-	if (o->samples >= 1 && !open_hash(path, lo, o, hash)) {
-		char *name = ty_context_name_of(path);
-		char *cpath = name ? surface_path(name, hash, o) : NULL;
-		tyche_surface *s = cpath ? cache_try(cpath, hash, o) : NULL;
+	if (cpath) {
+		tyche_surface *s = cache_try(cpath, hash, o);
 
-		free(name);
 		free(cpath);
 		if (s) {
 			*out = s;
@@ -296,16 +308,10 @@ int tyche_surface_open(tyche_surface **out, const char *path, const tyche_load_o
 int tyche_surface_cached(const char *path, const tyche_load_opts *lo,
 			 const tyche_analysis_opts *o)
 {
-	char hash[65], *name, *cpath;
+	char hash[65], *cpath = open_cache_path(path, lo, o, hash);
 	struct stat st;
-	int yes;
+	int yes = cpath && !stat(cpath, &st) && S_ISREG(st.st_mode) && st.st_size > 0;
 
-	if (o->samples < 1 || open_hash(path, lo, o, hash))
-		return 0;
-	name = ty_context_name_of(path);
-	cpath = name ? surface_path(name, hash, o) : NULL;
-	yes = cpath && !stat(cpath, &st) && S_ISREG(st.st_mode) && st.st_size > 0;
-	free(name);
 	free(cpath);
 	return yes;
 }

@@ -22,24 +22,26 @@ static void test_dynlib(void)
 	static const char *const nlopt[] = { "libnlopt.so.0", "libnlopt.so" };
 	static const char *const missing_first[] = { "libtyche-no-such.so.9", "libnlopt.so.0" };
 	static const char *const none[] = { "libtyche-no-such.so.9", "libtyche-no-such.so" };
-	static const char *const syms[] = { "nlopt_create", "nlopt_destroy", "nlopt_srand" };
-	static const char *const bad[] = { "nlopt_create", "nlopt_no_such_function" };
 	void *fns[3] = { NULL, NULL, NULL };
+	const struct ty_dynsym syms[] = { { "nlopt_create", &fns[0] }, { "nlopt_destroy", &fns[1] },
+					  { "nlopt_srand", &fns[2] } };
+	const struct ty_dynsym bad[] = { { "nlopt_create", &fns[0] },
+					 { "nlopt_no_such_function", &fns[1] } };
 	char why[256] = "";
 	void *h;
 
-	ok(ty_dynlib_open(nlopt, 2, syms, fns, 3, why, sizeof why) == 0 && fns[0] && fns[1] &&
+	ok(ty_dynlib_open(nlopt, 2, syms, 3, why, sizeof why) == 0 && fns[0] && fns[1] &&
 	   fns[2], "NLopt opens and all three symbols are found (%s)", why);
 	h = dlopen("libnlopt.so.0", RTLD_NOW | RTLD_NOLOAD);
 	ok(h && dlsym(h, "nlopt_create") == fns[0], "the table holds the library's own function");
 	if (h)
 		dlclose(h);
 	memset(fns, 0, sizeof fns);
-	ok(ty_dynlib_open(missing_first, 2, syms, fns, 3, why, sizeof why) == 0 && fns[2],
+	ok(ty_dynlib_open(missing_first, 2, syms, 3, why, sizeof why) == 0 && fns[2],
 	   "a later name is tried when the first is not installed");
-	ok(ty_dynlib_open(none, 2, syms, fns, 3, why, sizeof why) == -1 &&
+	ok(ty_dynlib_open(none, 2, syms, 3, why, sizeof why) == -1 &&
 	   strstr(why, "libtyche-no-such.so.9"), "no library: the reason names it: %s", why);
-	ok(ty_dynlib_open(nlopt, 2, bad, fns, 2, why, sizeof why) == -1 &&
+	ok(ty_dynlib_open(nlopt, 2, bad, 2, why, sizeof why) == -1 &&
 	   strstr(why, "libnlopt.so.0 has no nlopt_no_such_function"),
 	   "a missing symbol is named: %s", why);
 }
