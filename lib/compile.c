@@ -10,7 +10,9 @@
  *  - helpers are inlined (their arguments are evaluated once, into
  *    locals), sums are unrolled in offset order ((x0 + x1) + x2) ...;
  *  - constant folding, but only of an operation whose operands are ALL
- *    constants, computed with the same C operation the VM would run.
+ *    constants, computed with the same C operation the VM would run;
+ *  - then compile-cse.c computes each repeated expression once (a helper
+ *    called twice with the same arguments costs one pow, not two).
  *
  * The decision a newcomer gets wrong: folding must never reassociate or
  * rewrite.  "2 * x * 3" is (2 * x) * 3 and stays two multiplications;
@@ -1177,6 +1179,16 @@ int ty_fn_compile(struct ty_fn **out, const struct ty_model *m, const char *sect
 	free(lets);
 	free(c.khash);
 	ty_pool_release(&c.pool);
+	if (!rc) {
+		size_t nloc = c.nlocals;
+
+		if (ty_fn_cse(&c.code, &c.ncode, &nloc))
+			rc = oom(&c);
+		else if (nloc > UINT32_MAX)
+			rc = ty_error_at(err, TYCHE_EDATA, m->name, 0, 0, "section '%s' needs "
+					 "too many local values", sec->name);
+		c.nlocals = (uint32_t)nloc;
+	}
 	if (!rc && !(f = ty_calloc(1, sizeof(*f))))
 		rc = oom(&c);
 	if (rc) {

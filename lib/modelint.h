@@ -212,6 +212,11 @@ struct ty_op_info {
 };
 TY_HIDDEN extern const struct ty_op_info ty_op_info[OP_COUNT_];
 
+/* Common subexpressions of a compiled section computed once (compile-cse.c):
+ * rewrites *code and *ncode, may raise *nlocals; the code computes the
+ * same bits.  Returns 0, or TYCHE_ENOMEM with the code unchanged. */
+TY_HIDDEN int ty_fn_cse(struct ty_insn **code, size_t *ncode, size_t *nlocals);
+
 /* Scalar semantics shared by the VM kernels and the constant folder, so a
  * folded constant is exactly what the VM would have computed. */
 static inline double ty_op_min(double x, double y)

@@ -2,8 +2,9 @@
 /*
  * u-lang.c - unit tests of the model language: lexer, parser, checker and
  * VM semantics (precedence, IEEE corner cases, NaN in min/max and in
- * comparisons, pow, if, sum order, helpers, lets) and the exact text and
- * file:line:col of every compile error.
+ * comparisons, pow, if, sum order, helpers, lets), repeated expressions
+ * computed once with the same bits (fixed and random sections), and the
+ * exact text and file:line:col of every compile error.
  *
  * test_hostile: shapes a hostile model file uses to crash or stall the
  * compiler (a 50,000-term sum, 400,000 lets, deep nesting of every kind,
@@ -370,6 +371,234 @@ static void test_fold(void)
 	ty_model_free(m);
 }
 
+/* Count the lines of a disassembly that hold `op` as an instruction. */
+static int count_op(const char *dis, const char *op)
+{
+	int n = 0;
+	size_t len = strlen(op);
+
+	for (const char *l = dis; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *w = l;
+
+		while (*w == ' ' || (*w >= '0' && *w <= '9'))
+			w++;
+		if (w > l && !strncmp(w, op, len) && (w[len] == ' ' || w[len] == '\n'))
+			n++;
+	}
+	return n;
+}
+
+/* Repeated expressions are computed once (compile-cse.c), with the same bits. */
+static void test_cse_fixed(void)
+{
+	static const char text[] =
+		"helpers:\n"
+		"  d(r, t): 1 / (1 + r)^t\n"
+		"sec:\n"
+		"  let:\n"
+		"    A: p[2] * p[0]\n"
+		"    B: d(p[0], p[3]) + d(p[0], p[3])\n"
+		"  Cost: B * d(p[0], 2 * p[3]) - p[2] * p[0]\n"
+		"  Jobs: d(p[0], p[3]) / A + d(p[0], 2 * p[3])\n";
+	struct ty_model *m = NULL;
+	struct ty_fn *f = NULL;
+	tyche_error err = { 0 };
+	struct ty_model_names nm = names;
+	double o0[NS], o1[NS], *o[2] = { o0, o1 };
+	struct ty_fn_args a = args(NS);
+	struct ty_vm *vm = ty_vm_create();
+	char *dis = NULL;
+	int good = 1;
+
+	nm.n_metric = 2;
+	ok(ty_model_parse(&m, "m.yml", text, strlen(text), &err) == 0 &&
+	   ty_fn_compile(&f, m, "sec", TY_FN_METRICS, &nm, &err) == 0, "section compiles");
+	if (f && (dis = ty_fn_disassemble(f))) {
+		/* 5 written '^' are 2 distinct pow columns; the inline p[2] * p[0]
+		 * is the let A, so only A's MUL remains besides B * d(...) */
+		ok(count_op(dis, "POW") == 2, "two distinct powers computed once each");
+		ok(count_op(dis, "MUL") == 2, "p[2] * p[0] written twice is multiplied once");
+		ok(count_op(dis, "ADDK") == 1, "1 + p[0] computed once");
+	}
+	ok(f && ty_fn_eval(vm, f, &a, o) == 0, "evaluates");
+	for (int s = 0; s < NS; s++) {
+		volatile double p0 = P[0][s], p2 = P[2][s], p3 = P[3][s];
+		volatile double A = p2 * p0, d1 = 1 / pow(1 + p0, p3), d2 = 1 / pow(1 + p0, 2 * p3);
+		volatile double B = d1 + d1;
+		double cost = B * d2 - p2 * p0, jobs = d1 / A + d2;
+
+		good &= bits_eq(o0[s], cost) && bits_eq(o1[s], jobs);
+	}
+	ok(good, "values bit for bit as written");
+	free(dis);
+	ty_fn_free(f);
+	ty_model_free(m);
+	ty_vm_free(vm);
+}
+
+/* Random sections with many repeated subexpressions (drawn again from a
+ * pool of earlier ones, and through helpers), each checked against the
+ * same operations done here in C, in the written grouping. */
+struct gexpr {
+	char text[1024];
+	double v[NS];
+};
+
+static uint64_t cse_rng = 0x9e3779b97f4a7c15ull;
+
+static unsigned cse_rand(unsigned n)
+{
+	cse_rng ^= cse_rng << 13;
+	cse_rng ^= cse_rng >> 7;
+	cse_rng ^= cse_rng << 17;
+	return (unsigned)(cse_rng % n);
+}
+
+static void gen(struct gexpr *out, int depth, const struct gexpr *pool, int npool,
+		const struct gexpr *lets, int nlets)
+{
+	unsigned r = cse_rand(depth > 0 ? 10 : 3);
+
+	if (npool && cse_rand(3) == 0) {
+		*out = pool[cse_rand((unsigned)npool)];
+		return;
+	}
+	if (r < 3) {        /* a leaf: p[k], a let, or a constant */
+		unsigned w = cse_rand(8);
+
+		if (w < 4) {
+			snprintf(out->text, sizeof(out->text), "p[%u]", w);
+			for (int s = 0; s < NS; s++)
+				out->v[s] = P[w][s];
+		} else if (w < 6 && nlets) {
+			int l = (int)cse_rand((unsigned)nlets);
+
+			snprintf(out->text, sizeof(out->text), "L%d", l);
+			memcpy(out->v, lets[l].v, sizeof(out->v));
+		} else {
+			static const double ks[] = { 1, 2, 0.5, 3 };
+			double k = ks[cse_rand(4)];
+
+			snprintf(out->text, sizeof(out->text), "%g", k);
+			for (int s = 0; s < NS; s++)
+				out->v[s] = k;
+		}
+		return;
+	}
+	{
+		struct gexpr x, y;
+		static const char ops[] = "+-*/^";
+		char op = ops[cse_rand(5)];
+
+		gen(&x, depth - 1, pool, npool, lets, nlets);
+		gen(&y, depth - 1, pool, npool, lets, nlets);
+		if (strlen(x.text) + strlen(y.text) + 16 > sizeof(out->text)) {
+			*out = x;
+			return;
+		}
+		switch (r) {
+		case 3:       /* g(a): a * a + a */
+			if (snprintf(out->text, sizeof(out->text), "g(%s)", x.text) < 0)
+				return;
+			for (int s = 0; s < NS; s++) {
+				volatile double t = x.v[s] * x.v[s];
+
+				out->v[s] = t + x.v[s];
+			}
+			return;
+		case 4:       /* h(a, b): (a + 1)^b / a - b */
+			if (snprintf(out->text, sizeof(out->text), "h(%s, %s)", x.text,
+				     y.text) < 0)
+				return;
+			for (int s = 0; s < NS; s++) {
+				volatile double t = pow(x.v[s] + 1, y.v[s]) / x.v[s];
+
+				out->v[s] = t - y.v[s];
+			}
+			return;
+		}
+		if (snprintf(out->text, sizeof(out->text), "(%s %c %s)", x.text, op, y.text) < 0)
+			return;
+		for (int s = 0; s < NS; s++) {
+			volatile double a = x.v[s], b = y.v[s];
+
+			out->v[s] = op == '+' ? a + b : op == '-' ? a - b : op == '*' ? a * b :
+				    op == '/' ? a / b : pow(a, b);
+		}
+	}
+}
+
+static void test_cse_random(void)
+{
+	struct ty_model_names nm = names;
+	struct ty_vm *vm = ty_vm_create();
+	struct ty_fn_args a = args(NS);
+	struct gexpr *pool = malloc(16 * sizeof(*pool)), *lets = malloc(4 * sizeof(*lets));
+	struct gexpr comp[2];
+	char *text = malloc(16384);
+	int bad = 0, sections = 0, npow = 0, written = 0;
+
+	nm.n_metric = 2;
+	for (int iter = 0; iter < 3000 && pool && lets && text && !bad; iter++) {
+		int npool = 0, nlets = (int)cse_rand(4);
+		size_t len;
+		struct ty_model *m = NULL;
+		struct ty_fn *f = NULL;
+		tyche_error err = { 0 };
+		double o0[NS], o1[NS], *o[2] = { o0, o1 };
+
+		len = (size_t)snprintf(text, 16384, "helpers:\n  g(a): a * a + a\n"
+				       "  h(a, b): (a + 1)^b / a - b\nsec:\n");
+		if (nlets)
+			len += (size_t)snprintf(text + len, 16384 - len, "  let:\n");
+		for (int l = 0; l < nlets; l++) {
+			gen(&lets[l], 3, pool, npool, lets, l);
+			if (npool < 16)
+				pool[npool++] = lets[l];
+			len += (size_t)snprintf(text + len, 16384 - len, "    L%d: %s\n", l,
+						lets[l].text);
+		}
+		for (int c = 0; c < 2; c++) {
+			gen(&comp[c], 4, pool, npool, lets, nlets);
+			if (npool < 16)
+				pool[npool++] = comp[c];
+			len += (size_t)snprintf(text + len, 16384 - len, "  %s: %s\n",
+						c ? "Jobs" : "Cost", comp[c].text);
+		}
+		if (ty_model_parse(&m, "m.yml", text, len, &err) ||
+		    ty_fn_compile(&f, m, "sec", TY_FN_METRICS, &nm, &err) ||
+		    ty_fn_eval(vm, f, &a, o)) {
+			bad = 1;
+			tap_diag("%s: %s", text, err.msg);
+		} else {
+			char *dis = ty_fn_disassemble(f);
+
+			for (int s = 0; s < NS && !bad; s++)
+				if (!bits_eq(o0[s], comp[0].v[s]) || !bits_eq(o1[s], comp[1].v[s])) {
+					bad = 1;
+					tap_diag("sample %d: got %.17g %.17g, want %.17g %.17g\n%s%s",
+						 s, o0[s], o1[s], comp[0].v[s], comp[1].v[s], text,
+						 dis ? dis : "");
+				}
+			npow += dis ? count_op(dis, "POW") + count_op(dis, "POWK") +
+				      count_op(dis, "KPOW") : 0;
+			for (const char *q = text; *q; q++)
+				written += *q == '^' || (q[0] == 'h' && q[1] == '(');
+			written -= 1;   /* h's own body */
+			free(dis);
+			sections++;
+		}
+		ty_fn_free(f);
+		ty_model_free(m);
+	}
+	ok(!bad && sections == 3000, "%d random sections with repeats: bit for bit", sections);
+	ok(npow * 3 < written, "%d powers run for %d written", npow, written);
+	free(pool);
+	free(lets);
+	free(text);
+	ty_vm_free(vm);
+}
+
 static void test_errors(void)
 {
 	/* syntax */
@@ -728,6 +957,8 @@ int main(void)
 	test_names();
 	test_model();
 	test_fold();
+	test_cse_fixed();
+	test_cse_random();
 	test_errors();
 	test_model_errors();
 	test_hostile();
