@@ -5,7 +5,7 @@
 # ServerRoot / prefix, the CGI and the page copied into it, running as
 # www-data.  tyche.cgi as a FastCGI responder: nginx + spawn-fcgi (with
 # multiwatch restarting a process that exits after its last request), or
-# Apache + mod_fcgid.
+# systemd's socket activation, or Apache + mod_fcgid.
 #
 # Sourced after test-lib.sh (or alone with TOP and BUILD set).  Call
 # cgi_setup, then cgi_start_apache, cgi_start_nginx, cgi_start_apache_fcgid
@@ -216,11 +216,35 @@ cgi_start_apache() {
 # after its 1000th request at 1000 req/s would hit): -t 500 here, and the
 # tests that restart every few requests raise -r.  $CGI_FCGI_PGID is the
 # process group (multiwatch's pid).
+#
+# CGI_FCGI_LAUNCH=systemd: systemd's own socket activation instead, as the
+# shipped units do it (t7006): systemd-socket-activate --inetd binds the
+# socket and, at the first connection, execs tyche.cgi with the listening
+# socket on standard input (StandardInput=socket, Accept=no), with the
+# environment in $CGI_FCGI_ENV (NAME=VALUE words).  One process, and no
+# restart after it exits (systemd's Restart=always is not emulated).
 cgi_spawn_fastcgi() {
 	mkdir -p "$SRV/nginx/logs"
 	_asuser=
 	[ "$(id -u)" = 0 ] && _asuser='setpriv --reuid=www-data --regid=www-data --init-groups'
 	rm -f "$SRV/run/tyche.sock"
+	if [ "$CGI_FCGI_LAUNCH" = systemd ]; then
+		_env=
+		for _e in $CGI_FCGI_ENV; do
+			_env="$_env -E $_e"
+		done
+		setsid $_asuser systemd-socket-activate --inetd -l "$SRV/run/tyche.sock" \
+			$_env -E TYCHE_CONFIG="$SRV/tyche.yml" "$SRV/cgi-bin/tyche.cgi" \
+			</dev/null >>"$SRV/nginx/logs/tyche-fcgi.log" 2>&1 &
+		CGI_FCGI_PGID=$!
+		CGI_PGIDS="$CGI_PGIDS $CGI_FCGI_PGID"
+		_i=0
+		while [ ! -S "$SRV/run/tyche.sock" ] && [ $_i -lt 50 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		return
+	fi
 	setsid $_asuser env TYCHE_CONFIG="$SRV/tyche.yml" \
 		TYCHE_FCGI_MAX_REQUESTS="${TYCHE_FCGI_MAX_REQUESTS:-1000}" \
 		spawn-fcgi -n -s "$SRV/run/tyche.sock" -M 0600 -- \
