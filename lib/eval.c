@@ -54,6 +54,37 @@ static void add_u64(struct ty_buf *b, uint64_t v)
 	ty_buf_add(b, tmp + sizeof tmp - n, (size_t)n);
 }
 
+/*
+ * The CSV pieces of a line are short (10 to 40 bytes) and of many lengths:
+ * a library memcpy call each costs more than the copy.  put_padded copies
+ * whole PAD-byte chunks, so up to PAD - 1 bytes past the end of the source
+ * are read and past q + n written: every source is allocated with PAD
+ * bytes after its end (text_piece, head[]), and the destination has PAD
+ * bytes of room after the longest line.
+ */
+#define PAD 16
+
+static inline char *put_padded(char *restrict q, const char *restrict src, size_t n)
+{
+	for (size_t i = 0; i < n; i += PAD)
+		memcpy(q + i, src + i, PAD);
+	return q + n;
+}
+
+/* b's text, with PAD readable bytes after its end (for put_padded); NULL
+ * when short of memory */
+static char *text_piece(struct ty_buf *b)
+{
+	char *room = ty_buf_room(b, PAD);
+
+	if (!room) {
+		ty_buf_release(b);
+		return NULL;
+	}
+	memset(room, 0, PAD);
+	return ty_buf_detach(b);
+}
+
 static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u,
 		     struct slot *s)
 {
@@ -61,7 +92,7 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 	int rc = ty_pipe_work_values(P, ws, u, s);
 	int json = P->opts->format == TYCHE_FMT_JSON;
 	const char *prefix = P->prefix[u->tech][u->scen];
-	char tmp[32], digits[24];
+	char tmp[32], digits[24], head[256];
 	size_t plen = strlen(prefix), rtl[512], rul[512], linemax = 0;
 
 	if (rc)
@@ -94,7 +125,7 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 		return s->text.oom ? TYCHE_ENOMEM : 0;
 	}
 	/* CSV: each line written in place, its pieces of known length; room
-	 * for one sample's lines at a time */
+	 * for one sample's lines at a time, plus PAD for the last chunk */
 	for (size_t r = 0; r < T->nresults; r++) {
 		rtl[r] = strlen(P->rowtext[u->tech][r]);
 		rul[r] = strlen(P->rowunits[u->tech][r]);
@@ -102,8 +133,8 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 	}
 	for (size_t i = 0; i < u->n; i++) {
 		uint64_t sd = u->first + i + 1;
-		size_t dl = 0;
-		char *q0 = ty_buf_room(&s->text, linemax), *q = q0;
+		size_t dl = 0, hl;
+		char *q0 = ty_buf_room(&s->text, linemax + PAD), *q = q0;
 
 		if (!q)
 			return TYCHE_ENOMEM;
@@ -111,19 +142,37 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 			digits[sizeof digits - 1 - dl++] = (char)('0' + sd % 10);
 			sd /= 10;
 		} while (sd);
-		for (size_t r = 0; r < T->nresults; r++) {
-			if (T->results[r].offset < 0)
-				continue;
-			memcpy(q, prefix, plen);
-			q += plen;
-			memcpy(q, digits + sizeof digits - dl, dl);
-			q += dl;
-			*q++ = ',';
-			memcpy(q, P->rowtext[u->tech][r], rtl[r]);
-			q += rtl[r];
-			q += ty_fmt_double_len(s->vals[r * P->block + i], q);
-			memcpy(q, P->rowunits[u->tech][r], rul[r]);
-			q += rul[r];
+		if (plen + dl + 1 + PAD > sizeof head) {
+			/* names too long for the head buffer: plain copies */
+			for (size_t r = 0; r < T->nresults; r++) {
+				if (T->results[r].offset < 0)
+					continue;
+				memcpy(q, prefix, plen);
+				q += plen;
+				memcpy(q, digits + sizeof digits - dl, dl);
+				q += dl;
+				*q++ = ',';
+				memcpy(q, P->rowtext[u->tech][r], rtl[r]);
+				q += rtl[r];
+				q += ty_fmt_double_len(s->vals[r * P->block + i], q);
+				memcpy(q, P->rowunits[u->tech][r], rul[r]);
+				q += rul[r];
+			}
+		} else {
+			/* "Technology,Scenario,Sample," once a sample, then every
+			 * piece in whole chunks from padded sources */
+			memcpy(head, prefix, plen);
+			memcpy(head + plen, digits + sizeof digits - dl, dl);
+			head[plen + dl] = ',';
+			hl = plen + dl + 1;
+			for (size_t r = 0; r < T->nresults; r++) {
+				if (T->results[r].offset < 0)
+					continue;
+				q = put_padded(q, head, hl);
+				q = put_padded(q, P->rowtext[u->tech][r], rtl[r]);
+				q += ty_fmt_double_len(s->vals[r * P->block + i], q);
+				q = put_padded(q, P->rowunits[u->tech][r], rul[r]);
+			}
 		}
 		s->text.len += (size_t)(q - q0);
 		*q = '\0';
@@ -662,7 +711,9 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 	return rc;
 }
 
-static void build_text_pieces(struct pipe *P)
+/* The constant pieces of every output line; TYCHE_ENOMEM when short of
+ * memory (what was built is freed by free_text_pieces). */
+static int build_text_pieces(struct pipe *P)
 {
 	const tyche_context *ctx = P->E->ctx;
 	int json = P->opts->format == TYCHE_FMT_JSON;
@@ -671,10 +722,16 @@ static void build_text_pieces(struct pipe *P)
 	P->prefix = ty_calloc(ctx->ntech, sizeof(char **));
 	P->rowtext = ty_calloc(ctx->ntech, sizeof(char **));
 	P->rowunits = ty_calloc(ctx->ntech, sizeof(char **));
+	if (!P->prefix || !P->rowtext || !P->rowunits)
+		return TYCHE_ENOMEM;
 	for (size_t t = 0; t < ctx->ntech; t++) {
 		const struct ty_tech *T = &ctx->tech[t];
 
 		P->prefix[t] = ty_calloc(T->nscen, sizeof(char *));
+		P->rowtext[t] = ty_calloc(T->nresults ? T->nresults : 1, sizeof(char *));
+		P->rowunits[t] = ty_calloc(T->nresults ? T->nresults : 1, sizeof(char *));
+		if (!P->prefix[t] || !P->rowtext[t] || !P->rowunits[t])
+			return TYCHE_ENOMEM;
 		for (size_t s = 0; s < T->nscen; s++) {
 			struct ty_buf b = TY_BUF_INIT;
 
@@ -690,10 +747,9 @@ static void build_text_pieces(struct pipe *P)
 				ty_buf_csv(&b, T->scen[s].name);
 				ty_buf_addc(&b, ',');
 			}
-			P->prefix[t][s] = ty_buf_detach(&b);
+			if (!(P->prefix[t][s] = text_piece(&b)))
+				return TYCHE_ENOMEM;
 		}
-		P->rowtext[t] = ty_calloc(T->nresults ? T->nresults : 1, sizeof(char *));
-		P->rowunits[t] = ty_calloc(T->nresults ? T->nresults : 1, sizeof(char *));
 		for (size_t r = 0; r < T->nresults; r++) {
 			struct ty_buf b = TY_BUF_INIT, c = TY_BUF_INIT;
 
@@ -712,22 +768,27 @@ static void build_text_pieces(struct pipe *P)
 				ty_buf_csv(&c, T->results[r].units);
 				ty_buf_addc(&c, '\n');
 			}
-			P->rowtext[t][r] = ty_buf_detach(&b);
-			P->rowunits[t][r] = ty_buf_detach(&c);
+			P->rowtext[t][r] = text_piece(&b);
+			P->rowunits[t][r] = text_piece(&c);
+			if (!P->rowtext[t][r] || !P->rowunits[t][r])
+				return TYCHE_ENOMEM;
 		}
 	}
+	return 0;
 }
 
 static void free_text_pieces(struct pipe *P)
 {
 	const tyche_context *ctx = P->E->ctx;
 
-	for (size_t t = 0; t < ctx->ntech && P->prefix; t++) {
-		for (size_t s = 0; s < ctx->tech[t].nscen; s++)
+	for (size_t t = 0; t < ctx->ntech && P->prefix && P->rowtext && P->rowunits; t++) {
+		for (size_t s = 0; s < ctx->tech[t].nscen && P->prefix[t]; s++)
 			free(P->prefix[t][s]);
 		for (size_t r = 0; r < ctx->tech[t].nresults; r++) {
-			free(P->rowtext[t][r]);
-			free(P->rowunits[t][r]);
+			if (P->rowtext[t])
+				free(P->rowtext[t][r]);
+			if (P->rowunits[t])
+				free(P->rowunits[t][r]);
 		}
 		free(P->prefix[t]);
 		free(P->rowtext[t]);
@@ -813,13 +874,21 @@ int ty_eval_run(struct ty_eval *E, const tyche_eval_opts *opts,
 	st.first_json = 1;
 	st.N = opts->samples;
 	st.bad = ty_calloc(ctx->ntech ? ctx->ntech : 1, sizeof(size_t **));
-	for (size_t t = 0; t < ctx->ntech; t++) {
+	for (size_t t = 0; t < ctx->ntech && st.bad && !rc; t++) {
 		st.bad[t] = ty_calloc(ctx->tech[t].nscen ? ctx->tech[t].nscen : 1, sizeof(size_t *));
-		for (size_t s = 0; s < ctx->tech[t].nscen; s++)
-			st.bad[t][s] = ty_calloc(ctx->tech[t].nresults + 1, sizeof(size_t));
+		for (size_t s = 0; s < ctx->tech[t].nscen && st.bad[t] && !rc; s++)
+			if (!(st.bad[t][s] = ty_calloc(ctx->tech[t].nresults + 1, sizeof(size_t))))
+				rc = TYCHE_ENOMEM;
+		if (!st.bad[t])
+			rc = TYCHE_ENOMEM;
 	}
-	build_text_pieces(&P);
-	if (opts->summary) {
+	if (!st.bad)
+		rc = TYCHE_ENOMEM;
+	if (!rc)
+		rc = build_text_pieces(&P);
+	if (rc) {
+		/* nothing evaluated: only the frees below */
+	} else if (opts->summary) {
 		const char *hdr = opts->format == TYCHE_FMT_JSON ? "["
 			: "Technology,Scenario,Variable,Index,Units,Mean,Std,Q10,Q50,Q90\n";
 
@@ -840,10 +909,10 @@ int ty_eval_run(struct ty_eval *E, const tyche_eval_opts *opts,
 	if (!rc && writer && opts->format == TYCHE_FMT_JSON)
 		rc = emit(opts, "\n]\n", 3) ? TYCHE_EIO : 0;
 	/* warnings: non-finite values and rows never produced */
-	for (size_t t = 0; t < ctx->ntech; t++) {
+	for (size_t t = 0; t < ctx->ntech && st.bad && st.bad[t]; t++) {
 		const struct ty_tech *T = &ctx->tech[t];
 
-		for (size_t s = 0; s < T->nscen; s++) {
+		for (size_t s = 0; s < T->nscen && st.bad[t][s]; s++) {
 			for (size_t r = 0; r < T->nresults; r++) {
 				static const char *const vn[] = { "Cost", "Metric", "Output" };
 

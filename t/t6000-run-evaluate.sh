@@ -37,6 +37,36 @@ test_expect_success 'same seed: identical bytes with 1 and 2 threads and any blo
 	cmp t1.csv t2.csv
 '
 
+# Lines are copied in 16-byte pieces from padded buffers, with a plain path
+# for names too long for the 256-byte line head: names of every length
+# around that edge must come out whole, and equal to the JSON output.
+test_expect_success 'long and quoted names: CSV lines whole, equal to JSON' '
+	for len in 1 15 16 17 200 209 210 211 212 213 228 300; do
+		rm -rf long && cp -R "$EX" long &&
+		name=$(python3 -c "import sys; n=int(sys.argv[1]); print((\"Sc,\\\"q\\\" \" + \"x\" * n)[:n])" $len) &&
+		quoted=$(printf "%s" "$name" | sed "s/\"/\"\"/g") &&
+		for f in long/*.csv; do
+			sed "s/,Base,/,\"$quoted\",/" "$f" >tmp.csv && mv tmp.csv "$f" || return 1
+		done &&
+		tyche-run evaluate --samples 40 --seed 3 long >long.csv &&
+		tyche-run evaluate --samples 40 --seed 3 --format json long >long.json &&
+		python3 - long.csv long.json "$name" <<-\EOF || return 1
+		import csv, json, sys
+		rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+		objs = json.load(open(sys.argv[2]))
+		assert len(rows) == len(objs) == 5 * 40 * 6, (len(rows), len(objs))
+		seen = 0
+		for r, o in zip(rows, objs):
+		    for k in ("Technology", "Scenario", "Variable", "Index", "Units"):
+		        assert r[k] == o[k], (k, r[k], o[k])
+		    assert int(r["Sample"]) == o["Sample"]
+		    assert float(r["Value"]) == o["Value"] or r["Value"] == o["Value"]
+		    seen += r["Scenario"] == sys.argv[3]
+		assert seen == 40 * 6, seen
+		EOF
+	done
+'
+
 test_expect_success 'different seeds give different samples' '
 	tyche-run evaluate --samples 50 --seed 8 "$EX" >s8.csv &&
 	tyche-run evaluate --samples 50 --seed 9 "$EX" >s9.csv &&
