@@ -369,15 +369,21 @@ static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
  * evaluated again for each group of rows that fits (at least one row), the
  * rows outside the group going to a block of scratch per thread.  A pool of threads (the
  * caller is one of them) runs two jobs per scenario: the chunks of
- * samples, each written straight into its rows, then the rows, one task
- * each: the non-finite count and the default statistics
- * (tyche_stat_eval_many, with the thread's own work array).  A row's
+ * samples, each written straight into its rows, then the rows: the mean
+ * and std of four rows a task, and one task a row for its non-finite count
+ * and order statistics (ty_stat_eval_rows_part, with the thread's own work
+ * array).  A row's
  * statistics never depend on which thread computed them, so the output is
  * byte-identical for any thread count and memory bound.  Peak memory:
  * (kept rows + threads) x N doubles.
  */
 #define SUM_CHUNK (4 * B)
-#define SUM_ROWS 4     /* rows a statistics task (ty_stat_eval_rows runs four) */
+#define SUM_ROWS 4     /* rows a moments task (their recurrences run four at a time) */
+/* The rows job: the moments tasks first (the longest), then one task a row
+ * for its order statistics, so that two or more threads share the job
+ * evenly (12 rows in tasks of 4 rows would leave one of 2 threads idle a
+ * third of the time). */
+#define SUM_MOMENT_TASKS(nrow) (((nrow) + SUM_ROWS - 1) / SUM_ROWS)
 
 struct sum_pool {
 	pthread_mutex_t mu;
@@ -437,25 +443,25 @@ static int sum_task(struct sum_thread *th, size_t task)
 				return rc;
 		}
 		return 0;
-	} else {
-		/* SUM_ROWS rows a task: their mean and std recurrences overlap */
+	} else if (task < SUM_MOMENT_TASKS(P->nrow)) {
+		/* the mean and std of SUM_ROWS rows: their recurrences overlap */
 		size_t r0 = task * SUM_ROWS, nr = P->nrow - r0 < SUM_ROWS ? P->nrow - r0 : SUM_ROWS;
 		const double *rows[SUM_ROWS];
-		double stt[SUM_ROWS][5];
-		int rc;
 
-		for (size_t j = 0; j < nr; j++) {
-			const double *v = P->vals + (r0 + j) * P->N;
-			size_t bad = 0;
+		for (size_t j = 0; j < nr; j++)
+			rows[j] = P->vals + (r0 + j) * P->N;
+		return ty_stat_eval_rows_part(P->dflt, 5, rows, nr, P->N, th->work,
+					      &P->stt[P->row_lo + r0][0], TY_STAT_PART_MOMENTS);
+	} else {
+		/* one row's non-finite count and order statistics */
+		size_t r = task - SUM_MOMENT_TASKS(P->nrow), bad = 0;
+		const double *v = P->vals + r * P->N;
 
-			for (size_t i = 0; i < P->N; i++)
-				bad += !isfinite(v[i]);
-			P->bad[P->row_lo + r0 + j] += bad;
-			rows[j] = v;
-		}
-		rc = ty_stat_eval_rows(P->dflt, 5, rows, nr, P->N, th->work, &stt[0][0]);
-		memcpy(P->stt[P->row_lo + r0], stt, nr * sizeof(stt[0]));
-		return rc;
+		for (size_t i = 0; i < P->N; i++)
+			bad += !isfinite(v[i]);
+		P->bad[P->row_lo + r] += bad;
+		return ty_stat_eval_rows_part(P->dflt, 5, &v, 1, P->N, th->work,
+					      &P->stt[P->row_lo + r][0], TY_STAT_PART_ORDER);
 	}
 }
 
@@ -677,7 +683,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 				if (rc == TYCHE_EIO)
 					st->dist_failed = 1;
 				if (!rc && P.drank == 0)
-					rc = sum_job(&th[0], nh, 1, (P.nrow + SUM_ROWS - 1) / SUM_ROWS);
+					rc = sum_job(&th[0], nh, 1, SUM_MOMENT_TASKS(P.nrow) + P.nrow);
 			}
 			if (!rc && P.drank == 0) {
 				summary_rows(&b, T, s, P.stt, json, &st->first_json);

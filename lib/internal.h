@@ -148,6 +148,15 @@ TY_HIDDEN int ty_label_eq(const char *a, const char *b);
 TY_HIDDEN int ty_stat_eval_rows(const struct tyche_stat *st, size_t nst,
 				const double *const *rows, size_t nrows, size_t n,
 				double *work, double *out);
+/* The same results as ty_stat_eval_rows, in two parts that may run on
+ * different threads: TY_STAT_PART_MOMENTS fills only the mean and std
+ * entries of out (their recurrences four rows at a time: pass up to 4
+ * rows), TY_STAT_PART_ORDER every other entry (at most 16 statistics).
+ * Entries of the other part are not touched. */
+enum { TY_STAT_PART_MOMENTS, TY_STAT_PART_ORDER };
+TY_HIDDEN int ty_stat_eval_rows_part(const struct tyche_stat *st, size_t nst,
+				     const double *const *rows, size_t nrows, size_t n,
+				     double *work, double *out, int part);
 /* For statistics computed without the values in memory (eval.c's
  * streamed summary): the order statistics (0-based ranks, sorted,
  * distinct; at most 2 nst) that st[] needs of n values, and the

@@ -522,6 +522,64 @@ int ty_stat_eval_rows(const tyche_stat *st, size_t nst, const double *const *row
 	return rc;
 }
 
+int ty_stat_eval_rows_part(const tyche_stat *st, size_t nst, const double *const *rows,
+			   size_t nrows, size_t n, double *work, double *out, int part)
+{
+	if (part == TY_STAT_PART_MOMENTS) {
+		int w = wants_mean_sd(st, nst);
+
+		for (size_t r0 = 0; r0 < nrows && w; r0 += 4) {
+			size_t g = nrows - r0 < 4 ? nrows - r0 : 4;
+			const double *v[4];
+			double mean[4], sd[4];
+
+			for (size_t j = 0; j < 4; j++)
+				v[j] = rows[r0 + (j < g ? j : 0)];
+			if (n > 0)
+				gsl_mean_sd(v, n, mean, (w & 2) && n > 1 ? sd : NULL);
+			for (size_t j = 0; j < g; j++) {
+				int bad = n == 0;
+
+				for (size_t i = 0; i < n; i++)
+					bad |= v[j][i] != v[j][i];
+				for (size_t k = 0; k < nst; k++) {
+					double *o = &out[(r0 + j) * nst + k];
+
+					/* as eval_many: NaN in, NaN out */
+					if (st[k].kind == TYCHE_STAT_MEAN)
+						*o = bad ? NAN : mean[j];
+					else if (st[k].kind == TYCHE_STAT_STD)
+						*o = bad || n < 2 ? NAN : sd[j];
+				}
+			}
+		}
+		return 0;
+	}
+	{
+		tyche_stat sub[16];
+		size_t at[16], ns = 0;
+		double res[16];
+
+		for (size_t k = 0; k < nst; k++) {
+			if (st[k].kind == TYCHE_STAT_MEAN || st[k].kind == TYCHE_STAT_STD)
+				continue;
+			if (ns == TY_ARRAY_SIZE(sub))
+				return TYCHE_EUSAGE;
+			sub[ns] = st[k];
+			at[ns++] = k;
+		}
+		for (size_t r = 0; r < nrows && ns; r++) {
+			int rc = eval_many(sub, ns, rows[r], n, work, res, NULL);
+
+			if (rc)
+				return rc;
+			for (size_t k = 0; k < ns; k++)
+				out[r * nst + at[k]] = res[k];
+		}
+		return 0;
+	}
+}
+
 int ty_stat_order_ranks(const tyche_stat *st, size_t nst, size_t n, size_t *ks, size_t *nk)
 {
 	size_t m = 0, u = 0;

@@ -367,6 +367,58 @@ static void test_many(void)
 	free(w);
 }
 
+/* ty_stat_eval_rows_part: the two parts together are ty_stat_eval_rows,
+ * bit for bit, each touching only its own entries; rows with NaN, with
+ * infinities, and of 0, 1 and 2 samples included */
+static void test_rows_part(void)
+{
+	static const char *const names[] = { "q10", "mean", "q50", "std", "q90" };
+	tyche_stat st[5];
+	double *v = malloc(4 * 3000 * sizeof(double)), *w = malloc(3000 * sizeof(double));
+	double whole[4 * 5], part[4 * 5];
+	int bad = 0, untouched = 1, trials = 0;
+
+	for (size_t i = 0; i < 5; i++)
+		tyche_stat_parse(&st[i], names[i], NULL);
+	for (int t = 0; t < 400 && v && w; t++) {
+		size_t n = t < 12 ? (size_t)t % 3 : 1 + (size_t)(urand() * 3000);
+		size_t nrows = 1 + (size_t)(urand() * 4);
+		const double *rows[4];
+
+		for (size_t r = 0; r < nrows; r++) {
+			double *x = v + r * 3000;
+
+			fill(x, n, (int)(urand() * 7));
+			for (size_t i = 0; i < n; i++)
+				x[i] = 1e5 + x[i] * 3;
+			if (n && t % 5 == 1)
+				x[(size_t)(urand() * (double)n)] = NAN;
+			if (n && t % 7 == 2)
+				x[(size_t)(urand() * (double)n)] = t % 2 ? INFINITY : -INFINITY;
+			rows[r] = x;
+		}
+		ty_stat_eval_rows(st, 5, rows, nrows, n, w, whole);
+		for (size_t i = 0; i < 4 * 5; i++)
+			part[i] = 12345;
+		ty_stat_eval_rows_part(st, 5, rows, nrows, n, w, part, TY_STAT_PART_MOMENTS);
+		for (size_t r = 0; r < nrows; r++)
+			untouched &= part[r * 5] == 12345 && part[r * 5 + 2] == 12345 &&
+				     part[r * 5 + 4] == 12345 && part[r * 5 + 1] != 12345;
+		for (size_t r = 0; r < nrows; r++)
+			ty_stat_eval_rows_part(st, 5, &rows[r], 1, n, NULL, part + r * 5,
+					       TY_STAT_PART_ORDER);
+		for (size_t i = 0; i < nrows * 5; i++)
+			bad += !same_bits(part[i], whole[i]) &&
+			       !(isnan(part[i]) && isnan(whole[i]));
+		trials++;
+	}
+	ok(trials == 400 && bad == 0, "moments and order parts = ty_stat_eval_rows on %d sets "
+	   "(NaN, inf, n = 0, 1, 2)", trials);
+	ok(untouched, "the moments part leaves the order entries alone");
+	free(v);
+	free(w);
+}
+
 /* ty_stat_eval_rows against GSL and tyche_stat_eval, bit for bit */
 static void test_rows(void)
 {
@@ -452,6 +504,7 @@ static void test_rows(void)
 int main(void)
 {
 	test_rows();
+	test_rows_part();
 	test_parse();
 	test_quantiles();
 	test_definitions();
