@@ -1153,7 +1153,12 @@ double ty_dist_median(const struct ty_dist *d)
  * Both branches, then a select: no mispredicted branch (p < c is a coin
  * flip) and the loop vectorises (only with -fno-trapping-math: otherwise
  * GCC keeps the comparison behind a branch); the arguments of sqrt are
- * >= 0. */
+ * >= 0.  Two square roots a draw bound the loop, so a second copy uses
+ * AVX2's four lanes where the CPU has them (chosen once, at load time):
+ * IEEE sqrt, multiply, add and compare round the same in any register
+ * width, and "avx2" does not enable FMA, so the bits are the same
+ * (t/perf/draws: 1.55e8 against 1.25e8 draws/s here). */
+__attribute__((target_clones("avx2", "default")))
 static void triang_block(size_t n, double *restrict out, double c, double loc,
 			 double scale)
 {
