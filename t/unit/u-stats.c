@@ -367,6 +367,81 @@ static void test_many(void)
 	free(w);
 }
 
+/* Long rows with several quantiles go through a bucket pass first
+ * (stats.c bucket_select): shapes that fill some buckets and leave others
+ * empty, values on bucket edges, heavy tails, an outlier that puts nearly
+ * all values in one bucket, signed zeros, subnormal and huge ranges, and
+ * infinities, each against the sorted reference bit for bit. */
+static void test_bucket_select(void)
+{
+	static const char *const names[] = { "q10", "mean", "q50", "q90", "q0.1", "q99.9",
+					     "min", "max", "var95", "cvar95" };
+	tyche_stat st[16];
+	double *v = malloc(40000 * sizeof(double)), *w = malloc(40000 * sizeof(double));
+	double out[16];
+	int bad = 0, trials = 0;
+
+	for (size_t i = 0; i < TY_ARRAY_SIZE(names); i++)
+		st[i] = parse(names[i]);
+	for (int rep = 0; rep < 300 && v && w; rep++) {
+		size_t n = 512 + (size_t)(urand() * (rep % 3 ? 4000 : 39000));
+		int shape = rep % 10;
+		size_t nst = TY_ARRAY_SIZE(names);
+
+		for (size_t i = 0; i < n; i++) {
+			double u = urand();
+
+			switch (shape) {
+			case 0: v[i] = u; break;
+			case 1: v[i] = exp(10 * u) * (urand() < 0.5 ? -1 : 1); break;
+			case 2: v[i] = floor(u * 64) / 64; break;           /* bucket edges */
+			case 3: v[i] = i == 7 ? 1e12 : u; break;             /* one outlier */
+			case 4: v[i] = u < 0.5 ? -0.0 : u < 0.7 ? 0.0 : u; break;
+			case 5: v[i] = u * 1e-310; break;                     /* subnormal */
+			case 6: v[i] = (u - 0.5) * 1.5e308 * 2; break;        /* range overflows */
+			case 7: v[i] = i == 3 ? INFINITY : i == 5 ? -INFINITY : u; break;
+			case 8: v[i] = 1e300 * (1 + u * 1e-15); break;        /* few ulps wide */
+			default: v[i] = u < 0.3 ? 2.5 : u; break;             /* a heavy tie */
+			}
+		}
+		tyche_stat_eval_many(st, nst, v, n, rep % 2 ? w : NULL, out);
+		for (size_t k = 0; k < nst; k++) {
+			double want;
+
+			if (st[k].kind == TYCHE_STAT_MEAN)
+				want = gsl_stats_mean(v, 1, n);
+			else if (st[k].kind == TYCHE_STAT_QUANTILE)
+				want = ref_quantile(v, n, st[k].p);
+			else
+				want = tyche_stat_eval(&st[k], v, n, NULL);
+			trials++;
+			/* of equal values any may be the order statistic: -0 or +0 */
+			if (!same_bits(out[k], want) && !(out[k] == 0 && want == 0) && !bad++)
+				printf("# shape %d n=%zu %s: got %.17g, expected %.17g\n", shape, n,
+				       names[k], out[k], want);
+		}
+		/* min, max, var and cvar: by sorting too */
+		{
+			double *srt = malloc(n * sizeof(double));
+
+			memcpy(srt, v, n * sizeof(double));
+			qsort(srt, n, sizeof(double), cmp_dbl);
+			if ((!same_bits(out[6], srt[0]) && srt[0] != out[6]) ||
+			    (!same_bits(out[7], srt[n - 1]) && srt[n - 1] != out[7]) ||
+			    !same_bits(out[8], ref_quantile(v, n, 1.0 - st[8].p)))
+				if (!bad++)
+					printf("# shape %d n=%zu: min %.17g/%.17g max %.17g/%.17g "
+					       "var95 %.17g/%.17g\n", shape, n, out[6], srt[0], out[7],
+					       srt[n - 1], out[8], ref_quantile(v, n, 1.0 - st[8].p));
+			free(srt);
+		}
+	}
+	ok(bad == 0, "several quantiles of long rows (bucket pass): %d statistics equal the "
+	   "sorted reference", trials);
+	free(v);
+	free(w);
+}
+
 /* ty_stat_eval_rows_part: the two parts together are ty_stat_eval_rows,
  * bit for bit, each touching only its own entries; rows with NaN, with
  * infinities, and of 0, 1 and 2 samples included */
@@ -504,6 +579,7 @@ static void test_rows(void)
 int main(void)
 {
 	test_rows();
+	test_bucket_select();
 	test_rows_part();
 	test_parse();
 	test_quantiles();
