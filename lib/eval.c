@@ -59,8 +59,8 @@ static void add_u64(struct ty_buf *b, uint64_t v)
  * a library memcpy call each costs more than the copy.  put_padded copies
  * whole PAD-byte chunks, so up to PAD - 1 bytes past the end of the source
  * are read and past q + n written: every source is allocated with PAD
- * bytes after its end (text_piece, head[]), and the destination has PAD
- * bytes of room after the longest line.
+ * bytes after its end (text_piece, the line head), and the destination
+ * has PAD bytes of room after the longest line.
  */
 #define PAD 16
 
@@ -92,7 +92,7 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 	int rc = ty_pipe_work_values(P, ws, u, s);
 	int json = P->opts->format == TYCHE_FMT_JSON;
 	const char *prefix = P->prefix[u->tech][u->scen];
-	char tmp[32], digits[24], head[256];
+	char tmp[32], digits[24], hbuf[256], *head = hbuf;
 	size_t plen = strlen(prefix), rtl[512], rul[512], linemax = 0;
 
 	if (rc)
@@ -131,52 +131,47 @@ static int work_text(struct pipe *P, struct ty_eval_ws *ws, const struct unit *u
 		rul[r] = strlen(P->rowunits[u->tech][r]);
 		linemax += plen + 21 + rtl[r] + 32 + rul[r];
 	}
+	/* the line head, "Technology,Scenario,": on the stack unless the names
+	 * are long; zeroed, as put_padded reads past its end */
+	if (plen + sizeof digits + 1 + PAD > sizeof hbuf)
+		head = ty_calloc(plen + sizeof digits + 1 + PAD, 1);
+	else
+		memset(hbuf, 0, sizeof hbuf);
+	if (!head)
+		return TYCHE_ENOMEM;
+	memcpy(head, prefix, plen);
 	for (size_t i = 0; i < u->n; i++) {
 		uint64_t sd = u->first + i + 1;
 		size_t dl = 0, hl;
 		char *q0 = ty_buf_room(&s->text, linemax + PAD), *q = q0;
 
-		if (!q)
+		if (!q) {
+			if (head != hbuf)
+				free(head);
 			return TYCHE_ENOMEM;
+		}
 		do {
 			digits[sizeof digits - 1 - dl++] = (char)('0' + sd % 10);
 			sd /= 10;
 		} while (sd);
-		if (plen + dl + 1 + PAD > sizeof head) {
-			/* names too long for the head buffer: plain copies */
-			for (size_t r = 0; r < T->nresults; r++) {
-				if (T->results[r].offset < 0)
-					continue;
-				memcpy(q, prefix, plen);
-				q += plen;
-				memcpy(q, digits + sizeof digits - dl, dl);
-				q += dl;
-				*q++ = ',';
-				memcpy(q, P->rowtext[u->tech][r], rtl[r]);
-				q += rtl[r];
-				q += ty_fmt_double_len(s->vals[r * P->block + i], q);
-				memcpy(q, P->rowunits[u->tech][r], rul[r]);
-				q += rul[r];
-			}
-		} else {
-			/* "Technology,Scenario,Sample," once a sample, then every
-			 * piece in whole chunks from padded sources */
-			memcpy(head, prefix, plen);
-			memcpy(head + plen, digits + sizeof digits - dl, dl);
-			head[plen + dl] = ',';
-			hl = plen + dl + 1;
-			for (size_t r = 0; r < T->nresults; r++) {
-				if (T->results[r].offset < 0)
-					continue;
-				q = put_padded(q, head, hl);
-				q = put_padded(q, P->rowtext[u->tech][r], rtl[r]);
-				q += ty_fmt_double_len(s->vals[r * P->block + i], q);
-				q = put_padded(q, P->rowunits[u->tech][r], rul[r]);
-			}
+		/* "Technology,Scenario,Sample," once a sample, then every piece
+		 * in whole chunks from padded sources */
+		memcpy(head + plen, digits + sizeof digits - dl, dl);
+		head[plen + dl] = ',';
+		hl = plen + dl + 1;
+		for (size_t r = 0; r < T->nresults; r++) {
+			if (T->results[r].offset < 0)
+				continue;
+			q = put_padded(q, head, hl);
+			q = put_padded(q, P->rowtext[u->tech][r], rtl[r]);
+			q += ty_fmt_double_len(s->vals[r * P->block + i], q);
+			q = put_padded(q, P->rowunits[u->tech][r], rul[r]);
 		}
 		s->text.len += (size_t)(q - q0);
 		*q = '\0';
 	}
+	if (head != hbuf)
+		free(head);
 	return 0;
 }
 
