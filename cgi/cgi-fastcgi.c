@@ -20,10 +20,16 @@
  *   - RLIMIT_CPU counts the whole process's life, so the hard guard is
  *     moved before each request (see set_cpu_rlimit_fastcgi);
  *   - memory: fragmentation and any leak grow a long-lived process.  It
- *     exits after TYCHE_FCGI_MAX_REQUESTS requests (default 1000, 0 = no
+ *     exits after TYCHE_FCGI_MAX_REQUESTS requests (default 10000, 0 = no
  *     limit) or once its peak resident size passes TYCHE_FCGI_MAX_RSS_MB
  *     (default 1024), always after an answer is complete, and the process
- *     manager (multiwatch, systemd, mod_fcgid) starts a fresh one;
+ *     manager (multiwatch, systemd, mod_fcgid) starts a fresh one.  But
+ *     never within TYCHE_FCGI_MIN_SECONDS (default 2) of its start:
+ *     process managers take a child that ends soon after its start for a
+ *     failing one (multiwatch -t, systemd's start limit) and stop
+ *     restarting it, and explore runs at thousands of requests a second a
+ *     process (with 1000 requests and multiwatch -t 500, every request
+ *     got a 502 after three quick ends);
  *   - SIGTERM (a process manager stopping it) ends an idle process at
  *     once but lets a request in progress finish first.
  * Detection is by fd 0 alone (a listening socket), without calling into
@@ -37,14 +43,16 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 
 #include "cgi.h"
 
-#define FCGI_DEFAULT_MAX_REQUESTS 1000
+#define FCGI_DEFAULT_MAX_REQUESTS 10000
 #define FCGI_DEFAULT_MAX_RSS_MB 1024
+#define FCGI_DEFAULT_MIN_SECONDS 2
 
 static volatile sig_atomic_t busy, stop;
 
@@ -129,7 +137,9 @@ int cgi_fastcgi_run(void)
 {
 	long max_requests = env_long("TYCHE_FCGI_MAX_REQUESTS", FCGI_DEFAULT_MAX_REQUESTS);
 	long max_rss_mb = env_long("TYCHE_FCGI_MAX_RSS_MB", FCGI_DEFAULT_MAX_RSS_MB);
+	long min_seconds = env_long("TYCHE_FCGI_MIN_SECONDS", FCGI_DEFAULT_MIN_SECONDS);
 	struct sigaction sa;
+	struct timespec t0;
 	FCGX_Request rq;
 	long served = 0;
 
@@ -138,6 +148,7 @@ int cgi_fastcgi_run(void)
 		return 1;
 	}
 	cgi_keep_surfaces = 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
@@ -155,8 +166,13 @@ int cgi_fastcgi_run(void)
 		FCGX_Finish_r(&rq);
 		busy = 0;
 		served++;
-		if (max_requests && served >= max_requests)
-			break;
+		if (max_requests && served >= max_requests) {
+			struct timespec t;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (t.tv_sec - t0.tv_sec >= min_seconds)
+				break;
+		}
 		if (max_rss_mb && !getrusage(RUSAGE_SELF, &ru) && ru.ru_maxrss / 1024 >= max_rss_mb) {
 			fprintf(stderr, "tyche.cgi: FastCGI process %ld has grown to %ld MiB "
 				"(TYCHE_FCGI_MAX_RSS_MB=%ld): exiting after %ld requests\n",

@@ -99,7 +99,7 @@ CGI_PAGE_CSP="default-src 'self'; script-src 'self'; style-src 'self'; img-src '
 
 # The parts of httpd.conf that differ between mod_cgid and mod_fcgid.
 # mod_fcgid: FcgidMaxRequestsPerProcess <= the program's own limit
-# (TYCHE_FCGI_MAX_REQUESTS, default 1000), as its manual asks of
+# (TYCHE_FCGI_MAX_REQUESTS, default 10000), as its manual asks of
 # PHP_FCGI_MAX_REQUESTS, so that the module, not the program, ends a
 # process and never hands a request to one that is exiting.
 cgi_apache_backend_modules() {
@@ -111,8 +111,8 @@ cgi_apache_backend_modules() {
 		FcgidIPCDir "$SRV/run/fcgid"
 		FcgidProcessTableFile "$SRV/run/fcgid_shm"
 		FcgidMaxProcessesPerClass ${CGI_FCGI_CHILDREN:-2}
-		FcgidMaxRequestsPerProcess ${CGI_FCGID_MAX_REQUESTS:-1000}
-		FcgidInitialEnv TYCHE_FCGI_MAX_REQUESTS ${TYCHE_FCGI_MAX_REQUESTS:-1000}
+		FcgidMaxRequestsPerProcess ${CGI_FCGID_MAX_REQUESTS:-10000}
+		FcgidInitialEnv TYCHE_FCGI_MAX_REQUESTS ${TYCHE_FCGI_MAX_REQUESTS:-10000}
 		FcgidMaxRequestLen 4194304
 		FcgidIOTimeout 120
 		EOF
@@ -209,7 +209,8 @@ cgi_start_apache() {
 # cgi_spawn_fastcgi: tyche.cgi itself as the FastCGI responder on
 # $SRV/run/tyche.sock.  spawn-fcgi binds the socket and execs multiwatch,
 # which keeps $CGI_FCGI_CHILDREN copies of tyche.cgi accepting on it and
-# starts a new one when one exits (after TYCHE_FCGI_MAX_REQUESTS requests);
+# starts a new one when one exits (after TYCHE_FCGI_MAX_REQUESTS requests,
+# and TYCHE_FCGI_MIN_SECONDS at the earliest);
 # the socket stays open in multiwatch, so no connection is refused
 # meanwhile.  multiwatch gives up on a child that dies 3 times (-r) each
 # within -t ms of its start (10 s by default, which a process that exits
@@ -246,7 +247,8 @@ cgi_spawn_fastcgi() {
 		return
 	fi
 	setsid $_asuser env TYCHE_CONFIG="$SRV/tyche.yml" \
-		TYCHE_FCGI_MAX_REQUESTS="${TYCHE_FCGI_MAX_REQUESTS:-1000}" \
+		TYCHE_FCGI_MAX_REQUESTS="${TYCHE_FCGI_MAX_REQUESTS:-10000}" \
+		TYCHE_FCGI_MIN_SECONDS="${TYCHE_FCGI_MIN_SECONDS:-2}" \
 		spawn-fcgi -n -s "$SRV/run/tyche.sock" -M 0600 -- \
 		/usr/bin/multiwatch -f "${CGI_FASTCGI_CHILDREN:-${CGI_FCGI_CHILDREN:-2}}" -t 500 -r "${CGI_MULTIWATCH_RETRIES:-3}" \
 		-- "$SRV/cgi-bin/tyche.cgi" \

@@ -33,6 +33,13 @@ test_expect_success 'the units hand a listening socket to tyche.cgi on standard 
 	grep -q "TYCHE_FCGI_MAX_REQUESTS=[1-9]" env
 '
 
+# Every exit after the last request is a start to systemd: its default
+# start limit (5 in 10 s) would stop a busy service for good.
+test_expect_success 'the service allows the restarts of a busy process' '
+	test "$(unit_key "$UNIT.service" StartLimitBurst)" -ge 20 &&
+	test "$(unit_key "$UNIT.service" StartLimitIntervalSec)" = 10s
+'
+
 # The unit's environment, its config path replaced by the test server's.
 CGI_FCGI_ENV=$(unit_key "$UNIT.service" Environment | tr ' ' '\n' | grep -v '^TYCHE_CONFIG=')
 
@@ -70,7 +77,7 @@ test_expect_success 'one process, with the unit environment, answers request aft
 # A fresh activation whose process ends after 3 requests.
 if [ -z "$test_skipped_all" ]; then
 	cgi_stop_fastcgi
-	CGI_FCGI_ENV=TYCHE_FCGI_MAX_REQUESTS=3 cgi_spawn_fastcgi
+	CGI_FCGI_ENV="TYCHE_FCGI_MAX_REQUESTS=3 TYCHE_FCGI_MIN_SECONDS=0" cgi_spawn_fastcgi
 fi
 
 test_expect_success 'the process exits after TYCHE_FCGI_MAX_REQUESTS, every request answered' '
