@@ -17,14 +17,17 @@
 # temporary directory; the study's CSV tables are read in place (the
 # reference's Designs and Investments must accept the study directory).
 #
-# Per study, N and repetition, each side does (same N, seed-free MC):
+# Per study, N and repetition, each side does the same work at the same N
+# (the reference draws from numpy's unseeded generator, ours from seed 1:
+# the samples differ, not their number; both SLSQPs reach the same optimum
+# on pv-residential-simple):
 #   reference (the Python driver below, one process): load Designs and
 #     Investments, designs.compile(); evaluate_scenarios(N) written with
 #     DataFrame.to_csv (CSV) - and again, reduced to per-row mean, std,
 #     q10, q50, q90 written to CSV (summary); evaluate_tranches(N), its
 #     metrics to CSV; evaluate_investments(N), its summary to CSV;
-#     Evaluator(tranches, summary) (the surface: one interpolator per
-#     category, metric and sample); evaluate_statistic(mean) at half of
+#     Evaluator(tranches with amounts parsed, summary) (the surface: one
+#     interpolator per category, metric and sample); evaluate_statistic(mean) at half of
 #     each category's largest amount; one maximize_slsqp(METRIC,
 #     total_amount=BUDGET, mean) from 10 % of the upper limits.
 #   ours (one process per command): evaluate --samples N --output F (CSV)
@@ -34,17 +37,18 @@
 #     local (SLSQP, same start) with the cache of the surface step.
 # The reference's steps are timed in-process (time.process_time, user +
 # system) and its whole process with /usr/bin/time; our commands with
-# tyche-timeit (getrusage, ms) when built, else /usr/bin/time; the CSV pipeline is
-# the whole process minus the summary step, the summary pipeline the whole
-# process minus the CSV step.  Ours are summed per command (user + system).
-# The import figure is a separate process that only starts Python and
-# imports numpy, pandas, scipy and tyche; "import excluded" subtracts it.
-# Each figure is the median of REPS runs.  The last two lines leave the
-# SLSQP step out on both sides: the reference spends most of its time
-# there, so they show the rest of the pipeline.  The reference's SLSQP evaluates
-# its surface with a pandas row-wise apply over categories x metrics x N
-# interpolators per call: at N=1e4 one repetition of pv-residential-simple
-# takes ~15 CPU minutes, and -large far more (use N=1000 there).
+# tyche-timeit (getrusage, ms) when built, else /usr/bin/time.  The
+# reference's CSV pipeline is its whole process minus the summary step,
+# its summary pipeline the whole process minus the CSV step; ours are the
+# sums of the commands' medians.  The import figure is a separate process
+# that only starts Python and imports numpy, pandas, scipy and tyche;
+# "import excl." subtracts it.  Each figure is the median of REPS runs.
+# The last two lines leave the SLSQP step out on both sides: the
+# reference's SLSQP evaluates its surface with a pandas row-wise apply over
+# categories x metrics x N interpolators per call, and is 95 % of its time
+# at N=1e4, so they show the rest of the pipeline.  One repetition of the
+# reference takes ~11 CPU minutes for pv-residential-simple at N=1e4 and
+# ~3 for -large at N=100 (SLSQP grows with N: -large at 1e4 would take hours).
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 B=${TYCHE_BUILD:-$TOP/build}
