@@ -12,6 +12,12 @@
  * (the loops are alias-free and vectorisable).  STOREL hands the slot's
  * buffer over to the local and gives the slot a fresh one from the pool.
  *
+ * ty_fn_eval has a second copy for AVX2 (target_clones, picked once at
+ * load time): its column loops run four lanes instead of two.  Same bits:
+ * element-wise IEEE operations round alike in any register width, and
+ * "avx2" does not enable FMA (u-lang's random sections check the VM
+ * against scalar C bit for bit on whichever copy the CPU runs).
+ *
  * Bad domains: none is trapped or reported.  Arithmetic is plain IEEE:
  * x/0 = +-inf, 0/0 = NaN, log(-1) = NaN, pow() as C's; NaN propagates and
  * comparisons with NaN are false (except !=), as numpy does.  Counting
@@ -164,6 +170,7 @@ static const double *const *arr_of(const struct ty_fn_args *a, int arr, const do
 	}
 }
 
+__attribute__((target_clones("avx2", "default")))
 int ty_fn_eval(struct ty_vm *vm, const struct ty_fn *f, const struct ty_fn_args *a,
 	       double *const *out)
 {
