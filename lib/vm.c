@@ -12,8 +12,8 @@
  * (the loops are alias-free and vectorisable).  STOREL hands the slot's
  * buffer over to the local and gives the slot a fresh one from the pool.
  *
- * ty_fn_eval has a second copy for AVX2 (target_clones, picked once at
- * load time): its column loops run four lanes instead of two.  Same bits:
+ * The VM (fn_eval) has a second copy for AVX2 (target_clones, picked once
+ * at load time): its column loops run four lanes instead of two.  Same bits:
  * element-wise IEEE operations round alike in any register width, and
  * "avx2" does not enable FMA (u-lang's random sections check the VM
  * against scalar C bit for bit on whichever copy the CPU runs).
@@ -170,9 +170,11 @@ static const double *const *arr_of(const struct ty_fn_args *a, int arr, const do
 	}
 }
 
+/* The clones are of a static function: clang cannot make an ifunc of a
+ * hidden global symbol in a static library. */
 __attribute__((target_clones("avx2", "default")))
-int ty_fn_eval(struct ty_vm *vm, const struct ty_fn *f, const struct ty_fn_args *a,
-	       double *const *out)
+static int fn_eval(struct ty_vm *vm, const struct ty_fn *f, const struct ty_fn_args *a,
+		   double *const *out)
 {
 	const double *arrs_scalar[ARR_COUNT_];
 	const double *const *arrs[ARR_COUNT_];
@@ -298,4 +300,10 @@ int ty_fn_eval(struct ty_vm *vm, const struct ty_fn *f, const struct ty_fn_args 
 	}
 #undef DEST
 	return 0;
+}
+
+int ty_fn_eval(struct ty_vm *vm, const struct ty_fn *f, const struct ty_fn_args *a,
+	       double *const *out)
+{
+	return fn_eval(vm, f, a, out);
 }
