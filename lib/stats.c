@@ -602,20 +602,31 @@ int tyche_stat_eval_many(const tyche_stat *st, size_t nst, const double *v, size
 	return eval_many(st, nst, v, n, work, out, NULL);
 }
 
+/* The next group of up to four rows (v[], the first one repeated to fill
+ * four) and, as wants_mean_sd's w asks, their GSL mean and sd (sd for
+ * n > 1); returns how many rows the group holds. */
+static size_t group_mean_sd(const double *const *rows, size_t left, size_t n, int w,
+			    const double *v[4], double mean[4], double sd[4])
+{
+	size_t g = left < 4 ? left : 4;
+
+	for (size_t j = 0; j < 4; j++)
+		v[j] = rows[j < g ? j : 0];
+	if (w && n > 0)
+		gsl_mean_sd(v, n, mean, (w & 2) && n > 1 ? sd : NULL);
+	return g;
+}
+
 int ty_stat_eval_rows(const tyche_stat *st, size_t nst, const double *const *rows,
 		      size_t nrows, size_t n, double *work, double *out)
 {
 	int w = wants_mean_sd(st, nst), rc = 0;
 
 	for (size_t r0 = 0; r0 < nrows; r0 += 4) {
-		size_t g = nrows - r0 < 4 ? nrows - r0 : 4;
 		const double *v[4];
 		double mean[4], sd[4];
+		size_t g = group_mean_sd(rows + r0, nrows - r0, n, w, v, mean, sd);
 
-		for (size_t j = 0; j < 4; j++)
-			v[j] = rows[r0 + (j < g ? j : 0)];
-		if (w && n > 0)
-			gsl_mean_sd(v, n, mean, (w & 2) && n > 1 ? sd : NULL);
 		for (size_t j = 0; j < g && !rc; j++) {
 			double ms[2] = { mean[j], (w & 2) && n > 1 ? sd[j] : NAN };
 
@@ -633,14 +644,10 @@ int ty_stat_eval_rows_part(const tyche_stat *st, size_t nst, const double *const
 		int w = wants_mean_sd(st, nst);
 
 		for (size_t r0 = 0; r0 < nrows && w; r0 += 4) {
-			size_t g = nrows - r0 < 4 ? nrows - r0 : 4;
 			const double *v[4];
 			double mean[4], sd[4];
+			size_t g = group_mean_sd(rows + r0, nrows - r0, n, w, v, mean, sd);
 
-			for (size_t j = 0; j < 4; j++)
-				v[j] = rows[r0 + (j < g ? j : 0)];
-			if (n > 0)
-				gsl_mean_sd(v, n, mean, (w & 2) && n > 1 ? sd : NULL);
 			for (size_t j = 0; j < g; j++) {
 				int bad = n == 0;
 

@@ -237,22 +237,15 @@ cgi_spawn_fastcgi() {
 		setsid $_asuser systemd-socket-activate --inetd -l "$SRV/run/tyche.sock" \
 			$_env -E TYCHE_CONFIG="$SRV/tyche.yml" "$SRV/cgi-bin/tyche.cgi" \
 			</dev/null >>"$SRV/nginx/logs/tyche-fcgi.log" 2>&1 &
-		CGI_FCGI_PGID=$!
-		CGI_PGIDS="$CGI_PGIDS $CGI_FCGI_PGID"
-		_i=0
-		while [ ! -S "$SRV/run/tyche.sock" ] && [ $_i -lt 50 ]; do
-			sleep 0.1
-			_i=$((_i + 1))
-		done
-		return
+	else
+		setsid $_asuser env TYCHE_CONFIG="$SRV/tyche.yml" \
+			TYCHE_FCGI_MAX_REQUESTS="${TYCHE_FCGI_MAX_REQUESTS:-10000}" \
+			TYCHE_FCGI_MIN_SECONDS="${TYCHE_FCGI_MIN_SECONDS:-2}" \
+			spawn-fcgi -n -s "$SRV/run/tyche.sock" -M 0600 -- \
+			/usr/bin/multiwatch -f "${CGI_FASTCGI_CHILDREN:-${CGI_FCGI_CHILDREN:-2}}" -t 500 \
+			-r "${CGI_MULTIWATCH_RETRIES:-3}" -- "$SRV/cgi-bin/tyche.cgi" \
+			</dev/null >>"$SRV/nginx/logs/tyche-fcgi.log" 2>&1 &
 	fi
-	setsid $_asuser env TYCHE_CONFIG="$SRV/tyche.yml" \
-		TYCHE_FCGI_MAX_REQUESTS="${TYCHE_FCGI_MAX_REQUESTS:-10000}" \
-		TYCHE_FCGI_MIN_SECONDS="${TYCHE_FCGI_MIN_SECONDS:-2}" \
-		spawn-fcgi -n -s "$SRV/run/tyche.sock" -M 0600 -- \
-		/usr/bin/multiwatch -f "${CGI_FASTCGI_CHILDREN:-${CGI_FCGI_CHILDREN:-2}}" -t 500 -r "${CGI_MULTIWATCH_RETRIES:-3}" \
-		-- "$SRV/cgi-bin/tyche.cgi" \
-		</dev/null >>"$SRV/nginx/logs/tyche-fcgi.log" 2>&1 &
 	CGI_FCGI_PGID=$!
 	CGI_PGIDS="$CGI_PGIDS $CGI_FCGI_PGID"
 	_i=0
