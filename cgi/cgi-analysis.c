@@ -302,9 +302,25 @@ int cgi_load_context(const struct cgi_config *c, const char *name,
 	return cgi_load_surface(c, name, ctx, s, r);
 }
 
+/* The note tag of GET /contexts/NAME's answer (malloc'd): a change of
+ * this program or of the answer's fields must not be answered from a note
+ * an older one kept, so CGI_INFO_FORMAT grows with every change of them. */
+#define CGI_INFO_FORMAT 1
+static char *cgi_info_tag(const char *name)
+{
+	size_t n = strlen(name) + 100;
+	char *t = malloc(n);
+
+	if (t)
+		snprintf(t, n, "tyche.cgi context description/%d/%s/%s", CGI_INFO_FORMAT,
+			 tyche_version(), name);
+	return t;
+}
+
 int cgi_context_info(const struct cgi_config *c, const char *name,
 		     struct cgi_response *r)
 {
+	char path[4096], *tag;
 	tyche_context *ctx;
 	tyche_surface *s;
 	tyche_context_summary sum;
@@ -314,13 +330,34 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	int have_bounds = 0, brc;
 	cJSON *o, *a, *x;
 
-	if (cgi_load_context(c, name, &ctx, &s, r))
-		return r->status;
-	/* metric bounds: each metric's mean minimised and maximised alone over
-	 * [0, max amount] per category (no budget), once per study version */
 	ao.seed = c->seed;
 	ao.samples = (size_t)c->samples;
 	ao.cache_dir = c->cache;
+	/* the description as a request for this version of the study last
+	 * answered it (no table is read; the tag has the request's name, as
+	 * the answer does, and this program's version and format) */
+	tag = cgi_info_tag(name);
+	if (tag && !context_path(c, name, path, sizeof path)) {
+		tyche_load_opts lo = TYCHE_LOAD_OPTS_INIT;
+		char *text = NULL;
+
+		lo.model_path = c->models;
+		if (!tyche_cache_note_get(&text, path, &lo, &ao, tag)) {
+			free(tag);
+			r->status = 200;
+			r->content_type = "application/json";
+			r->body.len = 0;
+			cgi_buf_adds(&r->body, text);
+			free(text);
+			return 200;
+		}
+	}
+	if (cgi_load_context(c, name, &ctx, &s, r)) {
+		free(tag);
+		return r->status;
+	}
+	/* metric bounds: each metric's mean minimised and maximised alone over
+	 * [0, max amount] per category (no budget), once per study version */
 	lo_b = calloc(tyche_surface_nmetrics(s) + 1, sizeof *lo_b);
 	hi_b = calloc(tyche_surface_nmetrics(s) + 1, sizeof *hi_b);
 	brc = lo_b && hi_b ? tyche_opt_bounds_cached(ctx, s, &ao, lo_b, hi_b, NULL, &berr)
@@ -436,6 +473,22 @@ int cgi_context_info(const struct cgi_config *c, const char *name,
 	cJSON_AddItemToArray(a, cJSON_CreateString(tyche_opt_method_name(TYCHE_OPT_AUTO)));
 	for (int m = TYCHE_OPT_LOCAL; m <= TYCHE_OPT_MILP; m++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(tyche_opt_method_name(m)));
+	/* kept for the next request when complete (bounds known) */
+	if (have_bounds && tag) {
+		char *text = cJSON_PrintUnformatted(o), *line = NULL;
+		tyche_error nerr = { 0 };
+		size_t n = text ? strlen(text) : 0;
+
+		/* as cgi_json answers: the text and a newline */
+		if (text && (line = malloc(n + 2))) {
+			memcpy(line, text, n);
+			memcpy(line + n, "\n", 2);
+			tyche_cache_note_put(ctx, &ao, tag, line, &nerr);
+		}
+		free(line);
+		free(text);
+	}
+	free(tag);
 	cgi_context_done(ctx, s);
 	return cgi_json(r, 200, o);
 }

@@ -9,6 +9,8 @@
  * A context's files, in the cache directory:
  *   NAME-KEY.tysurf         the surface (format: lib/surface-file.c)
  *   NAME-KEY.tysurf.bounds  its metric bounds (lib/bounds-cache.c)
+ *   NAME-KEY.tysurf.note    a caller's text about this version of the
+ *                           context (lib/note-cache.c)
  *   NAME-KEY.tysurf.lock    flock'ed while the surface is being built
  *   NAME.tystamp            the context's files' identities and hash, so
  *                           finding KEY reads no table (context-stamp.c)
@@ -46,6 +48,7 @@
 
 #define SURF_SUFFIX ".tysurf"
 #define BOUNDS_SUFFIX ".tysurf.bounds"
+#define NOTE_SUFFIX ".tysurf.note"
 #define LOCK_SUFFIX ".tysurf.lock"
 #define STAMP_SUFFIX ".tystamp"
 #define KEY_HEX 24
@@ -134,6 +137,17 @@ char *ty_cache_bounds_path(const tyche_context *ctx, const tyche_analysis_opts *
 	if (!surf)
 		return NULL;
 	path = ty_asprintf("%s%s", surf, BOUNDS_SUFFIX + strlen(SURF_SUFFIX));
+	free(surf);
+	return path;
+}
+
+char *ty_cache_note_path(const tyche_context *ctx, const tyche_analysis_opts *o)
+{
+	char *surf = tyche_surface_cache_path(ctx, o), *path;
+
+	if (!surf)
+		return NULL;
+	path = ty_asprintf("%s%s", surf, NOTE_SUFFIX + strlen(SURF_SUFFIX));
 	free(surf);
 	return path;
 }
@@ -269,6 +283,23 @@ static char *open_cache_path(const char *path, const tyche_load_opts *lo,
 	return cpath;
 }
 
+char *ty_cache_note_path_open(const char *path, const tyche_load_opts *lo,
+			      const tyche_analysis_opts *o, char hash[65])
+{
+	char *surf = open_cache_path(path, lo, o, hash), *p;
+	struct stat st;
+
+	/* a note is beside a surface file: none without one (a removed
+	 * surface is rebuilt, and answers wait for it as before) */
+	if (!surf || stat(surf, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+		free(surf);
+		return NULL;
+	}
+	p = ty_asprintf("%s%s", surf, NOTE_SUFFIX + strlen(SURF_SUFFIX));
+	free(surf);
+	return p;
+}
+
 int tyche_surface_open(tyche_surface **out, const char *path, const tyche_load_opts *lo,
 		       const tyche_analysis_opts *o, tyche_diags *diags, tyche_error *err)
 {
@@ -335,7 +366,7 @@ static int has_suffix(const char *s, size_t n, const char *suf)
 	return n >= k && !memcmp(s + n - k, suf, k);
 }
 
-/* Is file name f a surface, bounds or stamp file of the context whose file name
+/* Is file name f a surface, bounds, note or stamp file of the context whose file name
  * part is nm (NULL: of any context)? */
 static int is_cache_file(const char *f, const char *nm)
 {
@@ -345,6 +376,8 @@ static int is_cache_file(const char *f, const char *nm)
 		return !nm || (n == strlen(nm) + strlen(STAMP_SUFFIX) && !strncmp(f, nm, strlen(nm)));
 	if (has_suffix(f, n, BOUNDS_SUFFIX))
 		base = n - strlen(BOUNDS_SUFFIX);
+	else if (has_suffix(f, n, NOTE_SUFFIX))
+		base = n - strlen(NOTE_SUFFIX);
 	else if (has_suffix(f, n, SURF_SUFFIX))
 		base = n - strlen(SURF_SUFFIX);
 	else

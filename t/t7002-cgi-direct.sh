@@ -111,6 +111,47 @@ test_expect_success 'while another process builds the surface: 503 warming up' '
 	test "$(cgi GET /contexts/electrolysis)" = 200
 '
 
+# GET /contexts/NAME keeps its answer beside the surface (a note, lib/
+# note-cache.c): the next process answers from it after stat() of the
+# study's files, with no table read, and never for another version of the
+# study, another name, or from a broken note.
+test_expect_success 'GET /contexts/NAME: the second process reads no table and answers the same' '
+	rm -rf cache && mkdir cache &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 && cp body first &&
+	ls cache/electrolysis-*.tysurf.note &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 && test_cmp first body &&
+	if command -v strace >/dev/null; then
+		printf "" | env REQUEST_METHOD=GET PATH_INFO=/contexts/electrolysis HTTP_HOST=localhost \
+			TYCHE_CONFIG=$TRASH/tyche.yml strace -f -e trace=open,openat -o trace \
+			tyche.cgi >out &&
+		grep "^Status: 200" out &&
+		grep "tysurf.note" trace &&
+		! grep "\.csv\"" trace && ! grep "\.yml\", O_RDONLY" trace | grep -v tyche.yml
+	fi
+'
+
+test_expect_success 'GET /contexts/NAME: an edited table, another name, a broken note' '
+	json "[c[\"max\"] for c in j[\"categories\"] if c[\"name\"] == \"Stack R&D\"][0]" <first >actual &&
+	echo 4000000 >expect && test_cmp expect actual &&
+	sed -i "s/Stack Ambitious,4000000,/Stack Ambitious,4200000,/" ctx/electrolysis/tranches.csv &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 &&
+	json "[c[\"max\"] for c in j[\"categories\"] if c[\"name\"] == \"Stack R&D\"][0]" <body >actual &&
+	echo 4200000 >expect && test_cmp expect actual &&
+	! test_cmp first body &&
+	cp body edited &&
+	cp -R ctx/electrolysis ctx/electrolysis2 &&
+	test "$(cgi GET /contexts/electrolysis2)" = 200 &&
+	json "j[\"name\"]" <body >actual && echo electrolysis2 >expect && test_cmp expect actual &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 && test_cmp edited body &&
+	for note in cache/electrolysis-*.tysurf.note; do
+		head -c 100 "$note" >cut && mv cut "$note" || return 1
+	done &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 && test_cmp edited body &&
+	rm -rf ctx/electrolysis2 &&
+	sed -i "s/Stack Ambitious,4200000,/Stack Ambitious,4000000,/" ctx/electrolysis/tranches.csv &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 && test_cmp first body
+'
+
 test_expect_success 'CONTENT_LENGTH: exactly that many bytes are read' '
 	test "$(CL=2 cgi POST /contexts/electrolysis/explore "{}garbage")" = 200 &&
 	test "$(CL=40 cgi POST /contexts/electrolysis/explore "{}")" = 400 &&

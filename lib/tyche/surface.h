@@ -82,6 +82,18 @@ TYCHE_API int tyche_surface_cached(const char *path, const tyche_load_opts *lo,
 TYCHE_API int tyche_surface_is_current(const tyche_surface *s, const char *path,
 				       const tyche_load_opts *lo,
 				       const tyche_analysis_opts *o);
+/* A caller's text about one version of a context, kept in the cache
+ * beside its surface file (lib/note-cache.c): put stores text for ctx as
+ * loaded, under the settings o and a one-line tag naming the caller's
+ * format (a note is returned only for the same tag); no cache, no note, 0.
+ * get finds it for the context at `path` as its files are now (stat()
+ * against the stamp, no table read) while the surface file it goes with
+ * is there: 0 and *text (malloc'd), or TYCHE_ENOENT when there is none
+ * for these files, settings and tag. */
+TYCHE_API int tyche_cache_note_put(const tyche_context *ctx, const tyche_analysis_opts *o,
+				   const char *tag, const char *text, tyche_error *err);
+TYCHE_API int tyche_cache_note_get(char **text, const char *path, const tyche_load_opts *lo,
+				   const tyche_analysis_opts *o, const char *tag);
 /* Read / write one surface file directly (the cache format). */
 TYCHE_API int tyche_surface_read(tyche_surface **out, const char *path, tyche_error *err);
 TYCHE_API int tyche_surface_write(const tyche_surface *s, const char *path, tyche_error *err);
