@@ -284,7 +284,7 @@ static char *open_cache_path(const char *path, const tyche_load_opts *lo,
 }
 
 char *ty_cache_note_path_open(const char *path, const tyche_load_opts *lo,
-			      const tyche_analysis_opts *o, char hash[65])
+			      const tyche_analysis_opts *o, char hash[65], char **bounds)
 {
 	char *surf = open_cache_path(path, lo, o, hash), *p;
 	struct stat st;
@@ -296,7 +296,14 @@ char *ty_cache_note_path_open(const char *path, const tyche_load_opts *lo,
 		return NULL;
 	}
 	p = ty_asprintf("%s%s", surf, NOTE_SUFFIX + strlen(SURF_SUFFIX));
+	*bounds = ty_asprintf("%s%s", surf, BOUNDS_SUFFIX + strlen(SURF_SUFFIX));
 	free(surf);
+	if (!p || !*bounds) {
+		free(p);
+		free(*bounds);
+		*bounds = NULL;
+		return NULL;
+	}
 	return p;
 }
 

@@ -84,12 +84,12 @@ TY_HIDDEN int ty_surface_load(tyche_surface **out, const char *path, int map,
 TY_HIDDEN char *ty_cache_bounds_path(const tyche_context *ctx, const tyche_analysis_opts *o);
 /* The note file (lib/note-cache.c) beside ctx's surface cache file, or
  * beside the one tyche_surface_open(path, lo, o) would look for (the
- * stamp's hash of the context as its files are now in hash, and NULL
- * unless that surface file is there); malloc'd, or NULL when there is no
- * cache. */
+ * stamp's hash of the context as its files are now in hash, the bounds
+ * file beside it in *bounds, malloc'd too; NULL unless that surface file
+ * is there); malloc'd, or NULL when there is no cache. */
 TY_HIDDEN char *ty_cache_note_path(const tyche_context *ctx, const tyche_analysis_opts *o);
 TY_HIDDEN char *ty_cache_note_path_open(const char *path, const tyche_load_opts *lo,
-					const tyche_analysis_opts *o, char hash[65]);
+					const tyche_analysis_opts *o, char hash[65], char **bounds);
 
 /* tyche_surface_eval / _grad restricted to the metrics m with need[m]
  * (NULL: all); the other metrics' rows of totals / grad are not touched.
