@@ -304,16 +304,23 @@ int cgi_load_context(const struct cgi_config *c, const char *name,
 
 /* The note tag of GET /contexts/NAME's answer (malloc'd): a change of
  * this program or of the answer's fields must not be answered from a note
- * an older one kept, so CGI_INFO_FORMAT grows with every change of them. */
+ * an older one kept, so the tag has CGI_INFO_FORMAT (grown with every
+ * change of the fields), the version, and the identity of the executable
+ * itself (inode and mtime: a rebuilt or reinstalled tyche.cgi with the
+ * same version number makes new notes too). */
 #define CGI_INFO_FORMAT 1
 static char *cgi_info_tag(const char *name)
 {
-	size_t n = strlen(name) + 100;
+	size_t n = strlen(name) + 160;
 	char *t = malloc(n);
+	struct stat st;
 
+	if (stat("/proc/self/exe", &st))
+		memset(&st, 0, sizeof st);
 	if (t)
-		snprintf(t, n, "tyche.cgi context description/%d/%s/%s", CGI_INFO_FORMAT,
-			 tyche_version(), name);
+		snprintf(t, n, "tyche.cgi context description/%d/%s/%llu.%lld.%09ld/%s",
+			 CGI_INFO_FORMAT, tyche_version(), (unsigned long long)st.st_ino,
+			 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec, name);
 	return t;
 }
 

@@ -152,6 +152,18 @@ test_expect_success 'GET /contexts/NAME: an edited table, another name, a broken
 	test "$(cgi GET /contexts/electrolysis)" = 200 && test_cmp first body
 '
 
+test_expect_success 'GET /contexts/NAME: a rebuilt or reinstalled tyche.cgi writes a new note' '
+	rm -rf cache &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 && test_cmp first body &&
+	note=$(ls cache/electrolysis-*.tysurf.note) && ino=$(stat -c %i "$note") &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 && test "$(stat -c %i "$note")" = "$ino" &&
+	mkdir -p newbin && cp "$BUILD/bin/tyche.cgi" newbin/ &&
+	test "$(PATH=$TRASH/newbin:$PATH cgi GET /contexts/electrolysis)" = 200 &&
+	test_cmp first body && ino2=$(stat -c %i "$note") && test "$ino2" != "$ino" &&
+	test "$(PATH=$TRASH/newbin:$PATH cgi GET /contexts/electrolysis)" = 200 &&
+	test "$(stat -c %i "$note")" = "$ino2"
+'
+
 test_expect_success 'CONTENT_LENGTH: exactly that many bytes are read' '
 	test "$(CL=2 cgi POST /contexts/electrolysis/explore "{}garbage")" = 200 &&
 	test "$(CL=40 cgi POST /contexts/electrolysis/explore "{}")" = 400 &&
