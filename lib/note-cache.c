@@ -14,8 +14,8 @@
  * business (lib/surface-cache.c: keyed exactly as the surface file, and
  * removed with it on invalidation); this file owns only its content: a
  * first line with the context hash, samples, seed, design, a digest of the
- * metric bounds file beside it (lib/bounds-cache.c) and the tag's length,
- * then the tag, then the text.  A note is returned only when all of these
+ * metric bounds file beside it (lib/bounds-cache.c), the tag's length and
+ * the text's, then the tag, then the text.  A note is returned only when all of these
  * match, so a note for other settings, another version of the study,
  * another caller's format (the tag), or one that is cut short is never
  * served; the write is atomic (temp file, rename).  The bounds digest
@@ -61,7 +61,7 @@ int tyche_cache_note_get(char **text, const char *path, const tyche_load_opts *l
 			 const tyche_analysis_opts *o, const char *tag)
 {
 	char hash[65], fhash[200], fdig[200], dig[33], *cpath, *bpath = NULL, *data = NULL;
-	unsigned long long n, seed, taglen;
+	unsigned long long n, seed, taglen, textlen;
 	size_t len = 0, tl = strlen(tag);
 	int design, used = 0;
 
@@ -77,12 +77,12 @@ int tyche_cache_note_get(char **text, const char *path, const tyche_load_opts *l
 	free(cpath);
 	file_digest(bpath, dig);
 	free(bpath);
-	if (sscanf(data, NOTE_MAGIC " %199s %llu %llu %d %199s %llu\n%n", fhash, &n, &seed,
-		   &design, fdig, &taglen, &used) != 6 || used <= 0 || strcmp(fhash, hash) ||
-	    n != o->samples || seed != o->seed || design != o->design || strcmp(fdig, dig) ||
-	    taglen != tl ||
+	if (sscanf(data, NOTE_MAGIC " %199s %llu %llu %d %199s %llu %llu\n%n", fhash, &n, &seed,
+		   &design, fdig, &taglen, &textlen, &used) != 7 || used <= 0 ||
+	    strcmp(fhash, hash) || n != o->samples || seed != o->seed || design != o->design ||
+	    strcmp(fdig, dig) || taglen != tl ||
 	    len - (size_t)used < tl + 1 || memcmp(data + used, tag, tl) ||
-	    data[(size_t)used + tl] != '\n') {
+	    data[(size_t)used + tl] != '\n' || len - (size_t)used - tl - 1 != textlen) {
 		free(data);
 		return TYCHE_ENOENT;
 	}
@@ -109,8 +109,9 @@ int tyche_cache_note_put(const tyche_context *ctx, const tyche_analysis_opts *o,
 	bpath = ty_cache_bounds_path(ctx, o);
 	file_digest(bpath, dig);
 	free(bpath);
-	ty_buf_addf(&b, NOTE_MAGIC " %s %zu %llu %d %s %zu\n%s\n", tyche_context_hash(ctx),
-		    o->samples, (unsigned long long)o->seed, o->design, dig, strlen(tag), tag);
+	ty_buf_addf(&b, NOTE_MAGIC " %s %zu %llu %d %s %zu %zu\n%s\n", tyche_context_hash(ctx),
+		    o->samples, (unsigned long long)o->seed, o->design, dig, strlen(tag),
+		    strlen(text), tag);
 	ty_buf_adds(&b, text);
 	rc = b.oom ? ty_error_at(err, TYCHE_ENOMEM, cpath, 0, 0, "out of memory")
 		   : ty_write_atomic(cpath, b.p, b.len, 0644, 0, err);

@@ -148,6 +148,10 @@ test_expect_success 'GET /contexts/NAME: an edited table, another name, a broken
 		head -c 100 "$note" >cut && mv cut "$note" || return 1
 	done &&
 	test "$(cgi GET /contexts/electrolysis)" = 200 && test_cmp edited body &&
+	for note in cache/electrolysis-*.tysurf.note; do
+		head -c -20 "$note" >cut && mv cut "$note" || return 1
+	done &&
+	test "$(cgi GET /contexts/electrolysis)" = 200 && test_cmp edited body &&
 	rm -rf ctx/electrolysis2 &&
 	sed -i "s/Stack Ambitious,4200000,/Stack Ambitious,4000000,/" ctx/electrolysis/tranches.csv &&
 	test "$(cgi GET /contexts/electrolysis)" = 200 && test_cmp first body
