@@ -15,13 +15,13 @@
  * removed with it on invalidation); this file owns only its content: a
  * first line with the context hash, samples, seed, design, a digest of the
  * metric bounds file beside it (lib/bounds-cache.c), the tag's length and
- * the text's, then the tag, then the text.  A note is returned only when all of these
- * match, so a note for other settings, another version of the study,
- * another caller's format (the tag), or one that is cut short is never
- * served; the write is atomic (temp file, rename).  The bounds digest
- * ties a note to the bounds it was written with: a description shows
- * them, and a bounds file found broken is recomputed, so the note made
- * from the old one must not outlive it.
+ * the text's; then the tag, then the text.  A note is returned only when
+ * all of these match, so a note for other settings, another version of
+ * the study, another caller's format (the tag), or one cut short or
+ * grown is never served; the write is atomic (temp file, rename).  The
+ * bounds digest ties a note to the bounds it was written with: a
+ * description shows them, and a bounds file found broken is recomputed,
+ * so the note made from the old one must not outlive it.
  *
  * Easy to get wrong: the key of a note is the context's content, not its
  * name, so two names with the same content share a file; a caller that
@@ -101,7 +101,6 @@ int tyche_cache_note_put(const tyche_context *ctx, const tyche_analysis_opts *o,
 
 	if (!cpath)
 		return 0;   /* no cache: nothing to keep */
-
 	if (strchr(tag, '\n')) {
 		free(cpath);
 		return ty_error_at(err, TYCHE_EUSAGE, "", 0, 0, "a note's tag is one line");

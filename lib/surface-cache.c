@@ -130,24 +130,25 @@ char *tyche_surface_cache_path(const tyche_context *ctx, const tyche_analysis_op
 	return surface_path(ctx->name, ctx->hash, o);
 }
 
+/* The file beside surface file surf with suffix (one of the .tysurf.*
+ * ones) in place of .tysurf (malloc'd; NULL when surf is NULL). */
+static char *beside(const char *surf, const char *suffix)
+{
+	return surf ? ty_asprintf("%s%s", surf, suffix + strlen(SURF_SUFFIX)) : NULL;
+}
+
 char *ty_cache_bounds_path(const tyche_context *ctx, const tyche_analysis_opts *o)
 {
-	char *surf = tyche_surface_cache_path(ctx, o), *path;
+	char *surf = tyche_surface_cache_path(ctx, o), *path = beside(surf, BOUNDS_SUFFIX);
 
-	if (!surf)
-		return NULL;
-	path = ty_asprintf("%s%s", surf, BOUNDS_SUFFIX + strlen(SURF_SUFFIX));
 	free(surf);
 	return path;
 }
 
 char *ty_cache_note_path(const tyche_context *ctx, const tyche_analysis_opts *o)
 {
-	char *surf = tyche_surface_cache_path(ctx, o), *path;
+	char *surf = tyche_surface_cache_path(ctx, o), *path = beside(surf, NOTE_SUFFIX);
 
-	if (!surf)
-		return NULL;
-	path = ty_asprintf("%s%s", surf, NOTE_SUFFIX + strlen(SURF_SUFFIX));
 	free(surf);
 	return path;
 }
@@ -219,7 +220,7 @@ int tyche_surface_build(tyche_surface **out, const tyche_context *ctx,
 		dir = cache_dir(o->cache_dir);
 		if (dir)
 			ty_mkdir_p(dir, 0755);
-		lock = ty_asprintf("%s%s", path, LOCK_SUFFIX + strlen(SURF_SUFFIX));
+		lock = beside(path, LOCK_SUFFIX);
 		fd = lock ? open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
 		if (fd >= 0) {
 			if (flock(fd, LOCK_EX | LOCK_NB)) {
@@ -295,8 +296,8 @@ char *ty_cache_note_path_open(const char *path, const tyche_load_opts *lo,
 		free(surf);
 		return NULL;
 	}
-	p = ty_asprintf("%s%s", surf, NOTE_SUFFIX + strlen(SURF_SUFFIX));
-	*bounds = ty_asprintf("%s%s", surf, BOUNDS_SUFFIX + strlen(SURF_SUFFIX));
+	p = beside(surf, NOTE_SUFFIX);
+	*bounds = beside(surf, BOUNDS_SUFFIX);
 	free(surf);
 	if (!p || !*bounds) {
 		free(p);

@@ -625,15 +625,16 @@ test_expect_success 'an update drops the cache of changed and removed contexts o
 	K=0123456789abcdef01234567 &&
 	mkdir -p inv.cache &&
 	for c in same tables model gone other; do
-		: >inv.cache/$c-$K.tysurf && : >inv.cache/$c-$K.tysurf.bounds || return 1
+		: >inv.cache/$c-$K.tysurf && : >inv.cache/$c-$K.tysurf.bounds &&
+		: >inv.cache/$c-$K.tysurf.note || return 1
 	done &&
 	: >inv.cache/tables-$K.tysurf.lock &&
 	config inv inv2 &&
 	tyche-fetch --config inv.yml --verbose >out &&
 	grep "^lake: updated version 1 -> 2 .*3 contexts checked" out &&
 	LC_ALL=C ls inv.cache >actual &&
-	printf "%s\n" other-$K.tysurf other-$K.tysurf.bounds same-$K.tysurf same-$K.tysurf.bounds \
-		tables-$K.tysurf.lock >expect &&
+	printf "%s\n" other-$K.tysurf other-$K.tysurf.bounds other-$K.tysurf.note same-$K.tysurf \
+		same-$K.tysurf.bounds same-$K.tysurf.note tables-$K.tysurf.lock >expect &&
 	test_cmp expect actual &&
 	: >inv.cache/tables-$K.tysurf &&
 	tyche-fetch --config inv.yml --rollback lake &&
