@@ -1149,15 +1149,18 @@ double ty_dist_median(const struct ty_dist *d)
 
 /* ------------------------------------------------------------- sampling */
 
-/* out[i] = loc + scale x the triangular quantile of out[i], as std_ppf.
- * Both branches, then a select: no mispredicted branch (p < c is a coin
- * flip) and the loop vectorises (only with -fno-trapping-math: otherwise
- * GCC keeps the comparison behind a branch); the arguments of sqrt are
- * >= 0.  Two square roots a draw bound the loop, so a second copy uses
- * AVX2's four lanes where the CPU has them (chosen once, at load time):
- * IEEE sqrt, multiply, add and compare round the same in any register
- * width, and "avx2" does not enable FMA, so the bits are the same
- * (t/perf/draws: 1.55e8 against 1.25e8 draws/s here). */
+/* out[i] = loc + scale x the triangular quantile of out[i], as std_ppf:
+ * sqrt(c p) below the mode, 1 - sqrt((1 - c)(1 - p)) above it.  The
+ * argument of the one sqrt is selected first and the result after it,
+ * so each draw takes one square root, not one per branch, and the same
+ * operations as the branch taken (the same bits); selects, not branches
+ * (p < c is a coin flip), so the loop vectorises (only with
+ * -fno-trapping-math: otherwise GCC keeps the comparison behind a
+ * branch); the argument of sqrt is >= 0.  The square roots bound the
+ * loop, so a second copy uses AVX2's four lanes where the CPU has them
+ * (chosen once, at load time): IEEE sqrt, multiply, add and compare
+ * round the same in any register width, and "avx2" does not enable FMA,
+ * so the bits are the same (t/perf/draws). */
 __attribute__((target_clones("avx2", "default")))
 static void triang_block(size_t n, double *restrict out, double c, double loc,
 			 double scale)
@@ -1165,9 +1168,17 @@ static void triang_block(size_t n, double *restrict out, double c, double loc,
 	double c1 = 1 - c;
 
 	for (size_t i = 0; i < n; i++) {
-		double p = out[i], lo = sqrt(c * p), hi = 1 - sqrt(c1 * (1 - p));
+		double p = out[i], a = c * p, b = c1 * (1 - p), x, r;
+		uint64_t m = -(uint64_t)(p < c), ia, ib, ix;
 
-		out[i] = loc + scale * (p < c ? lo : hi);
+		/* the select in integer bits: a ?: on doubles here is threaded
+		 * into two branches, and each gets its own sqrt back */
+		memcpy(&ia, &a, 8);
+		memcpy(&ib, &b, 8);
+		ix = (ia & m) | (ib & ~m);
+		memcpy(&x, &ix, 8);
+		r = sqrt(x);
+		out[i] = loc + scale * (m ? r : 1 - r);
 	}
 }
 
