@@ -5,7 +5,9 @@
 #   floor      a 60-byte C CGI program under fcgiwrap (the cost of a fork,
 #              an exec and nginx itself: no CGI can beat it);
 #   cgi        tyche.cgi as a CGI program under fcgiwrap, a process per
-#              request that loads the context and the cached surface;
+#              request that loads the cached surface;
+#   cgi-info   the same answering GET /contexts/NAME (the page's first
+#              request) from the note the first one kept (no table read);
 #   fastcgi    tyche.cgi as a FastCGI responder (spawn-fcgi + multiwatch,
 #              nproc processes) that serves request after request.
 # explore is run in interleaved rounds (the machine is shared: each
@@ -117,10 +119,11 @@ echo "explore through nginx without auth ($(nproc) cores, $TYCHE_TEST_SAMPLES sa
 	"$ROUNDS rounds of ${DUR}s; fcgiwrap -c $CGI_FCGI_CHILDREN, FastCGI processes $CGI_FASTCGI_CHILDREN)"
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	for v in floor cgi fastcgi; do
+	for v in floor cgi cgi-info fastcgi; do
 		case $v in
 		floor) bench "floor.$r" "" "$ROOT/bench/floor.cgi" ;;
 		cgi) bench "cgi.$r" explore.lua "$ROOT/bench/tyche.cgi/contexts/electrolysis/explore" ;;
+		cgi-info) bench "cgi-info.$r" "" "$ROOT/bench/tyche.cgi/contexts/electrolysis" ;;
 		fastcgi) bench "fastcgi.$r" explore.lua "$BASE/tyche.cgi/contexts/electrolysis/explore" ;;
 		esac
 		echo "$v $rps $p50" >>rounds.txt
@@ -141,7 +144,7 @@ for line in open(sys.argv[1]):
 med = {v: (statistics.median(r for r, _ in x), statistics.median(p for _, p in x)) for v, x in rows.items()}
 f = med["floor"][0]
 print("median over rounds:")
-for v in ("floor", "cgi", "fastcgi"):
+for v in ("floor", "cgi", "cgi-info", "fastcgi"):
     print("  %-8s %8.0f req/s  p50 %6.2f ms  %5.2fx the floor" % (v, med[v][0], med[v][1], med[v][0] / f))
 ok_cgi = med["cgi"][0] >= 0.6 * f
 ok_fcgi = med["fastcgi"][0] >= 2 * f and med["fastcgi"][1] < 2
