@@ -440,8 +440,14 @@ int ty_eval_block(const struct ty_eval *E, struct ty_eval_ws *ws, size_t tech,
 			else
 				src = ws->met + (size_t)R->offset * B;
 		}
-		for (size_t i = 0; i < n; i++)
-			out[r][i] = src ? src[i] : NAN;
+		/* the test out of the loop: with it inside, GCC kept the copy
+		 * as one scalar load and store a value */
+		if (src) {
+			memcpy(out[r], src, n * sizeof(double));
+		} else {
+			for (size_t i = 0; i < n; i++)
+				out[r][i] = NAN;
+		}
 	}
 	return 0;
 }
