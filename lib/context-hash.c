@@ -73,8 +73,7 @@ void ty_context_hash_compute(tyche_context *ctx)
 		if (ctx->tech[ti].model_path)
 			hash_file(&st, ctx->tech[ti].model_path, ctx->tech[ti].model);
 	crypto_hash_sha256_final(&st, h);
-	for (int i = 0; i < 32; i++)
-		snprintf(ctx->hash + 2 * i, 3, "%02x", h[i]);
+	sodium_bin2hex(ctx->hash, sizeof ctx->hash, h, sizeof h);
 }
 
 struct tech_model {
@@ -154,8 +153,7 @@ int ty_context_quick_hash(const char *path, const tyche_load_opts *opts, char ha
 	free(v);
 	ty_table_free(f);
 	crypto_hash_sha256_final(&st, h);
-	for (int i = 0; i < 32; i++)
-		snprintf(hash + 2 * i, 3, "%02x", h[i]);
+	sodium_bin2hex(hash, 65, h, sizeof h);
 	return 0;
 }
 

@@ -53,8 +53,7 @@ static void file_digest(const char *path, char out[33])
 	}
 	crypto_hash_sha256(h, (const unsigned char *)data, len);
 	free(data);
-	for (int i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", h[i]);
+	sodium_bin2hex(out, 33, h, 16);
 }
 
 int tyche_cache_note_get(char **text, const char *path, const tyche_load_opts *lo,

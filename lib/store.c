@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -71,8 +72,7 @@ static int random_hex(char *buf, size_t nbytes)
 		}
 		got += (size_t)k;
 	}
-	for (size_t i = 0; i < nbytes; i++)
-		snprintf(buf + 2 * i, 3, "%02x", r[i]);
+	sodium_bin2hex(buf, 2 * nbytes + 1, r, nbytes);
 	return 0;
 }
 

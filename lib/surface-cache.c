@@ -115,8 +115,7 @@ static char *surface_path(const char *name, const char *hash, const tyche_analys
 	nm = cache_name(ty_strdup(name));
 	if (key && nm) {
 		crypto_hash_sha256(h, (const unsigned char *)key, strlen(key));
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", h[i]);
+		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
 		path = ty_asprintf("%s/%s-%.*s" SURF_SUFFIX, dir, nm, KEY_HEX, hex);
 	}
 	free(nm);
