@@ -365,7 +365,8 @@ static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
  * rows outside the group going to a block of scratch per thread.  A pool of threads (the
  * caller is one of them) runs two jobs per scenario: the chunks of
  * samples, each written straight into its rows, then the rows: the mean
- * and std of four rows a task, and one task a row for its non-finite count
+ * and std of up to six rows a task (ty_stat_moment_group: the rows'
+ * recurrences run side by side), and one task a row for its non-finite count
  * and order statistics (ty_stat_eval_rows_part, with the thread's own work
  * array).  A row's
  * statistics never depend on which thread computed them, so the output is
@@ -373,12 +374,31 @@ static void summary_rows(struct ty_buf *b, const struct ty_tech *T, size_t scen,
  * (kept rows + threads) x N doubles.
  */
 #define SUM_CHUNK (4 * B)
-#define SUM_ROWS 4     /* rows a moments task (their recurrences run four at a time) */
 /* The rows job: the moments tasks first (the longest), then one task a row
  * for its order statistics, so that two or more threads share the job
- * evenly (12 rows in tasks of 4 rows would leave one of 2 threads idle a
- * third of the time). */
-#define SUM_MOMENT_TASKS(nrow) (((nrow) + SUM_ROWS - 1) / SUM_ROWS)
+ * evenly (a few long tasks alone, such as 12 rows' moments in two, would
+ * leave a thread idle).  Moments task t holds rows *r0 .. *r0 + return - 1
+ * (0 rows: t is past the last one). */
+static size_t sum_moment_task(size_t nrow, size_t t, size_t *r0)
+{
+	size_t r = 0, g = ty_stat_moment_group(nrow);
+
+	for (; t && g; t--) {
+		r += g;
+		g = ty_stat_moment_group(nrow - r);
+	}
+	*r0 = r;
+	return g;
+}
+
+static size_t sum_moment_tasks(size_t nrow)
+{
+	size_t t = 0, r0;
+
+	while (sum_moment_task(nrow, t, &r0))
+		t++;
+	return t;
+}
 
 struct sum_pool {
 	pthread_mutex_t mu;
@@ -438,10 +458,13 @@ static int sum_task(struct sum_thread *th, size_t task)
 				return rc;
 		}
 		return 0;
-	} else if (task < SUM_MOMENT_TASKS(P->nrow)) {
-		/* the mean and std of SUM_ROWS rows: their recurrences overlap */
-		size_t r0 = task * SUM_ROWS, nr = P->nrow - r0 < SUM_ROWS ? P->nrow - r0 : SUM_ROWS;
-		const double *rows[SUM_ROWS];
+	} else if (task < sum_moment_tasks(P->nrow)) {
+		/* the mean and std of a group of rows: their recurrences overlap */
+		size_t r0, nr = sum_moment_task(P->nrow, task, &r0);
+		const double *rows[6];
+
+		if (nr > TY_ARRAY_SIZE(rows))
+			return TYCHE_EINTERNAL;
 
 		for (size_t j = 0; j < nr; j++)
 			rows[j] = P->vals + (r0 + j) * P->N;
@@ -449,7 +472,7 @@ static int sum_task(struct sum_thread *th, size_t task)
 					      &P->stt[P->row_lo + r0][0], TY_STAT_PART_MOMENTS);
 	} else {
 		/* one row's non-finite count and order statistics */
-		size_t r = task - SUM_MOMENT_TASKS(P->nrow), bad = 0;
+		size_t r = task - sum_moment_tasks(P->nrow), bad = 0;
 		const double *v = P->vals + r * P->N;
 
 		for (size_t i = 0; i < P->N; i++)
@@ -678,7 +701,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 				if (rc == TYCHE_EIO)
 					st->dist_failed = 1;
 				if (!rc && P.drank == 0)
-					rc = sum_job(&th[0], nh, 1, SUM_MOMENT_TASKS(P.nrow) + P.nrow);
+					rc = sum_job(&th[0], nh, 1, sum_moment_tasks(P.nrow) + P.nrow);
 			}
 			if (!rc && P.drank == 0) {
 				summary_rows(&b, T, s, P.stt, json, &st->first_json);

@@ -143,17 +143,22 @@ TY_HIDDEN int ty_label_eq(const char *a, const char *b);
 
 /* Statistics st[0..nst-1] of each of nrows rows of n samples: out[r * nst
  * + k] = tyche_stat_eval(&st[k], rows[r], n, work), bit for bit, with the
- * rows' mean and std recurrences run four at a time (stats.c).  work: n
- * doubles or NULL.  0 or TYCHE_ENOMEM. */
+ * rows' mean and std recurrences run up to six at a time (stats.c).
+ * work: n doubles or NULL.  0 or TYCHE_ENOMEM. */
 TY_HIDDEN int ty_stat_eval_rows(const struct tyche_stat *st, size_t nst,
 				const double *const *rows, size_t nrows, size_t n,
 				double *work, double *out);
 /* The same results as ty_stat_eval_rows, in two parts that may run on
  * different threads: TY_STAT_PART_MOMENTS fills only the mean and std
- * entries of out (their recurrences four rows at a time: pass up to 4
- * rows), TY_STAT_PART_ORDER every other entry (at most 16 statistics).
- * Entries of the other part are not touched. */
+ * entries of out (their recurrences several rows at a time: split a
+ * scenario's rows into tasks of ty_stat_moment_group rows),
+ * TY_STAT_PART_ORDER every other entry (at most 16 statistics).  Entries
+ * of the other part are not touched. */
 enum { TY_STAT_PART_MOMENTS, TY_STAT_PART_ORDER };
+/* How many of the `left` rows still to do go into the next pass of the
+ * mean and std recurrences (1 to 6; 0 when left is 0): the rows in as few
+ * passes as possible, none wider than it needs. */
+TY_HIDDEN size_t ty_stat_moment_group(size_t left);
 TY_HIDDEN int ty_stat_eval_rows_part(const struct tyche_stat *st, size_t nst,
 				     const double *const *rows, size_t nrows, size_t n,
 				     double *work, double *out, int part);

@@ -16,9 +16,9 @@
  * different last bits, so it is not a drop-in replacement.  What can be
  * had exactly: the mean once for both statistics (gsl_stats_sd would
  * compute it again), and several rows' chains in one loop
- * (ty_stat_eval_rows), which the divider overlaps (about 3x on four rows).
- * gsl_mean_sd() repeats GSL 2.7's operations; u-stats compares it with
- * GSL bit for bit.
+ * (ty_stat_eval_rows), which the divider overlaps (six rows cost little
+ * more than one).  mean_sd_chains() repeats GSL 2.7's operations; u-stats
+ * compares it with GSL bit for bit.
  */
 #include <ctype.h>
 #include <math.h>
@@ -411,54 +411,64 @@ static int copy_check(double *restrict w, const double *restrict v, size_t n,
 
 /*
  * mean[j] = gsl_stats_mean(v[j], 1, n) and, when sd is not NULL, sd[j] =
- * gsl_stats_sd_m(v[j], 1, n, mean[j]) for j < 4, with GSL 2.7's
+ * gsl_stats_sd_m(v[j], 1, n, mean[j]) for j < W, with GSL 2.7's
  * operations in GSL's order (statistics/mean_source.c, variance_source.c):
  *   long double m = 0;  m += (x[i] - m) / (i + 1);
  *   long double s = 0;  delta = (long double)(x[i] - mean) [a double
  *   subtraction];  s += (delta * delta - s) / (i + 1);
  *   sd = sqrt((double)s * ((double)n / (double)(n - 1))).
- * The four chains are independent, so their divisions overlap.  Pass the
- * same row several times to fill the four (n > 1 for sd).
+ * The W chains are independent, so their divisions overlap: a pass over
+ * the samples costs about the latency of one chain's step whatever W is,
+ * up to six chains, which with the divisor and one temporary fill the
+ * eight x87 registers (a seventh chain spills them to memory and runs
+ * slower).  W is a constant at each call (the loops over j are unrolled
+ * and the chains kept in registers); pass the same row several times to
+ * fill the W (n > 1 for sd).
  */
-static void gsl_mean_sd(const double *const v[4], size_t n, double mean[4], double *sd)
+#define MS_WIDE 6
+#define MS_NARROW 4
+
+static inline __attribute__((always_inline)) void
+mean_sd_chains(const double *const *v, int W, size_t n, double *mean, double *sd)
 {
-	const double *a = v[0], *b = v[1], *c = v[2], *d = v[3];
-	long double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+	long double m[MS_WIDE] = { 0 }, s[MS_WIDE] = { 0 };
+	double f = (double)n / (double)(n - 1);
 
 	for (size_t i = 0; i < n; i++) {
 		long double k = (long double)(i + 1);
 
-		m0 += (a[i] - m0) / k;
-		m1 += (b[i] - m1) / k;
-		m2 += (c[i] - m2) / k;
-		m3 += (d[i] - m3) / k;
+#pragma GCC unroll 6
+		for (int j = 0; j < W; j++)
+			m[j] += (v[j][i] - m[j]) / k;
 	}
-	mean[0] = (double)m0;
-	mean[1] = (double)m1;
-	mean[2] = (double)m2;
-	mean[3] = (double)m3;
+#pragma GCC unroll 6
+	for (int j = 0; j < W; j++)
+		mean[j] = (double)m[j];
 	if (!sd)
 		return;
-	{
-		double u0 = mean[0], u1 = mean[1], u2 = mean[2], u3 = mean[3];
-		long double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-		double f = (double)n / (double)(n - 1);
+	for (size_t i = 0; i < n; i++) {
+		long double k = (long double)(i + 1);
 
-		for (size_t i = 0; i < n; i++) {
-			long double k = (long double)(i + 1);
-			long double d0 = a[i] - u0, d1 = b[i] - u1, d2 = c[i] - u2,
-				    d3 = d[i] - u3;
+#pragma GCC unroll 6
+		for (int j = 0; j < W; j++) {
+			long double d = v[j][i] - mean[j];
 
-			s0 += (d0 * d0 - s0) / k;
-			s1 += (d1 * d1 - s1) / k;
-			s2 += (d2 * d2 - s2) / k;
-			s3 += (d3 * d3 - s3) / k;
+			s[j] += (d * d - s[j]) / k;
 		}
-		sd[0] = sqrt((double)s0 * f);
-		sd[1] = sqrt((double)s1 * f);
-		sd[2] = sqrt((double)s2 * f);
-		sd[3] = sqrt((double)s3 * f);
 	}
+#pragma GCC unroll 6
+	for (int j = 0; j < W; j++)
+		sd[j] = sqrt((double)s[j] * f);
+}
+
+static void mean_sd_narrow(const double *const *v, size_t n, double *mean, double *sd)
+{
+	mean_sd_chains(v, MS_NARROW, n, mean, sd);
+}
+
+static void mean_sd_wide(const double *const *v, size_t n, double *mean, double *sd)
+{
+	mean_sd_chains(v, MS_WIDE, n, mean, sd);
 }
 
 static double simple_stat(const tyche_stat *st, const double *v, size_t n,
@@ -602,18 +612,29 @@ int tyche_stat_eval_many(const tyche_stat *st, size_t nst, const double *v, size
 	return eval_many(st, nst, v, n, work, out, NULL);
 }
 
-/* The next group of up to four rows (v[], the first one repeated to fill
- * four) and, as wants_mean_sd's w asks, their GSL mean and sd (sd for
- * n > 1); returns how many rows the group holds. */
-static size_t group_mean_sd(const double *const *rows, size_t left, size_t n, int w,
-			    const double *v[4], double mean[4], double sd[4])
+/* Groups are as few passes as the six-chain width allows, each no wider
+ * than it needs: 5 or 6 rows one wide pass, 7 or 8 two narrow ones
+ * (4 + 3, 4 + 4), 9 to 12 a wide pass and what is left. */
+size_t ty_stat_moment_group(size_t left)
 {
-	size_t g = left < 4 ? left : 4;
+	return left <= MS_WIDE ? left : left <= 2 * MS_NARROW ? MS_NARROW : MS_WIDE;
+}
 
-	for (size_t j = 0; j < 4; j++)
+/* The next group of the rows left (v[], its first row repeated to fill
+ * the chains) and, as wants_mean_sd's w asks, their GSL mean and sd (sd
+ * for n > 1); returns how many rows the group holds. */
+static size_t group_mean_sd(const double *const *rows, size_t left, size_t n, int w,
+			    const double *v[MS_WIDE], double mean[MS_WIDE],
+			    double sd[MS_WIDE])
+{
+	size_t g = ty_stat_moment_group(left);
+	size_t width = g <= MS_NARROW ? MS_NARROW : MS_WIDE;
+
+	for (size_t j = 0; j < width; j++)
 		v[j] = rows[j < g ? j : 0];
 	if (w && n > 0)
-		gsl_mean_sd(v, n, mean, (w & 2) && n > 1 ? sd : NULL);
+		(width == MS_WIDE ? mean_sd_wide : mean_sd_narrow)(v, n, mean,
+								   (w & 2) && n > 1 ? sd : NULL);
 	return g;
 }
 
@@ -622,10 +643,11 @@ int ty_stat_eval_rows(const tyche_stat *st, size_t nst, const double *const *row
 {
 	int w = wants_mean_sd(st, nst), rc = 0;
 
-	for (size_t r0 = 0; r0 < nrows; r0 += 4) {
-		const double *v[4];
-		double mean[4], sd[4];
-		size_t g = group_mean_sd(rows + r0, nrows - r0, n, w, v, mean, sd);
+	for (size_t r0 = 0, g; r0 < nrows; r0 += g) {
+		const double *v[MS_WIDE];
+		double mean[MS_WIDE], sd[MS_WIDE];
+
+		g = group_mean_sd(rows + r0, nrows - r0, n, w, v, mean, sd);
 
 		for (size_t j = 0; j < g && !rc; j++) {
 			double ms[2] = { mean[j], (w & 2) && n > 1 ? sd[j] : NAN };
@@ -643,10 +665,11 @@ int ty_stat_eval_rows_part(const tyche_stat *st, size_t nst, const double *const
 	if (part == TY_STAT_PART_MOMENTS) {
 		int w = wants_mean_sd(st, nst);
 
-		for (size_t r0 = 0; r0 < nrows && w; r0 += 4) {
-			const double *v[4];
-			double mean[4], sd[4];
-			size_t g = group_mean_sd(rows + r0, nrows - r0, n, w, v, mean, sd);
+		for (size_t r0 = 0, g; r0 < nrows && w; r0 += g) {
+			const double *v[MS_WIDE];
+			double mean[MS_WIDE], sd[MS_WIDE];
+
+			g = group_mean_sd(rows + r0, nrows - r0, n, w, v, mean, sd);
 
 			for (size_t j = 0; j < g; j++) {
 				int bad = n == 0;

@@ -449,16 +449,16 @@ static void test_rows_part(void)
 {
 	static const char *const names[] = { "q10", "mean", "q50", "std", "q90" };
 	tyche_stat st[5];
-	double *v = malloc(4 * 3000 * sizeof(double)), *w = malloc(3000 * sizeof(double));
-	double whole[4 * 5], part[4 * 5];
+	double *v = malloc(13 * 3000 * sizeof(double)), *w = malloc(3000 * sizeof(double));
+	double whole[13 * 5], part[13 * 5];
 	int bad = 0, untouched = 1, trials = 0;
 
 	for (size_t i = 0; i < 5; i++)
 		tyche_stat_parse(&st[i], names[i], NULL);
 	for (int t = 0; t < 400 && v && w; t++) {
 		size_t n = t < 12 ? (size_t)t % 3 : 1 + (size_t)(urand() * 3000);
-		size_t nrows = 1 + (size_t)(urand() * 4);
-		const double *rows[4];
+		size_t nrows = 1 + (size_t)(urand() * 13);
+		const double *rows[13];
 
 		for (size_t r = 0; r < nrows; r++) {
 			double *x = v + r * 3000;
@@ -473,7 +473,7 @@ static void test_rows_part(void)
 			rows[r] = x;
 		}
 		ty_stat_eval_rows(st, 5, rows, nrows, n, w, whole);
-		for (size_t i = 0; i < 4 * 5; i++)
+		for (size_t i = 0; i < 13 * 5; i++)
 			part[i] = 12345;
 		ty_stat_eval_rows_part(st, 5, rows, nrows, n, w, part, TY_STAT_PART_MOMENTS);
 		for (size_t r = 0; r < nrows; r++)
@@ -500,8 +500,8 @@ static void test_rows(void)
 	static const char *const names[] = { "mean", "std", "q10", "median", "q90", "cvar95" };
 	tyche_stat st[6];
 	size_t lens[] = { 1, 2, 3, 7, 601, 1000, 20000 };
-	double *v = malloc(7 * 20000 * sizeof(double)), *w = malloc(20000 * sizeof(double));
-	double out[7 * 6];
+	double *v = malloc(13 * 20000 * sizeof(double)), *w = malloc(20000 * sizeof(double));
+	double out[13 * 6];
 	int bad = 0, badm = 0, trials = 0;
 
 	for (size_t i = 0; i < 6; i++)
@@ -509,8 +509,8 @@ static void test_rows(void)
 	for (size_t li = 0; li < TY_ARRAY_SIZE(lens); li++) {
 		size_t n = lens[li];
 
-		for (size_t nrows = 1; nrows <= 7; nrows += 2) {
-			const double *rows[7];
+		for (size_t nrows = 1; nrows <= 13; nrows += 2) {
+			const double *rows[13];
 
 			for (size_t r = 0; r < nrows; r++) {
 				double *x = v + r * 20000, off = r % 2 ? 1e6 : -3.5;
@@ -539,8 +539,8 @@ static void test_rows(void)
 	/* many short random rows: a rounding slip in one step of the
 	 * recurrences fades over long rows, so most of the power is here */
 	for (int t = 0; t < 3000; t++) {
-		size_t n = 2 + (size_t)(urand() * 300), nrows = 1 + (size_t)(urand() * 6);
-		const double *rows[7];
+		size_t n = 2 + (size_t)(urand() * 300), nrows = 1 + (size_t)(urand() * 13);
+		const double *rows[13];
 
 		for (size_t r = 0; r < nrows; r++) {
 			double *x = v + r * 20000, off = (urand() - 0.5) * pow(10, urand() * 12 - 4);
