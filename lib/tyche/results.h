@@ -54,7 +54,7 @@ TYCHE_API int tyche_results_row_stats(const tyche_results *r, size_t row,
 				      tyche_error *err);
 /* The same for rows[0..nrows-1] at once: out[i * nst + k] = statistic
  * st[k] of row rows[i], bit for bit what tyche_results_row_stats gives;
- * faster on many rows (the mean/std chains of four rows overlap). */
+ * faster on many rows (the mean/std chains of up to six rows overlap). */
 TYCHE_API int tyche_results_rows_stats(const tyche_results *r, const size_t *rows,
 				       size_t nrows, const tyche_stat *st, size_t nst,
 				       double *out, tyche_error *err);
