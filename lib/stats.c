@@ -432,7 +432,7 @@ static inline __attribute__((always_inline)) void
 mean_sd_chains(const double *const *v, int W, size_t n, double *mean, double *sd)
 {
 	long double m[MS_WIDE] = { 0 }, s[MS_WIDE] = { 0 };
-	double f = (double)n / (double)(n - 1);
+	double u[MS_WIDE], f;
 
 	for (size_t i = 0; i < n; i++) {
 		long double k = (long double)(i + 1);
@@ -443,15 +443,16 @@ mean_sd_chains(const double *const *v, int W, size_t n, double *mean, double *sd
 	}
 #pragma GCC unroll 6
 	for (int j = 0; j < W; j++)
-		mean[j] = (double)m[j];
+		mean[j] = u[j] = (double)m[j];
 	if (!sd)
 		return;
+	f = (double)n / (double)(n - 1);
 	for (size_t i = 0; i < n; i++) {
 		long double k = (long double)(i + 1);
 
 #pragma GCC unroll 6
 		for (int j = 0; j < W; j++) {
-			long double d = v[j][i] - mean[j];
+			long double d = v[j][i] - u[j];
 
 			s[j] += (d * d - s[j]) / k;
 		}
