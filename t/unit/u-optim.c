@@ -1098,8 +1098,10 @@ static void test_trust(void)
 		    tyche_surface_build(&s, ctx, &ao, NULL, &err)) {
 			ok(1, "# skip %s: does not load (%s)", names[i], err.msg);
 			tyche_context_free(ctx);
+			tyche_diags_release(&d);
 			continue;
 		}
+		tyche_diags_release(&d);   /* the studies' warnings: not checked here */
 		C = tyche_surface_ncategories(s);
 		M = tyche_surface_nmetrics(s);
 		for (size_t c = 0; c < C; c++)
