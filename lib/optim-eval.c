@@ -299,6 +299,35 @@ int ty_opt_feasible_vals(const struct ty_opt_ev *e, const double *amounts, const
 	return 1;
 }
 
+/*
+ * e->vals[k] = statistic k of e->totals.  A run of means (or of stds) of
+ * several metrics, the usual objective with its limits, goes through
+ * ty_stat_eval_rows in one pass: their recurrences overlap, with the same
+ * bits as one tyche_stat_eval each.
+ */
+static void ev_stats(struct ty_opt_ev *e)
+{
+	for (size_t k = 0, g; k < e->nv; k += g) {
+		size_t m;
+		const tyche_stat *st = ty_opt_ev_stat(e, k, &m);
+		const double *rows[6];
+
+		rows[0] = e->totals + m * e->N;
+		g = 1;
+		if (st->kind == TYCHE_STAT_MEAN || st->kind == TYCHE_STAT_STD)
+			while (k + g < e->nv && g < TY_ARRAY_SIZE(rows)) {
+				size_t m2;
+
+				if (ty_opt_ev_stat(e, k + g, &m2)->kind != st->kind)
+					break;
+				rows[g++] = e->totals + m2 * e->N;
+			}
+		if (g == 1 || ty_stat_eval_rows(st, 1, rows, g, e->N, e->work, e->vals + k))
+			for (size_t j = 0; j < g; j++)
+				e->vals[k + j] = tyche_stat_eval(st, rows[j], e->N, e->work);
+	}
+}
+
 /* Evaluate at amounts (not x): totals, then every statistic; record the
  * point when it is the best feasible one so far. */
 void ty_opt_ev_amounts(struct ty_opt_ev *e, const double *amounts)
@@ -311,12 +340,7 @@ void ty_opt_ev_amounts(struct ty_opt_ev *e, const double *amounts)
 	e->nevals++;
 	e->have = 1;
 	e->have_grad = 0;
-	for (size_t k = 0; k < e->nv; k++) {
-		size_t m;
-		const tyche_stat *st = ty_opt_ev_stat(e, k, &m);
-
-		e->vals[k] = tyche_stat_eval(st, e->totals + m * e->N, e->N, e->work);
-	}
+	ev_stats(e);
 	if (isnan(e->vals[0]))
 		e->saw_nan = 1;
 	if (ty_opt_feasible_vals(e, e->amounts, e->vals)) {

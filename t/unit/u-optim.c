@@ -829,6 +829,83 @@ static void test_pv(void)
 	tyche_context_free(ctx);
 }
 
+/* The objective and its limits are evaluated together when their
+ * statistics are all means (or all stds): the result's objective and
+ * checks must equal, bit for bit, the metrics[] it computes one row at a
+ * time with tyche_stat_eval. */
+static int same_bits(double a, double b)
+{
+	return !memcmp(&a, &b, sizeof a);
+}
+
+static void test_grouped_stats(void)
+{
+	static const char *const dirs[] = { "examples/electrolysis", "../examples/electrolysis",
+					     "../../examples/electrolysis", NULL };
+	static const char *const stats[] = { "mean", "std" };
+	const char *dir = NULL;
+	char probe[256];
+	tyche_context *ctx = NULL;
+	tyche_surface *s = NULL;
+	tyche_diags d = TYCHE_DIAGS_INIT;
+	tyche_analysis_opts ao = TYCHE_ANALYSIS_OPTS_INIT;
+	tyche_error err = { 0 };
+
+	for (int i = 0; dirs[i]; i++) {
+		snprintf(probe, sizeof probe, "%s/designs.csv", dirs[i]);
+		if (!access(probe, R_OK)) {
+			dir = dirs[i];
+			break;
+		}
+	}
+	if (!ok(dir != NULL, "the bundled example is found"))
+		return;
+	ao.samples = 300;
+	ao.cache_dir = "";
+	ao.threads = 1;
+	if (!ok(!tyche_context_load(&ctx, dir, NULL, &d) &&
+		!tyche_surface_build(&s, ctx, &ao, NULL, &err), "electrolysis surface builds")) {
+		tyche_diags_print(&d, stdout);
+		tyche_diags_release(&d);
+		tyche_context_free(ctx);
+		return;
+	}
+	tyche_diags_release(&d);
+	for (int k = 0; k < 2; k++) {
+		size_t M = tyche_surface_nmetrics(s), nl = 0, bad = 0;
+		tyche_opt_limit lim[8];
+		tyche_opt_problem p = TYCHE_OPT_PROBLEM_INIT;
+		tyche_opt_result *r;
+
+		/* every other metric limited, loosely, by the same statistic */
+		for (size_t m = 1; m < M && nl < 8; m++) {
+			char text[160];
+
+			snprintf(text, sizeof text, "%s(%s) <= 1e300", stats[k],
+				 tyche_surface_metric(s, m));
+			if (!tyche_opt_parse_limit(&lim[nl], s, text, NULL, &err))
+				nl++;
+		}
+		tyche_stat_parse(&p.stat, stats[k], NULL);
+		p.metric = 0;
+		p.limits = lim;
+		p.nlimits = nl;
+		p.method = TYCHE_OPT_LOCAL;
+		r = solve(s, &p);
+		if (!ok(r && tyche_opt_status_ok(r->status) && nl >= 2,
+			"%s: %zu limits, optimal (%s)", stats[k], nl, r ? r->message : ""))
+			continue;
+		bad += !same_bits(r->objective, r->metrics[0]);
+		for (size_t l = 0; l < nl; l++)
+			bad += !same_bits(r->checks[l].value, r->metrics[lim[l].metric]);
+		ok(bad == 0, "%s: the objective and %zu limits evaluated together equal each "
+		   "metric's own %s, bit for bit", stats[k], nl, stats[k]);
+		tyche_opt_result_free(r);
+	}
+	tyche_surface_free(s);
+	tyche_context_free(ctx);
+}
+
 static double cpu_now(void)
 {
 	struct timespec ts;
@@ -1247,6 +1324,7 @@ int main(void)
 	test_tornado();
 	test_sizes();
 	test_pv();
+	test_grouped_stats();
 	test_trust();
 	test_budget();
 	nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
