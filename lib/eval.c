@@ -418,6 +418,7 @@ struct sum_pool {
 	const tyche_stat *dflt;
 	size_t tech, scen, N;
 	size_t row_lo, nrow;       /* the rows kept in this pass */
+	size_t nmoment;            /* its moments tasks (sum_moment_tasks) */
 	double *vals;              /* nrow x N: rows row_lo .. row_lo + nrow - 1 */
 	double (*stt)[5];
 	size_t *bad;               /* non-finite samples per row */
@@ -462,13 +463,10 @@ static int sum_task(struct sum_thread *th, size_t task)
 				return rc;
 		}
 		return 0;
-	} else if (task < sum_moment_tasks(P->nrow)) {
+	} else if (task < P->nmoment) {
 		/* the mean and std of a group of rows: their recurrences overlap */
 		size_t r0, nr = sum_moment_task(P->nrow, task, &r0);
-		const double *rows[6];
-
-		if (nr > TY_ARRAY_SIZE(rows))
-			return TYCHE_EINTERNAL;
+		const double *rows[TY_STAT_GROUP_MAX];
 
 		for (size_t j = 0; j < nr; j++)
 			rows[j] = P->vals + (r0 + j) * P->N;
@@ -476,7 +474,7 @@ static int sum_task(struct sum_thread *th, size_t task)
 					      &P->stt[P->row_lo + r0][0], TY_STAT_PART_MOMENTS);
 	} else {
 		/* one row's non-finite count and order statistics */
-		size_t r = task - sum_moment_tasks(P->nrow), bad = 0;
+		size_t r = task - P->nmoment, bad = 0;
 		const double *v = P->vals + r * P->N;
 
 		for (size_t i = 0; i < P->N; i++)
@@ -698,6 +696,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 			P.bad = st->bad[t][s];
 			for (P.row_lo = 0; P.row_lo < T->nresults && !rc; P.row_lo += rows) {
 				P.nrow = T->nresults - P.row_lo < rows ? T->nresults - P.row_lo : rows;
+				P.nmoment = sum_moment_tasks(P.nrow);
 				rc = sum_job(&th[0], nh, 0, nchunks > P.drank
 					     ? (nchunks - P.drank + P.dsize - 1) / P.dsize : 0);
 				if (!rc && o->dist)
@@ -705,7 +704,7 @@ static int run_summary(const struct ty_eval *E, const tyche_eval_opts *o,
 				if (rc == TYCHE_EIO)
 					st->dist_failed = 1;
 				if (!rc && P.drank == 0)
-					rc = sum_job(&th[0], nh, 1, sum_moment_tasks(P.nrow) + P.nrow);
+					rc = sum_job(&th[0], nh, 1, P.nmoment + P.nrow);
 			}
 			if (!rc && P.drank == 0) {
 				summary_rows(&b, T, s, P.stt, json, &st->first_json);

@@ -156,8 +156,9 @@ TY_HIDDEN int ty_stat_eval_rows(const struct tyche_stat *st, size_t nst,
  * of the other part are not touched. */
 enum { TY_STAT_PART_MOMENTS, TY_STAT_PART_ORDER };
 /* How many of the `left` rows still to do go into the next pass of the
- * mean and std recurrences (1 to 6; 0 when left is 0): the rows in as few
- * passes as possible, none wider than it needs. */
+ * mean and std recurrences (1 to TY_STAT_GROUP_MAX; 0 when left is 0):
+ * the rows in as few passes as possible, none wider than it needs. */
+#define TY_STAT_GROUP_MAX 6
 TY_HIDDEN size_t ty_stat_moment_group(size_t left);
 TY_HIDDEN int ty_stat_eval_rows_part(const struct tyche_stat *st, size_t nst,
 				     const double *const *rows, size_t nrows, size_t n,

@@ -310,7 +310,7 @@ static void ev_stats(struct ty_opt_ev *e)
 	for (size_t k = 0, g; k < e->nv; k += g) {
 		size_t m;
 		const tyche_stat *st = ty_opt_ev_stat(e, k, &m);
-		const double *rows[6];
+		const double *rows[TY_STAT_GROUP_MAX];
 
 		rows[0] = e->totals + m * e->N;
 		g = 1;

@@ -425,7 +425,7 @@ static int copy_check(double *restrict w, const double *restrict v, size_t n,
  * and the chains kept in registers); pass the same row several times to
  * fill the W (n > 1 for sd).
  */
-#define MS_WIDE 6
+#define MS_WIDE TY_STAT_GROUP_MAX
 #define MS_NARROW 4
 
 static inline __attribute__((always_inline)) void
