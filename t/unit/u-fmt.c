@@ -12,9 +12,12 @@
  * trips; (c) the output is old_fmt's whenever old_fmt's has no more
  * significant digits, so outputs only ever change to get shorter.
  * Values: the hard cases (zeros, subnormals, DBL_MIN/MAX, every power of
- * two, 1e23, 2^53 neighbours, powers of ten and their neighbours), 2e6
- * random bit patterns (fixed seed; U_FMT_COUNT=n changes it) and 1e6
- * short decimals such as model data holds.
+ * two, 1e23, 2^53 neighbours, powers of ten and their neighbours), every
+ * layout (n = 1..17 significant digits at each decimal exponent from -8
+ * to 20 and at both ends of the range, so the point lands after each
+ * digit and each %g switch between positional and exponent form is
+ * crossed), 2e6 random bit patterns (fixed seed; U_FMT_COUNT=n changes
+ * it) and 3e5 short decimals such as model data holds.
  *
  *   u-fmt --floats [threads [stride]]   all 2^32 floats widened to double
  *                              (or one in stride): (a) for each, (b) for
@@ -440,6 +443,38 @@ int main(int argc, char **argv)
 			check_one(&t, v, 1, 1, 1);
 	}
 	report(&t, "hard cases");
+
+	/* the layouts: every digit count n = 1..17 at every decimal exponent
+	 * from -8 to 20 (0.000ddd, dd.ddd with the point after each digit,
+	 * ddd00, d.ddde+XX on both sides of each boundary), and at the ends
+	 * of the range; random digits, the last one nonzero, both signs */
+	memset(&t, 0, sizeof(t));
+	for (int n = 1; n <= 17; n++) {
+		for (int x = -330; x <= 310; x++) {
+			int reps = (x >= -8 && x <= 20) ? 40 : (x < -300 || x > 290) ? 4 : 0;
+
+			for (int r = 0; r < reps; r++) {
+				char s[64];
+				int k = 0;
+				double v;
+
+				s[k++] = (char)('1' + rnd() % 9);
+				if (n > 1)
+					s[k++] = '.';
+				for (int i = 1; i < n; i++)
+					s[k++] = (char)(i == n - 1 ? '1' + rnd() % 9 : '0' + rnd() % 10);
+				snprintf(s + k, sizeof(s) - (size_t)k, "e%d", x);
+				v = strtod(s, NULL);
+				if (v == 0 || isinf(v))
+					continue;
+				check_one(&t, v, 1, 0, 1);
+				check_one(&t, -v, 1, 0, 1);
+			}
+		}
+	}
+	ok(t.n > 2 * 17 * 29 * 30, "layout sweep covers every digit count and exponent (%lu values)",
+	   (unsigned long)t.n);
+	report(&t, "layouts (n digits at exponent x)");
 
 	/* random bit patterns, on two threads */
 	{
