@@ -19,9 +19,31 @@
  * (floor, lowest bit set when the top 63 fraction bits are not all zero),
  * which keeps every comparison with a multiple of 4 exact.  Each g(k) is
  * computed on first use by exact big-integer arithmetic (nothing is
- * pasted in); the self-check compares every one with a one-sweep build.  What is easy to get wrong: the narrow lower gap at
+ * pasted in); the self-check compares every one with a one-sweep build.
+ * What is easy to get wrong: the narrow lower gap at
  * c = 2^52 (but not for subnormals, whose gaps are all equal), excluding
  * the ends for odd c, and the sign of 0.0 (-0 prints "-0").
+ *
+ * Speed (issue 17: in a streamed CSV of 12 numbers a sample the formatter
+ * was 62% of the run):
+ *   - normal doubles take one 64x128-bit product, not three: the two ends
+ *     differ from v by 2^j units, and g 2^j is g shifted, so their
+ *     floor(g x / 2^64) follow from v's with a carry (scale3; the
+ *     self-check compares it with three products at every exponent);
+ *   - the choice among s, s + 1 and the multiples of 10 is made without
+ *     a branch (which of them wins depends on the data, so a branch was
+ *     mispredicted about half the time);
+ *   - the 17 digit places of f come from a table of the 10^4 four-digit
+ *     groups (made by the preprocessor), two lookups a group of eight;
+ *     trailing zeros are counted on the digit bytes, not divided out;
+ *   - the significant digits sit in one 128-bit register (first digit in
+ *     the low byte) and the point is merged in by masks, so each layout
+ *     is a few fixed 16-byte stores with no loop: up to 25 bytes of buf
+ *     are written (the contract is 32), the text ends at the NUL.
+ *   Subnormals keep the three products and the division loop.  Easy to get
+ *   wrong: c = 2^52 at the smallest exponent (DBL_MIN) has the wide lower
+ *   gap like a subnormal; a top digit in front of the register (17
+ *   digits); the point after the 16th digit.
  *
  * Layout (byte-identical with the old snprintf("%.15g/%.16g/%.17g") +
  * strtod loop wherever that one already printed the shortest digits):
@@ -308,7 +330,8 @@ static uint64_t scale_odd(uint64_t ghi, uint64_t glo, uint64_t cp)
 }
 
 /* v = c 2^q > 0: shortest digits *f and exponent *e10 (v ~ f 10^e10) */
-static void shortest(uint64_t c, int q, uint64_t *f, int *e10)
+/* v = c 2^q > 0: shortest digits *f and exponent *e10 (v ~ f 10^e10) */
+static inline __attribute__((always_inline)) void shortest(uint64_t c, int q, uint64_t *f, int *e10)
 {
 	int out = (int)(c & 1), k;
 	uint64_t cb = c << 2, cbr = cb + 2, cbl;
@@ -356,199 +379,278 @@ static void shortest(uint64_t c, int q, uint64_t *f, int *e10)
 
 /* --- layout -------------------------------------------------------------- */
 
-static char *put_exp(char *p, int x)
-{
-	*p++ = 'e';
-	*p++ = x < 0 ? '-' : '+';
-	if (x < 0)
-		x = -x;
-	if (x >= 100) {
-		*p++ = (char)('0' + x / 100);
-		x %= 100;
-	}
-	*p++ = (char)('0' + x / 10);
-	*p++ = (char)('0' + x % 10);
-	return p;
-}
-
 static const char pairs[201] =
 	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
+static const uint64_t p10[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+	1000000000000ull, 10000000000000ull, 100000000000000ull,
+	1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+	1000000000000000000ull, 10000000000000000000ull
+};
+
 /* Decimal digits of f >= 1 (f < 10^19). */
-static int ndigits(uint64_t f)
+static inline int ndigits(uint64_t f)
 {
-	static const uint64_t p10[20] = {
-		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
-		1000000000000ull, 10000000000000ull, 100000000000000ull,
-		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
-		1000000000000000000ull, 10000000000000000000ull
-	};
 	int t = (64 - __builtin_clzll(f)) * 1233 >> 12;   /* ~ log10 2^bits */
 
 	return t + (f >= p10[t]);
 }
 
-/* The n digits of f < 10^9 ending at end, two at a time. */
-static void put_u32(char *end, uint32_t f, int n)
-{
-	while (n >= 2) {
-		uint32_t q = f / 100;
+/* The four digits of each i < 10^4 as four ASCII bytes, the first in the
+ * low byte (the order of memory on a little-endian machine; store16 puts
+ * it in memory order on any other).  Made by the preprocessor. */
+#define FD4(a, b, c, d) ((uint32_t)('0' + (a)) | (uint32_t)('0' + (b)) << 8 | \
+			 (uint32_t)('0' + (c)) << 16 | (uint32_t)('0' + (d)) << 24)
+#define FD3(a, b, c) FD4(a, b, c, 0), FD4(a, b, c, 1), FD4(a, b, c, 2), FD4(a, b, c, 3), \
+	FD4(a, b, c, 4), FD4(a, b, c, 5), FD4(a, b, c, 6), FD4(a, b, c, 7), FD4(a, b, c, 8), \
+	FD4(a, b, c, 9)
+#define FD2(a, b) FD3(a, b, 0), FD3(a, b, 1), FD3(a, b, 2), FD3(a, b, 3), FD3(a, b, 4), \
+	FD3(a, b, 5), FD3(a, b, 6), FD3(a, b, 7), FD3(a, b, 8), FD3(a, b, 9)
+#define FD1(a) FD2(a, 0), FD2(a, 1), FD2(a, 2), FD2(a, 3), FD2(a, 4), FD2(a, 5), \
+	FD2(a, 6), FD2(a, 7), FD2(a, 8), FD2(a, 9)
+static const uint32_t digits4[10000] = {
+	FD1(0), FD1(1), FD1(2), FD1(3), FD1(4), FD1(5), FD1(6), FD1(7), FD1(8), FD1(9)
+};
+#undef FD1
+#undef FD2
+#undef FD3
+#undef FD4
 
-		end -= 2;
-		memcpy(end, pairs + 2 * (f - 100 * q), 2);
-		f = q;
-		n -= 2;
-	}
-	if (n)
-		end[-1] = (char)('0' + f);
+/* The eight digits of x < 10^8 (leading zeros kept), the first in the
+ * low byte: two table entries, no chain of divisions. */
+static inline uint64_t digits8(uint32_t x)
+{
+	uint32_t a = x / 10000, b = x - a * 10000;
+
+	return digits4[a] | (uint64_t)digits4[b] << 32;
 }
 
-/* Exactly eight digits of f < 10^8 at d (leading zeros kept): the four
- * pairs come from two levels of independent divisions, not a chain of
- * four. */
-static void put8(char *d, uint32_t f)
+/* the sixteen low digits of f < 10^17 (leading zeros kept), first digit
+ * in the low byte; *top: the seventeenth, the leading one */
+static inline u128 digits16(uint64_t f, char *top)
 {
-	uint32_t hi = f / 10000, lo = f - hi * 10000;
-	uint32_t a = hi / 100, b = hi - a * 100, c = lo / 100, e = lo - c * 100;
+	uint64_t hi = f / 100000000u;
+	uint32_t t = (uint32_t)(hi / 100000000u);
 
-	memcpy(d, pairs + 2 * a, 2);
-	memcpy(d + 2, pairs + 2 * b, 2);
-	memcpy(d + 4, pairs + 2 * c, 2);
-	memcpy(d + 6, pairs + 2 * e, 2);
+	*top = (char)('0' + t);
+	return digits8((uint32_t)(hi - (uint64_t)t * 100000000u)) |
+	       (u128)digits8((uint32_t)(f - hi * 100000000u)) << 64;
 }
 
-/* The n = ndigits(f) digits of f at d: the low eight and the rest are
- * independent. */
-static void put_digits(char *d, uint64_t f, int n)
+/* 16 bytes at p, the register's low byte first */
+static inline void store16(char *p, u128 v)
 {
-	if (n > 8) {
-		uint64_t hi = f / 100000000u;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap128(v);
+#endif
+	memcpy(p, &v, 16);
+}
 
-		put8(d + n - 8, (uint32_t)(f - hi * 100000000u));
-		if (n > 16) {
-			uint64_t top = hi / 100000000u;
+static char *put_exp(char *p, int x)
+{
+	int ax = x < 0 ? -x : x, big = ax >= 100, r = ax - 100 * (ax / 100);
 
-			put8(d + n - 16, (uint32_t)(hi - top * 100000000u));
-			put_u32(d + n - 16, (uint32_t)top, n - 16);
-		} else if (n == 16) {
-			put8(d, (uint32_t)hi);
-		} else {
-			put_u32(d + n - 8, (uint32_t)hi, n - 8);
-		}
+	p[0] = 'e';
+	p[1] = x < 0 ? '-' : '+';
+	p[2] = (char)('0' + ax / 100);
+	memcpy(p + 2 + big, pairs + 2 * r, 2);
+	return p + 4 + big;
+}
+
+/*
+ * scale_odd(g, cp), scale_odd(g, cp + 2^jr) and scale_odd(g, cp - 2^jl)
+ * from one product.  scale_odd takes floor(g x / 2^64); for x = cp +- 2^j
+ * that is floor(g cp / 2^64) +- floor(g 2^j / 2^64), plus (or minus) one
+ * when the low words g cp mod 2^64 and g 2^j mod 2^64 carry (or borrow),
+ * and g 2^j is g shifted (j <= 9 here).  The self-check compares this
+ * with the three products for every exponent.
+ */
+static inline void scale3(uint64_t ghi, uint64_t glo, uint64_t cp, int jr, int jl,
+			  uint64_t *vb, uint64_t *vbl, uint64_t *vbr)
+{
+	u128 a = (u128)glo * cp;
+	u128 mid = (u128)ghi * cp + (a >> 64);        /* floor(g cp / 2^64) */
+	uint64_t plo = (uint64_t)a, rlo = glo << jr, llo = glo << jl;
+	/* floor(g 2^j / 2^64) in two words; glo >> (64 - j) in two steps,
+	 * so that j = 0 never shifts by 64 */
+	u128 qr = (u128)(ghi >> 1 >> (63 - jr)) << 64 | (ghi << jr | glo >> 1 >> (63 - jr));
+	u128 ql = (u128)(ghi >> 1 >> (63 - jl)) << 64 | (ghi << jl | glo >> 1 >> (63 - jl));
+	u128 mr = mid + qr + (plo + rlo < plo);
+	u128 ml = mid - ql - (plo < llo);
+	const uint64_t low63 = 0x7fffffffffffffffull;
+
+	*vb = (uint64_t)(mid >> 63) | (((uint64_t)mid & low63) != 0);
+	*vbl = (uint64_t)(ml >> 63) | (((uint64_t)ml & low63) != 0);
+	*vbr = (uint64_t)(mr >> 63) | (((uint64_t)mr & low63) != 0);
+}
+
+static inline uint64_t pick(int c, uint64_t a, uint64_t b)
+{
+	return b ^ ((a ^ b) & (0 - (uint64_t)(c != 0)));
+}
+
+/* The number of trailing '0' digits of the 16 in d (16 when all are). */
+static inline int trailing_zeros16(u128 d)
+{
+	const uint64_t z = 0x3030303030303030ull;
+	uint64_t lo = (uint64_t)d ^ z, hi = (uint64_t)(d >> 64) ^ z;
+
+	/* a digit byte XOR '0' is 0 for '0', 1..9 otherwise: whole zero
+	 * bytes at the top of a word are trailing '0' digits */
+	if (hi)
+		return __builtin_clzll(hi) >> 3;
+	return lo ? 8 + (__builtin_clzll(lo) >> 3) : 16;
+}
+
+/*
+ * A normal double v = c 2^q (c with its implicit bit): its shortest digits
+ * as text, without waiting for the choice among the candidates.  s, t =
+ * s + 1, sp = 10 floor(s / 10) and tp = sp + 10 are known once vb is;
+ * their digits are made side by side while the comparisons run, and the
+ * choice picks one of them (sp's are s's with the last digit '0').  Here
+ * s >= c >= 2^52 has 16 or 17 digits and tp < 10^17.  Out: the first of
+ * 17 places in *top ('0' for 16 digits), the other 16 in the register,
+ * and *k (v ~ digits 10^k before the trailing zeros are dropped).
+ */
+static inline __attribute__((always_inline)) u128 normal_digits(uint64_t c, int q, char *top,
+							    int *k)
+{
+	int out = (int)(c & 1), jl;
+
+	if (__builtin_expect(c != C_MIN || q == Q_MIN, 1)) {
+		*k = flog10_pow2(q);
+		jl = 1;                  /* lower end cb - 2 */
 	} else {
-		put_u32(d + n, (uint32_t)f, n);
+		*k = flog10_three_quarters_pow2(q);
+		jl = 0;                  /* lower end cb - 1: the narrow gap */
 	}
+	const struct g_ent *g = g_entry(*k);
+	int h = q + g->b + 2, jr = h + 1;
+	uint64_t vb, vbl, vbr;
+
+	scale3(g->hi, g->lo, c << 2 << h, jr, h + jl, &vb, &vbl, &vbr);
+	uint64_t s = vb >> 2, t = s + 1, sp = s / 10 * 10, tp = sp + 10, f;
+
+	/* the choice as in shortest(), without a branch (s >= 10 here) */
+	int up_in = vbl + out <= sp << 2, wp_in = (tp << 2) + out <= vbr;
+	int u_in = vbl + out <= s << 2, w_in = (t << 2) + out <= vbr;
+	uint64_t mp = (s << 2) + 2;
+	int lower = (vb < mp) | ((vb == mp) & !(s & 1));
+	uint64_t one = pick(u_in != w_in, pick(u_in, s, t), pick(lower, s, t));
+
+	f = pick(up_in != wp_in, pick(up_in, sp, tp), one);
+	return digits16(f, top);
 }
 
 size_t ty_fmt_double_len(double v, char *buf)
 {
-	char *p = buf;
-	uint64_t bits;
+	char *p = buf, top;
+	uint64_t bits, c;
+	int be, n, x, lead;
+	u128 d;
 
-	if (isnan(v)) {
-		memcpy(buf, "NaN", 4);
-		return 3;
-	}
-	if (isinf(v)) {
-		memcpy(buf, v > 0 ? "inf" : "-inf", v > 0 ? 4 : 5);
-		return v > 0 ? 3 : 4;
-	}
 	memcpy(&bits, &v, sizeof(bits));
-	if (bits >> 63)
-		*p++ = '-';
-	bits &= ~(1ull << 63);
-	if (!bits) {
+	be = (int)(bits >> 52 & 0x7ff);
+	c = bits & (C_MIN - 1);
+	if (__builtin_expect(be == 0x7ff, 0)) {
+		if (c) {
+			memcpy(buf, "NaN", 4);
+			return 3;
+		}
+		memcpy(buf, bits >> 63 ? "-inf" : "inf", bits >> 63 ? 5 : 4);
+		return bits >> 63 ? 4 : 3;
+	}
+	*p = '-';
+	p += bits >> 63;
+	if (!be && !c) {
 		*p++ = '0';
 		*p = '\0';
 		return (size_t)(p - buf);
 	}
+	/* whole numbers below 2^53 (common in model data): plain digits;
+	 * 1 <= |v| < 2^53 is 1023 <= be <= 1075, whole when the 1075 - be
+	 * fraction bits are zero */
+	if ((unsigned)(be - 1023) <= 52u) {
+		uint64_t m = c | C_MIN;
+		int fb = 1075 - be;
 
-	/* whole numbers below 2^53 (common in model data): plain digits
-	 * (below 2^53 the conversion truncates exactly, so equal means whole) */
-	double a = fabs(v);
+		if (!(m & ((1ull << fb) - 1))) {
+			uint64_t u = m >> fb;
 
-	if (a < 9007199254740992.0 && (double)(uint64_t)a == a) {
-		uint64_t u = (uint64_t)a;
-		int n = ndigits(u);
-
-		put_digits(p, u, n);
-		p += n;
-		*p = '\0';
-		return (size_t)(p - buf);
+			n = ndigits(u);
+			store16(p, digits16(u, &top) >> 8 * (16 - n));
+			p += n;
+			*p = '\0';
+			return (size_t)(p - buf);
+		}
 	}
+	if (__builtin_expect(be != 0, 1)) {
+		int k, tz;
 
-	int be = (int)(bits >> 52);
-	uint64_t c = bits & (C_MIN - 1), f;
-	int q, e10;
-
-	if (be) {
-		c |= C_MIN;
-		q = be - 1075;
+		d = normal_digits(c | C_MIN, be - 1075, &top, &k);
+		lead = top != '0';
+		tz = trailing_zeros16(d);
+		/* 16 trailing zeros: only the top digit is left */
+		n = 16 + lead - tz;
+		x = k + 15 + lead;
 	} else {
-		q = Q_MIN;
-	}
-	shortest(c, q, &f, &e10);
+		/* subnormals: Schubfach's three products, then the trailing
+		 * zeros dropped and the digits aligned at the low byte */
+		uint64_t f;
+		int e10;
 
-	int n;
-
-	/* trailing zeros (up to 16): most data has none (one test); else
-	 * steps of 8, 4, 2, 1 rather than a chain of single digits */
-	if (f % 10 == 0) {
-		while (f % 100000000 == 0) {
-			f /= 100000000;
-			e10 += 8;
-		}
-		if (f % 10000 == 0) {
-			f /= 10000;
-			e10 += 4;
-		}
-		if (f % 100 == 0) {
-			f /= 100;
-			e10 += 2;
-		}
-		if (f % 10 == 0) {
+		shortest(c, Q_MIN, &f, &e10);
+		while (f % 10 == 0) {
 			f /= 10;
 			e10++;
 		}
+		n = ndigits(f);
+		x = e10 + n - 1;
+		d = digits16(f, &top);
+		lead = n == 17;
+		d = lead ? d : d >> 8 * (16 - n);
 	}
-	n = ndigits(f);      /* f >= 1: v > 0 */
 
-	int x = e10 + n - 1, prec = n < 15 ? 15 : n;
+	int prec = n < 15 ? 15 : n;
 
-	/* the digits go straight to their place (no copy through a buffer:
-	 * a variable-length memcpy is a library call) */
+	/* the digits: top first when lead, then d from its low byte */
 	if (x < -4 || x >= prec) {
-		put_digits(p + 1, f, n);   /* d1 moves in front of the point */
-		p[0] = p[1];
-		if (n > 1) {
-			p[1] = '.';
-			p += n + 1;
-		} else {
-			p += 1;
-		}
+		/* d1.d2..dn e+XX */
+		p[0] = lead ? top : (char)d;
+		p[1] = '.';
+		store16(p + 2, lead ? d : d >> 8);
+		p += n > 1 ? n + 1 : 1;
 		p = put_exp(p, x);
 	} else if (x < 0) {
-		*p++ = '0';
-		*p++ = '.';
-		for (int i = -1; i > x; i--)
-			*p++ = '0';
-		put_digits(p, f, n);
+		/* 0.000ddd (x >= -4: at most three zeros) */
+		memcpy(p, "0.000000", 8);
+		p += 1 - x;
+		p[0] = top;
+		store16(p + lead, d);
 		p += n;
 	} else if (n <= x + 1) {
-		put_digits(p, f, n);
+		/* ddd00 (no point): only for whole numbers of 2^53 and more
+		 * below 10^17 here */
+		p[0] = top;
+		store16(p + lead, d);
 		p += n;
 		for (int i = n; i <= x; i++)
 			*p++ = '0';
 	} else {
-		/* dd.ddd: the integer digits move one place left of the rest */
-		put_digits(p + 1, f, n);
-		for (int i = 0; i <= x; i++)
-			p[i] = p[i + 1];
-		p[x + 1] = '.';
-		p += n + 1;
+		/* dd.ddd: the point after the first x + 1 digits, i.e. after
+		 * x + 1 - lead bytes of d (top first when lead) */
+		int at = x + 1 - lead;
+		u128 lo = ((u128)1 << 8 * at) - 1;
+
+		p[0] = top;
+		p += lead;
+		store16(p, (d & lo) | (u128)'.' << 8 * at | (d & ~lo) << 8);
+		p[16] = (char)(d >> 120);
+		p += n + 1 - lead;
 	}
 	*p = '\0';
 	return (size_t)(p - buf);
@@ -623,6 +725,48 @@ int ty_fmt_double_selfcheck(char *msg, size_t n)
 				snprintf(msg, n, "shift %d out of range for q = %d", h, q);
 				return -1;
 			}
+		}
+	}
+	/* scale3 against three scale_odd products, at every normal exponent
+	 * (both lower ends) with the smallest, largest and some other
+	 * significands */
+	for (int be = 1; be <= 2046; be++) {
+		static const uint64_t cs[] = {
+			C_MIN, C_MIN + 1, C_MIN + 2, 0x1fffffffffffffull, 0x1ffffffffffffeull,
+			0x18000000000000ull, 0x1921fb54442d18ull, 0x15555555555555ull,
+		};
+		int q = be - 1075, k = flog10_pow2(q);
+
+		for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+			for (int jl = q == Q_MIN; jl <= 1; jl++) {
+				const struct g_ent *g = g_entry(jl ? k : flog10_three_quarters_pow2(q));
+				int h = q + g->b + 2;
+				uint64_t cp = cs[i] << 2 << h, a, b, cc;
+
+				scale3(g->hi, g->lo, cp, h + 1, h + jl, &a, &b, &cc);
+				if (a != scale_odd(g->hi, g->lo, cp) ||
+				    b != scale_odd(g->hi, g->lo, cp - (1ull << (h + jl))) ||
+				    cc != scale_odd(g->hi, g->lo, cp + (2ull << h))) {
+					snprintf(msg, n, "scale3 differs from scale_odd at q = %d", q);
+					return -1;
+				}
+			}
+		}
+	}
+	/* the eight-digit groups: every x < 10^8 */
+	for (uint32_t x = 0; x < 100000000u; x++) {
+		uint64_t w = digits8(x), y = 0;
+
+		for (int i = 0; i < 8; i++) {
+			unsigned dg = (unsigned)(w >> 8 * i & 0xff) - '0';
+
+			if (dg > 9)
+				break;
+			y = y * 10 + dg;
+		}
+		if (y != x) {
+			snprintf(msg, n, "digits8(%u) gives %.8s", (unsigned)x, (const char *)&w);
+			return -1;
 		}
 	}
 	for (int k = K_MIN; k <= K_MAX; k++) {
