@@ -507,14 +507,14 @@ static inline int trailing_zeros16(u128 d)
 }
 
 /*
- * A normal double v = c 2^q (c with its implicit bit): its shortest digits
- * as text, without waiting for the choice among the candidates.  s, t =
- * s + 1, sp = 10 floor(s / 10) and tp = sp + 10 are known once vb is;
- * their digits are made side by side while the comparisons run, and the
- * choice picks one of them (sp's are s's with the last digit '0').  Here
- * s >= c >= 2^52 has 16 or 17 digits and tp < 10^17.  Out: the first of
- * 17 places in *top ('0' for 16 digits), the other 16 in the register,
- * and *k (v ~ digits 10^k before the trailing zeros are dropped).
+ * A normal double v = c 2^q (c with its implicit bit): the same digits as
+ * shortest(), from one product (scale3) and a choice without a branch.
+ * Here s >= 2^52, so f has 16 or 17 digits, and f < 10^17.  Out: the
+ * first of f's 17 places in *top ('0' when f has 16 digits), the other 16
+ * in the register (first in the low byte), and *k (v ~ f 10^k; f's
+ * trailing zeros are counted by the caller).  c = 2^52 has the narrow
+ * lower gap except at the smallest exponent (DBL_MIN), whose gap below
+ * is a subnormal's, as wide as the one above.
  */
 static inline __attribute__((always_inline)) u128 normal_digits(uint64_t c, int q, char *top,
 							    int *k)
