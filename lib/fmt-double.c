@@ -26,7 +26,7 @@
  *
  * Speed (issue 17: in a streamed CSV of 12 numbers a sample the formatter
  * was 62% of the run):
- *   - normal doubles take one 64x128-bit product, not three: the two ends
+ *   - each double takes one 64x128-bit product, not three: the two ends
  *     differ from v by 2^j units, and g 2^j is g shifted, so their
  *     floor(g x / 2^64) follow from v's with a carry (scale3; the
  *     self-check compares it with three products at every exponent);
@@ -40,10 +40,11 @@
  *     the low byte) and the point is merged in by masks, so each layout
  *     is a few fixed 16-byte stores with no loop: up to 25 bytes of buf
  *     are written (the contract is 32), the text ends at the NUL.
- *   Subnormals keep the three products and the division loop.  Easy to get
- *   wrong: c = 2^52 at the smallest exponent (DBL_MIN) has the wide lower
- *   gap like a subnormal; a top digit in front of the register (17
- *   digits); the point after the 16th digit.
+ *   Subnormals share the product and the choice; their digits, which can
+ *   be fewer than 16, are counted and their trailing zeros divided out.
+ *   Easy to get wrong: c = 2^52 at the smallest exponent (DBL_MIN) has the
+ *   wide lower gap like a subnormal; a top digit in front of the register
+ *   (17 digits); the point after the 16th digit.
  *
  * Layout (byte-identical with the old snprintf("%.15g/%.16g/%.17g") +
  * strtod loop wherever that one already printed the shortest digits):
@@ -319,7 +320,8 @@ static int flog10_three_quarters_pow2(int q)
 }
 
 /* floor(g cp / 2^127), lowest bit set when bits 64..126 of g cp are not
- * all zero (round to odd) */
+ * all zero (round to odd): Schubfach's scaling, one product per value;
+ * the formatter uses scale3, which the self-check compares with this */
 static uint64_t scale_odd(uint64_t ghi, uint64_t glo, uint64_t cp)
 {
 	u128 a = (u128)glo * cp, b = (u128)ghi * cp;
@@ -327,54 +329,6 @@ static uint64_t scale_odd(uint64_t ghi, uint64_t glo, uint64_t cp)
 	uint64_t r = (uint64_t)(mid >> 63);
 
 	return r | (((uint64_t)mid & 0x7fffffffffffffffull) != 0);
-}
-
-/* v = c 2^q > 0: shortest digits *f and exponent *e10 (v ~ f 10^e10) */
-/* v = c 2^q > 0: shortest digits *f and exponent *e10 (v ~ f 10^e10) */
-static inline __attribute__((always_inline)) void shortest(uint64_t c, int q, uint64_t *f, int *e10)
-{
-	int out = (int)(c & 1), k;
-	uint64_t cb = c << 2, cbr = cb + 2, cbl;
-
-	if (c != C_MIN || q == Q_MIN) {
-		cbl = cb - 2;
-		k = flog10_pow2(q);
-	} else {
-		cbl = cb - 1;
-		k = flog10_three_quarters_pow2(q);
-	}
-	const struct g_ent *g = g_entry(k);
-	int h = q + g->b + 2;
-	uint64_t ghi = g->hi, glo = g->lo;
-	uint64_t vb = scale_odd(ghi, glo, cb << h);
-	uint64_t vbl = scale_odd(ghi, glo, cbl << h);
-	uint64_t vbr = scale_odd(ghi, glo, cbr << h);
-	uint64_t s = vb >> 2;
-
-	if (s >= 10) {
-		uint64_t sp = s / 10 * 10, tp = sp + 10;
-		int u_in = vbl + out <= sp << 2;
-		int w_in = (tp << 2) + out <= vbr;
-
-		if (u_in != w_in) {
-			*f = u_in ? sp : tp;
-			*e10 = k;
-			return;
-		}
-	}
-	uint64_t t = s + 1;
-	int u_in = vbl + out <= s << 2;
-	int w_in = (t << 2) + out <= vbr;
-
-	if (u_in != w_in) {
-		*f = u_in ? s : t;
-	} else {
-		/* both: the closer; vb vs 4s + 2, the midpoint, ties to even */
-		uint64_t mid = (s << 2) + 2;
-
-		*f = vb < mid || (vb == mid && !(s & 1)) ? s : t;
-	}
-	*e10 = k;
 }
 
 /* --- layout -------------------------------------------------------------- */
@@ -507,17 +461,18 @@ static inline int trailing_zeros16(u128 d)
 }
 
 /*
- * A normal double v = c 2^q (c with its implicit bit): the same digits as
- * shortest(), from one product (scale3) and a choice without a branch.
- * Here s >= 2^52, so f has 16 or 17 digits, and f < 10^17.  Out: the
- * first of f's 17 places in *top ('0' when f has 16 digits), the other 16
- * in the register (first in the low byte), and *k (v ~ f 10^k; f's
- * trailing zeros are counted by the caller).  c = 2^52 has the narrow
- * lower gap except at the smallest exponent (DBL_MIN), whose gap below
- * is a subnormal's, as wide as the one above.
+ * v = c 2^q > 0: the shortest digits f (trailing zeros still on) and *k,
+ * v ~ f 10^k.  The scaled value and ends come from one product (scale3);
+ * the choice is Schubfach's: the multiple of 10 when exactly one of sp,
+ * tp is in the interval (and s >= 10), else whichever of s, s + 1 is in
+ * it, and when both are, the closer to v (vb against 4s + 2, the
+ * midpoint), ties to even; made without a branch.  c = 2^52 has the
+ * narrow lower gap except at the smallest exponent (DBL_MIN), whose gap
+ * below is a subnormal's, as wide as the one above.  For a normal double
+ * s >= 2^52, so f has 16 or 17 digits; a subnormal's can have fewer.
+ * f < 10^17 either way.
  */
-static inline __attribute__((always_inline)) u128 normal_digits(uint64_t c, int q, char *top,
-							    int *k)
+static inline __attribute__((always_inline)) uint64_t shortest(uint64_t c, int q, int *k)
 {
 	int out = (int)(c & 1), jl;
 
@@ -533,17 +488,14 @@ static inline __attribute__((always_inline)) u128 normal_digits(uint64_t c, int 
 	uint64_t vb, vbl, vbr;
 
 	scale3(g->hi, g->lo, c << 2 << h, jr, h + jl, &vb, &vbl, &vbr);
-	uint64_t s = vb >> 2, t = s + 1, sp = s / 10 * 10, tp = sp + 10, f;
-
-	/* the choice as in shortest(), without a branch (s >= 10 here) */
+	uint64_t s = vb >> 2, t = s + 1, sp = s / 10 * 10, tp = sp + 10;
 	int up_in = vbl + out <= sp << 2, wp_in = (tp << 2) + out <= vbr;
 	int u_in = vbl + out <= s << 2, w_in = (t << 2) + out <= vbr;
 	uint64_t mp = (s << 2) + 2;
 	int lower = (vb < mp) | ((vb == mp) & !(s & 1));
 	uint64_t one = pick(u_in != w_in, pick(u_in, s, t), pick(lower, s, t));
 
-	f = pick(up_in != wp_in, pick(up_in, sp, tp), one);
-	return digits16(f, top);
+	return pick((s >= 10) & (up_in != wp_in), pick(up_in, sp, tp), one);
 }
 
 size_t ty_fmt_double_len(double v, char *buf)
@@ -591,19 +543,19 @@ size_t ty_fmt_double_len(double v, char *buf)
 	if (__builtin_expect(be != 0, 1)) {
 		int k, tz;
 
-		d = normal_digits(c | C_MIN, be - 1075, &top, &k);
+		d = digits16(shortest(c | C_MIN, be - 1075, &k), &top);
 		lead = top != '0';
 		tz = trailing_zeros16(d);
 		/* 16 trailing zeros: only the top digit is left */
 		n = 16 + lead - tz;
 		x = k + 15 + lead;
 	} else {
-		/* subnormals: Schubfach's three products, then the trailing
-		 * zeros dropped and the digits aligned at the low byte */
-		uint64_t f;
+		/* subnormals: fewer digits possible, so the trailing zeros
+		 * are divided out and the digits counted and aligned at the
+		 * low byte */
 		int e10;
+		uint64_t f = shortest(c, Q_MIN, &e10);
 
-		shortest(c, Q_MIN, &f, &e10);
 		while (f % 10 == 0) {
 			f /= 10;
 			e10++;
@@ -727,21 +679,24 @@ int ty_fmt_double_selfcheck(char *msg, size_t n)
 			}
 		}
 	}
-	/* scale3 against three scale_odd products, at every normal exponent
-	 * (both lower ends) with the smallest, largest and some other
-	 * significands */
-	for (int be = 1; be <= 2046; be++) {
+	/* scale3 against three scale_odd products, at every exponent (both
+	 * lower ends) with the smallest, largest and some other significands,
+	 * subnormal ones at be = 0 */
+	for (int be = 0; be <= 2046; be++) {
 		static const uint64_t cs[] = {
 			C_MIN, C_MIN + 1, C_MIN + 2, 0x1fffffffffffffull, 0x1ffffffffffffeull,
 			0x18000000000000ull, 0x1921fb54442d18ull, 0x15555555555555ull,
+		}, sub[] = {
+			1, 2, 3, 5, 12345, C_MIN - 1, C_MIN / 3, 0x921fb54442d18ull,
 		};
-		int q = be - 1075, k = flog10_pow2(q);
+		const uint64_t *cv = be ? cs : sub;
+		int q = be ? be - 1075 : Q_MIN, k = flog10_pow2(q);
 
 		for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
 			for (int jl = q == Q_MIN; jl <= 1; jl++) {
 				const struct g_ent *g = g_entry(jl ? k : flog10_three_quarters_pow2(q));
 				int h = q + g->b + 2;
-				uint64_t cp = cs[i] << 2 << h, a, b, cc;
+				uint64_t cp = cv[i] << 2 << h, a, b, cc;
 
 				scale3(g->hi, g->lo, cp, h + 1, h + jl, &a, &b, &cc);
 				if (a != scale_odd(g->hi, g->lo, cp) ||
